@@ -1,0 +1,47 @@
+# hesscheck: `make demo` and `make test` work on a fresh machine (they install what they need).
+R ?= R
+RSCRIPT ?= Rscript
+PKG := hesscheck
+VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
+TARBALL := $(PKG)_$(VERSION).tar.gz
+
+.PHONY: all deps document build install demo test check bench clean
+
+all: install
+
+deps:
+	@bash tools/deps.sh
+
+document: deps
+	$(RSCRIPT) -e 'roxygen2::roxygenise()'
+
+build: deps
+	rm -f $(TARBALL)
+	$(R) CMD build .
+
+install: build
+	$(R) CMD INSTALL $(TARBALL)
+
+demo: install
+	$(RSCRIPT) -e 'demo("saddle", package = "$(PKG)", ask = FALSE, echo = TRUE)'
+
+# R CMD check --as-cran on the built tarball, vignette included; fails on ERROR or WARNING.
+test: deps
+	rm -f $(TARBALL)
+	$(R) CMD build .
+	_R_CHECK_CRAN_INCOMING_=false _R_CHECK_CRAN_INCOMING_REMOTE_=false \
+	  _R_CHECK_FUTURE_FILE_TIMESTAMPS_=false _R_CHECK_SYSTEM_CLOCK_=0 \
+	  $(R) CMD check --as-cran --no-manual $(TARBALL); status=$$?; \
+	  bash tools/test-summary.sh $(PKG).Rcheck > .test-summary; \
+	  if [ $$status -ne 0 ]; then echo "R CMD check failed"; cat .test-summary; exit 1; fi; \
+	  if grep -E -q '^Status:.*(ERROR|WARNING)' $(PKG).Rcheck/00check.log; then \
+	    echo "R CMD check reported an ERROR or WARNING"; cat .test-summary; exit 1; fi; \
+	  cat .test-summary
+
+check: test
+
+bench: install
+	$(RSCRIPT) bench/run.R
+
+clean:
+	rm -rf $(PKG).Rcheck $(PKG)_*.tar.gz .test-summary src/*.o src/*.so

@@ -1,0 +1,38 @@
+# Classed conditions: every error the package raises inherits from "hesscheck_error"
+# and a specific "hesscheck_error_<type>", so callers can catch them precisely.
+
+hc_abort <- function(type, message, ...) {
+  stop(errorCondition(
+    message, ...,
+    class = c(paste0("hesscheck_error_", type), "hesscheck_error"),
+    call = NULL
+  ))
+}
+
+hc_warn <- function(type, message, ...) {
+  warning(warningCondition(
+    message, ...,
+    class = c(paste0("hesscheck_warning_", type), "hesscheck_warning"),
+    call = NULL
+  ))
+}
+
+# Parameter values for messages: "(a = 1, b = 2)".
+format_par <- function(x, digits = 6) {
+  nm <- names(x)
+  if (is.null(nm)) nm <- paste0("p", seq_along(x))
+  vals <- format(signif(x, digits), trim = TRUE)
+  if (length(x) > 8) {
+    vals <- c(vals[1:8], "...")
+    nm <- c(nm[1:8], "")
+  }
+  paste0("(", paste0(ifelse(nzchar(nm), paste0(nm, " = "), ""), vals, collapse = ", "), ")")
+}
+
+describe_value <- function(v) {
+  if (is.null(v)) return("NULL")
+  cls <- class(v)[1]
+  if (!is.atomic(v)) return(paste("an object of class", dQuote(cls, FALSE)))
+  if (length(v) != 1L) return(sprintf("a %s vector of length %d", cls, length(v)))
+  sprintf("%s (%s)", deparse(v, nlines = 1L)[1L], cls)
+}

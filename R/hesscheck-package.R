@@ -1,0 +1,13 @@
+#' hesscheck: which Hessian, and which standard errors, can I trust?
+#'
+#' After a model is fitted by maximum likelihood with [stats::optim()],
+#' [stats::nlminb()] or [stats::nlm()], the standard errors come from the inverse
+#' Hessian of the negative log-likelihood, and different ways of computing it
+#' disagree. hesscheck computes an accurate Hessian with steps chosen per
+#' parameter and an error estimate for every element ([hessian_fd()]).
+#'
+#' The tutorial is the vignette: `vignette("hesscheck", package = "hesscheck")`.
+#'
+#' @keywords internal
+#' @useDynLib hesscheck, .registration = TRUE
+"_PACKAGE"

@@ -1,0 +1,136 @@
+# Argument checks, run before any numerical work. Each failure is a classed error that
+# names the argument, says what was wrong and what to do.
+
+check_par <- function(par, arg = "par") {
+  if (is.null(par) || !is.numeric(par) || is.object(par) && !is.numeric(unclass(par))) {
+    hc_abort("bad_par", sprintf(
+      "`%s` must be a numeric vector, not %s.", arg, describe_value(par)
+    ))
+  }
+  if (length(par) == 0L) {
+    hc_abort("bad_par", sprintf("`%s` is empty: give at least one parameter.", arg))
+  }
+  nm <- names(par)
+  par <- as.double(par)
+  bad <- !is.finite(par)
+  if (any(bad)) {
+    labels <- if (is.null(nm)) paste0("p", which(bad)) else nm[bad]
+    hc_abort("bad_par", sprintf(
+      "`%s` must be finite; %s %s NA, NaN or infinite.", arg,
+      paste(labels, collapse = ", "), if (sum(bad) == 1L) "is" else "are"
+    ))
+  }
+  if (is.null(nm) || anyNA(nm) || !all(nzchar(nm))) {
+    nm <- paste0("p", seq_along(par))
+  }
+  names(par) <- nm
+  par
+}
+
+check_function <- function(f, arg) {
+  if (!is.function(f)) {
+    hc_abort("bad_function", sprintf(
+      "`%s` must be a function, not %s.", arg, describe_value(f)
+    ))
+  }
+  f
+}
+
+check_bounds <- function(lower, upper, par) {
+  n <- length(par)
+  one <- function(b, arg) {
+    if (!is.numeric(b) || !(length(b) %in% c(1L, n)) || anyNA(b)) {
+      hc_abort("bad_bounds", sprintf(
+        "`%s` must be a numeric vector of length 1 or %d (the length of `par`) without NA.",
+        arg, n
+      ))
+    }
+    rep_len(as.double(b), n)
+  }
+  lower <- one(lower, "lower")
+  upper <- one(upper, "upper")
+  nm <- names(par)
+  if (any(lower >= upper)) {
+    hc_abort("bad_bounds", sprintf(
+      "`lower` must be below `upper`; it is not for %s. Fix the bounds, or drop a parameter that is held fixed.",
+      paste(nm[lower >= upper], collapse = ", ")
+    ))
+  }
+  out <- par < lower | par > upper
+  if (any(out)) {
+    hc_abort("bad_bounds", sprintf(
+      "`par` lies outside [lower, upper] for %s.",
+      paste(nm[out], collapse = ", ")
+    ))
+  }
+  list(lower = lower, upper = upper)
+}
+
+# Merge `control` into `defaults`; unknown names are an error.
+check_control <- function(control, defaults) {
+  if (!is.list(control)) {
+    hc_abort("bad_control", "`control` must be a list.")
+  }
+  nm <- names(control)
+  if (length(control) > 0L && (is.null(nm) || any(!nzchar(nm)))) {
+    hc_abort("bad_control", "Every element of `control` must be named.")
+  }
+  unknown <- setdiff(nm, names(defaults))
+  if (length(unknown) > 0L) {
+    hc_abort("bad_control", sprintf(
+      "Unknown `control` %s: %s. Known entries: %s.",
+      if (length(unknown) == 1L) "entry" else "entries",
+      paste(unknown, collapse = ", "), paste(names(defaults), collapse = ", ")
+    ))
+  }
+  defaults[nm] <- control
+  defaults
+}
+
+check_number <- function(x, arg, lower = -Inf, null_ok = TRUE, integer = FALSE) {
+  if (is.null(x) && null_ok) return(NULL)
+  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < lower ||
+      (integer && x != round(x))) {
+    hc_abort("bad_control", sprintf(
+      "`%s` must be a single finite %s >= %s.", arg,
+      if (integer) "whole number" else "number", format(lower)
+    ))
+  }
+  if (integer) as.integer(x) else as.double(x)
+}
+
+# The value of fn at par, checked: a single finite number.
+check_fn_value <- function(v, par) {
+  if (!(is.numeric(v) || is.logical(v)) || length(v) != 1L) {
+    hc_abort("bad_fn_value", sprintf(
+      "`fn` must return a single number, but at par = %s it returned %s.",
+      format_par(par), describe_value(v)
+    ))
+  }
+  v <- as.double(v)
+  if (!is.finite(v)) {
+    hc_abort("bad_fn_value", sprintf(
+      "`fn` returned %s at par = %s; it must be finite at the point where the Hessian is wanted.",
+      format(v), format_par(par)
+    ))
+  }
+  v
+}
+
+check_gr_value <- function(v, par) {
+  n <- length(par)
+  if (!(is.numeric(v) || is.logical(v)) || length(v) != n) {
+    hc_abort("bad_gr_value", sprintf(
+      "`gr` must return a numeric vector of length %d (one per parameter), but at par = %s it returned %s.",
+      n, format_par(par), describe_value(v)
+    ))
+  }
+  v <- as.double(v)
+  if (!all(is.finite(v))) {
+    hc_abort("bad_gr_value", sprintf(
+      "`gr` returned non-finite values (%s) at par = %s.",
+      paste(names(par)[!is.finite(v)], collapse = ", "), format_par(par)
+    ))
+  }
+  v
+}

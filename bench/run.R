@@ -1,0 +1,191 @@
+# Benchmark of hessian_fd() against numDeriv and optimHess, all in one process.
+# Prints, per problem, the scaled error max|H_hat - H| / sqrt(|H_ii H_jj|), the number of
+# evaluations and the wall-time ratio (hesscheck / peer); then the calibration of the error
+# estimates and the per-evaluation overhead. Run with `make bench`.
+suppressPackageStartupMessages(library(hesscheck))
+has_numderiv <- requireNamespace("numDeriv", quietly = TRUE)
+if (!has_numderiv) cat("numDeriv is not installed: its columns are NA\n")
+args <- commandArgs(trailingOnly = TRUE)
+quick <- "--quick" %in% args
+
+here <- local({
+  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  if (length(f)) dirname(normalizePath(f)) else "bench"
+})
+source(file.path(here, "..", "tests", "testthat", "helper-problems.R"))
+
+# Median wall time of expr over repetitions filling at least min_time seconds.
+time_it <- function(fun, min_time = if (quick) 0.05 else 0.3) {
+  t1 <- system.time(fun())[["elapsed"]]
+  reps <- max(3L, min(200L, ceiling(min_time / max(t1, 1e-4))))
+  times <- vapply(seq_len(reps), function(i) system.time(fun())[["elapsed"]], 0)
+  max(stats::median(times), 1e-5)
+}
+
+counted <- function(f) {
+  env <- new.env()
+  env$n <- 0L
+  g <- function(...) { env$n <- env$n + 1L; f(...) }
+  list(f = g, count = function() env$n, reset = function() env$n <- 0L)
+}
+
+problems <- local({
+  out <- list()
+  add <- function(name, fn, par, hess, gr = NULL, smooth = TRUE) {
+    out[[name]] <<- list(name = name, fn = fn, par = par, hess = hess, gr = gr, smooth = smooth)
+  }
+  pb <- problem_cubic(); add("cubic at (1,2,3)", pb$fn, pb$par, pb$hess, pb$gr)
+  pb <- problem_rosenbrock()
+  add("Rosenbrock at (-1.2,1)", pb$fn, c(-1.2, 1), pb$hess, pb$gr)
+  add("Rosenbrock at minimum", pb$fn, c(1, 1), pb$hess, pb$gr)
+  pb <- problem_normal(); add("normal NLL (2)", pb$fn, pb$par, pb$hess)
+  for (k in c(4, 10)) {
+    pb <- problem_logistic(k = k)
+    add(sprintf("logistic NLL (%d)", k), pb$fn, pb$par, pb$hess, pb$gr)
+  }
+  pb <- problem_scaled_quadratic()
+  add("scaled quadratic at 0", pb$fn, rep(0, 5), pb$hess)
+  add("scaled quadratic at scales", pb$fn, pb$scales, pb$hess)
+  pb <- problem_exp_sum(); add("exp(sum) at (5,5)", pb$fn, c(5, 5), pb$hess, pb$gr)
+  pb <- problem_noisy(); add("1e-10 noise (3)", pb$fn, c(0.2, 0.5, 0.8), pb$hess, smooth = FALSE)
+  pb <- problem_noisy(); add("1e-10 noise (10)", pb$fn, seq(-1, 1, length.out = 10), pb$hess,
+                             smooth = FALSE)
+  for (k in c(2, 5, 10, 20, 50)) {
+    pb <- problem_big(k)
+    add(sprintf("ridge logistic (%d)", k), pb$fn, pb$par, pb$hess, pb$gr)
+  }
+  out
+})
+
+sc_err <- function(H, Ht) scaled_err(H, Ht)
+
+rows <- list()
+calib <- list()
+for (pb in problems) {
+  n <- length(pb$par)
+  Ht <- pb$hess(pb$par)
+  cf <- counted(pb$fn)
+  # hesscheck, f only
+  H <- hessian_fd(cf$f, pb$par)
+  res <- data.frame(problem = pb$name, n = n, method = "hesscheck fn",
+                    error = sc_err(H, Ht), evals = attr(H, "evaluations")[["fn"]],
+                    budget = 2 * (n^2 + n) + 4 * n + 1, time_ratio = NA_real_,
+                    peer = NA_character_)
+  if (pb$smooth) {
+    d <- sqrt(abs(diag(Ht)))
+    s <- outer(d, d)
+    ut <- upper.tri(s, diag = TRUE)
+    calib[[length(calib) + 1]] <- data.frame(
+      est = (attr(H, "error") / s)[ut], true = (abs(as.matrix(H) - Ht) / s)[ut])
+  }
+  t_hc <- time_it(function() hessian_fd(pb$fn, pb$par))
+  if (has_numderiv) {
+    cf$reset()
+    Hn <- numDeriv::hessian(cf$f, pb$par)
+    t_nd <- time_it(function() numDeriv::hessian(pb$fn, pb$par))
+    res <- rbind(res, data.frame(problem = pb$name, n = n, method = "numDeriv::hessian",
+                                 error = sc_err(Hn, Ht), evals = cf$count(), budget = NA,
+                                 time_ratio = NA, peer = NA))
+    res$time_ratio[1] <- t_hc / t_nd
+    res$peer[1] <- "numDeriv"
+  }
+  cf$reset()
+  Ho <- optimHess(pb$par, cf$f)
+  t_oh <- time_it(function() optimHess(pb$par, pb$fn))
+  res <- rbind(res, data.frame(problem = pb$name, n = n, method = "optimHess(fn)",
+                               error = sc_err(Ho, Ht), evals = cf$count(), budget = NA,
+                               time_ratio = t_hc / t_oh, peer = "hesscheck fn / optimHess"))
+  if (!is.null(pb$gr)) {
+    cg <- counted(pb$gr)
+    Hg <- hessian_fd(pb$fn, pb$par, gr = cg$f)
+    if (pb$smooth) {
+      d <- sqrt(abs(diag(Ht)))
+      s <- outer(d, d)
+      ut <- upper.tri(s, diag = TRUE)
+      calib[[length(calib) + 1]] <- data.frame(
+        est = (attr(Hg, "error") / s)[ut], true = (abs(as.matrix(Hg) - Ht) / s)[ut])
+    }
+    t_hg <- time_it(function() hessian_fd(pb$fn, pb$par, gr = pb$gr))
+    res <- rbind(res, data.frame(problem = pb$name, n = n, method = "hesscheck gr",
+                                 error = sc_err(Hg, Ht), evals = attr(Hg, "evaluations")[["gr"]],
+                                 budget = 5 * n + 10, time_ratio = NA, peer = NA))
+    if (has_numderiv) {
+      cg$reset()
+      Hj <- numDeriv::jacobian(cg$f, pb$par)
+      Hj <- (Hj + t(Hj)) / 2
+      t_nj <- time_it(function() numDeriv::jacobian(pb$gr, pb$par))
+      res$time_ratio[nrow(res)] <- t_hg / t_nj
+      res$peer[nrow(res)] <- "numDeriv::jacobian"
+      res <- rbind(res, data.frame(problem = pb$name, n = n, method = "numDeriv::jacobian(gr)",
+                                   error = sc_err(Hj, Ht), evals = cg$count(), budget = NA,
+                                   time_ratio = NA, peer = NA))
+    }
+    cg$reset()
+    Hog <- optimHess(pb$par, pb$fn, cg$f)
+    t_og <- time_it(function() optimHess(pb$par, pb$fn, pb$gr))
+    res <- rbind(res, data.frame(problem = pb$name, n = n, method = "optimHess(fn, gr)",
+                                 error = sc_err(Hog, Ht), evals = cg$count(), budget = NA,
+                                 time_ratio = t_hg / t_og, peer = "hesscheck gr / optimHess"))
+  }
+  rows[[pb$name]] <- res
+}
+tab <- do.call(rbind, rows)
+rownames(tab) <- NULL
+
+fmt <- function(x, d = 2) ifelse(is.na(x), "", format(signif(x, d), trim = TRUE))
+cat("\n== Accuracy, evaluations and time ==\n")
+cat("error: max |H_hat - H| / sqrt(|H_ii H_jj|) against the analytic Hessian;\n")
+cat("evals: calls of fn (fn methods) or gr (gr methods); budget: the issue's target;\n")
+cat("time ratio: hesscheck's wall time / the peer's (numDeriv on the hesscheck rows,\n")
+cat("optimHess on the optimHess rows).\n\n")
+out <- data.frame(problem = tab$problem, n = tab$n, method = tab$method,
+                  error = fmt(tab$error), evals = tab$evals,
+                  budget = ifelse(is.na(tab$budget), "", tab$budget),
+                  time_ratio = fmt(tab$time_ratio, 3))
+print(out, row.names = FALSE, right = FALSE)
+
+smooth_names <- vapply(Filter(function(p) p$smooth, problems), `[[`, "", "name")
+hc_f <- tab[tab$method == "hesscheck fn", ]
+hc_g <- tab[tab$method == "hesscheck gr", ]
+cat("\n== Targets ==\n")
+cat(sprintf("f-only, smooth problems: worst scaled error %s (target <= 1e-8)\n",
+            fmt(max(hc_f$error[hc_f$problem %in% smooth_names]))))
+cat(sprintf("f-only, 1e-10 noise: worst scaled error %s (target <= 1e-6)\n",
+            fmt(max(hc_f$error[!hc_f$problem %in% smooth_names]))))
+over <- hc_f$evals > hc_f$budget
+cat(sprintf("f-only evaluations within 2(n^2+n)+4n+1 on %d of %d problems%s\n",
+            sum(!over), nrow(hc_f),
+            if (any(over)) paste0(" (over: ", paste(sprintf("%s %d > %d", hc_f$problem[over],
+              hc_f$evals[over], hc_f$budget[over]), collapse = "; "), ")") else ""))
+cat(sprintf("gradient mode: worst scaled error %s (target <= 1e-9); evaluations within 5n+10 on %d of %d\n",
+            fmt(max(hc_g$error)), sum(hc_g$evals <= hc_g$budget), nrow(hc_g)))
+if (has_numderiv) {
+  nd <- tab[tab$method == "numDeriv::hessian", ]
+  cat(sprintf("numDeriv::hessian misses 1e-8 on %d of %d smooth problems\n",
+              sum(nd$error[nd$problem %in% smooth_names] > 1e-8), length(smooth_names)))
+}
+cal <- do.call(rbind, calib)
+floor_rel <- 1e-14
+ratio <- cal$est / pmax(cal$true, floor_rel)
+cat(sprintf("error estimates >= true error on %.1f%% of %d entries (target >= 95%%)\n",
+            100 * mean(cal$est >= cal$true), nrow(cal)))
+cat(sprintf("estimate / true error: median %s, 99th percentile %s, max %s (target <= 1e4;\n  true errors below %g of the element's scale counted as %g)\n",
+            fmt(stats::median(ratio)), fmt(stats::quantile(ratio, 0.99)), fmt(max(ratio)),
+            floor_rel, floor_rel))
+
+# Wall time on the 10-parameter logistic regression and the per-evaluation overhead.
+pb <- problem_logistic(k = 10)
+t_hc <- time_it(function() hessian_fd(pb$fn, pb$par), 1)
+if (has_numderiv) {
+  t_nd <- time_it(function() numDeriv::hessian(pb$fn, pb$par), 1)
+  cat(sprintf("logistic (10): hesscheck / numDeriv wall time %s (target <= 0.6)\n", fmt(t_hc / t_nd, 3)))
+}
+cheap <- function(p) sum(p * p) + p[1] * p[2] + exp(p[3])
+par0 <- seq(0.1, 1, length.out = 10)
+H <- hessian_fd(cheap, par0)
+ne <- attr(H, "evaluations")[["fn"]]
+t_h <- time_it(function() hessian_fd(cheap, par0), 1)
+pts <- lapply(seq_len(ne), function(k) par0 + k * 1e-6)
+t_loop <- time_it(function() for (p in pts) cheap(p), 1)
+cat(sprintf("cheap fn (%.1f microseconds a call): hessian_fd %.2f microseconds per evaluation, %.2f x a plain R loop over the same number of calls (target <= 1.10)\n",
+            1e6 * t_loop / ne, 1e6 * t_h / ne, t_h / t_loop))

@@ -1,0 +1,4 @@
+library(testthat)
+library(hesscheck)
+
+test_check("hesscheck")

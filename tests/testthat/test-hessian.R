@@ -1,0 +1,191 @@
+# hessian_fd(): every numerical claim against an analytic Hessian.
+
+test_that("cubic 2yx^4 + 2y^3 + 2xz^3 at (1, 2, 3) matches the analytic Hessian", {
+  pb <- problem_cubic()
+  H <- hessian_fd(pb$fn, pb$par)
+  expect_s3_class(H, "hessian_fd")
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-8)
+  expect_equal(dimnames(H), list(c("x", "y", "z"), c("x", "y", "z")))
+  expect_true(isSymmetric(as.matrix(H)))
+  expect_named(attr(H, "step"), c("x", "y", "z"))
+  expect_equal(dim(attr(H, "error")), c(3L, 3L))
+  expect_named(attr(H, "evaluations"), c("fn", "gr"))
+})
+
+test_that("Rosenbrock Hessian is accurate away from and at its minimum", {
+  pb <- problem_rosenbrock()
+  for (p in list(c(-1.2, 1), c(1, 1), c(0.5, -0.3))) {
+    H <- hessian_fd(pb$fn, p)
+    expect_lte(scaled_err(H, pb$hess(p)), 1e-8)
+  }
+})
+
+test_that("normal and logistic negative log-likelihoods match their analytic Hessians", {
+  pb <- problem_normal()
+  H <- hessian_fd(pb$fn, pb$par)
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-8)
+  expect_equal(rownames(H), c("mu", "log_sigma"))
+
+  pb <- problem_logistic(k = 4)
+  H <- hessian_fd(pb$fn, pb$par)
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-8)
+})
+
+test_that("steps follow each parameter's scale from 1e-6 to 1e6, at 0 and at the scales", {
+  pb <- problem_scaled_quadratic()
+  for (p in list(rep(0, 5), pb$scales, -3 * pb$scales)) {
+    H <- hessian_fd(pb$fn, p)
+    expect_lte(scaled_err(H, pb$hess(p)), 1e-8)
+    # the steps are in proportion to the scales (within a factor 100)
+    ratio <- attr(H, "step") / pb$scales
+    expect_lt(max(ratio) / min(ratio), 100)
+  }
+})
+
+test_that("exp(sum(x)) at (5, 5) is accurate", {
+  pb <- problem_exp_sum()
+  H <- hessian_fd(pb$fn, c(5, 5))
+  expect_lte(scaled_err(H, pb$hess(c(5, 5))), 1e-8)
+})
+
+test_that("noise of 1e-10 relative is detected and the steps respect it", {
+  pb <- problem_noisy(1e-10)
+  for (p in list(c(0.2, 0.5, 0.8), seq(-1, 1, length.out = 6))) {
+    H <- hessian_fd(pb$fn, p)
+    expect_lte(scaled_err(H, pb$hess(p)), 1e-6)
+    # the noise found is within a factor 4 of the bound 2 sigma = 2 * 0.29e-10 * |f|
+    ratio <- attr(H, "noise") / (2 * 2e-10 / sqrt(12) * abs(pb$fn(p)))
+    expect_gt(ratio, 1 / 4)
+    expect_lt(ratio, 4)
+  }
+  # a known noise level can be given instead
+  H <- hessian_fd(pb$fn, c(0.2, 0.5, 0.8), control = list(noise = 1e-10))
+  expect_lte(scaled_err(H, pb$hess(c(0.2, 0.5, 0.8))), 1e-6)
+  expect_equal(attr(H, "noise"), 1e-10)
+})
+
+test_that("gradient mode on 50 parameters is accurate within 5n + 10 gradient calls", {
+  pb <- problem_big(50)
+  H <- hessian_fd(pb$fn, pb$par, gr = pb$gr)
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-9)
+  expect_lte(attr(H, "evaluations")[["gr"]], 5 * 50 + 10)
+  expect_true(isSymmetric(as.matrix(H)))
+  expect_identical(attr(H, "method"), "gradient")
+
+  pb <- problem_cubic()
+  H <- hessian_fd(pb$fn, pb$par, gr = pb$gr)
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-9)
+})
+
+test_that("f-only evaluations stay within 2(n^2 + n) + 4n + 1", {
+  budget <- function(n) 2 * (n^2 + n) + 4 * n + 1
+  pb <- problem_logistic(k = 10)
+  H <- hessian_fd(pb$fn, pb$par)
+  expect_lte(attr(H, "evaluations")[["fn"]], budget(10))
+  pb <- problem_cubic()
+  expect_lte(attr(hessian_fd(pb$fn, pb$par), "evaluations")[["fn"]], budget(3))
+  pb <- problem_scaled_quadratic()
+  expect_lte(attr(hessian_fd(pb$fn, pb$scales), "evaluations")[["fn"]], budget(5))
+})
+
+test_that("error estimates bound the true error on at least 95% of entries", {
+  est <- true <- numeric()
+  add <- function(H, Ht) {
+    d <- sqrt(abs(diag(Ht)))
+    s <- outer(d, d)
+    ut <- upper.tri(s, diag = TRUE)
+    est <<- c(est, (attr(H, "error") / s)[ut])
+    true <<- c(true, (abs(as.matrix(H) - Ht) / s)[ut])
+  }
+  pb <- problem_cubic(); add(hessian_fd(pb$fn, pb$par), pb$hess(pb$par))
+  pb <- problem_rosenbrock(); add(hessian_fd(pb$fn, c(-1.2, 1)), pb$hess(c(-1.2, 1)))
+  pb <- problem_normal(); add(hessian_fd(pb$fn, pb$par), pb$hess(pb$par))
+  pb <- problem_logistic(k = 6); add(hessian_fd(pb$fn, pb$par), pb$hess(pb$par))
+  pb <- problem_exp_sum(); add(hessian_fd(pb$fn, c(5, 5)), pb$hess(c(5, 5)))
+  pb <- problem_scaled_quadratic(); add(hessian_fd(pb$fn, rep(0, 5)), pb$hess(0))
+  pb <- problem_noisy(); add(hessian_fd(pb$fn, c(0.2, 0.5, 0.8)), pb$hess(c(0.2, 0.5, 0.8)))
+  pb <- problem_big(20); add(hessian_fd(pb$fn, pb$par, gr = pb$gr), pb$hess(pb$par))
+  expect_gte(mean(est >= true), 0.95)
+  # and not uselessly large: within 1e4 of the true error, counting errors below
+  # 1e-14 of the element's scale (double rounding) as 1e-14
+  expect_lte(max(est / pmax(true, 1e-14)), 1e4)
+})
+
+test_that("fn is never evaluated outside the bounds; one-sided differences at a bound", {
+  seen <- NULL
+  fn <- function(p) {
+    seen <<- rbind(seen, p)
+    if (p[1] < 0 || p[2] > 2) stop("outside the bounds")
+    sum(exp(p)) + p[1] * p[2]
+  }
+  Ht <- function(p) diag(exp(p)) + matrix(c(0, 1, 1, 0), 2)
+  H <- hessian_fd(fn, c(0, 2), lower = c(0, -Inf), upper = c(Inf, 2))
+  expect_true(all(seen[, 1] >= 0) && all(seen[, 2] <= 2))
+  expect_equal(unname(attr(H, "side")), c(1L, -1L))
+  expect_lte(scaled_err(H, Ht(c(0, 2))), 1e-6)
+
+  # near (not at) a bound, a shrunken central stencil
+  H <- hessian_fd(fn, c(1e-3, 1), lower = c(0, -Inf), upper = c(2e-3, 2))
+  expect_lte(scaled_err(H, Ht(c(1e-3, 1))), 1e-7)
+
+  # gradient mode at a bound
+  gr <- function(p) exp(p) + rev(p)
+  seen <- NULL
+  H <- hessian_fd(fn, c(0, 1), gr = function(p) {
+    seen <<- rbind(seen, p)
+    gr(p)
+  }, lower = c(0, -Inf))
+  expect_true(all(seen[, 1] >= 0))
+  expect_lte(scaled_err(H, Ht(c(0, 1))), 1e-8)
+})
+
+test_that("where fn is non-finite nearby the step shrinks instead of failing", {
+  fn <- function(p) if (p[1] > 1.004) NA else sum(p^2) + p[1]^3
+  H <- hessian_fd(fn, c(1, 2))
+  expect_lte(scaled_err(H, diag(c(2 + 6, 2))), 1e-8)
+  expect_lt(2 * attr(H, "step")[[1]], 0.004)
+  fn <- function(p) if (p[1] > 1.0000001) Inf else sum(p^2)
+  H <- hessian_fd(fn, c(1, 2))
+  expect_lte(scaled_err(H, diag(2, 2)), 1e-6)
+})
+
+test_that("names of par reach fn, and fn may keep or modify its argument", {
+  kept <- list()
+  fn <- function(p) {
+    kept[[length(kept) + 1L]] <<- p
+    p[["b"]] <- p[["b"]] * 1
+    sum(p^2) + p[["a"]] * p[["b"]]
+  }
+  H <- hessian_fd(fn, c(a = 1, b = 2))
+  expect_lte(scaled_err(H, matrix(c(2, 1, 1, 2), 2)), 1e-8)
+  m <- do.call(rbind, kept)
+  expect_identical(colnames(m), c("a", "b"))
+  expect_equal(nrow(unique(m)), nrow(m))   # no kept vector was overwritten
+})
+
+test_that("extra arguments in ... reach fn and gr", {
+  fn <- function(p, a, b = 1) a * sum(p^2) + b * prod(p)
+  gr <- function(p, a, b = 1) 2 * a * p + b * rev(p)
+  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5)
+  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-8)
+  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5, gr = gr)
+  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-9)
+})
+
+test_that("user steps are used as given", {
+  pb <- problem_cubic()
+  H <- hessian_fd(pb$fn, pb$par, control = list(step = c(1e-3, 1e-3, 1e-3)))
+  expect_equal(unname(attr(H, "step")), rep(1e-3, 3))
+  expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-7)
+})
+
+test_that("printing is readable: the matrix and one line on accuracy", {
+  pb <- problem_cubic()
+  H <- hessian_fd(pb$fn, pb$par)
+  out <- capture.output(print(H))
+  expect_match(out[1], "^Hessian \\(3 x 3\\) from differences of fn, [0-9]+ evaluations$")
+  expect_true(any(grepl("^Largest error estimate", out)))
+  expect_false(any(grepl("attr", out)))
+  expect_identical(attributes(as.matrix(H)), list(dim = c(3L, 3L), dimnames = dimnames(H)))
+  expect_true(is.character(format(H)))
+})
