@@ -14,12 +14,19 @@ here <- local({
 })
 source(file.path(here, "..", "tests", "testthat", "helper-problems.R"))
 
-# Median wall time of expr over repetitions filling at least min_time seconds.
-time_it <- function(fun, min_time = if (quick) 0.05 else 0.3) {
+# Median wall time of one call of fun: calls are batched so that each timed batch lasts
+# at least 20 ms, and the median of `samples` batches is taken.
+time_it <- function(fun, samples = if (quick) 3L else 7L) {
   t1 <- system.time(fun())[["elapsed"]]
-  reps <- max(3L, min(200L, ceiling(min_time / max(t1, 1e-4))))
-  times <- vapply(seq_len(reps), function(i) system.time(fun())[["elapsed"]], 0)
-  max(stats::median(times), 1e-5)
+  batch <- max(1L, ceiling(0.02 / max(t1, 1e-6)))
+  if (t1 < 0.002) {
+    t1 <- system.time(for (k in 1:50) fun())[["elapsed"]] / 50
+    batch <- max(1L, ceiling(0.02 / max(t1, 1e-7)))
+  }
+  times <- vapply(seq_len(samples), function(i) {
+    system.time(for (k in seq_len(batch)) fun())[["elapsed"]] / batch
+  }, 0)
+  stats::median(times)
 }
 
 counted <- function(f) {
@@ -138,11 +145,14 @@ cat("error: max |H_hat - H| / sqrt(|H_ii H_jj|) against the analytic Hessian;\n"
 cat("evals: calls of fn (fn methods) or gr (gr methods); budget: the issue's target;\n")
 cat("time ratio: hesscheck's wall time / the peer's (numDeriv on the hesscheck rows,\n")
 cat("optimHess on the optimHess rows).\n\n")
-out <- data.frame(problem = tab$problem, n = tab$n, method = tab$method,
-                  error = fmt(tab$error), evals = tab$evals,
-                  budget = ifelse(is.na(tab$budget), "", tab$budget),
-                  time_ratio = fmt(tab$time_ratio, 3))
-print(out, row.names = FALSE, right = FALSE)
+cat(sprintf("%-27s %3s  %-23s %8s %7s %7s %10s\n", "problem", "n", "method", "error",
+            "evals", "budget", "time ratio"))
+for (k in seq_len(nrow(tab))) {
+  cat(sprintf("%-27s %3d  %-23s %8s %7d %7s %10s\n", tab$problem[k], tab$n[k], tab$method[k],
+              fmt(tab$error[k]), as.integer(tab$evals[k]),
+              if (is.na(tab$budget[k])) "" else as.character(tab$budget[k]),
+              fmt(tab$time_ratio[k], 3)))
+}
 
 smooth_names <- vapply(Filter(function(p) p$smooth, problems), `[[`, "", "name")
 hc_f <- tab[tab$method == "hesscheck fn", ]
@@ -175,17 +185,21 @@ cat(sprintf("estimate / true error: median %s, 99th percentile %s, max %s (targe
 
 # Wall time on the 10-parameter logistic regression and the per-evaluation overhead.
 pb <- problem_logistic(k = 10)
-t_hc <- time_it(function() hessian_fd(pb$fn, pb$par), 1)
+t_hc <- time_it(function() hessian_fd(pb$fn, pb$par))
 if (has_numderiv) {
-  t_nd <- time_it(function() numDeriv::hessian(pb$fn, pb$par), 1)
+  t_nd <- time_it(function() numDeriv::hessian(pb$fn, pb$par))
   cat(sprintf("logistic (10): hesscheck / numDeriv wall time %s (target <= 0.6)\n", fmt(t_hc / t_nd, 3)))
 }
-cheap <- function(p) sum(p * p) + p[1] * p[2] + exp(p[3])
+cheap <- function(p) {
+  s <- 0
+  for (k in 1:8) s <- s + sum(p * p) / k
+  s + p[1] * p[2] + exp(p[3])
+}
 par0 <- seq(0.1, 1, length.out = 10)
 H <- hessian_fd(cheap, par0)
 ne <- attr(H, "evaluations")[["fn"]]
-t_h <- time_it(function() hessian_fd(cheap, par0), 1)
+t_h <- time_it(function() hessian_fd(cheap, par0))
 pts <- lapply(seq_len(ne), function(k) par0 + k * 1e-6)
-t_loop <- time_it(function() for (p in pts) cheap(p), 1)
+t_loop <- time_it(function() for (p in pts) cheap(p))
 cat(sprintf("cheap fn (%.1f microseconds a call): hessian_fd %.2f microseconds per evaluation, %.2f x a plain R loop over the same number of calls (target <= 1.10)\n",
             1e6 * t_loop / ne, 1e6 * t_h / ne, t_h / t_loop))
