@@ -40,6 +40,8 @@
 #'     lower bound;
 #'   * `resolved`: `FALSE` for a parameter whose curvature stayed below the noise;
 #'   * `noise`: the noise level of `fn` used (absolute, per value);
+#'   * `gradient`, `gradient_error`: the gradient at `par` (from `gr`, or from the
+#'     stencil's first differences at no extra cost) and its error estimate;
 #'   * `evaluations`: `c(fn = , gr = )`, the number of calls made, the check at `par`
 #'     included.
 #'   `as.matrix()` drops the attributes.
@@ -145,6 +147,8 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
     side = stats::setNames(res$side, nm),
     resolved = stats::setNames(res$resolved, nm),
     noise = res$noise[1L],
+    gradient = stats::setNames(res$gradient, nm),
+    gradient_error = stats::setNames(res$gradient_error, nm),
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),
     method = if (gradient) "gradient" else "function",

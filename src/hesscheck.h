@@ -86,5 +86,7 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower,
                 SEXP upper, SEXP f0, SEXP g0, SEXP control, SEXP handler,
                 SEXP where);
+SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper,
+                 SEXP control);
 
 #endif

@@ -98,6 +98,25 @@ static void column_g(hc_ctx *c, const hc_axis *ax, double *col, double *ctr,
     }
 }
 
+/* f mode: the gradient component i from the accepted stencil of axis i (in c->vals), at
+ * no extra cost; its rounding per unit of noise is kept so the final noise applies. */
+static void gradient_f(hc_ctx *c, const hc_axis *ax, double *gi, double *gtr,
+                       double *grc)
+{
+    double est, trunc, round1, tmodel;
+    if (ax->side == 0) {
+        /* The curvature times the step bounds the size of f' that the model compares with. */
+        hc_d1_central(c->vals, ax->h, 1.0, fabs(ax->est) * ax->h, &est, &trunc, &round1,
+                      &tmodel);
+    } else {
+        hc_d1_forward(c->vals, c->f0, ax->side * ax->h, 1.0, &est, &trunc, &round1,
+                      &tmodel);
+    }
+    *gi = est;
+    *gtr = trunc;
+    *grc = round1;
+}
+
 static SEXP list_get(SEXP list, const char *name)
 {
     SEXP names = Rf_getAttrib(list, R_NamesSymbol);
@@ -145,13 +164,19 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
-    SEXP res = PROTECT(Rf_allocVector(VECSXP, 7));
+    SEXP res = PROTECT(Rf_allocVector(VECSXP, 9));
     SEXP H = Rf_allocMatrix(REALSXP, n, n);
     SET_VECTOR_ELT(res, 0, H);
     SEXP E = Rf_allocMatrix(REALSXP, n, n);
     SET_VECTOR_ELT(res, 1, E);
     double *ph = REAL(H), *pe = REAL(E);
     double *ctr = NULL, *cmag = NULL;
+    SEXP grad = Rf_allocVector(REALSXP, n);
+    SET_VECTOR_ELT(res, 7, grad);
+    SEXP gerr = Rf_allocVector(REALSXP, n);
+    SET_VECTOR_ELT(res, 8, gerr);
+    double *pg = REAL(grad), *pge = REAL(gerr);
+    double *grc = (double *) R_alloc(n, sizeof(double));
     if (gmode) {
         ctr = (double *) R_alloc((size_t) n * n, sizeof(double));
         cmag = (double *) R_alloc((size_t) n * n, sizeof(double));
@@ -162,6 +187,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
         if (gmode) column_g(&c, ax + i, ph + (size_t) i * n, ctr + (size_t) i * n,
                             cmag + (size_t) i * n);
+        else gradient_f(&c, ax + i, pg + i, pge + i, grc + i);
     }
 
     /* 2. Noise (f mode): if fn is noisier than rounding, the steps were too small. */
@@ -172,7 +198,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         double e_new = HC_NOISE_BOUND * sigma;
         if (e_new > HC_RETUNE_NOISE * c.noise && user_step == NULL) {
             c.noise = e_new;
-            for (int i = 0; i < n; i++) hc_tune_axis(&c, i, ax[i].h, 1, ax + i);
+            for (int i = 0; i < n; i++) {
+                hc_tune_axis(&c, i, ax[i].h, 1, ax + i);
+                gradient_f(&c, ax + i, pg + i, pge + i, grc + i);
+            }
         } else {
             c.noise = fmax(c.noise, e_new);
         }
@@ -183,6 +212,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
             ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
             ph[i + (size_t) i * n] = ax[i].est;
             pe[i + (size_t) i * n] = ax[i].trunc + ax[i].round;
+            pge[i] += grc[i] * fmax(c.noise, ax[i].rfloor);
         }
         for (int j = 1; j < n; j++) {
             for (int i = 0; i < j; i++) {
@@ -193,6 +223,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
             }
         }
     } else {
+        for (int i = 0; i < n; i++) {
+            pg[i] = c.g0[i];
+            pge[i] = 0.0;
+        }
         /* Rounding of column element (j, i): DBL_EPSILON times the size of gr_j's terms,
          * at least sqrt(F |H_jj|); then symmetrise, the asymmetry counting as error. */
         for (int i = 0; i < n; i++) {
@@ -235,10 +269,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     REAL(evals)[0] = f.count;
     REAL(evals)[1] = gmode ? g.count : 0;
 
-    SEXP nms = PROTECT(Rf_allocVector(STRSXP, 7));
+    SEXP nms = PROTECT(Rf_allocVector(STRSXP, 9));
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations"};
-    for (int k = 0; k < 7; k++) SET_STRING_ELT(nms, k, Rf_mkChar(labels[k]));
+                            "evaluations", "gradient", "gradient_error"};
+    for (int k = 0; k < 9; k++) SET_STRING_ELT(nms, k, Rf_mkChar(labels[k]));
     Rf_setAttrib(res, R_NamesSymbol, nms);
     UNPROTECT(2);
     return res;

@@ -6,6 +6,7 @@
 
 static const R_CallMethodDef CallEntries[] = {
     CALLDEF(hc_hessian, 11),
+    CALLDEF(hc_classify, 8),
     {NULL, NULL, 0}
 };
 
