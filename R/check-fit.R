@@ -124,7 +124,7 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
                          if (is.null(upper)) Inf else upper, par)
   if (!is.null(info$hessian) && !identical(dim(info$hessian), c(n, n))) {
     hc_abort("bad_fit", sprintf(
-      "`fit$hessian` is not a %d x %d matrix (one row per parameter in the fit).", n
+      "`fit$hessian` is not a %d x %d matrix (one row per parameter in the fit).", n, n
     ))
   }
 

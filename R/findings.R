@@ -14,7 +14,9 @@ verdict_text <- c(
   minimum = "a minimum: the Hessian is positive definite and the standard errors can be used"
 )
 
-fmt <- function(x, digits = 2) format(signif(x, digits), trim = TRUE)
+fmt <- function(x, digits = 2) {
+  vapply(x, function(v) format(signif(v, digits), trim = TRUE), "", USE.NAMES = FALSE)
+}
 
 name_list <- function(x) {
   if (length(x) <= 1L) return(x)
@@ -208,7 +210,7 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
         fmt(max(abs(zz[big]))), name_list(fnm[big])
       ))
     }
-    sep <- which(abs(est_free) > 10 & se_free > abs(est_free) / 2)
+    sep <- which(abs(est_free) > 10 & se_free > abs(est_free))
     if (length(sep)) {
       add("separation", "warning", fnm[sep], sprintf(
         "extreme: %s %s large with a larger standard error; on a logit or log scale this suggests separation (the estimate drifting to infinity), where Wald standard errors are meaningless.",

@@ -192,8 +192,11 @@ plot.hesscheck <- function(x, ...) {
                  main = sprintf("Hessian spectrum: %s", x$verdict), xaxt = "n", ...)
   graphics::axis(1, at = seq_len(k))
   graphics::abline(h = 0, lty = 2)
-  graphics::arrows(seq_len(k), lo, seq_len(k), hi, angle = 90, code = 3, length = 0.04,
-                   col = col)
+  bar <- (hi - lo) > 1e-3 * diff(range(c(lo, hi, 0)))
+  if (any(bar)) {
+    graphics::arrows(which(bar), lo[bar], which(bar), hi[bar], angle = 90, code = 3,
+                     length = 0.04, col = col[bar])
+  }
   flagged <- e$sign != "positive"
   if (any(flagged)) {
     graphics::text(which(flagged), y[flagged], e$direction[flagged], pos = 4, cex = 0.8,

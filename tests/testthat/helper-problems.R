@@ -108,3 +108,47 @@ problem_big <- function(k = 50, seed = 3) {
     par = rnorm(k, sd = 0.3)
   )
 }
+
+# Two-component normal mixture (unit variances, equal weights): started with equal means,
+# optim() stays on mu1 = mu2 by symmetry and "converges" to a saddle point.
+problem_mixture <- function(seed = 1) {
+  set.seed(seed)
+  y <- c(rnorm(100, -2), rnorm(100, 2))
+  fn <- function(p, y) -sum(log(0.5 * dnorm(y, p[1]) + 0.5 * dnorm(y, p[2])))
+  list(fn = fn, y = y)
+}
+
+# y ~ N(mu, 1 + tau2) with a sample variance below 1: the MLE of tau2 is on its bound 0,
+# where the Hessian for mu is n.
+problem_bound_variance <- function(n = 50, seed = 2) {
+  set.seed(seed)
+  z <- rnorm(n, 3, 0.8)
+  fn <- function(p, z) -sum(dnorm(z, p[1], sqrt(1 + p[2]), log = TRUE))
+  list(fn = fn, z = z, n = n)
+}
+
+# Least squares with two identical columns lwt and lwt2.
+problem_collinear <- function(n = 100, seed = 3) {
+  set.seed(seed)
+  lwt <- rnorm(n)
+  X <- cbind(int = 1, lwt = lwt, lwt2 = lwt, age = rnorm(n))
+  y <- drop(X %*% c(1, 0.5, 0.5, -1)) + rnorm(n)
+  list(fn = function(b) sum((y - X %*% b)^2) / 2, X = X, y = y)
+}
+
+# A smooth convex problem with minimum at m and an analytic Hessian there:
+# f = (x - m)' A (x - m) / 2 + sum(w * (cosh(x - m) - 1)), Hessian A + diag(w).
+problem_random_convex <- function(k, seed) {
+  set.seed(seed)
+  Q <- qr.Q(qr(matrix(rnorm(k * k), k)))
+  A <- Q %*% diag(10^runif(k, -1, 1)) %*% t(Q)
+  s <- 10^runif(k, -1, 0.5)        # parameter scales
+  A <- A / outer(s, s)
+  w <- runif(k) / s^2
+  m <- runif(k, -1, 1) * s
+  fn <- function(x) {
+    d <- x - m
+    drop(crossprod(d, A %*% d)) / 2 + sum(w * (cosh(d) - 1))
+  }
+  list(fn = fn, par = m, hess = A + diag(w, k))
+}

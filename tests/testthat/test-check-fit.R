@@ -1,0 +1,244 @@
+test_that("a saddle that optim reports as converged is named along mu1 - mu2", {
+  pr <- problem_mixture()
+  fit <- optim(c(mu1 = 0.1, mu2 = 0.1), pr$fn, y = pr$y, method = "BFGS")
+  expect_equal(fit$convergence, 0L)
+  x <- check_fit(fit, pr$fn, y = pr$y)
+  expect_s3_class(x, "hesscheck")
+  expect_equal(x$verdict, "saddle")
+  sad <- x$findings[x$findings$type == "saddle", ]
+  expect_equal(nrow(sad), 1L)
+  expect_equal(sad$parameters, "mu1, mu2")
+  expect_match(sad$message, "fn decreases along mu1 - mu2", fixed = TRUE)
+  expect_true(all(is.na(x$table$se)))
+  expect_true(all(x$table$status == "NA: saddle"))
+  # The restart point is lower, and optim from there separates the components.
+  expect_gt(x$escape$decrease, 0)
+  expect_equal(x$escape$value, pr$fn(x$escape$par, pr$y))
+  expect_lt(x$escape$value, fit$value)
+  refit <- optim(x$escape$par, pr$fn, y = pr$y, method = "BFGS")
+  expect_gt(abs(diff(refit$par)), 3)
+  expect_equal(check_fit(refit, pr$fn, y = pr$y)$verdict, "minimum")
+  expect_warning(v <- vcov(x), class = "hesscheck_warning_no_vcov")
+  expect_true(all(is.na(v)))
+})
+
+test_that("the classification of x^2 - y^2 and -(x^2 + y^2) at 0 is analytic", {
+  x <- check_fit(c(a = 0, b = 0), function(p) p[1]^2 - 3 * p[2]^2)
+  expect_equal(x$verdict, "saddle")
+  expect_equal(x$eigen$values, c(-1, 1), tolerance = 1e-8)
+  expect_match(x$findings$message[1], "fn decreases along b", fixed = TRUE)
+  y <- check_fit(c(a = 0, b = 0), function(p) -(p[1]^2 + 2 * p[2]^2 + p[1] * p[2]))
+  expect_equal(y$verdict, "maximum")
+  expect_match(y$findings$message[1], "pass fnscale = -1", fixed = TRUE)
+})
+
+test_that("a maximised log-likelihood (fnscale = -1) gives the analytic standard errors", {
+  pr <- problem_normal()
+  ll <- function(p) -pr$fn(p)
+  fit <- optim(c(mu = 0, log_sigma = 0), ll, method = "BFGS", hessian = TRUE,
+               control = list(fnscale = -1, reltol = 1e-12))
+  x <- check_fit(fit, ll, fnscale = -1)
+  expect_equal(x$verdict, "minimum")
+  expect_true("fnscale" %in% x$findings$type)
+  # At the MLE: se(mu) = sigma_hat / sqrt(n), se(log sigma) = 1 / sqrt(2 n).
+  n <- length(pr$y)
+  xm <- check_fit(pr$par, ll, fnscale = -1)
+  expect_equal(unname(xm$table$se), c(exp(pr$par[[2]]) / sqrt(n), 1 / sqrt(2 * n)),
+               tolerance = 1e-7)
+  expect_equal(unname(x$table$se), unname(xm$table$se), tolerance = 1e-5)
+  # fit$hessian is compared, with fnscale's sign.
+  expect_true("fit_hessian" %in% x$findings$type)
+  expect_lt(x$fit_hessian$difference, 1e-3)
+  # Forgetting fnscale: the verdict says fn looks maximised and what to do.
+  y <- check_fit(fit, ll)
+  expect_equal(y$verdict, "maximum")
+  expect_match(y$findings$message[y$findings$type == "maximum"], "fnscale = -1",
+               fixed = TRUE)
+  # The same with a gradient.
+  pg <- function(p) {
+    s2 <- exp(2 * p[2]); r <- pr$y - p[1]
+    c(sum(r) / s2, -n + sum(r^2) / s2)
+  }
+  z <- check_fit(pr$par, ll, gr = pg, fnscale = -1)
+  expect_equal(unname(z$table$se), unname(xm$table$se), tolerance = 1e-7)
+})
+
+test_that("two collinear columns are named as not separately identified", {
+  pr <- problem_collinear()
+  fit <- optim(c(int = 0, lwt = 0, lwt2 = 0, age = 0), pr$fn, method = "BFGS")
+  x <- check_fit(fit, pr$fn)
+  expect_equal(x$verdict, "singular")
+  flat <- x$findings[x$findings$type == "singular", ]
+  expect_equal(flat$parameters, "lwt, lwt2")
+  expect_match(flat$message, "lwt and lwt2 are not separately identified (lwt + lwt2 is)",
+               fixed = TRUE)
+  expect_true(all(is.na(x$table$se)))
+  expect_null(x$vcov)
+})
+
+test_that("a fit stopped by maxit is not stationary, and refine = TRUE reaches glm's SEs", {
+  pr <- problem_logistic(k = 5, n = 500, seed = 4)
+  nm <- paste0("b", 0:4)
+  fit <- optim(setNames(rep(0, 5), nm), pr$fn, method = "BFGS", control = list(maxit = 3))
+  expect_equal(fit$convergence, 1L)
+  x <- check_fit(fit, pr$fn)
+  expect_equal(x$verdict, "not_stationary")
+  expect_true(all(c("not_stationary", "optimizer") %in% x$findings$type))
+  expect_match(x$findings$message[x$findings$type == "not_stationary"],
+               "standard errors from the optimum this Hessian predicts")
+  expect_gt(max(abs(x$newton$z)), 0.05)
+  se_glm <- sqrt(diag(solve(pr$hess(pr$par))))
+  r <- check_fit(fit, pr$fn, control = list(refine = TRUE))
+  expect_equal(r$verdict, "minimum")
+  expect_equal(r$refine$status, "stationary")
+  expect_gt(max(abs(r$refine$moved_se)), 0.05)
+  expect_equal(unname(r$par), unname(pr$par), tolerance = 1e-6)
+  expect_lt(max(abs(r$table$se / se_glm - 1)), 1e-6)
+})
+
+test_that("at the MLE of a logistic regression the SEs equal glm's to 1e-6", {
+  pr <- problem_logistic(k = 6, n = 400, seed = 7)
+  X <- pr$X
+  g <- suppressWarnings(glm(pr$y ~ X - 1, family = binomial()))
+  se_glm <- sqrt(diag(vcov(g)))
+  x <- check_fit(unname(coef(g)), pr$fn)
+  expect_equal(x$verdict, "minimum")
+  expect_lt(max(abs(x$table$se / se_glm - 1)), 1e-6)
+  xg <- check_fit(unname(coef(g)), pr$fn, gr = pr$gr)
+  expect_lt(max(abs(xg$table$se / se_glm - 1)), 1e-6)
+})
+
+test_that("a variance on its L-BFGS-B lower bound gets no SE; the others hold it fixed", {
+  pr <- problem_bound_variance()
+  fit <- optim(c(mu = 0, tau2 = 0.5), pr$fn, z = pr$z, method = "L-BFGS-B",
+               lower = c(-Inf, 0))
+  expect_equal(fit$par[["tau2"]], 0)
+  x <- check_fit(fit, pr$fn, z = pr$z, lower = c(-Inf, 0))
+  expect_equal(x$verdict, "at_bound")
+  expect_equal(unname(x$at_bound), c(0L, -1L))
+  b <- x$findings[x$findings$type == "at_bound", ]
+  expect_equal(b$parameters, "tau2")
+  expect_match(b$message, "tau2 is on its lower bound", fixed = TRUE)
+  expect_true(is.na(x$table["tau2", "se"]))
+  expect_equal(x$table["tau2", "status"], "NA: on lower bound")
+  # d2/dmu2 of the negative log-likelihood with tau2 = 0 is n.
+  expect_equal(x$table["mu", "se"], 1 / sqrt(pr$n), tolerance = 1e-7)
+  expect_false("not_stationary" %in% x$findings$type)
+  # A bound that is not optimal (fn decreases into the interior) is not stationary.
+  y <- check_fit(c(mu = mean(pr$z), tau2 = 0), function(p, z) pr$fn(p, z * 2), z = pr$z,
+                 lower = c(-Inf, 0))
+  expect_equal(y$verdict, "not_stationary")
+  expect_match(paste(y$findings$message, collapse = " "),
+               "fn decreases moving tau2 away from its lower bound", fixed = TRUE)
+})
+
+test_that("optim, nlminb and nlm results are all read, with names or without", {
+  pr <- problem_logistic(k = 4, n = 300, seed = 5)
+  se <- sqrt(diag(solve(pr$hess(pr$par))))
+  fo <- optim(c(a = 0, b = 0, c = 0, d = 0), pr$fn, pr$gr, method = "BFGS",
+              control = list(reltol = 1e-14))
+  fb <- nlminb(c(a = 0, b = 0, c = 0, d = 0), pr$fn, pr$gr)
+  fl <- suppressWarnings(nlm(pr$fn, c(0, 0, 0, 0), hessian = TRUE, gradtol = 1e-10))
+  xo <- check_fit(fo, pr$fn)
+  xb <- check_fit(fb, pr$fn)
+  xl <- check_fit(fl, pr$fn)
+  expect_equal(c(xo$optimizer, xb$optimizer, xl$optimizer), c("optim", "nlminb", "nlm"))
+  for (x in list(xo, xb, xl)) {
+    expect_equal(x$verdict, "minimum")
+    expect_equal(unname(x$table$se), unname(se), tolerance = 1e-5)
+  }
+  expect_equal(rownames(xo$table), c("a", "b", "c", "d"))
+  expect_equal(names(coef(xb)), c("a", "b", "c", "d"))
+  expect_equal(rownames(xl$table), paste0("p", 1:4))
+  expect_false(is.null(xl$fit_hessian))
+  expect_equal(dimnames(vcov(xo)), list(c("a", "b", "c", "d"), c("a", "b", "c", "d")))
+})
+
+test_that("no false alarm on 20 well-posed random problems of up to 30 parameters", {
+  ks <- c(2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 2, 3, 5, 7, 9, 11, 14, 18, 25, 30)
+  for (r in seq_along(ks)) {
+    pr <- problem_random_convex(ks[r], seed = 100 + r)
+    x <- check_fit(pr$par, pr$fn)
+    expect_equal(x$verdict, "minimum", info = paste("problem", r))
+    expect_equal(nrow(x$findings), 0L, info = paste(r, paste(x$findings$message)))
+    se <- sqrt(diag(solve(pr$hess)))
+    expect_lt(max(abs(x$table$se / se - 1)), 1e-6)
+  }
+})
+
+test_that("SEs spanning orders of magnitude are flagged with the parscale that fixes optim", {
+  s <- c(a = 1e-4, b = 1, c = 100)
+  fn <- function(p) sum((p / s)^2) / 2
+  x <- check_fit(c(a = 0, b = 0, c = 0), fn)
+  expect_equal(x$verdict, "minimum")
+  f <- x$findings[x$findings$type == "scaling", ]
+  expect_equal(f$parameters, "a, c")
+  expect_match(f$message, "parscale = c(a = 1e-04, b = 1, c = 100)", fixed = TRUE)
+  expect_equal(unname(x$table$se), unname(s), tolerance = 1e-7)
+})
+
+test_that("separation in a logistic regression is flagged", {
+  set.seed(8)
+  xx <- sort(rnorm(40))
+  y <- as.numeric(xx > 0)
+  fn <- function(b) {
+    eta <- b[1] + b[2] * xx
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
+  }
+  fit <- optim(c(int = 0, slope = 0), fn, method = "BFGS")
+  x <- check_fit(fit, fn)
+  expect_true("separation" %in% x$findings$type)
+  expect_match(x$findings$parameters[x$findings$type == "separation"], "slope")
+})
+
+test_that("methods give the analytic answers and print the verdict first", {
+  A <- matrix(c(2, 0.5, 0.5, 1), 2)
+  m <- c(a = 1, b = -2)
+  fn <- function(p) drop(crossprod(p - m, A %*% (p - m))) / 2
+  x <- check_fit(m, fn)
+  V <- solve(A)
+  expect_equal(unname(vcov(x)), V, tolerance = 1e-8)
+  expect_equal(coef(x), m)
+  ci <- confint(x, level = 0.9)
+  expect_equal(unname(ci[, 2] - ci[, 1]), 2 * qnorm(0.95) * sqrt(diag(V)), tolerance = 1e-8)
+  expect_equal(rownames(confint(x, "b")), "b")
+  expect_error(confint(x, "zz"), class = "hesscheck_error_bad_parm")
+  df <- as.data.frame(x)
+  expect_equal(df$parameter, c("a", "b"))
+  expect_equal(df$se, sqrt(diag(V)), tolerance = 1e-8)
+  out <- capture.output(print(x))
+  expect_match(out[1], "^check_fit: a minimum")
+  expect_true(any(grepl("estimate", out)))
+  expect_equal(format(x), out)
+  s <- capture.output(print(summary(x)))
+  expect_true(any(grepl("Eigenvalues of the Hessian", s)))
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off())
+  e <- plot(x)
+  expect_equal(nrow(e), 2L)
+  expect_equal(e$sign, c("positive", "positive"))
+  ps <- plot(check_fit(c(a = 0, b = 0), function(p) p[1]^2 - p[2]^2))
+  expect_equal(ps$sign, c("negative", "positive"))
+})
+
+test_that("bad fits and arguments get classed errors before any work", {
+  fn <- function(p) sum(p^2)
+  expect_error(check_fit(list(value = 1), fn), class = "hesscheck_error_bad_fit")
+  expect_error(check_fit("a", fn), class = "hesscheck_error_bad_fit")
+  expect_error(check_fit(list(par = c(1, NA)), fn), class = "hesscheck_error_bad_par")
+  expect_error(check_fit(list(par = numeric()), fn), class = "hesscheck_error_bad_par")
+  expect_error(check_fit(list(par = c(1, 2), hessian = diag(3)), fn),
+               class = "hesscheck_error_bad_fit")
+  expect_error(check_fit(c(1, 2), "fn"), class = "hesscheck_error_bad_function")
+  expect_error(check_fit(c(1, 2), fn, fnscale = 0), class = "hesscheck_error_bad_fnscale")
+  expect_error(check_fit(c(1, 2), fn, control = list(refne = TRUE)),
+               class = "hesscheck_error_bad_control")
+  expect_error(check_fit(c(1, 2), fn, control = list(refine = NA)),
+               class = "hesscheck_error_bad_control")
+  expect_error(check_fit(c(1, 2), fn, lower = c(0, 0, 0)), class = "hesscheck_error_bad_bounds")
+  expect_error(check_fit(c(1, 2), function(p) c(1, 2)), class = "hesscheck_error_bad_fn_value")
+  # Wrong length: fn indexes a parameter the fit does not have.
+  expect_error(check_fit(c(1, 2), function(p) p[1] + p[3]),
+               class = "hesscheck_error_bad_fn_value")
+  expect_error(check_fit(c(1, 2), function(p) stop("boom")), class = "hesscheck_error_fn_failed")
+})
