@@ -67,7 +67,9 @@
 #'   * `refine`: when `refine = TRUE`, the starting point, the steps taken and the
 #'     distance moved in standard errors;
 #'   * `fit_hessian`: the comparison with `fit$hessian`, when the fit has one;
-#'   * `optimizer`, `convergence`, `fnscale`, `evaluations` (calls of `fn` and `gr`).
+#'   * `optimizer`, `convergence`, `fnscale`, `evaluations` (calls of `fn` and `gr`);
+#'   * `problem`: `fn`, `gr`, the `...` arguments, bounds and `fnscale`, kept for
+#'     [compare_se()], [bootstrap_se()] and [coverage_check()].
 #' @seealso [hessian_fd()] for the Hessian alone.
 #' @examples
 #' # A two-component normal mixture started with equal means: optim() "converges"
@@ -160,8 +162,12 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
     escape$evaluations <- NULL
     if (sgn < 0) escape$value <- -escape$value
   }
-  new_hesscheck(state, info, value = sgn * value, sgn = sgn, ctrl = ctrl,
-                bounds = bounds, escape = escape, refine = refine, evals = evals)
+  x <- new_hesscheck(state, info, value = sgn * value, sgn = sgn, ctrl = ctrl,
+                     bounds = bounds, escape = escape, refine = refine, evals = evals)
+  # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
+  x$problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
+                    upper = bounds$upper, fnscale = fnscale)
+  x
 }
 
 # Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or

@@ -240,7 +240,8 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
                                                   error = function(e) NA))))
     ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
     names(ratio) <- fnm
-    fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio)
+    fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,
+                        matrix = Hf)
     worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
     msg <- sprintf(
       "fit$hessian differs from hesscheck's by up to %s of sqrt(|H[i, i] H[j, j]|); hesscheck's error estimate is %s, so the difference is %s",

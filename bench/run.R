@@ -203,3 +203,13 @@ pts <- lapply(seq_len(ne), function(k) par0 + k * 1e-6)
 t_loop <- time_it(function() for (p in pts) cheap(p))
 cat(sprintf("cheap fn (%.1f microseconds a call): hessian_fd %.2f microseconds per evaluation, %.2f x a plain R loop over the same number of calls (target <= 1.10)\n",
             1e6 * t_loop / ne, 1e6 * t_h / ne, t_h / t_loop))
+
+# check_fit(): its cost over the hessian_fd() call it makes (target <= 1.2).
+cat("\n== check_fit() ==\n")
+for (k in c(5L, 10L, 20L)) {
+  pk <- problem_logistic(k = k, n = 50 * k)
+  t_h <- time_it(function() hessian_fd(pk$fn, pk$par))
+  t_c <- time_it(function() check_fit(pk$par, pk$fn))
+  cat(sprintf("logistic (%d): check_fit / hessian_fd wall time %s (target <= 1.2)\n", k,
+              fmt(t_c / t_h, 3)))
+}
