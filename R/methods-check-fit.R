@@ -57,14 +57,11 @@ format.hesscheck <- function(x, digits = 4, ...) {
     lines <- c(lines, paste0("  ", tag, " ", f$message))
   }
   tab <- x$table
+  num <- function(v, d = digits) ifelse(is.na(v), "", fmt(v, d))
   shown <- data.frame(
-    estimate = format(signif(tab$estimate, digits)),
-    se = ifelse(is.na(tab$se), "NA", format(signif(tab$se, digits))),
-    z = ifelse(is.na(tab$z), "", format(signif(tab$z, 3))),
-    lower = ifelse(is.na(tab$lower), "", format(signif(tab$lower, digits))),
-    upper = ifelse(is.na(tab$upper), "", format(signif(tab$upper, digits))),
-    status = tab$status,
-    row.names = rownames(tab), stringsAsFactors = FALSE
+    estimate = num(tab$estimate), se = ifelse(is.na(tab$se), "NA", num(tab$se)),
+    z = num(tab$z, 3), lower = num(tab$lower), upper = num(tab$upper),
+    status = tab$status, row.names = rownames(tab), stringsAsFactors = FALSE
   )
   names(shown)[4:5] <- paste0(c("lower ", "upper "), format(100 * x$level), "%")
   c(lines, "", utils::capture.output(print(shown, right = TRUE)))

@@ -213,3 +213,28 @@ for (k in c(5L, 10L, 20L)) {
   cat(sprintf("logistic (%d): check_fit / hessian_fd wall time %s (target <= 1.2)\n", k,
               fmt(t_c / t_h, 3)))
 }
+
+# bootstrap_se(): speed-up with 2 workers over 1 on a refit of about 5 ms, R = 400
+# (target >= 1.7), and the same replicates either way.
+cat("\n== bootstrap_se() ==\n")
+if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
+  pb <- problem_logistic(k = 6, n = 3000, seed = 9)
+  dat <- data.frame(y = pb$y, pb$X)
+  nll_d <- function(b, d) {
+    X <- as.matrix(d[, -1L])
+    eta <- drop(X %*% b)
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(d$y * eta)
+  }
+  xb <- check_fit(pb$par, nll_d, d = dat)
+  t_refit <- time_it(function() {
+    optim(xb$par, nll_d, d = dat[sample.int(nrow(dat), replace = TRUE), ], method = "BFGS")
+  })
+  R_boot <- if (quick) 100L else 400L
+  t1 <- system.time(b1 <- bootstrap_se(xb, "d", R = R_boot, seed = 1, progress = FALSE))[["elapsed"]]
+  t2 <- system.time(b2 <- bootstrap_se(xb, "d", R = R_boot, seed = 1, parallel = "multicore",
+                                      ncpus = 2L))[["elapsed"]]
+  cat(sprintf("refit %.1f ms; R = %d: 1 worker %.2f s, 2 workers %.2f s, speed-up %s (target >= 1.7); identical replicates: %s\n",
+              1e3 * t_refit, R_boot, t1, t2, fmt(t1 / t2, 3), identical(b1$replicates, b2$replicates)))
+} else {
+  cat("fewer than 2 cores (or Windows): speed-up not measured\n")
+}

@@ -1,12 +1,18 @@
-# A saddle point that optim() reports as converged, and what hessian_fd() shows of it.
+# A saddle point that optim() reports as converged, diagnosed by check_fit().
 library(hesscheck)
 
-# fn has a saddle at (0, 0) and minima at (0, +-sqrt(5)).
-fn <- function(p) p[1]^2 - p[2]^2 + 0.1 * p[2]^4
-fit <- optim(c(a = 1, b = 0), fn, method = "BFGS")
-fit$convergence   # 0: "converged"
-fit$par           # but this is the saddle
+# Two-component normal mixture (equal weights, SD 0.5 taken as known) for the eruption
+# times of Old Faithful. Started with equal means, BFGS never separates the components.
+mix <- function(p, y) -sum(log(0.5 * dnorm(y, p[1], 0.5) + 0.5 * dnorm(y, p[2], 0.5)))
+fit <- optim(c(mu1 = 3.5, mu2 = 3.5), mix, y = faithful$eruptions, method = "BFGS",
+             hessian = TRUE)
+fit$convergence                # 0: "converged"
+sqrt(diag(solve(fit$hessian))) # NaN: a negative "variance"
 
-H <- hessian_fd(fn, fit$par)
-H
-eigen(H)$values   # one negative eigenvalue: not a minimum
+x <- check_fit(fit, mix, y = faithful$eruptions)
+x                              # saddle along mu1 - mu2, and a restart point
+summary(x)
+
+# Restart from the point check_fit() found: now a minimum with usable SEs.
+fit2 <- optim(x$escape$par, mix, y = faithful$eruptions, method = "BFGS")
+check_fit(fit2, mix, y = faithful$eruptions)

@@ -2,7 +2,7 @@
 # Install what building, checking and benchmarking hesscheck needs, from Debian's packages
 # where they exist and from CRAN otherwise. Does nothing when everything is present.
 set -u
-rpkgs="roxygen2 numDeriv knitr rmarkdown testthat"
+rpkgs="roxygen2 numDeriv knitr rmarkdown testthat MASS sandwich future future.apply"
 missing_r() {
   Rscript -e 'p <- commandArgs(TRUE); m <- p[!vapply(p, requireNamespace, TRUE, quietly = TRUE)]; cat(m)' $rpkgs 2>/dev/null
 }
