@@ -153,8 +153,7 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
     refine <- r$refine
   }
 
-  value <- f(state$par, ...)
-  evals[["fn"]] <- evals[["fn"]] + 1
+  value <- attr(state$h, "value")
   escape <- NULL
   if (ctrl$escape && state$cl$flags[["saddle"]]) {
     escape <- saddle_escape(state, f, ..., bounds = bounds, value = value)

@@ -40,6 +40,7 @@
 #'     lower bound;
 #'   * `resolved`: `FALSE` for a parameter whose curvature stayed below the noise;
 #'   * `noise`: the noise level of `fn` used (absolute, per value);
+#'   * `value`: `fn(par)`;
 #'   * `gradient`, `gradient_error`: the gradient at `par` (from `gr`, or from the
 #'     stencil's first differences at no extra cost) and its error estimate;
 #'   * `evaluations`: `c(fn = , gr = )`, the number of calls made, the check at `par`
@@ -132,8 +133,10 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       ), parent = e, par = x)
     }
   )
-  new_hessian_fd(res, names(par), gradient = !is.null(gr),
-                 extra = c(fn = 1, gr = if (is.null(gr)) 0 else 1))
+  h <- new_hessian_fd(res, names(par), gradient = !is.null(gr),
+                      extra = c(fn = 1, gr = if (is.null(gr)) 0 else 1))
+  attr(h, "value") <- f0
+  h
 }
 
 new_hessian_fd <- function(res, nm, gradient, extra) {
