@@ -5,7 +5,7 @@ PKG := hesscheck
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := $(PKG)_$(VERSION).tar.gz
 
-.PHONY: all deps document build install demo test check bench clean
+.PHONY: all deps document build install demo test check bench fuzz sanitize valgrind gctorture clean
 
 all: install
 
@@ -36,9 +36,30 @@ test: deps
 	  if [ $$status -ne 0 ]; then echo "R CMD check failed"; cat .test-summary; exit 1; fi; \
 	  if grep -E -q '^Status:.*(ERROR|WARNING)' $(PKG).Rcheck/00check.log; then \
 	    echo "R CMD check reported an ERROR or WARNING"; cat .test-summary; exit 1; fi; \
+	  $(RSCRIPT) tools/fuzz.R --seconds $(FUZZ_SLICE) --cases 1000000 --lib $(PKG).Rcheck \
+	    || { echo "fuzz slice failed"; cat .test-summary; exit 1; }; \
 	  cat .test-summary
 
 check: test
+
+# Hostile input to every exported function: FUZZ_CASES seeded cases (a FUZZ_SLICE-second
+# slice runs in `make test`).
+FUZZ_CASES ?= 10000
+FUZZ_SLICE ?= 30
+fuzz: install
+	$(RSCRIPT) tools/fuzz.R --cases $(FUZZ_CASES)
+
+# The test suite under AddressSanitizer + UBSan (private R_MAKEVARS_USER), and under valgrind.
+sanitize: deps
+	bash tools/sanitize.sh
+
+valgrind: install
+	$(R) -d "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" \
+	  --vanilla --quiet -f tools/run-tests.R
+
+# A reduced set of calls under gctorture(TRUE), so that a missing PROTECT cannot hide.
+gctorture: install
+	$(RSCRIPT) tools/gctorture.R
 
 bench: install
 	$(RSCRIPT) bench/run.R

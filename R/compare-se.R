@@ -66,6 +66,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
 
   se_from <- function(H) {
     Hf <- H[free, free, drop = FALSE]
+    if (!all(is.finite(Hf))) return(rep(NA_real_, length(par)))
     out <- rep(NA_real_, length(par))
     v <- tryCatch(sqrt(diag(chol2inv(chol(Hf)))), error = function(e) NULL)
     if (!is.null(v)) out[free] <- v
@@ -86,13 +87,24 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
     add("optim", se_from(x$fit_hessian$matrix), exp_num)
     notes <- c(notes, sprintf("optim: from fit$hessian (%s).", x$optimizer))
   } else {
-    Ho <- stats::optimHess(par, f)
-    add("optim", se_from(Ho), exp_num)
-    notes <- c(notes, "optim: optimHess() at the estimate with optim's defaults (ndeps = 1e-3).")
+    Ho <- tryCatch(stats::optimHess(par, f), error = function(e) e)
+    if (inherits(Ho, "error")) {
+      add("optim", rep(NA_real_, length(par)), exp_num)
+      notes <- c(notes, paste("optim: optimHess() failed:", conditionMessage(Ho)))
+    } else {
+      add("optim", se_from(Ho), exp_num)
+      notes <- c(notes, "optim: optimHess() at the estimate with optim's defaults (ndeps = 1e-3).")
+    }
   }
   if (numderiv) {
     if (requireNamespace("numDeriv", quietly = TRUE)) {
-      add("numDeriv", se_from(numDeriv::hessian(f, par)), exp_num)
+      Hn <- tryCatch(numDeriv::hessian(f, par), error = function(e) e)
+      if (inherits(Hn, "error") || !all(is.finite(Hn))) {
+        add("numDeriv", rep(NA_real_, length(par)), exp_num)
+        notes <- c(notes, "numDeriv: numDeriv::hessian() failed or was not finite.")
+      } else {
+        add("numDeriv", se_from(Hn), exp_num)
+      }
     } else {
       notes <- c(notes, "numDeriv: not installed, skipped.")
     }
@@ -144,8 +156,17 @@ score_matrix <- function(fn_obs, par, pr, step) {
     ))
   }
   where <- integer(1L)
-  .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
-        f0, handler, where)
+  tryCatch(
+    .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
+          f0, handler, where),
+    error = function(e) {
+      if (inherits(e, "hesscheck_error")) stop(e)
+      p <- call[[2L]]
+      names(p) <- names(par)
+      hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(p),
+                                    conditionMessage(e)), parent = e, par = p)
+    }
+  )
 }
 
 #' @export

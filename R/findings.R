@@ -130,7 +130,9 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
   # Stationarity, in standard errors.
   z <- cl$newton_z
   names(z) <- fnm
-  sig <- abs(z) > ctrl$tol_step & abs(z) > 3 * cl$newton_error
+  zerr <- 3 * cl$newton_error
+  zerr[is.na(zerr)] <- Inf     # an unknown uncertainty makes nothing significant
+  sig <- !is.na(z) & abs(z) > ctrl$tol_step & abs(z) > zerr
   if (any(sig)) {
     ord <- order(-abs(z))
     top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
@@ -242,8 +244,8 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
     s <- outer(cl$scale, cl$scale)
     dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
     err <- attr(h, "error")[free, free, drop = FALSE] / s
-    se_fit <- suppressWarnings(sqrt(diag(tryCatch(solve(Hf[free, free, drop = FALSE]),
-                                                  error = function(e) NA))))
+    se_fit <- tryCatch(suppressWarnings(sqrt(diag(solve(Hf[free, free, drop = FALSE])))),
+                       error = function(e) rep(NA_real_, sum(free)))
     ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
     names(ratio) <- fnm
     fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,

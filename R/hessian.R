@@ -104,8 +104,10 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.
-  fcall <- as.call(list(fn, x_user + 0, quote(...)))
-  gcall <- if (!is.null(gr)) as.call(list(gr, x_user + 0, quote(...)))
+  # Without extra arguments the call has no `...`, which saves its expansion per call.
+  extra_args <- if (...length() > 0L) list(quote(...)) else list()
+  fcall <- as.call(c(list(fn, x_user + 0), extra_args))
+  gcall <- if (!is.null(gr)) as.call(c(list(gr, x_user + 0), extra_args))
   where <- integer(1L)
   handler <- function(id, x, what) {
     names(x) <- names(x_user)
@@ -133,6 +135,14 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       ), parent = e, par = x)
     }
   )
+  if (!all(is.finite(res$hessian))) {
+    hc_abort("nonfinite", sprintf(
+      "The differences of `%s` near par = %s overflow (|fn| is about %s there): the Hessian is not finite. Rescale `fn` (e.g. work on the log scale).",
+      if (is.null(gr)) "fn" else "gr", format_par(x_user), format(signif(abs(f0), 3))
+    ), par = x_user)
+  }
+  res$error[is.na(res$error)] <- Inf
+  res$gradient_error[is.na(res$gradient_error)] <- Inf
   h <- new_hessian_fd(res, names(par), gradient = !is.null(gr),
                       extra = c(fn = 1, gr = if (is.null(gr)) 0 else 1))
   attr(h, "value") <- f0

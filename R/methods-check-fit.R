@@ -175,6 +175,11 @@ plot.hesscheck <- function(x, ...) {
     graphics::title(main = "No free parameters")
     return(invisible(e))
   }
+  if (!any(is.finite(e$eigenvalue))) {
+    graphics::plot.new()
+    graphics::title(main = "No finite eigenvalues")
+    return(invisible(e))
+  }
   col <- c(negative = "firebrick", zero = "darkorange", positive = "grey30")[e$sign]
   v <- e$eigenvalue
   u <- e$uncertainty
@@ -182,14 +187,16 @@ plot.hesscheck <- function(x, ...) {
   floor <- max(min(abs(v[v != 0]), max(abs(v)) * 1e-12, na.rm = TRUE), .Machine$double.xmin)
   slog <- function(y) sign(y) * log10(1 + abs(y) / floor)
   y <- slog(v)
+  u[!is.finite(u)] <- NA
   lo <- slog(v - u)
   hi <- slog(v + u)
-  graphics::plot(seq_len(k), y, ylim = range(c(lo, hi, 0)), pch = 19, col = col,
+  graphics::plot(seq_len(k), y, ylim = range(c(lo, hi, y, 0), finite = TRUE), pch = 19,
+                 col = col,
                  xlab = "eigenvalue (ascending)", ylab = "scaled eigenvalue (signed log)",
                  main = sprintf("Hessian spectrum: %s", x$verdict), xaxt = "n", ...)
   graphics::axis(1, at = seq_len(k))
   graphics::abline(h = 0, lty = 2)
-  bar <- (hi - lo) > 1e-3 * diff(range(c(lo, hi, 0)))
+  bar <- !is.na(hi - lo) & (hi - lo) > 1e-3 * diff(range(c(lo, hi, y, 0), finite = TRUE))
   if (any(bar)) {
     graphics::arrows(which(bar), lo[bar], which(bar), hi[bar], angle = 90, code = 3,
                      length = 0.04, col = col[bar])

@@ -195,14 +195,25 @@ cheap <- function(p) {
   for (k in 1:8) s <- s + sum(p * p) / k
   s + p[1] * p[2] + exp(p[3])
 }
-par0 <- seq(0.1, 1, length.out = 10)
-H <- hessian_fd(cheap, par0)
-ne <- attr(H, "evaluations")[["fn"]]
-t_h <- time_it(function() hessian_fd(cheap, par0))
-pts <- lapply(seq_len(ne), function(k) par0 + k * 1e-6)
-t_loop <- time_it(function() for (p in pts) cheap(p))
-cat(sprintf("cheap fn (%.1f microseconds a call): hessian_fd %.2f microseconds per evaluation, %.2f x a plain R loop over the same number of calls (target <= 1.10)\n",
-            1e6 * t_loop / ne, 1e6 * t_h / ne, t_h / t_loop))
+# Per evaluation: the whole call against a plain R loop over the same number of calls, at
+# n = 10 and n = 20; and the marginal cost per evaluation between the two (the fixed cost
+# of argument checks and result assembly taken out).
+tt <- list()
+for (n_cheap in c(10L, 20L)) {
+  par0 <- seq(0.1, 1, length.out = n_cheap)
+  H <- hessian_fd(cheap, par0)
+  ne <- attr(H, "evaluations")[["fn"]]
+  t_h <- time_it(function() hessian_fd(cheap, par0))
+  pts <- lapply(seq_len(ne), function(k) par0 + k * 1e-6)
+  t_loop <- time_it(function() for (p in pts) cheap(p))
+  tt[[length(tt) + 1L]] <- c(ne = ne, h = t_h, loop = t_loop)
+  cat(sprintf("cheap fn (%.1f microseconds a call), n = %d, %d evaluations: hessian_fd %.2f microseconds per evaluation, %.2f x a plain R loop over the same calls (target <= 1.10)\n",
+              1e6 * t_loop / ne, n_cheap, ne, 1e6 * t_h / ne, t_h / t_loop))
+}
+d_ne <- tt[[2]][["ne"]] - tt[[1]][["ne"]]
+cat(sprintf("marginal cost per evaluation (n = 10 -> 20): %.2f x the plain loop; fixed cost of a call %.0f microseconds\n",
+            (tt[[2]][["h"]] - tt[[1]][["h"]]) / (tt[[2]][["loop"]] - tt[[1]][["loop"]]),
+            1e6 * (tt[[1]][["h"]] - tt[[1]][["loop"]])))
 
 # check_fit(): its cost over the hessian_fd() call it makes (target <= 1.2).
 cat("\n== check_fit() ==\n")
@@ -218,7 +229,7 @@ for (k in c(5L, 10L, 20L)) {
 # (target >= 1.7), and the same replicates either way.
 cat("\n== bootstrap_se() ==\n")
 if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
-  pb <- problem_logistic(k = 6, n = 3000, seed = 9)
+  pb <- problem_logistic(k = 6, n = 600, seed = 9)
   dat <- data.frame(y = pb$y, pb$X)
   nll_d <- function(b, d) {
     X <- as.matrix(d[, -1L])

@@ -44,9 +44,10 @@ int hc_eval(hc_fun *f, const double *x, double *out)
      * vector, so that what it kept is not changed under it. */
     if (MAYBE_SHARED(xv)) {
         SEXP old = xv;
-        xv = Rf_allocVector(REALSXP, f->n);
-        DUPLICATE_ATTRIB(xv, old);
+        xv = PROTECT(Rf_allocVector(REALSXP, f->n));
+        DUPLICATE_ATTRIB(xv, old);   /* allocates: xv must be protected until stored */
         SETCADR(f->call, xv);
+        UNPROTECT(1);
     }
     double *px = REAL(xv);
     for (int k = 0; k < f->n; k++) px[k] = x[k];

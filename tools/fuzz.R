@@ -1,0 +1,219 @@
+# Randomised hostile-input driver for every exported function of hesscheck.
+#
+#   Rscript tools/fuzz.R [--cases N] [--seconds S] [--seed K] [--lib PATH]
+#
+# Every case must either return a valid result or signal a classed hesscheck_error_*;
+# anything else (an unclassed error, an invalid result, a hang) is a failure. A crash
+# kills the process, which `make fuzz` reports through the exit status.
+
+args <- commandArgs(trailingOnly = TRUE)
+opt <- function(name, default) {
+  k <- match(paste0("--", name), args)
+  if (is.na(k)) default else args[k + 1L]
+}
+cases <- as.numeric(opt("cases", 10000))
+seconds <- as.numeric(opt("seconds", Inf))
+seed <- as.integer(opt("seed", 1))
+lib <- opt("lib", NULL)
+verbose <- !is.na(match("--verbose", args))
+if (!is.null(lib)) .libPaths(c(lib, .libPaths()))
+suppressPackageStartupMessages(library(hesscheck))
+set.seed(seed)
+
+pick <- function(...) {
+  x <- list(...)
+  x[[sample.int(length(x), 1L)]]
+}
+
+# par: mostly valid numeric vectors of random length and scale, sometimes hostile.
+gen_par <- function() {
+  n <- sample(c(1:6, 10L), 1L)
+  scale <- 10^sample(-8:8, 1L)
+  good <- stats::setNames(rnorm(n) * scale, if (runif(1) < 0.5) paste0("q", seq_len(n)))
+  if (runif(1) < 0.7) return(good)
+  pick(NULL, "a", list(1, 2), factor("a"), NA, c(1, NA), c(1, Inf), c(NaN, 1), numeric(0),
+       TRUE, 1:3, matrix(1:4, 2), runif(1e5), c(a = 1e300, b = -1e300),
+       c(1e-300, 2e-300), as.complex(1:2), Sys.Date(), function(x) x)
+}
+
+calls <- 0L
+# fn: mostly smooth, sometimes NA / wrong type / wrong length / error at random points,
+# calling gc(), writing global state or keeping its argument.
+gen_fn <- function(n) {
+  A <- crossprod(matrix(rnorm(n * n), n)) + diag(n)
+  base <- function(p) {
+    d <- p - seq_along(p) / 10
+    sum(d * (A %*% d)) / 2 + 0.01 * sum(d^4)
+  }
+  kind <- sample(c("good", "good", "good", "na", "type", "length", "error", "gc",
+                   "global", "keep", "huge", "tiny", "integer", "null", "inf_far",
+                   "nonfinite_always", "saddle", "flat"), 1L)
+  p_bad <- runif(1, 0.01, 0.3)
+  switch(kind,
+    good = base,
+    na = function(p) if (runif(1) < p_bad) NA_real_ else base(p),
+    type = function(p) if (runif(1) < p_bad) "x" else base(p),
+    length = function(p) if (runif(1) < p_bad) c(1, 2) else base(p),
+    error = function(p) if (runif(1) < p_bad) stop("user error in fn") else base(p),
+    gc = function(p) {
+      if (runif(1) < 0.05) gc(FALSE)
+      base(p)
+    },
+    global = function(p) {
+      calls <<- calls + 1L
+      assign("fuzz_last_par", p, envir = globalenv())
+      base(p)
+    },
+    keep = local({
+      kept <- list()
+      function(p) {
+        kept[[length(kept) + 1L]] <<- p
+        if (length(kept) > 50L) kept <<- list()
+        base(p)
+      }
+    }),
+    huge = function(p) 1e300 * (1 + sum(p^2)),
+    tiny = function(p) 1e-300 * (1 + sum(p^2)),
+    integer = function(p) {
+      v <- base(p)
+      if (is.finite(v) && abs(v) < 1e9) as.integer(round(v)) else v
+    },
+    null = function(p) NULL,
+    inf_far = function(p) if (max(abs(p - seq_along(p) / 10)) > 1e-3) Inf else base(p),
+    nonfinite_always = function(p) NaN,
+    saddle = function(p) sum(p[-1]^2) - p[1]^2,
+    flat = function(p) sum(p[-1]^2)
+  )
+}
+
+gen_gr <- function(n) {
+  pick(NULL, NULL, NULL,
+       function(p) 2 * p,
+       function(p) rep(1, n + 1L),
+       function(p) c(NA, rep(0, n - 1L)),
+       function(p) stop("user error in gr"),
+       function(p) "g",
+       function(p) rep(Inf, n))
+}
+
+gen_bounds <- function(par) {
+  n <- max(1L, length(par))
+  pick(list(-Inf, Inf), list(-Inf, Inf),
+       list(if (is.numeric(par)) par - abs(rnorm(n)) else -1, Inf),
+       list(if (is.numeric(par)) par else 0, Inf),           # on the lower bound
+       list(1, -1),                                          # crossing
+       list(if (is.numeric(par)) par + 1 else 1, Inf),       # par outside
+       list(c(-1, 1, 2), Inf),                               # wrong length
+       list(NA, Inf), list("a", Inf))
+}
+
+gen_control <- function(fun) {
+  if (runif(1) < 0.7) return(list())
+  pick(list(noise = 1e-8), list(noise = -1), list(step = 1e-3), list(max_search = 0),
+       list(max_search = 2), list(bogus = 1), list(1), "a", list(noise = NA),
+       if (fun == "check_fit") list(refine = TRUE) else list(noise = 0),
+       if (fun == "check_fit") list(tol_step = -1) else list(step = NA),
+       if (fun == "check_fit") list(hessian = list(max_search = 3)) else list())
+}
+
+valid_hessian <- function(h, n) {
+  m <- as.matrix(h)
+  is.matrix(m) && all(dim(m) == n) && isSymmetric(unname(m)) &&
+    is.matrix(attr(h, "error")) && all(attr(h, "error") >= 0 | is.na(attr(h, "error")))
+}
+
+valid_check <- function(x, n) {
+  inherits(x, "hesscheck") && nrow(x$table) == n &&
+    x$verdict %in% c("maximum", "saddle", "singular", "not_stationary", "at_bound",
+                     "ill_conditioned", "minimum") &&
+    is.data.frame(x$findings) && all(x$table$se > 0 | is.na(x$table$se)) &&
+    length(format(x)) > 0L
+}
+
+run_case <- function(i) {
+  fun <- sample(c("hessian_fd", "hessian_fd", "check_fit", "check_fit", "compare_se",
+                  "bootstrap_se", "methods"), 1L)
+  par <- gen_par()
+  n <- if (is.numeric(par) && !is.object(par)) length(par) else 2L
+  if (n > 50L && fun != "hessian_fd") fun <- "hessian_fd"
+  fn <- gen_fn(min(max(n, 1L), 10L))
+  gr <- if (runif(1) < 0.3) gen_gr(max(n, 1L))
+  b <- gen_bounds(par)
+  ctrl <- gen_control(fun)
+  # Huge problems only with a fn that fails at once, so that the case ends quickly.
+  if (n > 50L) fn <- pick(function(p) NA, function(p) "a", function(p) 1:2,
+                          function(p) stop("no"))
+  setTimeLimit(elapsed = 20, transient = TRUE)
+  on.exit(setTimeLimit(elapsed = Inf), add = TRUE)
+  where <- NULL
+  res <- tryCatch(withCallingHandlers({
+    switch(fun,
+      hessian_fd = {
+        h <- hessian_fd(fn, par, gr = gr, lower = b[[1]], upper = b[[2]], control = ctrl)
+        if (!valid_hessian(h, n)) "invalid hessian_fd result" else "ok"
+      },
+      check_fit = {
+        fit <- if (runif(1) < 0.5) par else pick(list(par = par), list(estimate = par,
+                                                   minimum = 1, code = 1),
+                                                 list(par = par, objective = 1, iterations = 1),
+                                                 list(par = par, hessian = diag(2)), list())
+        x <- check_fit(fit, fn, gr = gr, lower = b[[1]], upper = b[[2]],
+                       fnscale = pick(1, -1, 0, "a"), control = ctrl)
+        if (!valid_check(x, n)) "invalid check_fit result" else "ok"
+      },
+      compare_se = {
+        x <- check_fit(par, fn)
+        cs <- compare_se(x, fn_obs = pick(NULL, function(p) rep(fn(p) / 3, 3),
+                                          function(p) "a", function(p) c(1, NA)),
+                         numderiv = FALSE)
+        if (!inherits(cs, "hesscheck_se")) "invalid compare_se result" else "ok"
+      },
+      bootstrap_se = {
+        dat <- rnorm(5)
+        f2 <- function(p, d) fn(p) + 0 * sum(d)
+        x <- check_fit(par, f2, d = dat)
+        bs <- bootstrap_se(x, data = pick("d", "zz", 1), R = pick(2, 3, 0, NA),
+                           refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
+                                        function(d, s) "a"),
+                           seed = pick(1, NULL, "a"), progress = FALSE)
+        if (!inherits(bs, "hesscheck_boot")) "invalid bootstrap_se result" else "ok"
+      },
+      methods = {
+        x <- check_fit(par, fn)
+        pdf(NULL)
+        on.exit(dev.off(), add = TRUE)
+        invisible(list(format(x), summary(x), coef(x), suppressWarnings(vcov(x)),
+                       confint(x, level = pick(0.9, 0.99)), as.data.frame(x), plot(x)))
+        "ok"
+      }
+    )
+  }, error = function(e) {
+    calls <- sys.calls()
+    where <<- paste(deparse(conditionCall(e), nlines = 1L)[1L], "|", vapply(utils::tail(calls, 6), function(cl) deparse(cl, nlines = 1L)[1L],
+                           ""), collapse = " <- ")
+  }), error = function(e) {
+    if (inherits(e, "hesscheck_error")) "ok" else
+      paste0("unclassed error (", fun, "): ", conditionMessage(e), if (verbose) paste0(" AT ", where) else "")
+  }, warning = function(w) {
+    if (inherits(w, "hesscheck_warning")) "ok" else
+      paste0("unclassed warning (", fun, "): ", conditionMessage(w))
+  })
+  res
+}
+
+start <- Sys.time()
+done <- 0L
+failures <- character()
+while (done < cases && as.numeric(Sys.time() - start, units = "secs") < seconds) {
+  done <- done + 1L
+  r <- run_case(done)
+  if (!identical(r, "ok")) failures <- c(failures, sprintf("case %d: %s", done, r))
+}
+cat(sprintf("fuzz: %d cases in %.0f s (seed %d), %d failures\n", done,
+            as.numeric(Sys.time() - start, units = "secs"), seed, length(failures)))
+if (length(failures)) {
+  tab <- sort(table(sub("^case [0-9]+: ", "", failures)), decreasing = TRUE)
+  print(utils::head(tab, 30))
+  cat(utils::head(failures, 10), sep = "\n")
+  quit(status = 1)
+}
