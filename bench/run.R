@@ -249,3 +249,33 @@ if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
 } else {
   cat("fewer than 2 cores (or Windows): speed-up not measured\n")
 }
+
+# Scale: time and peak memory (R's "max used" after gc(reset = TRUE)) for gradient mode
+# on 500 parameters, f-only on 100 and check_fit() on 200 (gradient mode).
+cat("\n== Scale ==\n")
+peak <- function(expr) {
+  gc(reset = TRUE)
+  t <- system.time(force(expr))[["elapsed"]]
+  g <- gc()
+  c(time = t, mb = sum(g[, ncol(g)]))
+}
+big_quad <- function(k, seed) {
+  set.seed(seed)
+  A <- crossprod(matrix(rnorm(k * k), k)) / k + diag(k)
+  list(fn = function(x) sum(x * (A %*% x)) / 2 + sum(cos(x)),
+       gr = function(x) drop(A %*% x) - sin(x), par = rnorm(k) / 10)
+}
+scale_cases <- if (quick) list(c(200, 50, 80)) else list(c(500, 100, 200))
+for (sz in scale_cases) {
+  bq <- big_quad(sz[1], 1)
+  r1 <- peak(hessian_fd(bq$fn, bq$par, gr = bq$gr))
+  bq2 <- big_quad(sz[2], 2)
+  r2 <- peak(hessian_fd(bq2$fn, bq2$par))
+  bq3 <- big_quad(sz[3], 3)
+  r3 <- peak(check_fit(bq3$par, bq3$fn, gr = bq3$gr))
+  cat(sprintf("gradient mode, n = %d: %.2f s, peak R memory %.0f Mb (the Hessian alone: %.1f Mb)\n",
+              sz[1], r1[["time"]], r1[["mb"]], 8 * sz[1]^2 / 2^20))
+  cat(sprintf("f-only, n = %d: %.2f s, peak R memory %.0f Mb\n", sz[2], r2[["time"]], r2[["mb"]]))
+  cat(sprintf("check_fit(), n = %d (gradient mode): %.2f s, peak R memory %.0f Mb\n",
+              sz[3], r3[["time"]], r3[["mb"]]))
+}
