@@ -56,10 +56,10 @@ bootstrap_se <- function(x, data, R = 999, resample = NULL, simulate = NULL, ref
                          method = NULL, control = list(),
                          parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                          cl = NULL, seed = NULL, progress = interactive()) {
-  check_hesscheck(x)
   parallel <- match.arg(parallel)
-  R <- check_replicates(R)
-  dat <- check_data_arg(x, data)
+  args <- check_replicate_args(x, data, R)
+  R <- args$R
+  dat <- args$dat
   if (!is.null(resample)) resample <- check_function(resample, "resample")
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
   refit <- make_refit(x, data, refit, method, control)
@@ -129,27 +129,23 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
                            method = NULL, control = list(),
                            parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                            cl = NULL, seed = NULL, progress = interactive()) {
-  check_hesscheck(x)
   parallel <- match.arg(parallel)
-  R <- check_replicates(R)
-  dat <- check_data_arg(x, data)
+  args <- check_replicate_args(x, data, R)
+  R <- args$R
+  dat <- args$dat
   simulate <- check_function(simulate, "simulate")
-  if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
-    hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
-  }
+  check_level(level)
   refit <- make_refit(x, data, refit, method, control)
   par <- x$par
   n <- length(par)
   pr <- x$problem
-  sgn <- if (pr$fnscale < 0) -1 else 1
   one <- function(r) {
     d <- simulate(par, dat)
     fitted <- refit(d, par)
     if (fitted$status == "failed") return(c(fitted, list(se = rep(NA_real_, n))))
     dots <- pr$dots
     dots[[data]] <- d
-    f <- function(p) sgn * do.call(pr$fn, c(list(p), dots))
-    H <- hessian_fd(f, fitted$value, lower = pr$lower, upper = pr$upper)
+    H <- hessian_fd(checked_fn(pr, dots), fitted$value, lower = pr$lower, upper = pr$upper)
     se <- tryCatch(sqrt(diag(chol2inv(chol(as.matrix(H))))),
                    error = function(e) rep(NA_real_, n))
     fitted$value <- c(fitted$value, se)
@@ -201,6 +197,20 @@ check_hesscheck <- function(x) {
       "`x` must be the result of check_fit(), not %s.", describe_value(x)
     ))
   }
+}
+
+# The arguments every resampling function shares: the check_fit() result, the name of its
+# data argument and the number of replicates.
+check_replicate_args <- function(x, data, R) {
+  check_hesscheck(x)
+  list(R = check_replicates(R), dat = check_data_arg(x, data))
+}
+
+# fn of a check_fit() problem as the function that was checked (fn times the sign of
+# fnscale), with its `...` arguments bound.
+checked_fn <- function(pr, dots = pr$dots) {
+  sgn <- if (pr$fnscale < 0) -1 else 1
+  function(p) sgn * do.call(pr$fn, c(list(p), dots))
 }
 
 check_replicates <- function(R) {

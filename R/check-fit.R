@@ -219,11 +219,9 @@ fit_info <- function(fit) {
 # not increase beyond its noise, kept inside the bounds; stop when stationary.
 refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
   start <- state$par
-  se0 <- sqrt(pmax(diag(state$cl$cov %||% matrix(NA_real_, 1, 1)), 0))
   evals <- c(fn = 0, gr = 0)
   steps <- 0L
   status <- "stationary"
-  free <- state$cl$at_bound == 0L
   for (it in seq_len(ctrl$refine_maxit)) {
     cl <- state$cl
     if (is.null(cl$cov)) {
@@ -232,9 +230,8 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
     }
     if (refined_enough(cl)) break
     free <- cl$at_bound == 0L
-    f0 <- f(state$par, ...)
+    f0 <- attr(state$h, "value")   # fn(par), already evaluated by hessian_fd()
     noise <- attr(state$h, "noise")
-    evals[["fn"]] <- evals[["fn"]] + 1
     t <- 1
     accepted <- FALSE
     for (k in 1:20) {
@@ -261,12 +258,12 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
   if (steps == ctrl$refine_maxit && !is.null(state$cl$cov) && !refined_enough(state$cl)) {
     status <- "iteration limit reached"
   }
-  se <- sqrt(pmax(diag(state$cl$cov %||% matrix(NA_real_, 1, 1)), 0))
   moved <- state$par - start
-  moved_se <- rep(NA_real_, length(moved))
-  names(moved_se) <- names(moved)
-  fr <- state$cl$at_bound == 0L
-  if (length(se) == sum(fr)) moved_se[fr] <- moved[fr] / se
+  moved_se <- stats::setNames(rep(NA_real_, length(moved)), names(moved))
+  if (!is.null(state$cl$cov)) {
+    fr <- state$cl$at_bound == 0L
+    moved_se[fr] <- moved[fr] / sqrt(diag(state$cl$cov))
+  }
   list(state = state, evaluations = evals,
        refine = list(start = start, steps = steps, moved = moved, moved_se = moved_se,
                      status = status))
@@ -277,8 +274,6 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
 refined_enough <- function(cl) {
   all(abs(cl$newton_z) <= pmax(1e-6, 3 * cl$newton_error))
 }
-
-`%||%` <- function(a, b) if (is.null(a)) b else a
 
 # At a saddle: fn along each direction of negative curvature, both ways, at distances
 # 1/4, 1/2, 1, ... in the scaled coordinates while fn decreases (where a unit step raises a quadratic fn by about

@@ -53,8 +53,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   par <- x$par
   nm <- names(par)
   free <- x$at_bound == 0L
-  sgn <- if (pr$fnscale < 0) -1 else 1
-  f <- function(p) sgn * do.call(pr$fn, c(list(p), pr$dots))
+  f <- checked_fn(pr)
   se_hc <- x$table$se
   names(se_hc) <- nm
   # hesscheck's own relative error: the scaled Hessian error times the conditioning.
@@ -64,14 +63,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   exp_hc <- max(0.5 * rel_h * cond, 1e-12)
   exp_num <- max(3 * exp_hc, 1e-3)
 
-  se_from <- function(H) {
-    Hf <- H[free, free, drop = FALSE]
-    if (!all(is.finite(Hf))) return(rep(NA_real_, length(par)))
-    out <- rep(NA_real_, length(par))
-    v <- tryCatch(sqrt(diag(chol2inv(chol(Hf)))), error = function(e) NULL)
-    if (!is.null(v)) out[free] <- v
-    out
-  }
+  se_from <- function(H) se_from_hessian(H, free)
   rows <- list()
   notes <- character()
   add <- function(source, se, expected) {

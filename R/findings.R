@@ -52,6 +52,18 @@ new_finding <- function(type, severity, parameters, message) {
        parameters = paste(parameters, collapse = ", "), message = message)
 }
 
+# Standard errors from a Hessian over the free parameters (NA for the others): NA unless
+# its free block is finite and positive definite.
+se_from_hessian <- function(H, free) {
+  out <- rep(NA_real_, length(free))
+  Hf <- H[free, free, drop = FALSE]
+  if (all(is.finite(Hf))) {
+    v <- tryCatch(sqrt(diag(chol2inv(chol(Hf)))), error = function(e) NULL)
+    if (!is.null(v)) out[free] <- v
+  }
+  out
+}
+
 new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine, evals) {
   h <- state$h
   cl <- state$cl
@@ -130,9 +142,7 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
   # Stationarity, in standard errors.
   z <- cl$newton_z
   names(z) <- fnm
-  zerr <- 3 * cl$newton_error
-  zerr[is.na(zerr)] <- Inf     # an unknown uncertainty makes nothing significant
-  sig <- !is.na(z) & abs(z) > ctrl$tol_step & abs(z) > zerr
+  sig <- cl$off_optimum
   if (any(sig)) {
     ord <- order(-abs(z))
     top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
@@ -169,13 +179,11 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
       "at bound: %s is on its %s bound (%s): no Wald standard error for it; the others are computed with %s held there. Use a likelihood-ratio test or a profile for %s.",
       nm[i], side, fmt(b, 6), nm[i], nm[i]
     ))
-    k <- cl$kkt[i]
-    if (is.finite(k) && k < -ctrl$tol_step && -k > 3 * cl$kkt_error[i]) {
+    if (cl$kkt_violated[i]) {
       add("not_stationary", "warning", nm[i], sprintf(
         "not stationary: %s decreases moving %s away from its %s bound (gradient %s in units of 1/sqrt(H[i, i])): the bound is not where the minimum is.",
-        fx, nm[i], side, fmt(k)
+        fx, nm[i], side, fmt(cl$kkt[i])
       ))
-      flags[["not_stationary"]] <- TRUE
     }
   }
 
@@ -244,8 +252,7 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
     s <- outer(cl$scale, cl$scale)
     dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
     err <- attr(h, "error")[free, free, drop = FALSE] / s
-    se_fit <- tryCatch(suppressWarnings(sqrt(diag(solve(Hf[free, free, drop = FALSE])))),
-                       error = function(e) rep(NA_real_, sum(free)))
+    se_fit <- se_from_hessian(Hf, free)[free]
     ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
     names(ratio) <- fnm
     fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,

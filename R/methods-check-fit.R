@@ -141,9 +141,7 @@ vcov.hesscheck <- function(object, ...) {
 #' @export
 confint.hesscheck <- function(object, parm, level = object$level, ...) {
   tab <- object$table
-  if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
-    hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
-  }
+  check_level(level)
   nm <- rownames(tab)
   if (missing(parm)) parm <- nm
   if (is.numeric(parm)) parm <- nm[parm]

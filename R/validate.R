@@ -134,3 +134,9 @@ check_gr_value <- function(v, par) {
   }
   v
 }
+
+check_level <- function(level) {
+  if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
+    hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
+  }
+}

@@ -4,7 +4,6 @@
  * where the Hessian is positive definite, and how far the estimate is from stationary. */
 #include <math.h>
 #include <float.h>
-#include <string.h>
 #include <R_ext/Lapack.h>
 #include "hesscheck.h"
 
@@ -13,14 +12,12 @@
 
 enum { HC_NEGATIVE = -1, HC_ZERO = 0, HC_POSITIVE = 1 };
 
-static double control_num(SEXP control, const char *name)
+/* A stationarity or KKT measure z (in standard-error-like units, signed so that
+ * negative is bad for KKT) is a finding only beyond tol and three times its uncertainty;
+ * an unknown (NaN) uncertainty makes nothing significant. */
+static int significant(double z, double err, double tol)
 {
-    SEXP names = Rf_getAttrib(control, R_NamesSymbol);
-    for (R_xlen_t k = 0; k < XLENGTH(control); k++)
-        if (strcmp(CHAR(STRING_ELT(names, k)), name) == 0)
-            return Rf_asReal(VECTOR_ELT(control, k));
-    Rf_error("hesscheck internal: control element '%s' missing", name);
-    return 0.0;
+    return fabs(z) > tol && fabs(z) > HC_SIGNIFICANT * err;
 }
 
 /* Eigenvalues (ascending) in w and eigenvectors in z of the symmetric k x k matrix a,
@@ -41,16 +38,6 @@ static void sym_eigen(int k, double *a, double *w, double *z)
     if (info != 0) Rf_error("hesscheck: LAPACK dsyevr failed (info = %d)", info);
 }
 
-static SEXP named_list(int n, const char **labels)
-{
-    SEXP res = PROTECT(Rf_allocVector(VECSXP, n));
-    SEXP nms = PROTECT(Rf_allocVector(STRSXP, n));
-    for (int k = 0; k < n; k++) SET_STRING_ELT(nms, k, Rf_mkChar(labels[k]));
-    Rf_setAttrib(res, R_NamesSymbol, nms);
-    UNPROTECT(2);
-    return res;
-}
-
 /* H, E: Hessian and its error estimates (n x n); g, ge: gradient and its errors; x, lower,
  * upper: the point and bounds. control: tol_zero, tol_ill, tol_step, tol_bound. */
 SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper,
@@ -63,17 +50,18 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
         TYPEOF(lower) != REALSXP || XLENGTH(lower) != n || TYPEOF(upper) != REALSXP ||
         XLENGTH(upper) != n)
         Rf_error("hesscheck internal: bad arguments to hc_classify");
-    double tol_zero = control_num(control, "tol_zero");
-    double tol_ill = control_num(control, "tol_ill");
-    double tol_step = control_num(control, "tol_step");
-    double tol_bound = control_num(control, "tol_bound");
+    double tol_zero = Rf_asReal(hc_list_get(control, "tol_zero"));
+    double tol_ill = Rf_asReal(hc_list_get(control, "tol_ill"));
+    double tol_step = Rf_asReal(hc_list_get(control, "tol_step"));
+    double tol_bound = Rf_asReal(hc_list_get(control, "tol_bound"));
     const double *ph = REAL(H), *pe = REAL(E), *pg = REAL(g), *pge = REAL(ge);
     const double *px = REAL(x), *plo = REAL(lower), *pup = REAL(upper);
 
     const char *labels[] = {"at_bound", "kkt", "kkt_error", "scale", "values", "vectors",
                             "uncertainty", "sign", "cov", "newton", "newton_z",
-                            "newton_error", "scaled_gradient", "flags"};
-    SEXP res = PROTECT(named_list(14, labels));
+                            "newton_error", "scaled_gradient", "flags", "kkt_violated",
+                            "off_optimum"};
+    SEXP res = PROTECT(hc_named_list(labels, 16));
 
     /* 1. Scale of each parameter: sqrt|H_ii|, or its error if that is larger (a parameter
      * fn does not depend on keeps scale 1 and shows up as a zero eigenvalue). */
@@ -87,47 +75,39 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
     /* 2. Bounds: distance to the nearest bound in units of 1/sqrt|H_ii|. For a parameter
      * on a bound, the KKT condition: fn must not decrease into the interior. The measure is
      * the gradient into the interior in the same units (negative = violated). */
-    SEXP atb = Rf_allocVector(INTSXP, n);
-    SET_VECTOR_ELT(res, 0, atb);
-    SEXP kkt = Rf_allocVector(REALSXP, n);
-    SET_VECTOR_ELT(res, 1, kkt);
-    SEXP kkte = Rf_allocVector(REALSXP, n);
-    SET_VECTOR_ELT(res, 2, kkte);
-    int *pb = INTEGER(atb), nfree = 0, nbound = 0, kkt_bad = 0;
+    int *pb = INTEGER(hc_new_elt(res, 0, INTSXP, n, -1));
+    double *pkkt = REAL(hc_new_elt(res, 1, REALSXP, n, -1));
+    double *pkkte = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
+    int *pkv = LOGICAL(hc_new_elt(res, 14, LGLSXP, n, -1));
+    int nfree = 0, nbound = 0, kkt_bad = 0;
     int *idx = (int *) R_alloc(n, sizeof(int));
     for (int i = 0; i < n; i++) {
         double dl = (px[i] - plo[i]) * d[i], du = (pup[i] - px[i]) * d[i];
         pb[i] = dl <= tol_bound ? -1 : (du <= tol_bound ? 1 : 0);
+        pkv[i] = 0;
         if (pb[i] == 0) {
             idx[nfree++] = i;
-            REAL(kkt)[i] = REAL(kkte)[i] = NA_REAL;
+            pkkt[i] = pkkte[i] = NA_REAL;
         } else {
             nbound++;
-            REAL(kkt)[i] = -pb[i] * pg[i] / d[i];   /* slope into the interior */
-            REAL(kkte)[i] = pge[i] / d[i];
-            if (REAL(kkt)[i] < -tol_step &&
-                -REAL(kkt)[i] > HC_SIGNIFICANT * REAL(kkte)[i])
-                kkt_bad = 1;
+            pkkt[i] = -pb[i] * pg[i] / d[i];   /* slope into the interior */
+            pkkte[i] = pge[i] / d[i];
+            pkv[i] = pkkt[i] < 0.0 && significant(pkkt[i], pkkte[i], tol_step);
+            kkt_bad |= pkv[i];
         }
     }
 
     /* 3. Scaled Hessian of the free parameters and its eigen-decomposition. */
     int k = nfree;
-    SEXP sc = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 3, sc);
-    SEXP w = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 4, w);
-    SEXP z = Rf_allocMatrix(REALSXP, k, k);
-    SET_VECTOR_ELT(res, 5, z);
-    SEXP unc = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 6, unc);
-    SEXP sgn = Rf_allocVector(INTSXP, k);
-    SET_VECTOR_ELT(res, 7, sgn);
+    double *psc = REAL(hc_new_elt(res, 3, REALSXP, k, -1));
+    double *pw = REAL(hc_new_elt(res, 4, REALSXP, k, -1));
+    double *pz = REAL(hc_new_elt(res, 5, REALSXP, k, k));
+    double *pu = REAL(hc_new_elt(res, 6, REALSXP, k, -1));
+    int *psg = INTEGER(hc_new_elt(res, 7, INTSXP, k, -1));
     double *a = (double *) R_alloc((size_t) k * k + 1, sizeof(double));
     double *es = (double *) R_alloc((size_t) k * k + 1, sizeof(double));
-    double *pw = REAL(w), *pz = REAL(z), *pu = REAL(unc);
     for (int q = 0; q < k; q++) {
-        REAL(sc)[q] = d[idx[q]];
+        psc[q] = d[idx[q]];
         for (int p = 0; p < k; p++) {
             size_t src = idx[p] + (size_t) idx[q] * n;
             double s = d[idx[p]] * d[idx[q]];
@@ -152,7 +132,7 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
         int s;
         if (fabs(pw[q]) <= fmax(u, tol_zero * lmax)) s = HC_ZERO;
         else s = pw[q] < 0.0 ? HC_NEGATIVE : HC_POSITIVE;
-        INTEGER(sgn)[q] = s;
+        psg[q] = s;
         if (s == HC_NEGATIVE) nneg++;
         else if (s == HC_ZERO) nzero++;
         else {
@@ -164,12 +144,10 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
 
     /* 5. Covariance (inverse Hessian, scaled back) where positive definite; the Newton
      * step to the optimum this Hessian predicts and its size in standard errors. */
-    SEXP nt = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 9, nt);
-    SEXP nz = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 10, nz);
-    SEXP nze = Rf_allocVector(REALSXP, k);
-    SET_VECTOR_ELT(res, 11, nze);
+    double *pnt = REAL(hc_new_elt(res, 9, REALSXP, k, -1));
+    double *pnz = REAL(hc_new_elt(res, 10, REALSXP, k, -1));
+    double *pnze = REAL(hc_new_elt(res, 11, REALSXP, k, -1));
+    int *poff = LOGICAL(hc_new_elt(res, 15, LGLSXP, k, -1));
     double *gs = (double *) R_alloc(k + 1, sizeof(double));
     double *gse = (double *) R_alloc(k + 1, sizeof(double));
     for (int p = 0; p < k; p++) {
@@ -180,9 +158,7 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
     double scgrad = NA_REAL;
     int not_stat = 0;
     if (pd) {
-        SEXP cv = Rf_allocMatrix(REALSXP, k, k);
-        SET_VECTOR_ELT(res, 8, cv);
-        double *pc = REAL(cv);
+        double *pc = REAL(hc_new_elt(res, 8, REALSXP, k, k));
         /* C_s = V diag(1/lambda) V'; C = D^-1 C_s D^-1. */
         for (int q = 0; q < k; q++) {
             for (int p = 0; p <= q; p++) {
@@ -198,9 +174,9 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
                 s -= pc[p + (size_t) r * k] * gs[r];
                 se += fabs(pc[p + (size_t) r * k]) * gse[r];
             }
-            REAL(nt)[p] = s / d[idx[p]];
-            REAL(nz)[p] = s / sep;
-            REAL(nze)[p] = se / sep;
+            pnt[p] = s / d[idx[p]];
+            pnz[p] = s / sep;
+            pnze[p] = se / sep;
         }
         for (int q = 0; q < k; q++)
             for (int p = 0; p < k; p++)
@@ -224,25 +200,22 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
     } else {
         /* Without a positive definite Hessian, the gradient in units of 1/sqrt|H_ii|. */
         for (int p = 0; p < k; p++) {
-            REAL(nt)[p] = NA_REAL;
-            REAL(nz)[p] = -gs[p];
-            REAL(nze)[p] = gse[p];
+            pnt[p] = NA_REAL;
+            pnz[p] = -gs[p];
+            pnze[p] = gse[p];
         }
     }
     for (int p = 0; p < k; p++) {
-        double zz = fabs(REAL(nz)[p]);
-        if (zz > tol_step && zz > HC_SIGNIFICANT * REAL(nze)[p]) not_stat = 1;
+        poff[p] = significant(pnz[p], pnze[p], tol_step);
+        not_stat |= poff[p];
     }
-    SEXP sg = Rf_ScalarReal(scgrad);
-    SET_VECTOR_ELT(res, 12, sg);
+    SET_VECTOR_ELT(res, 12, Rf_ScalarReal(scgrad));
 
     /* 6. Flags. The caller orders them by seriousness for the verdict. */
     const char *flag_names[] = {"minimum", "maximum", "saddle", "singular",
                                 "ill_conditioned", "not_stationary", "at_bound"};
-    SEXP flags = PROTECT(Rf_allocVector(LGLSXP, 7));
-    SEXP fnm = PROTECT(Rf_allocVector(STRSXP, 7));
-    for (int q = 0; q < 7; q++) SET_STRING_ELT(fnm, q, Rf_mkChar(flag_names[q]));
-    Rf_setAttrib(flags, R_NamesSymbol, fnm);
+    SEXP flags = hc_new_elt(res, 13, LGLSXP, 7, -1);
+    hc_set_names(flags, flag_names, 7);
     int *pf = LOGICAL(flags);
     double cond = npos > 0 ? lmax / lmin_pos : HUGE_VAL;
     pf[0] = pd;
@@ -252,7 +225,6 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
     pf[4] = pd && (cond > tol_ill || rel_unc > 0.1);
     pf[5] = not_stat || kkt_bad;
     pf[6] = nbound > 0;
-    SET_VECTOR_ELT(res, 13, flags);
-    UNPROTECT(3);
+    UNPROTECT(1);
     return res;
 }

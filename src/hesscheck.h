@@ -82,6 +82,12 @@ void hc_d1_forward(const double *v, double g0, double h, double e,
                    double *est, double *trunc, double *round, double *tmodel);
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
+/* Reading and building R lists (rlist.c). */
+SEXP hc_list_get(SEXP list, const char *name);
+void hc_set_names(SEXP x, const char **labels, int n);
+SEXP hc_named_list(const char **labels, int n);
+SEXP hc_new_elt(SEXP list, int k, SEXPTYPE type, int nrow, int ncol);
+
 /* Entry points (.Call). */
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower,
                 SEXP upper, SEXP f0, SEXP g0, SEXP control, SEXP handler,

@@ -117,15 +117,6 @@ static void gradient_f(hc_ctx *c, const hc_axis *ax, double *gi, double *gtr,
     *grc = round1;
 }
 
-static SEXP list_get(SEXP list, const char *name)
-{
-    SEXP names = Rf_getAttrib(list, R_NamesSymbol);
-    for (R_xlen_t k = 0; k < XLENGTH(list); k++)
-        if (strcmp(CHAR(STRING_ELT(names, k)), name) == 0) return VECTOR_ELT(list, k);
-    Rf_error("hesscheck internal: control element '%s' missing", name);
-    return R_NilValue;
-}
-
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upper,
                 SEXP f0, SEXP g0, SEXP control, SEXP handler, SEXP where)
 {
@@ -134,8 +125,8 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         XLENGTH(lower) != n || XLENGTH(upper) != n || TYPEOF(f0) != REALSXP ||
         TYPEOF(where) != INTSXP || (gmode && (TYPEOF(g0) != REALSXP || XLENGTH(g0) != n)))
         Rf_error("hesscheck internal: bad arguments to hc_hessian");
-    SEXP noise_s = list_get(control, "noise"), step_s = list_get(control, "step");
-    int max_search = Rf_asInteger(list_get(control, "max_search"));
+    SEXP noise_s = hc_list_get(control, "noise"), step_s = hc_list_get(control, "step");
+    int max_search = Rf_asInteger(hc_list_get(control, "max_search"));
 
     hc_fun f, g;
     hc_fun_init(&f, fcall, rho, handler, INTEGER(where), n, 1, 1);
@@ -164,18 +155,14 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
-    SEXP res = PROTECT(Rf_allocVector(VECSXP, 9));
-    SEXP H = Rf_allocMatrix(REALSXP, n, n);
-    SET_VECTOR_ELT(res, 0, H);
-    SEXP E = Rf_allocMatrix(REALSXP, n, n);
-    SET_VECTOR_ELT(res, 1, E);
-    double *ph = REAL(H), *pe = REAL(E);
+    const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
+                            "evaluations", "gradient", "gradient_error"};
+    SEXP res = PROTECT(hc_named_list(labels, 9));
+    double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
+    double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
     double *ctr = NULL, *cmag = NULL;
-    SEXP grad = Rf_allocVector(REALSXP, n);
-    SET_VECTOR_ELT(res, 7, grad);
-    SEXP gerr = Rf_allocVector(REALSXP, n);
-    SET_VECTOR_ELT(res, 8, gerr);
-    double *pg = REAL(grad), *pge = REAL(gerr);
+    double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
+    double *pge = REAL(hc_new_elt(res, 8, REALSXP, n, -1));
     double *grc = (double *) R_alloc(n, sizeof(double));
     if (gmode) {
         ctr = (double *) R_alloc((size_t) n * n, sizeof(double));
@@ -248,32 +235,21 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         }
     }
 
-    SEXP step = Rf_allocVector(REALSXP, n);
-    SET_VECTOR_ELT(res, 2, step);
-    SEXP side = Rf_allocVector(INTSXP, n);
-    SET_VECTOR_ELT(res, 3, side);
-    SEXP resolved = Rf_allocVector(LGLSXP, n);
-    SET_VECTOR_ELT(res, 4, resolved);
+    double *pstep = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
+    int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
+    int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));
     for (int i = 0; i < n; i++) {
-        REAL(step)[i] = ax[i].h;
-        INTEGER(side)[i] = ax[i].side;
-        LOGICAL(resolved)[i] = ax[i].resolved;
+        pstep[i] = ax[i].h;
+        pside[i] = ax[i].side;
+        pres[i] = ax[i].resolved;
     }
-    SEXP noise = Rf_allocVector(REALSXP, 3);
-    SET_VECTOR_ELT(res, 5, noise);
-    REAL(noise)[0] = c.noise;
-    REAL(noise)[1] = sigma;
-    REAL(noise)[2] = inform;
-    SEXP evals = Rf_allocVector(REALSXP, 2);
-    SET_VECTOR_ELT(res, 6, evals);
-    REAL(evals)[0] = f.count;
-    REAL(evals)[1] = gmode ? g.count : 0;
-
-    SEXP nms = PROTECT(Rf_allocVector(STRSXP, 9));
-    const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error"};
-    for (int k = 0; k < 9; k++) SET_STRING_ELT(nms, k, Rf_mkChar(labels[k]));
-    Rf_setAttrib(res, R_NamesSymbol, nms);
-    UNPROTECT(2);
+    double *pn = REAL(hc_new_elt(res, 5, REALSXP, 3, -1));
+    pn[0] = c.noise;
+    pn[1] = sigma;
+    pn[2] = inform;
+    double *pev = REAL(hc_new_elt(res, 6, REALSXP, 2, -1));
+    pev[0] = f.count;
+    pev[1] = gmode ? g.count : 0;
+    UNPROTECT(1);
     return res;
 }

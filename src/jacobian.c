@@ -31,12 +31,11 @@ SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP uppe
         while (!ok) {
             central = x[i] - 2.0 * h >= lo[i] && x[i] + 2.0 * h <= up[i];
             dir = up[i] - x[i] >= x[i] - lo[i] ? 1 : -1;
-            /* Central: x + h, x - h, x + 2h, x - 2h; one-sided: x + dir * (1..4) h. */
+            /* The stencil points of steps.c: central x + h, x - h, x + 2h, x - 2h;
+             * one-sided x + dir * (1..4) h. */
             ok = 1;
             for (int k = 0; k < 4 && ok; k++) {
-                double t = central ? ((k % 2) ? -1.0 : 1.0) * (k < 2 ? 1.0 : 2.0)
-                                   : dir * (double) (k + 1);
-                xw[i] = fmin(fmax(x[i] + t * h, lo[i]), up[i]);
+                xw[i] = fmin(fmax(x[i] + hc_offset(central ? 0 : dir, k, h), lo[i]), up[i]);
                 ok = hc_eval(&f, xw, v + (size_t) k * m);
             }
             xw[i] = x[i];
@@ -45,18 +44,14 @@ SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP uppe
                 h *= HC_JAC_SHRINK;
             }
         }
-        double *col = pj + (size_t) i * m;
+        /* Fourth-order differences, the formulas of stencil.c (Fornberg 1988). */
+        double *col = pj + (size_t) i * m, w[4], trunc, round1, tmodel;
         for (int r = 0; r < m; r++) {
-            const double *w0 = v + r, *w1 = v + m + r, *w2 = v + 2 * (size_t) m + r,
-                         *w3 = v + 3 * (size_t) m + r;
-            if (central) {
-                /* (8 (f(h) - f(-h)) - (f(2h) - f(-2h))) / 12h, error O(h^4) (Fornberg 1988). */
-                col[r] = (8.0 * (*w0 - *w1) - (*w2 - *w3)) / (12.0 * h);
-            } else {
-                /* Five-point one-sided: (-25 f0 + 48 f1 - 36 f2 + 16 f3 - 3 f4) / 12h. */
-                col[r] = (-25.0 * v0[r] + 48.0 * *w0 - 36.0 * *w1 + 16.0 * *w2 - 3.0 * *w3) /
-                         (12.0 * dir * h);
-            }
+            for (int k = 0; k < 4; k++) w[k] = v[(size_t) k * m + r];
+            if (central)
+                hc_d1_central(w, h, 0.0, 0.0, col + r, &trunc, &round1, &tmodel);
+            else
+                hc_d1_forward(w, v0[r], dir * h, 0.0, col + r, &trunc, &round1, &tmodel);
         }
     }
     UNPROTECT(1);
