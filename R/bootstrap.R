@@ -37,8 +37,9 @@
 #' @param seed An integer seed; `NULL` draws one from the current random-number state.
 #' @param progress Show a progress bar (with `parallel = "no"`).
 #' @return An object of class `"hesscheck_boot"`: a list with `replicates` (an `R` x
-#'   `n` matrix, `NA` rows for failed refits), `status` (`"ok"`, `"not_converged"` or
-#'   `"failed"` per replicate), `messages` (the error messages of failed refits),
+#'   `n` matrix, `NA` rows for failed replicates), `status` (`"ok"`, `"not_converged"`
+#'   or `"failed"` per replicate: an error in `resample`, `simulate` or the refit fails
+#'   that replicate only), `messages` (the error messages of failed replicates, counted),
 #'   `se` (standard deviation over the converged replicates), `mc_error` (Monte-Carlo
 #'   standard error of `se`), `ci` (percentile intervals at `level`), `type`
 #'   (`"nonparametric"` or `"parametric"`), `R`, `seed`, `parallel` and `estimate`.
@@ -66,7 +67,9 @@ bootstrap_se <- function(x, data, R = 999, resample = NULL, simulate = NULL, ref
   par <- x$par
   if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data)
   one <- function(r) {
-    d <- if (is.null(simulate)) resample(dat) else simulate(par, dat)
+    d <- if (is.null(simulate)) generated(resample, "resample", dat) else
+      generated(simulate, "simulate", par, dat)
+    if (inherits(d, "hesscheck_failed")) return(d)
     refit(d, par)
   }
   out <- run_replicates(one, R, length(par), parallel, ncpus, cl, seed, progress)
@@ -96,7 +99,7 @@ print.hesscheck_boot <- function(x, digits = 4, ...) {
                     check.names = FALSE)
   print(tab)
   if (length(x$messages)) {
-    cat("Errors in failed refits:\n")
+    cat("Errors in failed replicates:\n")
     print(x$messages)
   }
   invisible(x)
@@ -116,7 +119,10 @@ print.hesscheck_boot <- function(x, digits = 4, ...) {
 #' @param level Nominal coverage of the intervals.
 #' @return An object of class `"hesscheck_coverage"`: a list with `table` (a data frame
 #'   per parameter: `coverage`, `mc_error`, `se_ratio` = mean SE / SD of the estimates,
-#'   `bias`), `estimates` and `se` (`R` x `n` matrices), `status`, `level`, `R`, `seed`.
+#'   `bias`), `estimates` and `se` (`R` x `n` matrices), `status`, `messages`, `level`,
+#'   `R`, `seed`, `used`. A replicate whose `simulate` or refit fails has status
+#'   `"failed"`; one whose Hessian cannot be computed or inverted has `NA` SEs; neither
+#'   counts towards the coverage (`used` is the number that do).
 #' @examples
 #' set.seed(1)
 #' y <- rnorm(40, 10, 2)
@@ -140,14 +146,19 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
   n <- length(par)
   pr <- x$problem
   one <- function(r) {
-    d <- simulate(par, dat)
+    d <- generated(simulate, "simulate", par, dat)
+    if (inherits(d, "hesscheck_failed")) return(d)
     fitted <- refit(d, par)
-    if (fitted$status == "failed") return(c(fitted, list(se = rep(NA_real_, n))))
+    if (fitted$status == "failed") return(fitted)
     dots <- pr$dots
     dots[[data]] <- d
-    H <- hessian_fd(checked_fn(pr, dots), fitted$value, lower = pr$lower, upper = pr$upper)
-    se <- tryCatch(sqrt(diag(chol2inv(chol(as.matrix(H))))),
-                   error = function(e) rep(NA_real_, n))
+    # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
+    # replicate then does not count towards the coverage.
+    se <- tryCatch({
+      H <- hessian_fd(checked_fn(pr, dots), fitted$value, lower = pr$lower,
+                      upper = pr$upper)
+      sqrt(diag(chol2inv(chol(as.matrix(H)))))
+    }, error = function(e) rep(NA_real_, n))
     fitted$value <- c(fitted$value, se)
     fitted
   }
@@ -179,8 +190,16 @@ print.hesscheck_coverage <- function(x, digits = 3, ...) {
   tab <- x$table
   tab[] <- lapply(tab, signif, digits)
   print(tab)
+  if (length(x$messages)) {
+    cat("Errors in failed replicates:\n")
+    print(x$messages)
+  }
+  if (x$used < 2L) {
+    cat("Fewer than 2 replicates could be used: coverage not assessed.\n")
+    return(invisible(x))
+  }
   low <- abs(x$table$coverage - x$level) > 2 * pmax(x$table$mc_error, 1e-12)
-  if (any(low)) {
+  if (any(low, na.rm = TRUE)) {
     cat("Coverage more than 2 Monte-Carlo SEs from nominal for:",
         paste(rownames(x$table)[low], collapse = ", "), "\n")
   } else {
@@ -208,6 +227,16 @@ check_replicate_args <- function(x, data, R) {
 
 # fn of a check_fit() problem as the function that was checked (fn times the sign of
 # fnscale), with its `...` arguments bound.
+# Data for one replicate from the user's resample() or simulate(); an error there makes
+# the replicate fail (status "failed", with the message), as an error in the refit does.
+generated <- function(gen, what, ...) {
+  tryCatch(gen(...), error = function(e) {
+    structure(list(value = NA_real_, status = "failed",
+                   message = sprintf("`%s` failed: %s", what, conditionMessage(e))),
+              class = "hesscheck_failed")
+  })
+}
+
 checked_fn <- function(pr, dots = pr$dots) {
   sgn <- if (pr$fnscale < 0) -1 else 1
   function(p) sgn * do.call(pr$fn, c(list(p), dots))

@@ -124,9 +124,10 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   }
   bounds <- check_bounds(if (is.null(lower)) -Inf else lower,
                          if (is.null(upper)) Inf else upper, par)
-  if (!is.null(info$hessian) && !identical(dim(info$hessian), c(n, n))) {
+  if (!is.null(info$hessian) && (!is.numeric(info$hessian) ||
+                                  !identical(dim(info$hessian), c(n, n)))) {
     hc_abort("bad_fit", sprintf(
-      "`fit$hessian` is not a %d x %d matrix (one row per parameter in the fit).", n, n
+      "`fit$hessian` is not a numeric %d x %d matrix (one row per parameter in the fit).", n, n
     ))
   }
 

@@ -246,7 +246,11 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
 
   # The Hessian the optimiser returned.
   fit_hessian <- NULL
-  if (!is.null(info$hessian)) {
+  if (!is.null(info$hessian) && any(free) &&
+      !all(is.finite(info$hessian[free, free, drop = FALSE]))) {
+    add("fit_hessian", "warning", character(),
+        "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
+  } else if (!is.null(info$hessian) && any(free)) {
     Hf <- info$hessian * (if (info$optimizer == "optim") sgn else 1)
     H <- as.matrix(h)
     s <- outer(cl$scale, cl$scale)

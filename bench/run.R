@@ -250,14 +250,20 @@ if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
   cat("fewer than 2 cores (or Windows): speed-up not measured\n")
 }
 
-# Scale: time and peak memory (R's "max used" after gc(reset = TRUE)) for gradient mode
-# on 500 parameters, f-only on 100 and check_fit() on 200 (gradient mode).
+# Scale: time and peak memory (R's "max used" after gc(reset = TRUE), above what was in use
+# before the call) for gradient mode on 500 parameters, f-only on 100 and check_fit() on 200
+# (gradient mode), and at half those sizes, so the growth can be read off. The peak includes
+# the garbage left by the user's fn between collections; Rprofmem() (where R was built with
+# memory profiling) separates what hesscheck allocates from what fn allocates, and shows
+# that the C core allocates a fixed number of vectors of O(n^2) doubles, whatever the number
+# of evaluations.
 cat("\n== Scale ==\n")
 peak <- function(expr) {
-  gc(reset = TRUE)
+  g0 <- gc(reset = TRUE)
+  base <- sum(g0[, 2])
   t <- system.time(force(expr))[["elapsed"]]
   g <- gc()
-  c(time = t, mb = sum(g[, ncol(g)]))
+  c(time = t, mb = sum(g[, ncol(g)]) - base)
 }
 big_quad <- function(k, seed) {
   set.seed(seed)
@@ -265,17 +271,49 @@ big_quad <- function(k, seed) {
   list(fn = function(x) sum(x * (A %*% x)) / 2 + sum(cos(x)),
        gr = function(x) drop(A %*% x) - sin(x), par = rnorm(k) / 10)
 }
-scale_cases <- if (quick) list(c(200, 50, 80)) else list(c(500, 100, 200))
-for (sz in scale_cases) {
-  bq <- big_quad(sz[1], 1)
-  r1 <- peak(hessian_fd(bq$fn, bq$par, gr = bq$gr))
-  bq2 <- big_quad(sz[2], 2)
-  r2 <- peak(hessian_fd(bq2$fn, bq2$par))
-  bq3 <- big_quad(sz[3], 3)
-  r3 <- peak(check_fit(bq3$par, bq3$fn, gr = bq3$gr))
-  cat(sprintf("gradient mode, n = %d: %.2f s, peak R memory %.0f Mb (the Hessian alone: %.1f Mb)\n",
-              sz[1], r1[["time"]], r1[["mb"]], 8 * sz[1]^2 / 2^20))
-  cat(sprintf("f-only, n = %d: %.2f s, peak R memory %.0f Mb\n", sz[2], r2[["time"]], r2[["mb"]]))
-  cat(sprintf("check_fit(), n = %d (gradient mode): %.2f s, peak R memory %.0f Mb\n",
-              sz[3], r3[["time"]], r3[["mb"]]))
+has_profmem <- isTRUE(capabilities("profmem"))
+# Bytes allocated during `call()`: by the user's fn/gr (called from C, inside the tryCatch()
+# around .Call, so their stacks run "<Anonymous>" "doTryCatch" ... "hessian_fd"), by the C
+# core (.Call is a builtin with no frame of its own: stacks that start at that tryCatch, or at
+# check_fit()'s evaluate(), which calls hc_classify), and the rest (hesscheck's R code).
+allocations <- function(call) {
+  f <- tempfile()
+  on.exit(unlink(f))
+  Rprofmem(f, threshold = 0)
+  res <- call()
+  Rprofmem(NULL)
+  l <- readLines(f)
+  l <- l[grepl("^[0-9]+ *:", l)]
+  bytes <- as.numeric(sub(" *:.*", "", l))
+  stack <- trimws(sub("^[0-9]+ *:", "", l))
+  trycatch <- '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"'
+  user <- grepl(paste0('"<Anonymous>" ', trycatch), stack, fixed = FALSE) &
+    !startsWith(stack, trycatch)
+  core <- startsWith(stack, trycatch) | startsWith(stack, '"evaluate" "check_fit"')
+  list(res = res, user = sum(bytes[user]), core = sum(bytes[core]), ncore = sum(core),
+       rest = sum(bytes[!user & !core]))
 }
+scale_cases <- if (quick) list(c(200, 50, 80)) else list(c(250, 50, 100), c(500, 100, 200))
+for (sz in scale_cases) {
+  runs <- list(
+    list(label = sprintf("hessian_fd(), gradient mode, n = %d", sz[1]), n = sz[1],
+         call = local({ bq <- big_quad(sz[1], 1); function() hessian_fd(bq$fn, bq$par, gr = bq$gr) })),
+    list(label = sprintf("hessian_fd(), f only, n = %d", sz[2]), n = sz[2],
+         call = local({ bq <- big_quad(sz[2], 2); function() hessian_fd(bq$fn, bq$par) })),
+    list(label = sprintf("check_fit(), gradient mode, n = %d", sz[3]), n = sz[3],
+         call = local({ bq <- big_quad(sz[3], 3); function() check_fit(bq$par, bq$fn, gr = bq$gr) })))
+  for (r in runs) {
+    res <- NULL
+    p <- peak(res <- r$call())
+    h <- if (inherits(res, "hesscheck")) res$hessian else res
+    ev <- attr(h, "evaluations")
+    cat(sprintf("%-40s %6.2f s, peak %5.1f Mb above baseline (the Hessian alone: %.2f Mb); %d fn + %d gr evaluations\n",
+                r$label, p[["time"]], p[["mb"]], 8 * r$n^2 / 2^20, ev[["fn"]], ev[["gr"]]))
+    if (has_profmem) {
+      a <- allocations(r$call)
+      cat(sprintf("%-40s allocated: C core %.1f n^2 doubles in %d vectors, hesscheck R code %.1f n^2, the user's fn/gr %.1f n^2\n",
+                  "", a$core / (8 * r$n^2), a$ncore, a$rest / (8 * r$n^2), a$user / (8 * r$n^2)))
+    }
+  }
+}
+if (!has_profmem) cat("R was built without memory profiling: allocations not broken down\n")

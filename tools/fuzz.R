@@ -132,7 +132,7 @@ valid_check <- function(x, n) {
 
 run_case <- function(i) {
   fun <- sample(c("hessian_fd", "hessian_fd", "check_fit", "check_fit", "compare_se",
-                  "bootstrap_se", "methods"), 1L)
+                  "bootstrap_se", "coverage_check", "methods"), 1L)
   par <- gen_par()
   n <- if (is.numeric(par) && !is.object(par)) length(par) else 2L
   if (n > 50L && fun != "hessian_fd") fun <- "hessian_fd"
@@ -178,6 +178,19 @@ run_case <- function(i) {
                            seed = pick(1, NULL, "a"), progress = FALSE)
         if (!inherits(bs, "hesscheck_boot")) "invalid bootstrap_se result" else "ok"
       },
+      coverage_check = {
+        dat <- rnorm(5)
+        f2 <- function(p, d) fn(p) + 0 * sum(d)
+        x <- check_fit(par, f2, d = dat)
+        cc <- coverage_check(x, data = pick("d", "zz", 1),
+                             simulate = pick(function(p) rnorm(5, p[1]), function(p) "a",
+                                             function(p) stop("sim"), function(p) NULL, 3),
+                             R = pick(2, 3, 0, NA), level = pick(0.9, 1.5, NA),
+                             refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
+                                          function(d, s) s[-1]),
+                             seed = pick(1, NULL, "a"), progress = FALSE)
+        if (!inherits(cc, "hesscheck_coverage")) "invalid coverage_check result" else "ok"
+      },
       methods = {
         x <- check_fit(par, fn)
         pdf(NULL)
@@ -191,12 +204,17 @@ run_case <- function(i) {
     calls <- sys.calls()
     where <<- paste(deparse(conditionCall(e), nlines = 1L)[1L], "|", vapply(utils::tail(calls, 6), function(cl) deparse(cl, nlines = 1L)[1L],
                            ""), collapse = " <- ")
+  }, warning = function(w) {
+    calls <- sys.calls()
+    where <<- paste(vapply(utils::tail(calls, 8), function(cl) deparse(cl, nlines = 1L)[1L],
+                           ""), collapse = " <- ")
   }), error = function(e) {
     if (inherits(e, "hesscheck_error")) "ok" else
       paste0("unclassed error (", fun, "): ", conditionMessage(e), if (verbose) paste0(" AT ", where) else "")
   }, warning = function(w) {
     if (inherits(w, "hesscheck_warning")) "ok" else
-      paste0("unclassed warning (", fun, "): ", conditionMessage(w))
+      paste0("unclassed warning (", fun, "): ", conditionMessage(w),
+             if (verbose) paste0(" AT ", where) else "")
   })
   res
 }

@@ -152,3 +152,8 @@ problem_random_convex <- function(k, seed) {
   }
   list(fn = fn, par = m, hess = A + diag(w, k))
 }
+
+# TRUE when this R runs under valgrind, which emulates long double arithmetic in 64 bits:
+# R's sum() and mean() then round differently from a worker process that is not under
+# valgrind, so results from the two can differ in the last bits.
+under_valgrind <- function() grepl("vgpreload", Sys.getenv("LD_PRELOAD"), fixed = TRUE)

@@ -221,6 +221,21 @@ test_that("methods give the analytic answers and print the verdict first", {
   expect_equal(ps$sign, c("negative", "positive"))
 })
 
+test_that("fit$hessian is compared only where it can be: free parameters, finite entries", {
+  fn <- function(p) sum((p - c(1, 2))^2)
+  # Both parameters on their bounds: nothing to compare, and no warning from R.
+  x <- expect_silent(check_fit(list(par = c(1, 2), hessian = diag(2)), fn,
+                               lower = c(1, 2)))
+  expect_equal(x$verdict, "at_bound")
+  expect_false("fit_hessian" %in% x$findings$type)
+  # A fit$hessian with NaN is reported, not compared.
+  x <- expect_silent(check_fit(list(par = c(1, 2), hessian = matrix(NaN, 2, 2)), fn))
+  f <- x$findings[x$findings$type == "fit_hessian", ]
+  expect_equal(f$severity, "warning")
+  expect_match(f$message, "non-finite entries")
+  expect_equal(x$table$se, rep(sqrt(1 / 2), 2), tolerance = 1e-8)
+})
+
 test_that("bad fits and arguments get classed errors before any work", {
   fn <- function(p) sum(p^2)
   expect_error(check_fit(list(value = 1), fn), class = "hesscheck_error_bad_fit")
@@ -228,6 +243,8 @@ test_that("bad fits and arguments get classed errors before any work", {
   expect_error(check_fit(list(par = c(1, NA)), fn), class = "hesscheck_error_bad_par")
   expect_error(check_fit(list(par = numeric()), fn), class = "hesscheck_error_bad_par")
   expect_error(check_fit(list(par = c(1, 2), hessian = diag(3)), fn),
+               class = "hesscheck_error_bad_fit")
+  expect_error(check_fit(list(par = c(1, 2), hessian = matrix("a", 2, 2)), fn),
                class = "hesscheck_error_bad_fit")
   expect_error(check_fit(c(1, 2), "fn"), class = "hesscheck_error_bad_function")
   expect_error(check_fit(c(1, 2), fn, fnscale = 0), class = "hesscheck_error_bad_fnscale")

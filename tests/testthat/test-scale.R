@@ -1,0 +1,107 @@
+# Scale: the C core's memory does not grow with the number of evaluations, and long runs
+# at the sizes of the scale bench can be interrupted.
+
+# A convex quadratic plus a cosine term: Hessian A - diag(cos(x)), positive definite.
+# `reps` repeats the product inside fn/gr to make each evaluation slower.
+scale_problem <- function(n, reps = 1L, seed = 1) {
+  set.seed(seed)
+  B <- matrix(rnorm(n * 5), n)
+  A <- tcrossprod(B) / 5 + 2 * diag(n)
+  list(
+    fn = function(x) {
+      for (r in seq_len(reps)) v <- sum(x * (A %*% x)) / 2 + sum(cos(x))
+      v
+    },
+    gr = function(x) {
+      for (r in seq_len(reps)) v <- drop(A %*% x) - sin(x)
+      v
+    },
+    hess = function(x) A - diag(cos(x)),
+    par = rnorm(n) / 10
+  )
+}
+
+# Vectors allocated while `expr` runs by the .Call into the C core (they have the stack of
+# the tryCatch() around .Call in hessian_fd(); the user's fn, called from C, has its own
+# frame on top of it), with their total size in bytes.
+core_allocations <- function(expr) {
+  f <- tempfile()
+  on.exit(unlink(f))
+  Rprofmem(f, threshold = 0)
+  force(expr)
+  Rprofmem(NULL)
+  l <- readLines(f)
+  l <- l[grepl("^[0-9]+ *:", l)]
+  stack <- trimws(sub("^[0-9]+ *:", "", l))
+  core <- startsWith(stack, '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"')
+  c(count = sum(core), bytes = sum(as.numeric(sub(" *:.*", "", l[core]))))
+}
+
+test_that("the C core allocates O(n^2) doubles, not one vector per evaluation", {
+  skip_if_not(capabilities("profmem"), "R was built without memory profiling")
+  small <- scale_problem(20)
+  large <- scale_problem(50)
+  h_small <- NULL
+  h_large <- NULL
+  a_small <- core_allocations(h_small <- hessian_fd(small$fn, small$par))
+  a_large <- core_allocations(h_large <- hessian_fd(large$fn, large$par))
+  ev_small <- attr(h_small, "evaluations")[["fn"]]
+  ev_large <- attr(h_large, "evaluations")[["fn"]]
+  # Both Hessians are right, and the larger took several times the evaluations ...
+  expect_lt(scaled_err(h_small, small$hess(small$par)), 1e-8)
+  expect_lt(scaled_err(h_large, large$hess(large$par)), 1e-8)
+  expect_gt(ev_large, 5 * ev_small)
+  # ... yet about a dozen vectors each time (a few are made only on some paths of the
+  # step search), of at most 4 n^2 doubles in all.
+  expect_gt(a_small[["count"]], 0)
+  expect_lte(a_small[["count"]], 16)
+  expect_lte(a_large[["count"]], 16)
+  expect_lt(a_small[["bytes"]], 4 * 8 * 20^2)
+  expect_lt(a_large[["bytes"]], 4 * 8 * 50^2)
+
+  g <- scale_problem(60)
+  h_g <- NULL
+  a_g <- core_allocations(h_g <- hessian_fd(g$fn, g$par, gr = g$gr))
+  expect_lt(scaled_err(h_g, g$hess(g$par)), 1e-9)
+  expect_gt(attr(h_g, "evaluations")[["gr"]], 2 * 60)
+  expect_lte(a_g[["count"]], 24)
+  expect_lt(a_g[["bytes"]], 8 * 8 * 60^2)
+})
+
+# Runs `expr` under an elapsed-time limit of `limit` seconds (the way a Ctrl-C arrives: as
+# a check inside R_CheckUserInterrupt) and returns the condition and the time it took.
+interrupted <- function(expr, limit) {
+  start <- proc.time()[["elapsed"]]
+  setTimeLimit(elapsed = limit, transient = TRUE)
+  on.exit(setTimeLimit(elapsed = Inf))
+  cond <- tryCatch({
+    force(expr)
+    NULL
+  }, error = function(e) e)
+  setTimeLimit(elapsed = Inf)
+  list(cond = cond, took = proc.time()[["elapsed"]] - start)
+}
+
+test_that("hessian_fd() and check_fit() at the scale-bench sizes stop at a time limit", {
+  # Each of these would run for over 10 s uninterrupted (3 ms a gr call times ~7n calls;
+  # 1 ms a fn call times ~2n^2).
+  g <- scale_problem(500, reps = 20L)
+  r <- interrupted(hessian_fd(g$fn, g$par, gr = g$gr), 0.5)
+  expect_s3_class(r$cond, "error")
+  expect_match(conditionMessage(r$cond), "time limit|elapsed")
+  expect_lt(r$took, 3)
+
+  f <- scale_problem(100, reps = 100L)
+  r <- interrupted(hessian_fd(f$fn, f$par), 0.5)
+  expect_match(conditionMessage(r$cond), "time limit|elapsed")
+  expect_lt(r$took, 3)
+
+  cf <- scale_problem(200, reps = 300L)
+  r <- interrupted(check_fit(cf$par, cf$fn, gr = cf$gr), 0.5)
+  expect_match(conditionMessage(r$cond), "time limit|elapsed")
+  expect_lt(r$took, 3)
+
+  # Nothing is left behind: the next call works and is right.
+  p <- scale_problem(5)
+  expect_lt(scaled_err(hessian_fd(p$fn, p$par), p$hess(p$par)), 1e-8)
+})
