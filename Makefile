@@ -53,9 +53,13 @@ fuzz: install
 sanitize: deps
 	bash tools/sanitize.sh
 
+# Exit status 1 on any memory error or definite/possible leak in the main R process.
 valgrind: install
-	$(R) -d "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" \
-	  --vanilla --quiet -f tools/run-tests.R
+	@command -v valgrind >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo ); \
+	  $$SUDO apt-get install -y -qq --no-install-recommends valgrind >/dev/null 2>&1 || \
+	  { echo "valgrind: not installed and apt-get could not install it" >&2; exit 1; }; }
+	$(R) -d "valgrind --error-exitcode=1 --leak-check=full" --vanilla --quiet -f tools/run-tests.R
 
 # A reduced set of calls under gctorture(TRUE), so that a missing PROTECT cannot hide.
 gctorture: install
