@@ -27,6 +27,7 @@
 #define HC_JUMP_MAX 1e8         /* largest change of the step in one move */
 #define HC_RATIO_MIN 1e-8
 #define HC_COARSE 4.0           /* two-point moves while the change is off by more */
+#define HC_ACCURACY_MARGIN 8.0  /* a step grown for accuracy aims this far below HC_GOOD */
 #define HC_RESOLVE 16.0         /* curvature is resolved above this many noise units */
 #define HC_SHRINK_NONFINITE 0.1 /* step factor after a non-finite value */
 #define HC_MAX_NONFINITE 30
@@ -262,8 +263,16 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
             double r = step_ratio_curv(c, curv, resolved);
             h_good = h;
             /* Move now if the step is too large, or too small to be accurate already. */
-            if (r < 1.0 / HC_COARSE ||
-                (r > HC_COARSE && !(resolved && rel <= (c->g ? HC_GOOD_G : HC_GOOD_F)))) {
+            double good = c->g ? HC_GOOD_G : HC_GOOD_F;
+            if (r < 1.0 / HC_COARSE || (r > HC_COARSE && !(resolved && rel <= good))) {
+                /* gr mode, a resolved curvature that is only too small for accuracy: grow
+                 * the step just enough (rounding falls as 1/h); the cap's size can be far
+                 * past the truncation optimum, which a full stencil there would reveal
+                 * only to move back, at the cost of a second stencil. (In fn mode the
+                 * mixed differences reuse these steps, and a step that only just meets
+                 * the accuracy makes their rounding bound the dominant error term.) */
+                if (c->g && resolved && r > HC_COARSE)
+                    r = fmin(r, fmax(rel / (good / HC_ACCURACY_MARGIN), HC_COARSE));
                 it++;
                 h *= snap(r);
                 continue;
