@@ -12,8 +12,9 @@ all: install
 deps:
 	@bash tools/deps.sh
 
-document: deps
-	$(RSCRIPT) -e 'roxygen2::roxygenise()'
+# Against the installed package, so that roxygen2 needs no compiler tool chain (pkgbuild).
+document: install
+	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'
 
 build: deps
 	rm -f $(TARBALL)
