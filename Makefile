@@ -58,9 +58,12 @@ sanitize: deps
 # (tools/valgrind.supp: the one known leak report that is not ours, cli's timer thread).
 valgrind: install
 	@command -v valgrind >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo sudo ); \
-	  $$SUDO apt-get install -y -qq --no-install-recommends valgrind >/dev/null 2>&1 || \
-	  { echo "valgrind: not installed and apt-get could not install it" >&2; exit 1; }; }
+	  SUDO=$$( [ "$$(id -u)" != 0 ] && command -v sudo >/dev/null && echo "sudo -n" ); \
+	  echo "valgrind: not found; installing Debian's package"; \
+	  { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends valgrind; } \
+	    > .valgrind-install.log 2>&1 || \
+	  { tail -n 5 .valgrind-install.log; echo "valgrind: could not install it; install valgrind and rerun" >&2; exit 1; }; }
 	$(R) -d "valgrind --error-exitcode=1 --leak-check=full --suppressions=tools/valgrind.supp" \
 	  --vanilla --quiet -f tools/run-tests.R
 

@@ -41,7 +41,8 @@
 #'   or `"failed"` per replicate: an error in `resample`, `simulate` or the refit fails
 #'   that replicate only), `messages` (the error messages of failed replicates, counted),
 #'   `se` (standard deviation over the converged replicates), `mc_error` (Monte-Carlo
-#'   standard error of `se`), `ci` (percentile intervals at `level`), `type`
+#'   standard error of `se`), `ci` (95% percentile intervals: the 2.5% and 97.5%
+#'   quantiles), `type`
 #'   (`"nonparametric"` or `"parametric"`), `R`, `seed`, `parallel` and `estimate`.
 #' @seealso [compare_se()] to put these SEs beside the others.
 #' @examples
@@ -225,8 +226,6 @@ check_replicate_args <- function(x, data, R) {
   list(R = check_replicates(R), dat = check_data_arg(x, data))
 }
 
-# fn of a check_fit() problem as the function that was checked (fn times the sign of
-# fnscale), with its `...` arguments bound.
 # Data for one replicate from the user's resample() or simulate(); an error there makes
 # the replicate fail (status "failed", with the message), as an error in the refit does.
 generated <- function(gen, what, ...) {
@@ -237,6 +236,8 @@ generated <- function(gen, what, ...) {
   })
 }
 
+# fn of a check_fit() problem as the function that was checked (fn times the sign of
+# fnscale), with its `...` arguments bound.
 checked_fn <- function(pr, dots = pr$dots) {
   sgn <- if (pr$fnscale < 0) -1 else 1
   function(p) sgn * do.call(pr$fn, c(list(p), dots))

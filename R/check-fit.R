@@ -66,7 +66,11 @@
 #'     `direction`; else `NULL`;
 #'   * `refine`: when `refine = TRUE`, the starting point, the steps taken and the
 #'     distance moved in standard errors;
-#'   * `fit_hessian`: the comparison with `fit$hessian`, when the fit has one;
+#'   * `fit_hessian`: when the fit has a Hessian, the comparison with it: `difference`
+#'     and `error` (largest scaled difference from hesscheck's Hessian, and hesscheck's
+#'     largest scaled error estimate), `se_ratio` (its standard errors over hesscheck's)
+#'     and `matrix` (for `optim()` fits, times the sign of `fnscale`); the comparisons
+#'     are `NA` when no parameter is free or its free block is not finite;
 #'   * `optimizer`, `convergence`, `fnscale`, `evaluations` (calls of `fn` and `gr`);
 #'   * `problem`: `fn`, `gr`, the `...` arguments, bounds and `fnscale`, kept for
 #'     [compare_se()], [bootstrap_se()] and [coverage_check()].

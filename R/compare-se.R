@@ -152,7 +152,9 @@ score_matrix <- function(fn_obs, par, pr, step) {
     .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
           f0, handler, where),
     error = function(e) {
-      if (inherits(e, "hesscheck_error")) stop(e)
+      # Ours, or not raised inside fn_obs (where is 0 between its calls: a time limit met
+      # by the C core's interrupt check, say): passed on unchanged.
+      if (inherits(e, "hesscheck_error") || where[1L] == 0L) stop(e)
       p <- call[[2L]]
       names(p) <- names(par)
       hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(p),

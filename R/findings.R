@@ -245,13 +245,19 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
   }
 
   # The Hessian the optimiser returned.
+  # With no free parameter, or non-finite entries, there is nothing to compare: the
+  # matrix is kept (compare_se() shows its NA standard errors) with NA differences.
   fit_hessian <- NULL
-  if (!is.null(info$hessian) && any(free) &&
-      !all(is.finite(info$hessian[free, free, drop = FALSE]))) {
-    add("fit_hessian", "warning", character(),
-        "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
-  } else if (!is.null(info$hessian) && any(free)) {
-    Hf <- info$hessian * (if (info$optimizer == "optim") sgn else 1)
+  Hf <- if (!is.null(info$hessian)) info$hessian * (if (info$optimizer == "optim") sgn else 1)
+  if (!is.null(Hf) && (!any(free) || !all(is.finite(Hf[free, free, drop = FALSE])))) {
+    fit_hessian <- list(difference = NA_real_, error = NA_real_,
+                        se_ratio = stats::setNames(rep(NA_real_, sum(free)), fnm),
+                        matrix = Hf)
+    if (any(free)) {
+      add("fit_hessian", "warning", character(),
+          "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
+    }
+  } else if (!is.null(Hf)) {
     H <- as.matrix(h)
     s <- outer(cl$scale, cl$scale)
     dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s

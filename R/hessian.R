@@ -126,7 +126,9 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where),
     error = function(e) {
-      if (inherits(e, "hesscheck_error")) stop(e)
+      # Ours, or not raised inside fn or gr (where is 0 between their calls: a time limit
+      # met by the C core's interrupt check, say): passed on unchanged, blaming no one.
+      if (inherits(e, "hesscheck_error") || where[1L] == 0L) stop(e)
       cl <- if (where[1L] == 2L) gcall else fcall
       x <- cl[[2L]]
       hc_abort("fn_failed", sprintf(

@@ -272,7 +272,7 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
                  * mixed differences reuse these steps, and a step that only just meets
                  * the accuracy makes their rounding bound the dominant error term.) */
                 if (c->g && resolved && r > HC_COARSE)
-                    r = fmin(r, fmax(rel / (good / HC_ACCURACY_MARGIN), HC_COARSE));
+                    r = fmin(r, rel / (good / HC_ACCURACY_MARGIN));   /* > 8: rel > good */
                 it++;
                 h *= snap(r);
                 continue;

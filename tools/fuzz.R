@@ -183,8 +183,10 @@ run_case <- function(i) {
         f2 <- function(p, d) fn(p) + 0 * sum(d)
         x <- check_fit(par, f2, d = dat)
         cc <- coverage_check(x, data = pick("d", "zz", 1),
-                             simulate = pick(function(p) rnorm(5, p[1]), function(p) "a",
-                                             function(p) stop("sim"), function(p) NULL, 3),
+                             simulate = pick(function(p, d) rnorm(length(d), p[1]),
+                                             function(p, d) rnorm(length(d), p[1]),
+                                             function(p, d) "a", function(p, d) stop("sim"),
+                                             function(p, d) NULL, function(p) p, 3),
                              R = pick(2, 3, 0, NA), level = pick(0.9, 1.5, NA),
                              refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                           function(d, s) s[-1]),

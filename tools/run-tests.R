@@ -11,8 +11,7 @@ local({
                             stop_on_failure = FALSE)
   df <- as.data.frame(res)
   failed <- sum(df$failed) + sum(df$error)
-  cat(sprintf("run-tests: %d expectations passed, %d failed, %d skipped, %d tests with errors, in %d tests\n",
-              sum(df$nb) - sum(df$failed), sum(df$failed), sum(df$skipped),
-              sum(df$error), nrow(df)))
+  cat(sprintf("run-tests: %d expectations passed, %d failed, %d tests skipped, %d tests with errors, in %d tests\n",
+              sum(df$passed), sum(df$failed), sum(df$skipped), sum(df$error), nrow(df)))
   quit(save = "no", status = if (failed > 0) 1L else 0L)
 })

@@ -228,12 +228,18 @@ test_that("fit$hessian is compared only where it can be: free parameters, finite
                                lower = c(1, 2)))
   expect_equal(x$verdict, "at_bound")
   expect_false("fit_hessian" %in% x$findings$type)
-  # A fit$hessian with NaN is reported, not compared.
+  expect_true(is.na(x$fit_hessian$difference))
+  # A fit$hessian with NaN is reported, not compared; compare_se() shows it as NA
+  # rather than silently putting optimHess() in its place.
   x <- expect_silent(check_fit(list(par = c(1, 2), hessian = matrix(NaN, 2, 2)), fn))
   f <- x$findings[x$findings$type == "fit_hessian", ]
   expect_equal(f$severity, "warning")
   expect_match(f$message, "non-finite entries")
+  expect_true(is.na(x$fit_hessian$difference))
   expect_equal(x$table$se, rep(sqrt(1 / 2), 2), tolerance = 1e-8)
+  cs <- compare_se(x, numderiv = FALSE)
+  expect_true(all(is.na(cs$table$se[cs$table$source == "optim"])))
+  expect_match(paste(cs$notes, collapse = " "), "from fit\\$hessian")
 })
 
 test_that("bad fits and arguments get classed errors before any work", {
