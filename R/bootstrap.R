@@ -4,7 +4,9 @@
 #' fitted model (parametric), refits from the estimate with the same optimiser, and
 #' returns the replicate estimates, their standard deviations (the bootstrap SEs) with
 #' their Monte-Carlo error, and percentile intervals. Failed refits (errors) and refits
-#' that did not converge are counted and reported, never silently dropped.
+#' that did not converge are counted and reported, never silently dropped. `Ctrl-C`,
+#' or a limit set with [setTimeLimit()], stops the whole call rather than failing one
+#' replicate.
 #'
 #' @section Parallel and reproducible:
 #' Each replicate draws from its own L'Ecuyer-CMRG random-number stream, derived from
@@ -155,11 +157,11 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
     dots[[data]] <- d
     # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
     # replicate then does not count towards the coverage.
-    se <- tryCatch({
+    se <- catch_user({
       H <- hessian_fd(checked_fn(pr, dots), fitted$value, lower = pr$lower,
                       upper = pr$upper)
       sqrt(diag(chol2inv(chol(as.matrix(H)))))
-    }, error = function(e) rep(NA_real_, n))
+    }, function(e) rep(NA_real_, n))
     fitted$value <- c(fitted$value, se)
     fitted
   }
@@ -229,7 +231,7 @@ check_replicate_args <- function(x, data, R) {
 # Data for one replicate from the user's resample() or simulate(); an error there makes
 # the replicate fail (status "failed", with the message), as an error in the refit does.
 generated <- function(gen, what, ...) {
-  tryCatch(gen(...), error = function(e) {
+  catch_user(gen(...), function(e) {
     structure(list(value = NA_real_, status = "failed",
                    message = sprintf("`%s` failed: %s", what, conditionMessage(e))),
               class = "hesscheck_failed")
@@ -297,7 +299,7 @@ make_refit <- function(x, data, refit, method, control) {
   }
   n <- length(x$par)
   function(d, start) {
-    res <- tryCatch(user(d, start), error = function(e) e)
+    res <- catch_user(user(d, start), function(e) e)
     if (inherits(res, "error")) {
       return(list(value = rep(NA_real_, n), status = "failed",
                   message = conditionMessage(res)))

@@ -243,7 +243,7 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
       p <- state$par
       p[free] <- p[free] + t * cl$newton
       p <- pmin(pmax(p, bounds$lower), bounds$upper)
-      f1 <- tryCatch(f(p, ...), error = function(e) NA_real_)
+      f1 <- catch_user(f(p, ...), function(e) NA_real_)
       evals[["fn"]] <- evals[["fn"]] + 1
       if (is.numeric(f1) && length(f1) == 1L && is.finite(f1) &&
           f1 <= f0 + 4 * max(noise, 0)) {
@@ -299,7 +299,7 @@ saddle_escape <- function(state, f, ..., bounds, value) {
         p <- par
         p[free] <- p[free] + s * t * u
         if (any(p < bounds$lower | p > bounds$upper)) break
-        v <- tryCatch(f(p, ...), error = function(e) NA_real_)
+        v <- catch_user(f(p, ...), function(e) NA_real_)
         count <- count + 1
         if (!is.numeric(v) || length(v) != 1L || !is.finite(v) || v >= last) break
         last <- v

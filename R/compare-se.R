@@ -79,7 +79,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
     add("optim", se_from(x$fit_hessian$matrix), exp_num)
     notes <- c(notes, sprintf("optim: from fit$hessian (%s).", x$optimizer))
   } else {
-    Ho <- tryCatch(stats::optimHess(par, f), error = function(e) e)
+    Ho <- catch_user(stats::optimHess(par, f), function(e) e)
     if (inherits(Ho, "error")) {
       add("optim", rep(NA_real_, length(par)), exp_num)
       notes <- c(notes, paste("optim: optimHess() failed:", conditionMessage(Ho)))
@@ -90,7 +90,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   }
   if (numderiv) {
     if (requireNamespace("numDeriv", quietly = TRUE)) {
-      Hn <- tryCatch(numDeriv::hessian(f, par), error = function(e) e)
+      Hn <- catch_user(numDeriv::hessian(f, par), function(e) e)
       if (inherits(Hn, "error") || !all(is.finite(Hn))) {
         add("numDeriv", rep(NA_real_, length(par)), exp_num)
         notes <- c(notes, "numDeriv: numDeriv::hessian() failed or was not finite.")
@@ -129,7 +129,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
 
 # Per-observation scores by differences of fn_obs, in C.
 score_matrix <- function(fn_obs, par, pr, step) {
-  f0 <- tryCatch(do.call(fn_obs, c(list(par), pr$dots)), error = function(e) {
+  f0 <- catch_user(do.call(fn_obs, c(list(par), pr$dots)), function(e) {
     hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(par),
                                   conditionMessage(e)), parent = e, par = par)
   })
@@ -154,7 +154,7 @@ score_matrix <- function(fn_obs, par, pr, step) {
     error = function(e) {
       # Ours, or not raised inside fn_obs (where is 0 between its calls: a time limit met
       # by the C core's interrupt check, say): passed on unchanged.
-      if (inherits(e, "hesscheck_error") || where[1L] == 0L) stop(e)
+      if (inherits(e, "hesscheck_error") || where[1L] == 0L || is_time_limit(e)) stop(e)
       p <- call[[2L]]
       names(p) <- names(par)
       hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(p),

@@ -17,6 +17,22 @@ hc_warn <- function(type, message, ...) {
   ))
 }
 
+# R's own errors when a limit set with setTimeLimit() is reached. Like an interrupt they
+# must stop the whole call: R clears the limit as it signals it, so a handler that
+# swallowed one (a failed replicate, an NA value) would let the work run on unlimited.
+# Every handler of errors from the user's functions passes them on unchanged.
+is_time_limit <- function(e) {
+  conditionMessage(e) %in% gettext(c(
+    "reached elapsed time limit", "reached CPU time limit",
+    "reached session elapsed time limit", "reached session CPU time limit"
+  ), domain = "R")
+}
+
+# tryCatch(expr, error = handler) for errors from the user's code, except time limits.
+catch_user <- function(expr, handler) {
+  tryCatch(expr, error = function(e) if (is_time_limit(e)) stop(e) else handler(e))
+}
+
 # Parameter values for messages: "(a = 1, b = 2)".
 format_par <- function(x, digits = 6) {
   nm <- names(x)
