@@ -105,16 +105,6 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
 
-  call_user <- function(f, x, what) {
-    catch_user(f(x, ...), function(e) {
-      hc_abort("fn_failed", sprintf(
-        "`%s` failed at par = %s: %s", what, format_par(x), conditionMessage(e)
-      ), parent = e, par = x)
-    })
-  }
-  f0 <- check_fn_value(call_user(fn, x_user, "fn"), par)
-  g0 <- if (!is.null(gr)) check_gr_value(call_user(gr, x_user, "gr"), par)
-
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.
   # Without extra arguments the call has no `...`, which saves its expansion per call.
@@ -126,7 +116,12 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     names(x) <- names(x_user)
     fname <- if (id == 2L) "gr" else "fn"
     if (what == "type") {
-      v <- if (id == 2L) gr(x, ...) else fn(x, ...)
+      # The value again, for the message (C has only its type and length); C has reset
+      # `where`, so an error here is wrapped here.
+      v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...), function(e) {
+        hc_abort("fn_failed", sprintf("`%s` failed at par = %s: %s", fname, format_par(x),
+                                      conditionMessage(e)), parent = e, par = x)
+      })
       if (id == 2L) check_gr_value(v, x)
       check_fn_value(v, x)
     }
@@ -135,21 +130,30 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       fname, format_par(x)
     ), par = x)
   }
-  res <- tryCatch(
-    .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
-          f0, g0, ctrl, handler, where),
-    error = function(e) {
-      # Ours, or not raised inside fn or gr (where is 0 between their calls: a time limit
-      # met by the C core's interrupt check, say): passed on unchanged, blaming no one.
-      if (inherits(e, "hesscheck_error") || where[1L] == 0L || is_time_limit(e)) stop(e)
-      cl <- if (where[1L] == 2L) gcall else fcall
-      x <- cl[[2L]]
-      hc_abort("fn_failed", sprintf(
-        "`%s` failed at par = %s: %s", if (where[1L] == 2L) "gr" else "fn",
-        format_par(x), conditionMessage(e)
-      ), parent = e, par = x)
+  # fn (and gr) at par, then the C core, under one handler: `where` says whose error it
+  # is (1 fn, 2 gr, 0 neither).
+  f0 <- g0 <- NULL
+  res <- tryCatch({
+    where[1L] <- 1L
+    f0 <- check_fn_value(fn(x_user, ...), par)
+    if (!is.null(gr)) {
+      where[1L] <- 2L
+      g0 <- check_gr_value(gr(x_user, ...), par)
     }
-  )
+    where[1L] <- 0L
+    .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
+          f0, g0, ctrl, handler, where)
+  }, error = function(e) {
+    # Ours, or not raised inside fn or gr (where is 0 between their calls: a time limit
+    # met by the C core's interrupt check, say): passed on unchanged, blaming no one.
+    if (inherits(e, "hesscheck_error") || where[1L] == 0L || is_time_limit(e)) stop(e)
+    cl <- if (where[1L] == 2L) gcall else fcall
+    x <- cl[[2L]]
+    hc_abort("fn_failed", sprintf(
+      "`%s` failed at par = %s: %s", if (where[1L] == 2L) "gr" else "fn",
+      format_par(x), conditionMessage(e)
+    ), parent = e, par = x)
+  })
   if (!all(is.finite(res$hessian))) {
     hc_abort("nonfinite", sprintf(
       "The differences of `%s` near par = %s overflow (|fn| is about %s there): the Hessian is not finite. Rescale `fn` (e.g. work on the log scale).",
@@ -165,21 +169,24 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
 }
 
 new_hessian_fd <- function(res, nm, gradient, extra) {
+  # attributes<- in one call: this runs once per Hessian, next to cheap functions too.
   H <- res$hessian
   E <- res$error
-  dimnames(H) <- dimnames(E) <- list(nm, nm)
-  structure(
-    H,
-    error = E,
-    step = stats::setNames(res$step, nm),
-    side = stats::setNames(res$side, nm),
-    resolved = stats::setNames(res$resolved, nm),
-    noise = res$noise[1L],
-    gradient = stats::setNames(res$gradient, nm),
-    gradient_error = stats::setNames(res$gradient_error, nm),
+  dn <- list(nm, nm)
+  dimnames(E) <- dn
+  step <- res$step
+  side <- res$side
+  resolved <- res$resolved
+  g <- res$gradient
+  ge <- res$gradient_error
+  names(step) <- names(side) <- names(resolved) <- names(g) <- names(ge) <- nm
+  attributes(H) <- list(
+    dim = dim(H), dimnames = dn, error = E, step = step, side = side,
+    resolved = resolved, noise = res$noise[1L], gradient = g, gradient_error = ge,
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),
     method = if (gradient) "gradient" else "function",
     class = "hessian_fd"
   )
+  H
 }

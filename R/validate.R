@@ -38,6 +38,10 @@ check_function <- function(f, arg) {
 
 check_bounds <- function(lower, upper, par) {
   n <- length(par)
+  # The common case, no bounds, without the checks below.
+  if (identical(lower, -Inf) && identical(upper, Inf)) {
+    return(list(lower = rep_len(-Inf, n), upper = rep_len(Inf, n)))
+  }
   one <- function(b, arg) {
     if (!is.numeric(b) || !(length(b) %in% c(1L, n)) || anyNA(b)) {
       hc_abort("bad_bounds", sprintf(
@@ -75,6 +79,7 @@ check_control <- function(control, defaults) {
   if (length(control) > 0L && (is.null(nm) || any(!nzchar(nm)))) {
     hc_abort("bad_control", "Every element of `control` must be named.")
   }
+  if (!length(control)) return(defaults)
   unknown <- setdiff(nm, names(defaults))
   if (length(unknown) > 0L) {
     hc_abort("bad_control", sprintf(
