@@ -233,7 +233,7 @@ check_replicate_args <- function(x, data, R) {
 generated <- function(gen, what, ...) {
   catch_user(gen(...), function(e) {
     structure(list(value = NA_real_, status = "failed",
-                   message = sprintf("`%s` failed: %s", what, conditionMessage(e))),
+                   message = sprintf("`%s` failed: %s", what, error_text(e))),
               class = "hesscheck_failed")
   })
 }
@@ -302,7 +302,7 @@ make_refit <- function(x, data, refit, method, control) {
     res <- catch_user(user(d, start), function(e) e)
     if (inherits(res, "error")) {
       return(list(value = rep(NA_real_, n), status = "failed",
-                  message = conditionMessage(res)))
+                  message = error_text(res)))
     }
     p <- if (is.list(res)) res$par else res
     conv <- if (is.list(res) && !is.null(res$convergence)) res$convergence else 0

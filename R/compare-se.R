@@ -82,7 +82,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
     Ho <- catch_user(stats::optimHess(par, f), function(e) e)
     if (inherits(Ho, "error")) {
       add("optim", rep(NA_real_, length(par)), exp_num)
-      notes <- c(notes, paste("optim: optimHess() failed:", conditionMessage(Ho)))
+      notes <- c(notes, paste("optim: optimHess() failed:", error_text(Ho)))
     } else {
       add("optim", se_from(Ho), exp_num)
       notes <- c(notes, "optim: optimHess() at the estimate with optim's defaults (ndeps = 1e-3).")
@@ -131,7 +131,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
 score_matrix <- function(fn_obs, par, pr, step) {
   f0 <- catch_user(do.call(fn_obs, c(list(par), pr$dots)), function(e) {
     hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(par),
-                                  conditionMessage(e)), parent = e, par = par)
+                                  error_text(e)), parent = e, par = par)
   })
   if (!is.numeric(f0) || length(f0) < 1L || !all(is.finite(f0))) {
     hc_abort("bad_fn_value", sprintf(
@@ -152,13 +152,14 @@ score_matrix <- function(fn_obs, par, pr, step) {
     .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
           f0, handler, where),
     error = function(e) {
-      # Ours, or not raised inside fn_obs (where is 0 between its calls: a time limit met
-      # by the C core's interrupt check, say): passed on unchanged.
-      if (inherits(e, "hesscheck_error") || where[1L] == 0L || is_time_limit(e)) stop(e)
+      # Not raised inside fn_obs (where is 0 between its calls: our own classed errors, a
+      # time limit met by the C core's interrupt check), or a time limit: passed on
+      # unchanged. Anything raised inside fn_obs is its failure.
+      if (where[1L] == 0L || is_time_limit(e)) stop(e)
       p <- call[[2L]]
       names(p) <- names(par)
       hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(p),
-                                    conditionMessage(e)), parent = e, par = p)
+                                    error_text(e)), parent = e, par = p)
     }
   )
 }

@@ -22,10 +22,20 @@ hc_warn <- function(type, message, ...) {
 # swallowed one (a failed replicate, an NA value) would let the work run on unlimited.
 # Every handler of errors from the user's functions passes them on unchanged.
 is_time_limit <- function(e) {
-  conditionMessage(e) %in% gettext(c(
-    "reached elapsed time limit", "reached CPU time limit",
-    "reached session elapsed time limit", "reached session CPU time limit"
-  ), domain = "R")
+  msg <- conditionMessage(e)
+  inherits(e, "simpleError") && is.character(msg) && length(msg) == 1L &&
+    msg %in% gettext(c(
+      "reached elapsed time limit", "reached CPU time limit",
+      "reached session elapsed time limit", "reached session CPU time limit"
+    ), domain = "R")
+}
+
+# The message of an error from the user's code as one string, whatever its shape.
+error_text <- function(e) {
+  msg <- conditionMessage(e)
+  msg <- if (is.character(msg)) paste(msg, collapse = " ") else ""
+  if (!nzchar(msg)) msg <- sprintf("an error of class %s, without a message", class(e)[1L])
+  msg
 }
 
 # tryCatch(expr, error = handler) for errors from the user's code, except time limits.

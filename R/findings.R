@@ -16,9 +16,16 @@ verdict_text <- c(
 
 fmt <- function(x, digits = 2) {
   # as.character() of the rounded values: what format() gives element by element (the
-  # shorter of fixed and scientific), at a fraction of its cost.
-  out <- as.character(signif(unname(x), digits))
-  out[is.na(x)] <- ifelse(is.nan(x[is.na(x)]), "NaN", "NA")
+  # shorter of fixed and scientific) up to 7 digits, at a fraction of its cost.
+  # Rounded by sprintf() and read back, so that values beyond 1e+-177, which signif()
+  # cannot round exactly, show no rounding noise.
+  x <- as.double(unname(x))
+  out <- as.character(x)                       # NA, NaN, Inf and -Inf as they are
+  ok <- is.finite(x)
+  out[ok] <- as.character(as.numeric(sprintf(paste0("%.", digits - 1L, "e"), x[ok])))
+  out[is.na(x) & !is.nan(x)] <- "NA"
+  dec <- getOption("OutDec", ".")
+  if (!identical(dec, ".")) out <- sub(".", dec, out, fixed = TRUE)
   out
 }
 

@@ -120,7 +120,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       # `where`, so an error here is wrapped here.
       v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...), function(e) {
         hc_abort("fn_failed", sprintf("`%s` failed at par = %s: %s", fname, format_par(x),
-                                      conditionMessage(e)), parent = e, par = x)
+                                      error_text(e)), parent = e, par = x)
       })
       if (id == 2L) check_gr_value(v, x)
       check_fn_value(v, x)
@@ -135,23 +135,28 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   f0 <- g0 <- NULL
   res <- tryCatch({
     where[1L] <- 1L
-    f0 <- check_fn_value(fn(x_user, ...), par)
+    f0 <- fn(x_user, ...)
+    where[1L] <- 0L
+    f0 <- check_fn_value(f0, par)
     if (!is.null(gr)) {
       where[1L] <- 2L
-      g0 <- check_gr_value(gr(x_user, ...), par)
+      g0 <- gr(x_user, ...)
+      where[1L] <- 0L
+      g0 <- check_gr_value(g0, par)
     }
-    where[1L] <- 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where)
   }, error = function(e) {
-    # Ours, or not raised inside fn or gr (where is 0 between their calls: a time limit
-    # met by the C core's interrupt check, say): passed on unchanged, blaming no one.
-    if (inherits(e, "hesscheck_error") || where[1L] == 0L || is_time_limit(e)) stop(e)
+    # Not raised inside fn or gr (where is 0 between their calls: our own classed errors,
+    # a time limit met by the C core's interrupt check), or a time limit: passed on
+    # unchanged. Anything raised inside them, a hesscheck error from a nested call too,
+    # is fn's or gr's failure.
+    if (where[1L] == 0L || is_time_limit(e)) stop(e)
     cl <- if (where[1L] == 2L) gcall else fcall
     x <- cl[[2L]]
     hc_abort("fn_failed", sprintf(
       "`%s` failed at par = %s: %s", if (where[1L] == 2L) "gr" else "fn",
-      format_par(x), conditionMessage(e)
+      format_par(x), error_text(e)
     ), parent = e, par = x)
   })
   if (!all(is.finite(res$hessian))) {

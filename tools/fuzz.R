@@ -47,7 +47,7 @@ gen_fn <- function(n) {
   }
   kind <- sample(c("good", "good", "good", "na", "type", "length", "error", "gc",
                    "global", "keep", "huge", "tiny", "integer", "null", "inf_far",
-                   "nonfinite_always", "saddle", "flat"), 1L)
+                   "nonfinite_always", "saddle", "flat", "odd_error"), 1L)
   p_bad <- runif(1, 0.01, 0.3)
   switch(kind,
     good = base,
@@ -55,6 +55,15 @@ gen_fn <- function(n) {
     type = function(p) if (runif(1) < p_bad) "x" else base(p),
     length = function(p) if (runif(1) < p_bad) c(1, 2) else base(p),
     error = function(p) if (runif(1) < p_bad) stop("user error in fn") else base(p),
+    odd_error = function(p) {
+      # A condition with an empty or multi-line message, as some packages signal.
+      if (runif(1) < p_bad) {
+        stop(structure(class = c("odd_error", "error", "condition"),
+                       list(message = pick(character(), c("a", "b"), NA_character_),
+                            call = NULL)))
+      }
+      base(p)
+    },
     gc = function(p) {
       if (runif(1) < 0.05) gc(FALSE)
       base(p)

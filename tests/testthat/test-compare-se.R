@@ -122,6 +122,22 @@ test_that("an error in resample() or simulate() fails that replicate only", {
   expect_true(all(is.finite(cc$se[-2, ])))
 })
 
+test_that("a refit error with a multi-line or empty message is a failed replicate", {
+  nf <- normal_fit(n = 20)
+  k <- 0
+  odd <- function(data, start) {
+    k <<- k + 1
+    msg <- if (k %% 2 == 0) c("line 1", "line 2") else character()
+    stop(structure(class = c("odd_error", "error", "condition"),
+                   list(message = msg, call = NULL)))
+  }
+  b <- expect_silent(bootstrap_se(nf$x, data = "y", R = 4, refit = odd, seed = 1,
+                                  progress = FALSE))
+  expect_true(all(b$status == "failed"))
+  expect_setequal(names(b$messages),
+                  c("line 1 line 2", "an error of class odd_error, without a message"))
+})
+
 test_that("parametric bootstrap and coverage use simulate()", {
   nf <- normal_fit(n = 50)
   sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))

@@ -100,3 +100,23 @@ test_that("a long computation can be interrupted", {
   on.exit(setTimeLimit(elapsed = Inf))
   expect_error(hessian_fd(slow, rep(1, 20)), "time limit|elapsed")
 })
+
+test_that("a hesscheck error raised inside fn is fn's failure, not passed off as ours", {
+  # An objective that itself calls hessian_fd() (a Laplace approximation, say) and
+  # fails there: the outer call reports that fn failed, with the inner error as parent.
+  inner_bad <- function(p) hessian_fd(function(q) "oops", p)
+  f <- function(p) sum(p^2) + sum(inner_bad(p))
+  err <- expect_error(hessian_fd(f, c(1, 2)), class = "hesscheck_error_fn_failed")
+  expect_match(conditionMessage(err), "^`fn` failed at par = \\(p1 = 1, p2 = 2\\)")
+  expect_s3_class(err$parent, "hesscheck_error_bad_fn_value")
+})
+
+test_that("errors with unusual messages from user code are still handled", {
+  odd <- function(p) stop(structure(class = c("odd_error", "error", "condition"),
+                                    list(message = c("line 1", "line 2"), call = NULL)))
+  err <- expect_error(hessian_fd(odd, c(1, 2)), class = "hesscheck_error_fn_failed")
+  expect_length(conditionMessage(err), 1L)
+  expect_match(conditionMessage(err), "line 1 line 2$")
+  later <- function(p) if (p[1] > 1) odd(p) else sum(p^2)
+  expect_error(hessian_fd(later, c(1, 2)), class = "hesscheck_error_fn_failed")
+})
