@@ -30,6 +30,12 @@ check("hessian_fd, fn fails midway",
 check("hessian_fd, fn returns a vector midway",
       hessian_fd(function(p) if (p[2] > 2.0001) c(1, 2) else sum(p^2), c(1, 2)),
       function(e) inherits(e, "hesscheck_error_bad_fn_value"))
+check("hessian_fd, fn infinite beyond a wall",
+      hessian_fd(function(p) if (p[1] > 1.00001) Inf else sum(p^2), c(1, 2)),
+      function(h) max(abs(as.matrix(h) - diag(2, 2))) < 1e-6)
+check("hessian_fd, fn stays non-finite",
+      hessian_fd(function(p) if (identical(p, c(1, 2))) 1 else NaN, c(1, 2)),
+      function(e) inherits(e, "hesscheck_error_nonfinite"))
 sad <- function(p) p[1]^2 - 3 * p[2]^2
 check("check_fit, saddle", check_fit(c(a = 0, b = 0), sad),
       function(x) x$verdict == "saddle" && abs(x$eigen$values[1] + 1) < 1e-8)
@@ -39,6 +45,9 @@ mle <- c(mu = mean(y), ls = log(sqrt(mean((y - mean(y))^2))))
 se <- c(exp(mle[[2]]) / sqrt(6), 1 / sqrt(12))
 check("check_fit, normal MLE", check_fit(mle, nll, y = y),
       function(x) max(abs(x$table$se / se - 1)) < 1e-7)
+check("check_fit, refine from a nearby point",
+      check_fit(mle + c(0.01, -0.01), nll, y = y, control = list(refine = TRUE)),
+      function(x) max(abs(x$par - mle)) < 1e-6 && max(abs(x$table$se / se - 1)) < 1e-6)
 x <- check_fit(mle, nll, y = y)
 check("compare_se, sandwich scores",
       compare_se(x, fn_obs = function(p, y) -dnorm(y, p[1], exp(p[2]), log = TRUE),
