@@ -101,10 +101,7 @@ print.hesscheck_boot <- function(x, digits = 4, ...) {
                     mc_error = signif(x$mc_error, 2), signif(x$ci, digits),
                     check.names = FALSE)
   print(tab)
-  if (length(x$messages)) {
-    cat("Errors in failed replicates:\n")
-    print(x$messages)
-  }
+  print_failures(x$messages)
   invisible(x)
 }
 
@@ -152,7 +149,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
     d <- generated(simulate, "simulate", par, dat)
     if (inherits(d, "hesscheck_failed")) return(d)
     fitted <- refit(d, par)
-    if (fitted$status == "failed") return(fitted)
+    if (inherits(fitted, "hesscheck_failed")) return(fitted)
     dots <- pr$dots
     dots[[data]] <- d
     # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
@@ -193,10 +190,7 @@ print.hesscheck_coverage <- function(x, digits = 3, ...) {
   tab <- x$table
   tab[] <- lapply(tab, signif, digits)
   print(tab)
-  if (length(x$messages)) {
-    cat("Errors in failed replicates:\n")
-    print(x$messages)
-  }
+  print_failures(x$messages)
   if (x$used < 2L) {
     cat("Fewer than 2 replicates could be used: coverage not assessed.\n")
     return(invisible(x))
@@ -232,10 +226,22 @@ check_replicate_args <- function(x, data, R) {
 # the replicate fail (status "failed", with the message), as an error in the refit does.
 generated <- function(gen, what, ...) {
   catch_user(gen(...), function(e) {
-    structure(list(value = NA_real_, status = "failed",
-                   message = sprintf("`%s` failed: %s", what, error_text(e))),
-              class = "hesscheck_failed")
+    failed_replicate(sprintf("`%s` failed: %s", what, error_text(e)))
   })
+}
+
+# One replicate that failed, with why; run_replicates() leaves its row of values NA.
+failed_replicate <- function(message) {
+  structure(list(value = NA_real_, status = "failed", message = message),
+            class = "hesscheck_failed")
+}
+
+# The counted error messages of failed replicates, if any.
+print_failures <- function(messages) {
+  if (length(messages)) {
+    cat("Errors in failed replicates:\n")
+    print(messages)
+  }
 }
 
 # fn of a check_fit() problem as the function that was checked (fn times the sign of
@@ -300,16 +306,12 @@ make_refit <- function(x, data, refit, method, control) {
   n <- length(x$par)
   function(d, start) {
     res <- catch_user(user(d, start), function(e) e)
-    if (inherits(res, "error")) {
-      return(list(value = rep(NA_real_, n), status = "failed",
-                  message = error_text(res)))
-    }
+    if (inherits(res, "error")) return(failed_replicate(error_text(res)))
     p <- if (is.list(res)) res$par else res
     conv <- if (is.list(res) && !is.null(res$convergence)) res$convergence else 0
     if (!is.numeric(p) || length(p) != n) {
-      return(list(value = rep(NA_real_, n), status = "failed",
-                  message = sprintf("refit returned %s, not %d estimates",
-                                    describe_value(p), n)))
+      return(failed_replicate(sprintf("refit returned %s, not %d estimates",
+                                      describe_value(p), n)))
     }
     list(value = as.double(p), status = if (conv == 0) "ok" else "not_converged",
          message = NA_character_)

@@ -129,10 +129,8 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
 
 # Per-observation scores by differences of fn_obs, in C.
 score_matrix <- function(fn_obs, par, pr, step) {
-  f0 <- catch_user(do.call(fn_obs, c(list(par), pr$dots)), function(e) {
-    hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(par),
-                                  error_text(e)), parent = e, par = par)
-  })
+  f0 <- catch_user(do.call(fn_obs, c(list(par), pr$dots)),
+                   function(e) abort_fn_failed("fn_obs", par, e))
   if (!is.numeric(f0) || length(f0) < 1L || !all(is.finite(f0))) {
     hc_abort("bad_fn_value", sprintf(
       "`fn_obs` must return a finite numeric vector (one value per observation), but returned %s.",
@@ -152,14 +150,7 @@ score_matrix <- function(fn_obs, par, pr, step) {
     .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
           f0, handler, where),
     error = function(e) {
-      # Not raised inside fn_obs (where is 0 between its calls: our own classed errors, a
-      # time limit met by the C core's interrupt check), or a time limit: passed on
-      # unchanged. Anything raised inside fn_obs is its failure.
-      if (where[1L] == 0L || is_time_limit(e)) stop(e)
-      p <- call[[2L]]
-      names(p) <- names(par)
-      hc_abort("fn_failed", sprintf("`fn_obs` failed at par = %s: %s", format_par(p),
-                                    error_text(e)), parent = e, par = p)
+      rethrow_user(e, where, "fn_obs", stats::setNames(call[[2L]], names(par)))
     }
   )
 }

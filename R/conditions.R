@@ -38,6 +38,22 @@ error_text <- function(e) {
   msg
 }
 
+# The user's function `what` (fn, gr, fn_obs) failed at x with error e.
+abort_fn_failed <- function(what, x, e) {
+  hc_abort("fn_failed", sprintf("`%s` failed at par = %s: %s", what, format_par(x),
+                                error_text(e)), parent = e, par = x)
+}
+
+# Handler for errors out of a .Call that evaluates the user's functions. `where` is
+# 0 between their calls, so an error raised there (our own classed errors, a time limit
+# met by the C core's interrupt check) passes on unchanged, as does a time limit met
+# inside them; anything else raised inside them, a hesscheck error from a nested call
+# too, is the failure of `what` at x (both evaluated only then).
+rethrow_user <- function(e, where, what, x) {
+  if (where[1L] == 0L || is_time_limit(e)) stop(e)
+  abort_fn_failed(what, x, e)
+}
+
 # tryCatch(expr, error = handler) for errors from the user's code, except time limits.
 catch_user <- function(expr, handler) {
   tryCatch(expr, error = function(e) if (is_time_limit(e)) stop(e) else handler(e))

@@ -255,43 +255,45 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
     ))
   }
 
-  # The Hessian the optimiser returned.
-  # With no free parameter, or non-finite entries, there is nothing to compare: the
-  # matrix is kept (compare_se() shows its NA standard errors) with NA differences.
+  # The Hessian the optimiser returned. With no free parameter, or non-finite entries,
+  # there is nothing to compare: the matrix is kept (compare_se() shows its NA standard
+  # errors) with NA differences.
   fit_hessian <- NULL
-  Hf <- if (!is.null(info$hessian)) info$hessian * (if (info$optimizer == "optim") sgn else 1)
-  if (!is.null(Hf) && (!any(free) || !all(is.finite(Hf[free, free, drop = FALSE])))) {
-    fit_hessian <- list(difference = NA_real_, error = NA_real_,
-                        se_ratio = stats::setNames(rep(NA_real_, sum(free)), fnm),
-                        matrix = Hf)
-    if (any(free)) {
-      add("fit_hessian", "warning", character(),
-          "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
-    }
-  } else if (!is.null(Hf)) {
-    H <- as.matrix(h)
-    s <- outer(cl$scale, cl$scale)
-    dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
-    err <- attr(h, "error")[free, free, drop = FALSE] / s
-    se_fit <- se_from_hessian(Hf, free)[free]
-    ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
-    names(ratio) <- fnm
-    fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,
-                        matrix = Hf)
-    worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
-    msg <- sprintf(
-      "fit$hessian differs from hesscheck's by up to %s of sqrt(|H[i, i] H[j, j]|); hesscheck's error estimate is %s, so the difference is %s",
-      fmt(max(dif)), fmt(max(err)),
-      if (max(dif) > 3 * max(err)) "error in fit$hessian" else "within hesscheck's error"
-    )
-    if (!is.na(worst)) {
-      msg <- sprintf("%s; its standard errors differ by up to %s%% (%s).", msg,
-                     fmt(100 * abs(ratio[worst] - 1)), fnm[worst])
+  if (!is.null(info$hessian)) {
+    Hf <- info$hessian * (if (info$optimizer == "optim") sgn else 1)
+    if (!any(free) || !all(is.finite(Hf[free, free, drop = FALSE]))) {
+      fit_hessian <- list(difference = NA_real_, error = NA_real_,
+                          se_ratio = stats::setNames(rep(NA_real_, sum(free)), fnm),
+                          matrix = Hf)
+      if (any(free)) {
+        add("fit_hessian", "warning", character(),
+            "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
+      }
     } else {
-      msg <- paste0(msg, ".")
+      H <- as.matrix(h)
+      s <- outer(cl$scale, cl$scale)
+      dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
+      err <- attr(h, "error")[free, free, drop = FALSE] / s
+      se_fit <- se_from_hessian(Hf, free)[free]
+      ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
+      names(ratio) <- fnm
+      fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,
+                          matrix = Hf)
+      worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
+      msg <- sprintf(
+        "fit$hessian differs from hesscheck's by up to %s of sqrt(|H[i, i] H[j, j]|); hesscheck's error estimate is %s, so the difference is %s",
+        fmt(max(dif)), fmt(max(err)),
+        if (max(dif) > 3 * max(err)) "error in fit$hessian" else "within hesscheck's error"
+      )
+      if (!is.na(worst)) {
+        msg <- sprintf("%s; its standard errors differ by up to %s%% (%s).", msg,
+                       fmt(100 * abs(ratio[worst] - 1)), fnm[worst])
+      } else {
+        msg <- paste0(msg, ".")
+      }
+      sev <- if (!is.na(worst) && abs(ratio[worst] - 1) > 0.01) "warning" else "note"
+      add("fit_hessian", sev, character(), msg)
     }
-    sev <- if (!is.na(worst) && abs(ratio[worst] - 1) > 0.01) "warning" else "note"
-    add("fit_hessian", sev, character(), msg)
   }
 
   if (sgn < 0) {

@@ -118,10 +118,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     if (what == "type") {
       # The value again, for the message (C has only its type and length); C has reset
       # `where`, so an error here is wrapped here.
-      v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...), function(e) {
-        hc_abort("fn_failed", sprintf("`%s` failed at par = %s: %s", fname, format_par(x),
-                                      error_text(e)), parent = e, par = x)
-      })
+      v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...),
+                      function(e) abort_fn_failed(fname, x, e))
       if (id == 2L) check_gr_value(v, x)
       check_fn_value(v, x)
     }
@@ -147,17 +145,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where)
   }, error = function(e) {
-    # Not raised inside fn or gr (where is 0 between their calls: our own classed errors,
-    # a time limit met by the C core's interrupt check), or a time limit: passed on
-    # unchanged. Anything raised inside them, a hesscheck error from a nested call too,
-    # is fn's or gr's failure.
-    if (where[1L] == 0L || is_time_limit(e)) stop(e)
-    cl <- if (where[1L] == 2L) gcall else fcall
-    x <- cl[[2L]]
-    hc_abort("fn_failed", sprintf(
-      "`%s` failed at par = %s: %s", if (where[1L] == 2L) "gr" else "fn",
-      format_par(x), error_text(e)
-    ), parent = e, par = x)
+    in_gr <- where[1L] == 2L
+    rethrow_user(e, where, if (in_gr) "gr" else "fn", (if (in_gr) gcall else fcall)[[2L]])
   })
   if (!all(is.finite(res$hessian))) {
     hc_abort("nonfinite", sprintf(

@@ -75,11 +75,11 @@ check_control <- function(control, defaults) {
   if (!is.list(control)) {
     hc_abort("bad_control", "`control` must be a list.")
   }
+  if (!length(control)) return(defaults)
   nm <- names(control)
-  if (length(control) > 0L && (is.null(nm) || any(!nzchar(nm)))) {
+  if (is.null(nm) || any(!nzchar(nm))) {
     hc_abort("bad_control", "Every element of `control` must be named.")
   }
-  if (!length(control)) return(defaults)
   unknown <- setdiff(nm, names(defaults))
   if (length(unknown) > 0L) {
     hc_abort("bad_control", sprintf(

@@ -14,15 +14,16 @@ here <- local({
 })
 source(file.path(here, "..", "tests", "testthat", "helper-problems.R"))
 
-# Median wall time of one call of fun: calls are batched so that each timed batch lasts
-# at least 20 ms, and the median of `samples` batches is taken.
-time_it <- function(fun, samples = if (quick) 3L else 7L) {
+# Calls of fun per timed batch, so that a batch lasts at least 20 ms.
+batch_size <- function(fun) {
   t1 <- system.time(fun())[["elapsed"]]
-  batch <- max(1L, ceiling(0.02 / max(t1, 1e-6)))
-  if (t1 < 0.002) {
-    t1 <- system.time(for (k in 1:50) fun())[["elapsed"]] / 50
-    batch <- max(1L, ceiling(0.02 / max(t1, 1e-7)))
-  }
+  if (t1 < 0.002) t1 <- system.time(for (k in 1:50) fun())[["elapsed"]] / 50
+  max(1L, ceiling(0.02 / max(t1, 1e-7)))
+}
+
+# Median wall time of one call of fun over `samples` batches.
+time_it <- function(fun, samples = if (quick) 3L else 7L) {
+  batch <- batch_size(fun)
   times <- vapply(seq_len(samples), function(i) {
     system.time(for (k in seq_len(batch)) fun())[["elapsed"]] / batch
   }, 0)
@@ -33,12 +34,8 @@ time_it <- function(fun, samples = if (quick) 3L else 7L) {
 # hosts): batches of the two alternate, each pair gives a ratio, and the median ratio is
 # returned with the median times of one call each.
 time_ratio <- function(fa, fb, samples = if (quick) 5L else 15L) {
-  batch <- function(f) {
-    t1 <- system.time(for (k in 1:5) f())[["elapsed"]] / 5
-    max(1L, ceiling(0.02 / max(t1, 1e-7)))
-  }
-  ba <- batch(fa)
-  bb <- batch(fb)
+  ba <- batch_size(fa)
+  bb <- batch_size(fb)
   tab <- vapply(seq_len(samples), function(i) {
     ta <- system.time(for (k in seq_len(ba)) fa())[["elapsed"]] / ba
     tb <- system.time(for (k in seq_len(bb)) fb())[["elapsed"]] / bb
@@ -297,27 +294,6 @@ big_quad <- function(k, seed) {
        gr = function(x) drop(A %*% x) - sin(x), par = rnorm(k) / 10)
 }
 has_profmem <- isTRUE(capabilities("profmem"))
-# Bytes allocated during `call()`: by the user's fn/gr (called from C, inside the tryCatch()
-# around .Call, so their stacks run "<Anonymous>" "doTryCatch" ... "hessian_fd"), by the C
-# core (.Call is a builtin with no frame of its own: stacks that start at that tryCatch, or at
-# check_fit()'s evaluate(), which calls hc_classify), and the rest (hesscheck's R code).
-allocations <- function(call) {
-  f <- tempfile()
-  on.exit(unlink(f))
-  Rprofmem(f, threshold = 0)
-  res <- call()
-  Rprofmem(NULL)
-  l <- readLines(f)
-  l <- l[grepl("^[0-9]+ *:", l)]
-  bytes <- as.numeric(sub(" *:.*", "", l))
-  stack <- trimws(sub("^[0-9]+ *:", "", l))
-  trycatch <- '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"'
-  user <- grepl(paste0('"<Anonymous>" ', trycatch), stack, fixed = FALSE) &
-    !startsWith(stack, trycatch)
-  core <- startsWith(stack, trycatch) | startsWith(stack, '"evaluate" "check_fit"')
-  list(res = res, user = sum(bytes[user]), core = sum(bytes[core]), ncore = sum(core),
-       rest = sum(bytes[!user & !core]))
-}
 scale_cases <- if (quick) list(c(200, 50, 80)) else list(c(250, 50, 100), c(500, 100, 200))
 for (sz in scale_cases) {
   runs <- list(

@@ -202,6 +202,12 @@ static double step_ratio(const hc_ctx *c, const hc_axis *ax)
     return fmax(fmin(r_opt, r_cap), HC_RATIO_MIN);
 }
 
+/* The relative error at which a step is accurate enough to keep. */
+static double good_rel(const hc_ctx *c)
+{
+    return c->g ? HC_GOOD_G : HC_GOOD_F;
+}
+
 /* Whether the step is good enough to keep: near the optimum, or accurate already and not
  * much larger than the optimum (each move costs a stencil; a smaller step than optimal
  * loses only to rounding, which the estimate measures). */
@@ -209,7 +215,7 @@ static int step_ok(const hc_ctx *c, const hc_axis *ax, double r)
 {
     if (r >= HC_ACCEPT_LO && r <= HC_ACCEPT_HI) return 1;
     double rel = (ax->trunc + ax->round) / fmax(fabs(ax->est), DBL_MIN);
-    return ax->resolved && rel <= (c->g ? HC_GOOD_G : HC_GOOD_F) && r >= 1.0 / HC_GOOD_RATIO;
+    return ax->resolved && rel <= good_rel(c) && r >= 1.0 / HC_GOOD_RATIO;
 }
 
 /* From the first two stencil points: the second difference of fn along the step (f
@@ -263,7 +269,7 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
             double r = step_ratio_curv(c, curv, resolved);
             h_good = h;
             /* Move now if the step is too large, or too small to be accurate already. */
-            double good = c->g ? HC_GOOD_G : HC_GOOD_F;
+            double good = good_rel(c);
             if (r < 1.0 / HC_COARSE || (r > HC_COARSE && !(resolved && rel <= good))) {
                 /* gr mode, a resolved curvature that is only too small for accuracy: grow
                  * the step just enough (rounding falls as 1/h); the cap's size can be far

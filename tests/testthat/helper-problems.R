@@ -157,3 +157,26 @@ problem_random_convex <- function(k, seed) {
 # R's sum() and mean() then round differently from a worker process that is not under
 # valgrind, so results from the two can differ in the last bits.
 under_valgrind <- function() grepl("vgpreload", Sys.getenv("LD_PRELOAD"), fixed = TRUE)
+
+# Bytes allocated while `call()` runs, from Rprofmem() (the scale test and bench): by the
+# user's fn/gr (called from C, inside the tryCatch() around .Call, so their stacks run
+# "<Anonymous>" "doTryCatch" ... "hessian_fd"), by the C core (.Call is a builtin with no
+# frame of its own: stacks that start at that tryCatch, or at check_fit()'s evaluate(),
+# which calls hc_classify; `ncore` vectors), and the rest (hesscheck's R code).
+allocations <- function(call) {
+  f <- tempfile()
+  on.exit(unlink(f))
+  Rprofmem(f, threshold = 0)
+  res <- call()
+  Rprofmem(NULL)
+  l <- readLines(f)
+  l <- l[grepl("^[0-9]+ *:", l)]
+  bytes <- as.numeric(sub(" *:.*", "", l))
+  stack <- trimws(sub("^[0-9]+ *:", "", l))
+  trycatch <- '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"'
+  user <- grepl(paste0('"<Anonymous>" ', trycatch), stack, fixed = TRUE) &
+    !startsWith(stack, trycatch)
+  core <- startsWith(stack, trycatch) | startsWith(stack, '"evaluate" "check_fit"')
+  list(res = res, user = sum(bytes[user]), core = sum(bytes[core]), ncore = sum(core),
+       rest = sum(bytes[!user & !core]))
+}

@@ -21,30 +21,14 @@ scale_problem <- function(n, reps = 1L, seed = 1) {
   )
 }
 
-# Vectors allocated while `expr` runs by the .Call into the C core (they have the stack of
-# the tryCatch() around .Call in hessian_fd(); the user's fn, called from C, has its own
-# frame on top of it), with their total size in bytes.
-core_allocations <- function(expr) {
-  f <- tempfile()
-  on.exit(unlink(f))
-  Rprofmem(f, threshold = 0)
-  force(expr)
-  Rprofmem(NULL)
-  l <- readLines(f)
-  l <- l[grepl("^[0-9]+ *:", l)]
-  stack <- trimws(sub("^[0-9]+ *:", "", l))
-  core <- startsWith(stack, '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"')
-  c(count = sum(core), bytes = sum(as.numeric(sub(" *:.*", "", l[core]))))
-}
-
 test_that("the C core allocates O(n^2) doubles, not one vector per evaluation", {
   skip_if_not(capabilities("profmem"), "R was built without memory profiling")
   small <- scale_problem(20)
   large <- scale_problem(50)
-  h_small <- NULL
-  h_large <- NULL
-  a_small <- core_allocations(h_small <- hessian_fd(small$fn, small$par))
-  a_large <- core_allocations(h_large <- hessian_fd(large$fn, large$par))
+  a_small <- allocations(function() hessian_fd(small$fn, small$par))
+  a_large <- allocations(function() hessian_fd(large$fn, large$par))
+  h_small <- a_small$res
+  h_large <- a_large$res
   ev_small <- attr(h_small, "evaluations")[["fn"]]
   ev_large <- attr(h_large, "evaluations")[["fn"]]
   # Both Hessians are right, and the larger took several times the evaluations ...
@@ -53,19 +37,19 @@ test_that("the C core allocates O(n^2) doubles, not one vector per evaluation", 
   expect_gt(ev_large, 5 * ev_small)
   # ... yet about a dozen vectors each time (a few are made only on some paths of the
   # step search), of at most 4 n^2 doubles in all.
-  expect_gt(a_small[["count"]], 0)
-  expect_lte(a_small[["count"]], 16)
-  expect_lte(a_large[["count"]], 16)
-  expect_lt(a_small[["bytes"]], 4 * 8 * 20^2)
-  expect_lt(a_large[["bytes"]], 4 * 8 * 50^2)
+  expect_gt(a_small$ncore, 0)
+  expect_lte(a_small$ncore, 16)
+  expect_lte(a_large$ncore, 16)
+  expect_lt(a_small$core, 4 * 8 * 20^2)
+  expect_lt(a_large$core, 4 * 8 * 50^2)
 
   g <- scale_problem(60)
-  h_g <- NULL
-  a_g <- core_allocations(h_g <- hessian_fd(g$fn, g$par, gr = g$gr))
+  a_g <- allocations(function() hessian_fd(g$fn, g$par, gr = g$gr))
+  h_g <- a_g$res
   expect_lt(scaled_err(h_g, g$hess(g$par)), 1e-9)
   expect_gt(attr(h_g, "evaluations")[["gr"]], 2 * 60)
-  expect_lte(a_g[["count"]], 24)
-  expect_lt(a_g[["bytes"]], 8 * 8 * 60^2)
+  expect_lte(a_g$ncore, 24)
+  expect_lt(a_g$core, 8 * 8 * 60^2)
 })
 
 test_that("gradient mode on 200 parameters stays within 5n + 10 gr calls and is accurate", {
