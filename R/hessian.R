@@ -123,6 +123,12 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       if (id == 2L) check_gr_value(v, x)
       check_fn_value(v, x)
     }
+    if (what == "room") {
+      hc_abort("bad_bounds", sprintf(
+        "`lower` and `upper` leave no room to difference `%s` at par = %s: widen the bounds or hold that parameter fixed outside `%s`.",
+        fname, format_par(x), fname
+      ), par = x)
+    }
     hc_abort("nonfinite", sprintf(
       "`%s` stayed non-finite near par = %s even with steps shrunk many times; it must be finite in a neighbourhood of the point.",
       fname, format_par(x)

@@ -23,23 +23,44 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
 int hc_eval(hc_fun *f, const double *x, double *out);
 void hc_signal(hc_fun *f, const char *what, const double *x);
 
+/* One estimate from a stencil and its second opinion (stencil.c). */
+typedef struct hc_est {
+    double est;     /* the estimate at step h */
+    double alt;     /* the same formula at step 2h */
+    double lo;      /* the lower-order estimate at h ... */
+    double lo2;     /* ... and at 2h: lo - lo2 is the first correction */
+    double rcoef;   /* sum of |coefficients| of est: its rounding per unit of noise */
+    double diff;    /* |largest difference of values| on the stencil (resolution) */
+    int order;      /* order of the truncation of est in h */
+} hc_est;
+
+#define HC_NPTS_MAX 6     /* points of a stencil, f(x) not counted */
+#define HC_CACHE 64       /* stencil points remembered per parameter during a search */
+
+/* Status of a parameter's differences (the `status` attribute). */
+enum { HC_OK = 0, HC_FLAT = 1, HC_ROUGH = 2 };
+
 /* Step selection and noise (steps.c). */
 typedef struct hc_axis {
-    double h;       /* step */
+    double h;       /* step: a power of two with x + k h exact for |k| <= 8 */
     int side;       /* 0 central, +1 / -1 one-sided towards upper / lower */
     double est;     /* f mode: H_ii; g mode: the diagonal element of column i */
-    double trunc;   /* truncation error estimate of est */
-    double round;   /* rounding (noise) error bound of est */
-    double rcoef;   /* round per unit of noise: round = rcoef * max(noise, rfloor) */
-    double rfloor;  /* rounding floor from the magnitude of the values used */
-    double curv;    /* |second difference of f| along the step, in f units */
-    double tmodel;  /* truncation with the noise taken out, for the step search */
-    int resolved;   /* 1 if the curvature rose above the noise */
+    double trunc;   /* |est - alt|: truncation (and noise) seen between steps h and 2h */
+    double rcoef;   /* rounding of est per unit of noise */
+    double rfloor;  /* rounding floor of one value: a few eps times the largest |value| */
+    double round;   /* rounding bound of est, set once the noise is known */
+    double rho;     /* |est - alt| / |lo - lo2| on this axis, or -1 when not measured */
+    double corr;    /* |lo - lo2|: the first correction (f units / h^2) */
+    double g;       /* f mode: the first derivative, its truncation and rounding per noise */
+    double gtrunc;
+    double grcoef;
+    double gtau;    /* g mode: the largest relative truncation over the column */
+    int resolved;   /* 1 if the estimate stands above its rounding */
+    int slope;      /* 1 if the first derivative (g mode: another element of the column)
+                       stands above its rounding */
+    int status;     /* HC_OK, HC_FLAT, HC_ROUGH */
     double lo, up;  /* the bounds, narrowed to where fn was found finite */
 } hc_axis;
-
-#define HC_CACHE 40       /* stencil points remembered per parameter during a search */
-#define HC_NPTS_MAX 5     /* points of the largest stencil (one-sided, f mode) */
 
 typedef struct hc_ctx {
     hc_fun *f;          /* objective */
@@ -52,8 +73,10 @@ typedef struct hc_ctx {
     double f0;          /* fn at x */
     const double *g0;   /* gr at x (g mode) */
     double fscale;      /* typical magnitude of fn */
-    double noise;       /* absolute noise level of one fn value */
+    double noise;       /* absolute noise bound of one fn value */
+    double *gnoise;     /* g mode: noise bound of each component of gr, length n */
     int max_search;     /* step-search iterations per parameter */
+    int nonfinite;      /* non-finite values met so far (all parameters) */
     double *xw;         /* work point, length n, equal to x between evaluations */
     double *vals;       /* HC_NPTS_MAX * m values of the accepted stencil */
     double *trial;      /* HC_NPTS_MAX * m values of the stencil being tried */
@@ -63,23 +86,23 @@ typedef struct hc_ctx {
     int cn;
 } hc_ctx;
 
+double hc_exact_step(double x, double h);
 double hc_first_step(double x, int gmode);
-int hc_npoints(const hc_ctx *c, int side);
-double hc_offset(int side, int k, double h);
 void hc_tune_axis(hc_ctx *c, int i, double h0, int search, hc_axis *ax);
+int hc_choose_side(double x, double lo, double up, int gmode, double *h);
+int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
 double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform);
+void hc_gnoise(hc_ctx *c, const hc_axis *ax);
 
 /* Difference formulas (stencil.c). */
-void hc_d2_central(const double *v, double g0, double h, double e, double scale,
-                   double *est, double *trunc, double *round, double *curv,
-                   double *tmodel);
-void hc_d2_forward(const double *v, double g0, double h, double e,
-                   double *est, double *trunc, double *round, double *curv,
-                   double *tmodel);
-void hc_d1_central(const double *v, double h, double e, double scale,
-                   double *est, double *trunc, double *round, double *tmodel);
-void hc_d1_forward(const double *v, double g0, double h, double e,
-                   double *est, double *trunc, double *round, double *tmodel);
+int hc_npoints(int side, int gmode);
+double hc_offset(int side, int k, double h);
+double hc_reach(int side);
+void hc_d2_central(const double *v, double f0, double h, hc_est *r);
+void hc_d2_forward(const double *v, double f0, double h, hc_est *r);
+void hc_d1_central(const double *v, int stride, double h, hc_est *r);
+void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r);
+void hc_d2_line(const double *v, double f0, int central, hc_est *r);
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
 /* Reading and building R lists (rlist.c). */

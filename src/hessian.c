@@ -1,120 +1,161 @@
 /* The .Call entry point that assembles a Hessian: steps per parameter (steps.c), the
- * noise of fn, the diagonal and mixed differences (stencil.c), their error estimates. */
+ * noise of fn, the diagonal and mixed differences (stencil.c), and for every element an
+ * error bound made of truncation (measured between two steps), rounding (from the
+ * measured noise) and, where a second estimate was made, their disagreement. */
 #include <math.h>
 #include <float.h>
 #include <string.h>
 #include "hesscheck.h"
 
-#define HC_RETUNE_NOISE 64.0  /* re-choose the steps if the noise is this much above rounding
-                                (the optimal steps then move by 64^(1/6) = 2 or more) */
-#define HC_NOISE_BOUND 2.0    /* a value's noise bound, in noise standard deviations */
+#define HC_RETUNE_NOISE 16.0  /* re-choose the steps if the noise is this much above what
+                                 the search assumed (the optimal steps move by 16^(1/6)) */
 #define HC_PAIR_SHRINK 0.5    /* pair step factor after a non-finite value */
 #define HC_PAIR_TRIES 30
-/* The pair direction h_i e_i + h_j e_j is longer than either step: scaled by 1/sqrt(2) it
- * has their length, which balances its truncation against the noise. */
-#define HC_PAIR_SCALE M_SQRT1_2
+#define HC_TRUNC_SAFETY 4.0   /* on the modelled truncation of a pair (Richardson 1911 with
+                                 Taylor coefficients decreasing geometrically) */
+#define HC_RHO_SAFETY 2.0     /* on the truncation calibrated from the axes */
+#define HC_PAIR_RISK 1e-8     /* a mixed element whose scaled error bound exceeds this ... */
+#define HC_PAIR_COLLINEAR 0.9 /* ... or whose scaled size exceeds this gets a second,
+                                 diagonal-free estimate from the cross stencil */
+#define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
 
-/* Room from x_i towards side s, in units of h. */
-static double pair_room(const hc_ctx *c, const hc_axis *ax, int i, int s, double h)
+/* f at x + t d (d along parameters i and j) for the offsets of a line stencil; halves d
+ * after a non-finite value. Returns the number of points (4). */
+static void line_values(hc_ctx *c, int i, int j, double *di, double *dj, int central,
+                        double *v)
 {
-    double r = s > 0 ? ax->up - c->x[i] : c->x[i] - ax->lo;
-    return r / h;
-}
-
-/* H_ij from the second derivative of f along d = d_i e_i + d_j e_j:
- * g''(0) = d_i^2 H_ii + 2 d_i d_j H_ij + d_j^2 H_jj, so that each mixed element costs four
- * evaluations (central) and inherits the O(h^4) accuracy of the diagonal. */
-static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double *hij,
-                    double *eij)
-{
-    int central = ax[i].side == 0 && ax[j].side == 0;
-    double di, dj, v[HC_NPTS_MAX];
-    if (central) {
-        di = HC_PAIR_SCALE * ax[i].h;
-        dj = HC_PAIR_SCALE * ax[j].h;
-    } else {
-        /* One-sided along the diagonal, t = 1..5, into the side with room. */
-        int si = ax[i].side, sj = ax[j].side;
-        const hc_axis *ai = ax + i, *aj = ax + j;
-        if (!si) si = pair_room(c, ai, i, 1, 1.0) >= pair_room(c, ai, i, -1, 1.0) ? 1 : -1;
-        if (!sj) sj = pair_room(c, aj, j, 1, 1.0) >= pair_room(c, aj, j, -1, 1.0) ? 1 : -1;
-        double ki = fmin(1.0, pair_room(c, ai, i, si, 5.0 * ai->h));
-        double kj = fmin(1.0, pair_room(c, aj, j, sj, 5.0 * aj->h));
-        di = HC_PAIR_SCALE * si * ax[i].h * ki;
-        dj = HC_PAIR_SCALE * sj * ax[j].h * kj;
-    }
-    int np = central ? 4 : 5, tries = 0, ok = 0;
+    int tries = 0, ok = 0;
     while (!ok) {
         ok = 1;
-        for (int k = 0; k < np && ok; k++) {
+        for (int k = 0; k < 4 && ok; k++) {
             double t = central ? hc_offset(0, k, 1.0) : (double) (k + 1);
-            c->xw[i] = c->x[i] + t * di;
-            c->xw[j] = c->x[j] + t * dj;
-            c->xw[i] = fmin(fmax(c->xw[i], c->lo[i]), c->up[i]);
-            c->xw[j] = fmin(fmax(c->xw[j], c->lo[j]), c->up[j]);
+            c->xw[i] = c->x[i] + t * *di;
+            c->xw[j] = c->x[j] + t * *dj;
             ok = hc_eval(c->f, c->xw, v + k);
         }
         if (!ok) {
-            if (++tries > HC_PAIR_TRIES) hc_signal(c->f, "nonfinite", c->xw);
-            di *= HC_PAIR_SHRINK;
-            dj *= HC_PAIR_SHRINK;
+            if (++tries > HC_PAIR_TRIES || ++c->nonfinite > 60) hc_signal(c->f, "nonfinite", c->xw);
+            *di *= HC_PAIR_SHRINK;
+            *dj *= HC_PAIR_SHRINK;
         }
         c->xw[i] = c->x[i];
         c->xw[j] = c->x[j];
     }
-    double est, trunc, round1, curv, tmodel;
-    double ci = di * di * ax[i].est, cj = dj * dj * ax[j].est;
-    double e = fmax(c->noise, DBL_EPSILON * fabs(c->f0));
-    for (int k = 0; k < np; k++) e = fmax(e, DBL_EPSILON * fabs(v[k]));
-    if (central)
-        hc_d2_central(v, c->f0, 1.0, e, fabs(ci) + fabs(cj), &est, &trunc, &round1, &curv,
-                      &tmodel);
-    else
-        hc_d2_forward(v, c->f0, 1.0, e, &est, &trunc, &round1, &curv, &tmodel);
-    double den = 2.0 * di * dj;
-    *hij = (est - ci - cj) / den;
-    *eij = (trunc + round1 + di * di * (ax[i].trunc + ax[i].round) +
-            dj * dj * (ax[j].trunc + ax[j].round)) / fabs(den);
 }
 
-/* Column i of the Jacobian of gr from the accepted stencil in c->vals. */
-static void column_g(hc_ctx *c, const hc_axis *ax, double *col, double *ctr,
-                     double *cmag)
+/* Second derivative of f along the line through x with direction (di, dj) (unit step in
+ * t), with its truncation and rounding bounds; rho calibrates the truncation. */
+static void line_d2(hc_ctx *c, const double *v, int central, double rho, double *est,
+                    double *trunc, double *round)
 {
-    int n = c->n, np = hc_npoints(c, ax->side);
-    double v[HC_NPTS_MAX], est, trunc, round1, tmodel;
-    for (int j = 0; j < n; j++) {
-        for (int k = 0; k < np; k++) v[k] = c->vals[(size_t) k * n + j];
-        if (ax->side == 0)
-            hc_d1_central(v, ax->h, 1.0, 0.0, &est, &trunc, &round1, &tmodel);
-        else
-            hc_d1_forward(v, c->g0[j], ax->side * ax->h, 1.0, &est, &trunc, &round1,
-                          &tmodel);
-        double mag = fabs(c->g0[j]);
-        for (int k = 0; k < np; k++) mag = fmax(mag, fabs(v[k]));
-        col[j] = est;
-        ctr[j] = trunc;
-        cmag[j] = round1 * mag;   /* rounding per DBL_EPSILON, finished later */
-    }
-}
-
-/* f mode: the gradient component i from the accepted stencil of axis i (in c->vals), at
- * no extra cost; its rounding per unit of noise is kept so the final noise applies. */
-static void gradient_f(hc_ctx *c, const hc_axis *ax, double *gi, double *gtr,
-                       double *grc)
-{
-    double est, trunc, round1, tmodel;
-    if (ax->side == 0) {
-        /* The curvature times the step bounds the size of f' that the model compares with. */
-        hc_d1_central(c->vals, ax->h, 1.0, fabs(ax->est) * ax->h, &est, &trunc, &round1,
-                      &tmodel);
+    hc_est r;
+    hc_d2_line(v, c->f0, central, &r);
+    double e = fmax(c->noise, 2.0 * DBL_EPSILON * fabs(c->f0));
+    for (int k = 0; k < 4; k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
+    *est = r.est;
+    *round = r.rcoef * e;
+    double corr = fabs(r.lo - r.lo2);
+    if (central) {
+        /* R - D(1) = (D(1) - D(2)) / 3; the geometric model gives |err(R)| ~ 4 d^2 / |R|
+         * with d = |R - D(1)| (stencil.c's five-point error model), and the axes' own
+         * ratio of second to first correction, where measured, calibrates it. */
+        double d = corr / 3.0, den = fmax(fabs(r.est), d);
+        double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
+        double cal = rho >= 0.0 ? HC_RHO_SAFETY * rho * corr : 0.0;
+        /* the noise in corr is not truncation */
+        *trunc = fmax(model, cal);
     } else {
-        hc_d1_forward(c->vals, c->f0, ax->side * ax->h, 1.0, &est, &trunc, &round1,
-                      &tmodel);
+        *trunc = corr;   /* |F(1) - L(1)|: the error of the lower order, a bound for F's */
     }
-    *gi = est;
-    *gtr = trunc;
-    *grc = round1;
+}
+
+/* The scale of parameter i's curvature: |H_ii|, at least HC_SCALE_FLOOR of the largest. */
+static double diag_scale(const hc_axis *ax, int i, double hmax)
+{
+    return fmax(fabs(ax[i].est), HC_SCALE_FLOOR * hmax);
+}
+
+/* H_ij from the second derivative along d = (d_i, d_j): d' H d = d_i^2 H_ii + 2 d_i d_j H_ij
+ * + d_j^2 H_jj (four evaluations, central, inheriting the diagonal's error); where that
+ * error bound is large or the pair nearly collinear, also from the cross stencil along d
+ * and d' = (d_i, -d_j): H_ij = (d'H d - d'' H d'') / (4 d_i d_j), diagonal-free (four more).
+ * The two estimates' disagreement beyond their bounds widens the error reported. */
+static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
+                    double *hij, double *eij, int *nsecond)
+{
+    int central = ax[i].side == 0 && ax[j].side == 0;
+    double v[4], di = ax[i].h, dj = ax[j].h;
+    if (!central) {
+        /* One-sided along the diagonal, t = 1..4, into the side with room. */
+        int si = ax[i].side, sj = ax[j].side;
+        if (!si) si = ax[i].up - c->x[i] >= c->x[i] - ax[i].lo ? 1 : -1;
+        if (!sj) sj = ax[j].up - c->x[j] >= c->x[j] - ax[j].lo ? 1 : -1;
+        di *= si;
+        dj *= sj;
+    }
+    double rho = fmax(ax[i].rho, ax[j].rho);
+    line_values(c, i, j, &di, &dj, central, v);
+    double s, ts, rs;
+    line_d2(c, v, central, rho, &s, &ts, &rs);
+    double ci = di * di * ax[i].est, cj = dj * dj * ax[j].est;
+    double den = 2.0 * di * dj;
+    double p = (s - ci - cj) / den;
+    double ep = (ts + rs + di * di * (ax[i].trunc + ax[i].round) +
+                 dj * dj * (ax[j].trunc + ax[j].round)) / fabs(den);
+    *hij = p;
+    *eij = ep;
+    double sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
+#ifdef HC_DEBUG
+    Rprintf("pair %d %d p %g ep %g sc %g ts %g rs %g prop %g\n", i, j, p, ep, sc, ts / fabs(den), rs / fabs(den), ep - (ts + rs) / fabs(den));
+#endif
+    if (!central || !(ep > HC_PAIR_RISK * sc || fabs(p) > HC_PAIR_COLLINEAR * sc)) return;
+
+    /* The second opinion: the cross, with the same steps along d' = (d_i, -d_j). */
+    double w[4], ei = di, ej = -dj;
+    line_values(c, i, j, &ei, &ej, 1, w);
+    double s2, ts2, rs2;
+    line_d2(c, w, 1, rho, &s2, &ts2, &rs2);
+    if (ei != di) {
+        /* d' was shrunk by a non-finite value: redo d at the same steps for the cross. */
+        di = ei;
+        dj = -ej;
+        line_values(c, i, j, &di, &dj, 1, v);
+        line_d2(c, v, 1, rho, &s, &ts, &rs);
+    }
+    (*nsecond)++;
+    double dx = 4.0 * di * dj;
+    double q = (s - s2) / dx, eq = (ts + rs + ts2 + rs2) / fabs(dx);
+    double best = eq <= ep ? q : p, ebest = fmin(eq, ep);
+    if (fabs(q - p) > eq + ep) ebest += fabs(q - p);
+    *hij = best;
+    *eij = ebest;
+}
+
+/* f mode: the gradient component i from the accepted stencil of axis i, at no cost. */
+static void gradient_f(const hc_ctx *c, const hc_axis *ax, double *gi, double *gerr)
+{
+    double e = fmax(c->noise, ax->rfloor);
+    *gi = ax->g;
+    *gerr = ax->gtrunc + ax->grcoef * e;
+}
+
+/* g mode: column i of the Jacobian of gr, its truncation and rounding, from c->vals. */
+static void column_g(hc_ctx *c, const hc_axis *ax, int i, double *col, double *err)
+{
+    int n = c->n, np = hc_npoints(ax->side, 1);
+    for (int j = 0; j < n; j++) {
+        hc_est r;
+        if (ax->side == 0) hc_d1_central(c->vals + j, n, ax->h, &r);
+        else hc_d1_forward(c->vals + j, n, c->g0[j], ax->side * ax->h, &r);
+        col[j] = r.est;
+        double mag = fabs(c->g0[j]);
+        for (int k = 0; k < np; k++) mag = fmax(mag, fabs(c->vals[(size_t) k * n + j]));
+        /* the floor sqrt(F |H_jj|) is applied once the diagonal is known */
+        err[j] = fabs(r.est - r.alt);
+        col[n + j] = r.rcoef;   /* scratch: rounding per unit noise */
+        col[2 * n + j] = 2.0 * DBL_EPSILON * mag;
+    }
+    (void) i;
 }
 
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upper,
@@ -144,8 +185,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.g0 = gmode ? REAL(g0) : NULL;
     c.fscale = c.f0 != 0.0 ? fabs(c.f0) : 1.0;
     int noise_given = R_FINITE(REAL(noise_s)[0]);
-    c.noise = noise_given ? REAL(noise_s)[0] : DBL_EPSILON * fabs(c.f0);
+    c.noise = noise_given ? REAL(noise_s)[0] : 0.0;
+    c.gnoise = NULL;
     c.max_search = max_search;
+    c.nonfinite = 0;
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
     c.vals = (double *) R_alloc((size_t) HC_NPTS_MAX * c.m, sizeof(double));
@@ -156,79 +199,99 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error"};
-    SEXP res = PROTECT(hc_named_list(labels, 9));
+                            "evaluations", "gradient", "gradient_error", "second"};
+    SEXP res = PROTECT(hc_named_list(labels, 10));
     double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
     double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
-    double *ctr = NULL, *cmag = NULL;
     double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
     double *pge = REAL(hc_new_elt(res, 8, REALSXP, n, -1));
-    double *grc = (double *) R_alloc(n, sizeof(double));
-    if (gmode) {
-        ctr = (double *) R_alloc((size_t) n * n, sizeof(double));
-        cmag = (double *) R_alloc((size_t) n * n, sizeof(double));
-    }
-
-    /* 1. Steps and diagonal (f mode) or columns (g mode). */
-    for (int i = 0; i < n; i++) {
-        hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
-        if (gmode) column_g(&c, ax + i, ph + (size_t) i * n, ctr + (size_t) i * n,
-                            cmag + (size_t) i * n);
-        else gradient_f(&c, ax + i, pg + i, pge + i, grc + i);
-    }
-
-    /* 2. Noise (f mode): if fn is noisier than rounding, the steps were too small. */
-    int inform = 0;
+    int nsecond = 0;
     double sigma = 0.0;
-    if (!gmode && !noise_given) {
-        sigma = hc_noise(&c, ax, &inform);
-        double e_new = HC_NOISE_BOUND * sigma;
-        if (e_new > HC_RETUNE_NOISE * c.noise && user_step == NULL) {
-            c.noise = e_new;
-            for (int i = 0; i < n; i++) {
-                hc_tune_axis(&c, i, ax[i].h, 1, ax + i);
-                gradient_f(&c, ax + i, pg + i, pge + i, grc + i);
-            }
-        } else {
-            c.noise = fmax(c.noise, e_new);
-        }
-    }
+    int inform = 0;
 
     if (!gmode) {
+        /* 1. Steps and diagonal. */
+        for (int i = 0; i < n; i++)
+            hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
+        /* 2. Noise: if fn is noisier than the search assumed, the steps were too small. */
+        if (!noise_given && n > 1) {
+            sigma = hc_noise(&c, ax, &inform);
+            double assumed = 0.0;
+            for (int i = 0; i < n; i++) assumed = fmax(assumed, ax[i].rfloor);
+            if (sigma > HC_RETUNE_NOISE * assumed && user_step == NULL) {
+                c.noise = sigma;
+                for (int i = 0; i < n; i++) hc_tune_axis(&c, i, ax[i].h, 1, ax + i);
+            } else {
+                c.noise = sigma;
+            }
+        }
+        double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
             ph[i + (size_t) i * n] = ax[i].est;
             pe[i + (size_t) i * n] = ax[i].trunc + ax[i].round;
-            pge[i] += grc[i] * fmax(c.noise, ax[i].rfloor);
+            gradient_f(&c, ax + i, pg + i, pge + i);
+            hmax = fmax(hmax, fabs(ax[i].est));
         }
+        /* 3. Mixed elements. */
         for (int j = 1; j < n; j++) {
             for (int i = 0; i < j; i++) {
                 double hij, eij;
-                mixed_f(&c, ax, i, j, &hij, &eij);
+                mixed_f(&c, ax, i, j, hmax, &hij, &eij, &nsecond);
                 ph[i + (size_t) j * n] = ph[j + (size_t) i * n] = hij;
                 pe[i + (size_t) j * n] = pe[j + (size_t) i * n] = eij;
             }
         }
     } else {
+        c.gnoise = (double *) R_alloc(n, sizeof(double));
+        for (int i = 0; i < n; i++) c.gnoise[i] = 0.0;
+        double *tmp = (double *) R_alloc(3 * (size_t) n, sizeof(double));
+        double *terr = (double *) R_alloc((size_t) n * n, sizeof(double));
+        double *fl = (double *) R_alloc((size_t) n * n, sizeof(double));
+        /* 1. Steps, from the columns' diagonal elements, and the columns. 2. The noise of
+         *    each component of gr (cancellation inside gr included); if it is well above
+         *    what the search assumed, the steps again. */
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < n; i++) {
+                hc_tune_axis(&c, i, user_step ? user_step[i] : (pass ? ax[i].h : 0.0),
+                             user_step == NULL, ax + i);
+                column_g(&c, ax + i, i, tmp, terr + (size_t) i * n);
+                for (int j = 0; j < n; j++) {
+                    ph[j + (size_t) i * n] = tmp[j];
+                    fl[j + (size_t) i * n] = tmp[2 * n + j];
+                }
+            }
+            if (pass) break;
+            hc_gnoise(&c, ax);
+            int retune = 0;
+            for (int i = 0; i < n; i++)
+                if (c.gnoise[i] > HC_RETUNE_NOISE * ax[i].rfloor) retune = 1;
+            if (!retune || user_step != NULL) break;
+        }
         for (int i = 0; i < n; i++) {
             pg[i] = c.g0[i];
-            pge[i] = 0.0;
+            pge[i] = c.gnoise[i];
         }
-        /* Rounding of column element (j, i): DBL_EPSILON times the size of gr_j's terms,
-         * at least sqrt(F |H_jj|); then symmetrise, the asymmetry counting as error. */
+        /* Element (j, i): truncation + rounding of gr_j (its measured noise, at least eps
+         * times its terms and sqrt(F |H_jj|)); then symmetrise, the two columns' estimates
+         * being each other's second opinion: their disagreement counts in the error. */
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
                 size_t ji = j + (size_t) i * n;
                 double hjj = fabs(ph[j + (size_t) j * n]);
-                double mag = fmax(cmag[ji], ax[i].rcoef * sqrt(c.fscale * hjj));
-                cmag[ji] = ctr[ji] + DBL_EPSILON * mag;
+                double e = fmax(fmax(c.gnoise[j], fl[ji]),
+                                2.0 * DBL_EPSILON * sqrt(c.fscale * hjj));
+                terr[ji] += ax[i].rcoef * e;
             }
         }
         for (int j = 0; j < n; j++) {
             for (int i = 0; i <= j; i++) {
                 size_t ij = i + (size_t) j * n, ji = j + (size_t) i * n;
                 double a = ph[ij], b = ph[ji];
-                double err = 0.5 * (cmag[ij] + cmag[ji]) + 0.5 * fabs(a - b);
+                double ea = terr[ij], eb = terr[ji];
+                double err = 0.5 * (ea + eb);
+                if (fabs(a - b) > ea + eb) err += 0.5 * fabs(a - b);
+                else err = fmax(err, 0.5 * fabs(a - b));
                 ph[ij] = ph[ji] = 0.5 * (a + b);
                 pe[ij] = pe[ji] = err;
             }
@@ -250,6 +313,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     double *pev = REAL(hc_new_elt(res, 6, REALSXP, 2, -1));
     pev[0] = f.count;
     pev[1] = gmode ? g.count : 0;
+    INTEGER(hc_new_elt(res, 9, INTSXP, 1, -1))[0] = nsecond;
     UNPROTECT(1);
     return res;
 }

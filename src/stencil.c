@@ -1,103 +1,136 @@
-/* Difference formulas, their Richardson-extrapolated forms and error estimates.
+/* Stencil geometry and difference formulas, each evaluated at two steps so that every
+ * estimate carries a second opinion.
  *
- * Every routine returns the estimate of a derivative, an estimate of its truncation error
- * and a bound on its rounding (noise) error given e, a bound on the error of one function
- * value; tmodel is the truncation with the noise in it taken out, for the step search. Values are passed as v[k] = g(t_k) for the stencil points listed with each routine.
+ * Every stencil is laid on the offsets k h for a power-of-two step h (steps.c makes
+ * x + k h exact), and every routine returns, in an hc_est, the estimate at step h, the
+ * same formula at step 2h (the second opinion: in the asymptotic range their difference
+ * is (2^p - 1) times the error of the first, and where fn stops behaving like a
+ * polynomial, or noise dominates, it grows with that), the lower-order estimates at h and
+ * 2h (whose difference calibrates the truncation of the mixed elements), and the sum of
+ * the absolute coefficients per unit of noise in one value, which bounds the rounding.
  * Coefficients: Fornberg (1988), "Generation of finite difference formulas on arbitrarily
- * spaced grids", Math. Comp. 51, 699-706; error model: Richardson (1911) with the Taylor
- * Taylor coefficients f^(k)/k! assumed to decrease geometrically, as they do for a
- * function analytic in a disc (Cauchy's estimates), so f^(6) ~ 2.5 (f^(4))^2 / f''. */
+ * spaced grids", Math. Comp. 51, 699-706. */
 #include <math.h>
 #include "hesscheck.h"
 
-/* Safety factor on the modelled truncation error of an extrapolated value. */
-#define HC_TRUNC_SAFETY 4.0
+/* Offsets, in units of h: central +1, -1, +2, -2, +4, -4; one-sided s * (1, 2, 3, 4, 6, 8). */
+static const double hc_central_k[HC_NPTS_MAX] = {1.0, -1.0, 2.0, -2.0, 4.0, -4.0};
+static const double hc_forward_k[HC_NPTS_MAX] = {1.0, 2.0, 3.0, 4.0, 6.0, 8.0};
 
-/* Second derivative, central: v = g(h), g(-h), g(2h), g(-2h).
- * lo = (g(h) - 2 g0 + g(-h)) / h^2, error h^2 g''''/12;
- * hi = Richardson of lo at h and 2h, the 5-point formula, error -h^4 g^(6)/90.
- * With h^4 g'''' = -12 h^2 (hi - lo) and h^6 g^(6) ~ 2.5 (h^4 g'''')^2 / (h^2 g''),
- * |err(hi)| ~ 2.5 * 144 (hi - lo)^2 / (90 |hi|) = 4 (hi - lo)^2 / |hi|.
- * Rounding: sum |c| = (1 + 16 + 30 + 16 + 1) / 12 = 16/3. `scale` is a lower bound for the
- * curvature used in the model (the curvature expected from the diagonal for a pair). */
-void hc_d2_central(const double *v, double g0, double h, double e, double scale,
-                   double *est, double *trunc, double *round, double *curv,
-                   double *tmodel)
+int hc_npoints(int side, int gmode)
 {
-    double a1 = (v[0] - g0) + (v[1] - g0);
-    double a2 = (v[2] - g0) + (v[3] - g0);
+    return side == 0 ? 6 : (gmode ? 5 : 6);
+}
+
+double hc_offset(int side, int k, double h)
+{
+    return side == 0 ? hc_central_k[k] * h : side * hc_forward_k[k] * h;
+}
+
+/* Largest offset of a stencil, in units of h. */
+double hc_reach(int side)
+{
+    return side == 0 ? 4.0 : 8.0;
+}
+
+/* Second derivative, central, v = f(h), f(-h), f(2h), f(-2h), f(4h), f(-4h).
+ * D(s) = (f(s) + f(-s) - 2 f0) / s^2, error s^2 f''''/12;
+ * R(s) = (4 D(s) - D(2s)) / 3, the five-point formula, error -s^4 f^(6)/90.
+ * est = R(h), alt = R(2h); rounding sum |c| of R(h): (1 + 16 + 30 + 16 + 1) / 12 = 16/3. */
+void hc_d2_central(const double *v, double f0, double h, hc_est *r)
+{
+    double s1 = (v[0] - f0) + (v[1] - f0), s2 = (v[2] - f0) + (v[3] - f0);
+    double s4 = (v[4] - f0) + (v[5] - f0), h2 = h * h;
+    double d1 = s1 / h2, d2 = s2 / (4.0 * h2), d4 = s4 / (16.0 * h2);
+    r->est = (4.0 * d1 - d2) / 3.0;
+    r->alt = (4.0 * d2 - d4) / 3.0;
+    r->lo = d1;
+    r->lo2 = d2;
+    r->rcoef = (16.0 / 3.0) / h2;
+    r->order = 4;
+    r->diff = fabs(s4);
+}
+
+/* Second derivative, one-sided, v = f(t) at t = h, 2h, 3h, 4h, 6h, 8h (h signed).
+ * F(s) = (35 f0 - 104 f(s) + 114 f(2s) - 56 f(3s) + 11 f(4s)) / (12 s^2), error
+ * -(5/6) s^3 f^(5); L(s) = (2 f0 - 5 f(s) + 4 f(2s) - f(3s)) / s^2, error (11/12) s^2 f''''.
+ * est = F(h), alt = F(2h) (from 2h, 4h, 6h, 8h); rounding (35+104+114+56+11)/12 = 80/3. */
+void hc_d2_forward(const double *v, double f0, double h, hc_est *r)
+{
     double h2 = h * h;
-    double lo = a1 / h2;
-    double hi = (16.0 * a1 - a2) / (12.0 * h2);
-    double d = fabs(hi - lo);
-    double den = fmax(fmax(fabs(hi), d), scale);
-    *est = hi;
-    *trunc = den > 0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
-    *round = (16.0 / 3.0) * e / h2;
-    *curv = fabs(a1);
-    /* hi - lo = (4 a1 - a2) / 12 h^2 carries noise up to (16/12) e / h^2; the step search
-     * models truncation from what stands above it. */
-    double dm = fmax(0.0, d - (4.0 / 3.0) * e / h2);
-    *tmodel = den > 0 ? 4.0 * dm * dm / den : 0.0;
+    r->est = (35.0 * f0 - 104.0 * v[0] + 114.0 * v[1] - 56.0 * v[2] + 11.0 * v[3]) /
+             (12.0 * h2);
+    r->alt = (35.0 * f0 - 104.0 * v[1] + 114.0 * v[3] - 56.0 * v[4] + 11.0 * v[5]) /
+             (48.0 * h2);
+    r->lo = (2.0 * f0 - 5.0 * v[0] + 4.0 * v[1] - v[2]) / h2;
+    r->lo2 = (2.0 * f0 - 5.0 * v[1] + 4.0 * v[3] - v[4]) / (4.0 * h2);
+    r->rcoef = (80.0 / 3.0) / h2;
+    r->order = 3;
+    r->diff = fabs(v[5] - f0);
 }
 
-/* Second derivative, one-sided: v = g(h), ..., g(5h) (h may be negative).
- * hi: 6 points, error -0.761 h^4 g^(6); lo: 5 points, error 0.833 h^3 g^(5).
- * The truncation estimate is |hi - lo| (the error of lo), kept conservative at a bound.
- * Rounding: sum |c| = (45 + 154 + 214 + 156 + 61 + 10) / 12 = 160/3. */
-void hc_d2_forward(const double *v, double g0, double h, double e,
-                   double *est, double *trunc, double *round, double *curv,
-                   double *tmodel)
+/* First derivative, central, v = G(h), G(-h), G(2h), G(-2h), G(4h), G(-4h) (one component
+ * of gr, or fn). C(s) = (G(s) - G(-s)) / 2s, error s^2 G'''/6;
+ * R(s) = (4 C(s) - C(2s)) / 3 = (8 (G(s) - G(-s)) - (G(2s) - G(-2s))) / 12s, error
+ * -s^4 G^(5)/30. est = R(h), alt = R(2h); rounding (8 + 8 + 1 + 1) / 12 = 3/2. */
+void hc_d1_central(const double *v, int stride, double h, hc_est *r)
 {
-    double h2 = h * h;
-    double hi = (45.0 * g0 - 154.0 * v[0] + 214.0 * v[1] - 156.0 * v[2] + 61.0 * v[3] -
-                 10.0 * v[4]) / (12.0 * h2);
-    double lo = (35.0 * g0 - 104.0 * v[0] + 114.0 * v[1] - 56.0 * v[2] + 11.0 * v[3]) /
-                (12.0 * h2);
-    *est = hi;
-    *trunc = fabs(hi - lo);
-    *round = (160.0 / 3.0) * e / h2;
-    *curv = fabs((g0 - v[0]) - (v[0] - v[1]));
-    *tmodel = fmax(0.0, *trunc - (80.0 / 3.0) * e / h2);   /* noise in hi - lo */
+    double b1 = v[0] - v[stride], b2 = v[2 * stride] - v[3 * stride];
+    double b4 = v[4 * stride] - v[5 * stride];
+    double c1 = b1 / (2.0 * h), c2 = b2 / (4.0 * h), c4 = b4 / (8.0 * h);
+    r->est = (4.0 * c1 - c2) / 3.0;
+    r->alt = (4.0 * c2 - c4) / 3.0;
+    r->lo = c1;
+    r->lo2 = c2;
+    r->rcoef = 1.5 / fabs(h);
+    r->order = 4;
+    r->diff = fabs(b4);
 }
 
-/* First derivative, central: v = G(h), G(-h), G(2h), G(-2h).
- * lo = (G(h) - G(-h)) / 2h, error h^2 G'''/6; hi = (8 (G(h) - G(-h)) - (G(2h) - G(-2h))) / 12h,
- * error -h^4 G^(5)/30. With h^2 G''' = -6 (hi - lo) and G^(5) ~ 2.5 G'''^2 / G' (G = f'):
- * |err(hi)| ~ 2.5 * 36 (hi - lo)^2 / (30 |hi|) = 3 (hi - lo)^2 / |hi|.
- * Rounding: sum |c| = (8 + 8 + 1 + 1) / 12 = 3/2. */
-void hc_d1_central(const double *v, double h, double e, double scale,
-                   double *est, double *trunc, double *round, double *tmodel)
+/* First derivative, one-sided, v = G(t) at t = h, 2h, 3h, 4h, 6h[, 8h] (h signed).
+ * Four points: F(s) = (-11 G0 + 18 G(s) - 9 G(2s) + 2 G(3s)) / 6s, error -s^3 G''''/4;
+ * three points L(s) = (-3 G0 + 4 G(s) - G(2s)) / 2s, error -s^2 G'''/3.
+ * est = F(h), alt = F(2h) (from 2h, 4h, 6h); rounding (11 + 18 + 9 + 2) / 6 = 20/3. */
+void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r)
 {
-    double b1 = v[0] - v[1];
-    double b2 = v[2] - v[3];
-    double lo = b1 / (2.0 * h);
-    double hi = (8.0 * b1 - b2) / (12.0 * h);
-    double d = fabs(hi - lo);
-    double den = fmax(fmax(fabs(hi), d), scale);
-    *est = hi;
-    *trunc = den > 0 ? HC_TRUNC_SAFETY * 3.0 * d * d / den : 0.0;
-    *round = 1.5 * e / fabs(h);
-    double dm = fmax(0.0, d - 0.5 * e / fabs(h));   /* noise in hi - lo */
-    *tmodel = den > 0 ? 3.0 * dm * dm / den : 0.0;
+    double a = v[0], b = v[stride], c3 = v[2 * stride], d = v[3 * stride];
+    double e6 = v[4 * stride];
+    r->est = (-11.0 * g0 + 18.0 * a - 9.0 * b + 2.0 * c3) / (6.0 * h);
+    r->alt = (-11.0 * g0 + 18.0 * b - 9.0 * d + 2.0 * e6) / (12.0 * h);
+    r->lo = (-3.0 * g0 + 4.0 * a - b) / (2.0 * h);
+    r->lo2 = (-3.0 * g0 + 4.0 * b - d) / (4.0 * h);
+    r->rcoef = (20.0 / 3.0) / fabs(h);
+    r->order = 3;
+    r->diff = fabs(d - g0);
 }
 
-/* First derivative, one-sided: v = G(h), ..., G(4h), h signed.
- * hi: 5 points, error -0.2 h^4 G^(5); lo: 4 points, error 0.25 h^3 G''''.
- * Rounding: sum |c| = (25 + 48 + 36 + 16 + 3) / 12 = 32/3. */
-void hc_d1_forward(const double *v, double g0, double h, double e,
-                   double *est, double *trunc, double *round, double *tmodel)
+/* Second derivative along a direction, from f at t = 1, -1, 2, -2 (central, unit step):
+ * est = R(1), lo = D(1), lo2 = D(2) (no R(2): the calibrated truncation stands in for it);
+ * or at t = 1, 2, 3, 4 (one-sided, towards the room): est = F(1), lo = L(1), and the
+ * lower-order pair (lo, lo2) = (F(1), L(1)). */
+void hc_d2_line(const double *v, double f0, int central, hc_est *r)
 {
-    double hi = (-25.0 * g0 + 48.0 * v[0] - 36.0 * v[1] + 16.0 * v[2] - 3.0 * v[3]) /
-                (12.0 * h);
-    double lo = (-11.0 * g0 + 18.0 * v[0] - 9.0 * v[1] + 2.0 * v[2]) / (6.0 * h);
-    *est = hi;
-    *trunc = fabs(hi - lo);
-    *round = (32.0 / 3.0) * e / fabs(h);
-    *tmodel = fmax(0.0, *trunc - 4.0 * e / fabs(h));   /* noise in hi - lo */
+    if (central) {
+        double d1 = (v[0] - f0) + (v[1] - f0), d2 = ((v[2] - f0) + (v[3] - f0)) / 4.0;
+        r->est = (4.0 * d1 - d2) / 3.0;
+        r->alt = r->est;
+        r->lo = d1;
+        r->lo2 = d2;
+        r->rcoef = 16.0 / 3.0;
+        r->order = 4;
+        r->diff = fabs(4.0 * d2);
+    } else {
+        r->est = (35.0 * f0 - 104.0 * v[0] + 114.0 * v[1] - 56.0 * v[2] + 11.0 * v[3]) / 12.0;
+        r->lo = 2.0 * f0 - 5.0 * v[0] + 4.0 * v[1] - v[2];
+        r->alt = r->est;
+        r->lo2 = r->est;   /* |lo - lo2|: the truncation of L, a bound for F's */
+        r->rcoef = 80.0 / 3.0;
+        r->order = 3;
+        r->diff = fabs(v[3] - f0);
+    }
 }
 
-/* Noise of a function from nf values at equally spaced points: Moré & Wild (2011),
+/* Noise of a function from nf values at equally spaced points: More & Wild (2011),
  * "Estimating computational noise", SIAM J. Sci. Comput. 33(3), 1292-1314. The k-th
  * differences of pure noise of standard deviation sigma have mean square
  * sigma^2 (2k)! / (k!)^2; the estimate is accepted at the first order k whose neighbours

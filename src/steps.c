@@ -1,72 +1,121 @@
-/* Step selection per parameter and the noise level of fn.
+/* Step selection per parameter, the one rule for non-finite values, and the noise of fn.
  *
- * A step is good when the truncation error of the extrapolated difference balances its
- * rounding (noise) error, and when the change it makes in fn is of the same size for every
- * parameter, so that mixed differences are well conditioned. The search measures both on
- * the stencil itself and moves the step by the ratio that minimises the modelled error
- * E(r) = T r^p + R r^-k (T, R: truncation and rounding at the current step; p the order of
- * the truncation, k the order of the derivative), capped so that the second difference of
- * fn stays below the size that is optimal for a function of its magnitude (Gill, Murray,
- * Saunders & Wright 1983, "Computing forward-difference intervals for numerical
- * optimization", SIAM J. Sci. Stat. Comput. 4(2), 310-321, for the same idea at first
- * order). */
+ * Steps are powers of two no smaller than the spacing of doubles near the stencil, so that
+ * every point x + k h is exact and the step the formula uses is the step fn saw (a step
+ * lost in rounding cannot happen). On each trial step the stencil gives the estimate at h
+ * and at 2h (stencil.c); their difference measures the truncation, and fn's noise
+ * bounds the rounding. The step then moves by the factor that minimises the modelled error
+ * E(r) = T r^p + N r^-k (T, N: truncation and rounding now; p the order of the formula,
+ * k that of the derivative): never from the size of the curvature or of |f|. Where the
+ * estimate stays inside its rounding, the step grows until it resolves, but never past
+ * where fn stops behaving like a polynomial along the axis (the first derivative's two
+ * estimates disagree) nor beyond HC_FLAT_CAP; the best stencil seen is kept. */
 #include <math.h>
 #include <float.h>
 #include <string.h>
 #include "hesscheck.h"
 
 /* First trial step, relative to |x| (or absolute at 0): near the optimum for a parameter
- * whose scale is |x|, (240 eps)^(1/6) for fn and (11.25 eps)^(1/5) for gr. */
+ * whose scale is |x|. */
 #define HC_H0_REL_F 5e-3
-#define HC_H0_REL_G 1e-3
-#define HC_ACCEPT_LO 0.7        /* a step within these ratios of the optimum is kept */
-#define HC_ACCEPT_HI 1.42
-#define HC_GOOD_F 1e-9          /* relative error at which a step is kept when it is ... */
-#define HC_GOOD_G 1e-10         /* (differences of gr are more accurate) */
-#define HC_GOOD_RATIO 4.0       /* ... at most this factor above the optimum */
-#define HC_JUMP_MAX 1e8         /* largest change of the step in one move */
-#define HC_RATIO_MIN 1e-8
-#define HC_COARSE 4.0           /* two-point moves while the change is off by more */
-#define HC_ACCURACY_MARGIN 8.0  /* a step grown for accuracy aims this far below HC_GOOD */
-#define HC_RESOLVE 16.0         /* curvature is resolved above this many noise units */
-#define HC_SHRINK_NONFINITE 0.1 /* step factor after a non-finite value */
-#define HC_MAX_NONFINITE 30
-#define HC_NONFINITE_MARGIN 0.9 /* steps stay below this share of one that met a non-finite */
-#define HC_BOUND_SHRINK 4.0     /* central stencil kept near a bound if h shrinks less */
-/* Optimal second difference of f for a function of magnitude F and noise e:
- * F (K e / F)^(2/(p+k)); K = 2 k (sum|c|) (p-th Taylor coefficient)^-1 for the stencil. */
-#define HC_CAP_F 240.0          /* 5-point second derivative: (240 e / F)^(1/3) */
-#define HC_CAP_G 11.25          /* 4-point first derivative of gr: (11.25 e / F)^(2/5) */
-/* Noise probe: 8 points spaced 1/16 of the chosen steps, so that the probe spans the
- * stencil's own scale (noise that is smooth at tiny scales, like an adaptive quadrature's,
- * still shows) while the smooth part of fn drops below rounding by the 5th difference. For
- * n <= 2, where the evaluation budget is tight, 5 points spaced 2^-20 of the steps, where
- * the smooth part is below rounding from the 2nd difference on. */
+#define HC_H0_REL_G 2e-3
+#define HC_ROUND_EPS 2.0        /* rounding of one value: this many eps times its size */
+#define HC_RESOLVE 4.0          /* an estimate is resolved above this many rounding bounds */
+#define HC_RESOLVE_TARGET 64.0  /* an unresolved step grows to a difference this many e */
+#define HC_JUMP_MAX 1099511627776.0  /* 2^40: largest move in one search step */
+#define HC_GROW_UNSEEN 4.0      /* growth when no truncation is seen above the noise */
+#define HC_GROW_SLOPE 16.0      /* largest growth of an unresolved step while the first
+                                   derivative is resolved (the polynomial range is unknown) */
+#define HC_X_ZERO 1e-20         /* |x| below this is treated as 0 for the first step */
+#define HC_STEP_MIN 1e-150      /* smallest step: h^2 stays a normal number */
+#define HC_GOOD_F 4e-9          /* relative error at which a step is kept without moving */
+#define HC_GOOD_G 4e-10
+#define HC_TAU_ODD 1e-9         /* relative disagreement of the first derivative's two
+                                   estimates (or the column's, with gr) beyond which fn is
+                                   no longer polynomial at the step: do not grow further */
+#define HC_FLAT_CAP 1024.0      /* an unresolved step stops at this times max(|x|, 1) */
+#define HC_STEP_MAX 1e300
+#define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
+#define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call */
+#define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
+/* Noise probe: points spaced 1/16 of the chosen steps, so that the probe spans the
+ * stencil's own scale while the smooth part of fn drops below rounding by the 5th
+ * difference; for n <= 3, where the evaluation budget is tight, 5 points spaced 2^-20. */
 #define HC_NOISE_DELTA (1.0 / 16.0)
 #define HC_NOISE_POINTS 8
 #define HC_NOISE_DELTA_SMALL (1.0 / 1048576.0)
 #define HC_NOISE_POINTS_SMALL 5
+#define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
 
-static double clamp(double v, double lo, double hi)
+static double ulp_above(double a)
 {
-    return v < lo ? lo : (v > hi ? hi : v);
+    int e;
+    if (!(a > 0.0)) return HC_TINY;
+    frexp(a, &e);                 /* a = m 2^e, m in [0.5, 1) */
+    double u = ldexp(1.0, e - 53);
+    return u > HC_TINY ? u : HC_TINY;
+}
+
+/* The power of two nearest h (in ratio) that keeps x + k h exact for |k| <= 8. */
+double hc_exact_step(double x, double h)
+{
+    int e;
+    if (!(h > HC_STEP_MIN) || !R_FINITE(h)) h = HC_STEP_MIN;
+    if (h > HC_STEP_MAX) h = HC_STEP_MAX;
+    frexp(h, &e);
+    double p = ldexp(0.5, e);     /* the power of two <= h */
+    if (h / p > M_SQRT2) p *= 2.0;
+    for (int k = 0; k < 3; k++) p = fmax(p, ulp_above(fabs(x) + 8.0 * p));
+    return p;
+}
+
+/* The largest power of two <= h that keeps x + k h exact, or 0 if there is none. */
+static double exact_step_below(double x, double h)
+{
+    int e;
+    if (!(h >= HC_STEP_MIN)) return 0.0;
+    frexp(h, &e);
+    double p = ldexp(0.5, e);
+    return p >= ulp_above(fabs(x) + 8.0 * p) ? p : 0.0;
 }
 
 double hc_first_step(double x, int gmode)
 {
-    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * (x != 0.0 ? fabs(x) : 1.0);
+    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * (fabs(x) >= HC_X_ZERO ? fabs(x) : 1.0);
 }
 
-int hc_npoints(const hc_ctx *c, int side)
+/* Central if the stencil (+-4h) fits inside [lo, up]. Otherwise the better of a central
+ * stencil shrunk to fit and a one-sided one (to 8h) towards the side with more room,
+ * judged by their rounding errors, sum|c| / h^k. Returns the side, 2 if neither fits. */
+int hc_choose_side(double x, double lo, double up, int gmode, double *h)
 {
-    return side == 0 ? 4 : (c->g ? 4 : 5);
+    double rup = up - x, rlo = x - lo;
+    if (4.0 * *h <= fmin(rup, rlo)) return 0;
+    int s = rup >= rlo ? 1 : -1;
+    double hc = exact_step_below(x, fmin(rup, rlo) / 4.0);
+    double ho = exact_step_below(x, fmin(*h, (s > 0 ? rup : rlo) / 8.0));
+    if (hc == 0.0 && ho == 0.0) return 2;
+    double k = gmode ? 1.0 : 2.0;
+    double rc = (gmode ? 1.5 : 16.0 / 3.0) / pow(hc, k);
+    double ro = (gmode ? 20.0 / 3.0 : 80.0 / 3.0) / pow(ho, k);
+    int central = hc > 0.0 && (ho == 0.0 || rc <= ro);
+    *h = central ? hc : ho;
+    return central ? 0 : s;
 }
 
-/* Offset of stencil point k: central h, -h, 2h, -2h; one-sided side * h * (k + 1). */
-double hc_offset(int side, int k, double h)
+/* The one rule for a non-finite value met at offset off along parameter i: the place is
+ * treated as a wall (the room shrinks to HC_WALL of the offset), so that the next stencil
+ * is shorter or turns away from it. Signals "nonfinite" after HC_MAX_NONFINITE such
+ * values in one call. Returns 0 if no room is left on either side. */
+int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i)
 {
-    if (side == 0) return ((k & 1) ? -h : h) * (k < 2 ? 1.0 : 2.0);
-    return side * h * (k + 1);
+    if (++c->nonfinite > HC_MAX_NONFINITE) {
+        c->xw[i] = c->x[i] + off;
+        hc_signal(f, "nonfinite", c->xw);
+    }
+    if (off > 0) *up = fmin(*up, c->x[i] + HC_WALL * off);
+    else *lo = fmax(*lo, c->x[i] + HC_WALL * off);
+    return *up > c->x[i] || *lo < c->x[i];
 }
 
 /* fn or gr at x + off e_i, from the cache when this offset was evaluated already. */
@@ -79,8 +128,7 @@ static int axis_value(hc_ctx *c, int i, double off, double *out)
             return c->cok[k];
         }
     }
-    c->xw[i] = clamp(c->x[i] + off, c->lo[i], c->up[i]);
-    if (c->xw[i] == c->x[i]) return 0;   /* a step lost in rounding: no information */
+    c->xw[i] = c->x[i] + off;
     int ok = hc_eval(c->g ? c->g : c->f, c->xw, out);
     c->xw[i] = c->x[i];
     if (c->cn < HC_CACHE) {
@@ -92,252 +140,259 @@ static int axis_value(hc_ctx *c, int i, double off, double *out)
     return ok;
 }
 
-/* Central if the stencil fits inside the bounds (ax->lo, ax->up: the bounds, narrowed
- * where fn was found non-finite). Otherwise the better of a central
- * stencil shrunk to fit and a one-sided one towards the side with more room, judged by
- * their rounding errors: sum|c| / h^k, 16/3 against 160/3 for fn, 3/2 against 32/3 for gr. */
-static int choose_side(const hc_ctx *c, int i, const hc_axis *ax, double *h)
-{
-    double rup = ax->up - c->x[i], rlo = c->x[i] - ax->lo;
-    if (2.0 * *h <= fmin(rup, rlo)) return 0;
-    int s = rup >= rlo ? 1 : -1;
-    double reach = hc_npoints(c, s);
-    double hc = fmin(rup, rlo) / 2.0, ho = fmin(*h, (s > 0 ? rup : rlo) / reach);
-    int central = c->g ? 1.5 / hc <= (32.0 / 3.0) / ho
-                       : (16.0 / 3.0) / (hc * hc) <= (160.0 / 3.0) / (ho * ho);
-    *h = central ? hc : ho;
-    return central ? 0 : s;
-}
-
-static double max_abs(const double *v, int np, int m, int comp, double start)
+static double max_abs(const double *v, int np, int stride, double start)
 {
     double a = start;
-    for (int k = 0; k < np; k++) a = fmax(a, fabs(v[k * m + comp]));
+    for (int k = 0; k < np; k++) a = fmax(a, fabs(v[(size_t) k * stride]));
     return a;
 }
 
-/* Estimates of the diagonal element for parameter i from the stencil values v. */
+/* Rounding floor of one value of gr_j: eps times the size of its terms, at least
+ * sqrt(F |H_jj|) near a stationary point (where gr is small but its terms are not). */
+static double gfloor(const hc_ctx *c, int j, const double *v, int np, double hjj)
+{
+    double mag = max_abs(v + j, np, c->m, fabs(c->g0[j]));
+    return HC_ROUND_EPS * DBL_EPSILON * fmax(mag, sqrt(c->fscale * fabs(hjj)));
+}
+
+/* Estimates for parameter i from the stencil values v at step h. */
 static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
                     hc_axis *ax)
 {
-    int np = hc_npoints(c, side);
-    double est, trunc, round, curv, tmodel;
+    int np = hc_npoints(side, c->g != NULL);
+    hc_est e2;
     ax->h = h;
     ax->side = side;
+    ax->gtau = 0.0;
+    ax->slope = 0;
     if (!c->g) {
-        ax->rfloor = DBL_EPSILON * max_abs(v, np, 1, 0, fabs(c->f0));
-        double e = fmax(c->noise, ax->rfloor);
+        hc_est e1;
         if (side == 0) {
-            hc_d2_central(v, c->f0, h, e, 0.0, &est, &trunc, &round, &curv, &tmodel);
+            hc_d2_central(v, c->f0, h, &e2);
+            hc_d1_central(v, 1, h, &e1);
         } else {
-            hc_d2_forward(v, c->f0, side * h, e, &est, &trunc, &round, &curv, &tmodel);
+            hc_d2_forward(v, c->f0, side * h, &e2);
+            hc_d1_forward(v, 1, c->f0, side * h, &e1);
         }
-        ax->rcoef = round / e;
-        ax->round = round;
-        ax->resolved = curv > HC_RESOLVE * e;
+        ax->rfloor = HC_ROUND_EPS * DBL_EPSILON * max_abs(v, np, 1, fabs(c->f0));
+        ax->g = e1.est;
+        ax->gtrunc = fabs(e1.est - e1.alt);
+        ax->grcoef = e1.rcoef;
+        double ef = fmax(c->noise, ax->rfloor);
+        ax->slope = fabs(e1.est) > HC_RESOLVE * e1.rcoef * ef;
     } else {
         int m = c->m;
-        double vi[HC_NPTS_MAX], b1;
-        for (int k = 0; k < np; k++) vi[k] = v[k * m + i];
-        /* Near a stationary point the gradient is small but its rounding error is that
-         * of its terms, of the order of sqrt(F |H_ii|) (F / s for a natural scale s);
-         * est is needed for that floor, so estimate first with a unit noise. */
-        if (side == 0) {
-            hc_d1_central(vi, h, 1.0, 0.0, &est, &trunc, &round, &tmodel);
-        } else {
-            hc_d1_forward(vi, c->g0[i], side * h, 1.0, &est, &trunc, &round, &tmodel);
+        if (side == 0) hc_d1_central(v + i, m, h, &e2);
+        else hc_d1_forward(v + i, m, c->g0[i], side * h, &e2);
+        ax->rfloor = gfloor(c, i, v, np, e2.est);
+        /* The column's other elements must be polynomial at this step too. */
+        for (int j = 0; j < c->n; j++) {
+            if (j == i) continue;
+            hc_est ej;
+            if (side == 0) hc_d1_central(v + j, m, h, &ej);
+            else hc_d1_forward(v + j, m, c->g0[j], side * h, &ej);
+            double ej_round = ej.rcoef * gfloor(c, j, v, np, 0.0);
+            double tj = fabs(ej.est - ej.alt);
+            if (fabs(ej.est) > HC_RESOLVE * ej_round) {
+                ax->slope = 1;
+                if (tj > 2.0 * ej_round) ax->gtau = fmax(ax->gtau, tj / fabs(ej.est));
+            }
         }
-        double e = DBL_EPSILON * max_abs(vi, np, 1, 0,
-                                         fmax(fabs(c->g0[i]), sqrt(c->fscale * fabs(est))));
-        if (side == 0) {
-            hc_d1_central(vi, h, e, 0.0, &est, &trunc, &round, &tmodel);
-            b1 = vi[0] - vi[1];
-            curv = fabs(h * b1) / 2.0;
-        } else {
-            hc_d1_forward(vi, c->g0[i], side * h, e, &est, &trunc, &round, &tmodel);
-            b1 = vi[0] - c->g0[i];
-            curv = fabs(h * b1);
-        }
-        ax->rfloor = e;
-        ax->rcoef = round / e;
-        ax->round = round;
-        ax->resolved = fabs(b1) > HC_RESOLVE * e;
+        ax->g = 0.0;
+        ax->gtrunc = 0.0;
+        ax->grcoef = 0.0;
     }
-    ax->est = est;
-    ax->trunc = trunc;
-    ax->tmodel = tmodel;
-    ax->curv = curv;
+    double e = fmax(c->g ? c->gnoise[i] : c->noise, ax->rfloor);
+    ax->est = e2.est;
+    ax->trunc = fabs(e2.est - e2.alt);
+    ax->rcoef = e2.rcoef;
+    ax->round = e2.rcoef * e;
+    ax->corr = fabs(e2.lo - e2.lo2);
+    /* rho only where the first correction stands above its own noise. */
+    double corr_noise = 2.0 * e2.rcoef * e;
+    ax->rho = ax->corr > corr_noise ? ax->trunc / ax->corr : -1.0;
+    ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
+    ax->status = HC_OK;
 }
 
-/* The factor that brings the second difference of fn to the optimal size for a function
- * of its magnitude (a jump up when it is lost in the noise). */
-static double step_ratio_curv(const hc_ctx *c, double curv, int resolved)
+/* Whether fn's first derivative along the axis (or the column, with gr) is still
+ * polynomial at this step: used to stop an unresolved step from growing. */
+static double odd_excess(const hc_ctx *c, const hc_axis *ax)
 {
-    double F = c->fscale;
-    double e = fmax(c->noise, DBL_EPSILON * F);
-    double cap = c->g ? F * pow(HC_CAP_G * e / F, 0.4) : F * cbrt(HC_CAP_F * e / F);
-    double r_cap = sqrt(cap / fmax(curv, e));
-    if (!resolved) return fmin(fmax(r_cap, 2.0), HC_JUMP_MAX);
-    return fmax(fmin(r_cap, HC_JUMP_MAX), HC_RATIO_MIN);
+    if (c->g) return ax->gtau / HC_TAU_ODD;
+    double e = fmax(c->noise, ax->rfloor);
+    double gt = ax->gtrunc - 2.0 * ax->grcoef * e;   /* beyond the noise */
+    if (gt <= 0.0) return 0.0;
+    /* relative to the first derivative, or to its change over the step at a stationary
+     * point */
+    return gt / (HC_TAU_ODD * fmax(fmax(fabs(ax->g), fabs(ax->est) * ax->h), DBL_MIN));
 }
 
-/* Moves by a factor 2 reuse half of the stencil: round ratios near 2 or 1/2 to them
- * (from 2 to 4, moving by 2 costs half and usually suffices). */
-static double snap(double r)
+/* The power of two nearest r. */
+static double snap2(double r)
 {
-    if (r > HC_ACCEPT_HI && r < 4.0) return 2.0;
-    if (r < HC_ACCEPT_LO && r > HC_ACCEPT_LO / 2.0) return 0.5;
-    return r;
+    int e;
+    frexp(r, &e);
+    double p = ldexp(0.5, e);
+    return r / p > M_SQRT2 ? 2.0 * p : p;
 }
 
-/* The factor by which to multiply the step: the minimiser of the modelled error, capped
- * by step_ratio_curv. */
-static double step_ratio(const hc_ctx *c, const hc_axis *ax)
+/* The factor by which to multiply the step. */
+static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
 {
-    double r_cap = step_ratio_curv(c, ax->curv, ax->resolved);
-    if (!ax->resolved) return r_cap;
-    double p = ax->side ? 3.0 : 4.0, k = c->g ? 1.0 : 2.0;
-    double r_opt = ax->tmodel > 0 ?
-        pow(k * ax->round / (p * ax->tmodel), 1.0 / (p + k)) : HUGE_VAL;
-    return fmax(fmin(r_opt, r_cap), HC_RATIO_MIN);
-}
-
-/* The relative error at which a step is accurate enough to keep. */
-static double good_rel(const hc_ctx *c)
-{
-    return c->g ? HC_GOOD_G : HC_GOOD_F;
-}
-
-/* Whether the step is good enough to keep: near the optimum, or accurate already and not
- * much larger than the optimum (each move costs a stencil; a smaller step than optimal
- * loses only to rounding, which the estimate measures). */
-static int step_ok(const hc_ctx *c, const hc_axis *ax, double r)
-{
-    if (r >= HC_ACCEPT_LO && r <= HC_ACCEPT_HI) return 1;
-    double rel = (ax->trunc + ax->round) / fmax(fabs(ax->est), DBL_MIN);
-    return ax->resolved && rel <= good_rel(c) && r >= 1.0 / HC_GOOD_RATIO;
-}
-
-/* From the first two stencil points: the second difference of fn along the step (f
- * units; in g mode h times the first difference of gr_i), whether it stands above the
- * noise, and the relative rounding error the full stencil would have at this step. */
-static double coarse_curv(const hc_ctx *c, int i, int side, double h, const double *v,
-                          int *resolved, double *rel)
-{
-    double e, curv;
-    if (!c->g) {
-        e = fmax(c->noise, DBL_EPSILON * fmax(fabs(c->f0), fmax(fabs(v[0]), fabs(v[1]))));
-        curv = side == 0 ? fabs((v[0] - c->f0) + (v[1] - c->f0))
-                         : fabs((c->f0 - v[0]) - (v[0] - v[1]));
-        *resolved = curv > HC_RESOLVE * e;
-        *rel = (side == 0 ? 16.0 / 3.0 : 160.0 / 3.0) * e / fmax(curv, DBL_MIN);
-        return curv;
+    double p = ax->side ? 3.0 : 4.0, k = c->g ? 1.0 : 2.0, r;
+    double e = fmax(c->g ? c->gnoise[i] : c->noise, ax->rfloor);
+    double N = ax->rcoef * e;
+    if (!ax->resolved) {
+        /* Lost in the rounding: grow (the largest difference scales as h^k). */
+        r = HC_JUMP_MAX;
+        double est_scale = fabs(ax->est) * pow(ax->h, k);   /* in value units */
+        if (est_scale > 0.0) r = pow(HC_RESOLVE_TARGET * e / est_scale, 1.0 / k);
+        r = fmin(fmax(r, HC_GROW_UNSEEN), ax->slope ? HC_GROW_SLOPE : HC_JUMP_MAX);
+    } else {
+        /* |est - alt| carries the noise of both: at most (1 + 2^-k) N. */
+        double T = ax->trunc - (1.0 + pow(2.0, -k)) * N;
+        r = T > 0.0 ? pow(k * N / (p * T), 1.0 / (p + k)) : HC_GROW_UNSEEN;
     }
-    double a = v[i], b = side == 0 ? v[c->m + i] : c->g0[i];
-    double d = fabs(side == 0 ? (a - b) / 2.0 : a - b);
-    e = DBL_EPSILON * fmax(fmax(fabs(a), fabs(b)), sqrt(c->fscale * d / fabs(h)));
-    curv = fabs(h) * d;
-    *resolved = d > HC_RESOLVE * e;
-    *rel = (side == 0 ? 1.5 : 32.0 / 3.0) * e / fmax(d, DBL_MIN);
-    return curv;
+    /* An unresolved estimate: grow only within the polynomial range of the slope. */
+    double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
+    if (r > 1.0 && ex > 0.0) r = fmin(r, pow(1.0 / ex, 0.25));
+    double cap = HC_FLAT_CAP * fmax(fabs(c->x[i]), 1.0);
+    if (r > 1.0 && ax->h * r > cap) r = fmax(cap / ax->h, 1.0);
+    return snap2(fmax(r, 1.0 / HC_JUMP_MAX));
+}
+
+/* Whether a is a better stencil than b: within the polynomial range first, then the
+ * smaller total error (truncation + rounding). */
+static int better(const hc_ctx *c, const hc_axis *a, const hc_axis *b)
+{
+    if (!(a->resolved && b->resolved)) {
+        int oa = odd_excess(c, a) <= 1.0, ob = odd_excess(c, b) <= 1.0;
+        if (oa != ob) return oa;
+    }
+    return a->trunc + a->round < b->trunc + b->round;
 }
 
 /* Choose the step for parameter i, starting from h (or hc_first_step(x_i) when h <= 0),
  * and leave the accepted stencil's values in c->vals and the estimates in ax. With
- * search = 0 the step is used as given (only cut to fit the bounds).
- * Each trial first evaluates two points: while the change they show is far from the
- * target size the step moves at that cost; the rest of the stencil is evaluated once it
- * is close, and the truncation it reveals settles the step. */
+ * search = 0 the step is used as given (made exact, and cut to fit the bounds). */
 void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
 {
-    size_t m = c->m, bytes = (size_t) HC_NPTS_MAX * m * sizeof(double);
-    int have = 0, it = 0, bad = 0, side_prev = 2;
-    double h_prev = 0.0, h_good = 0.0;
-    if (!(h > 0.0)) h = hc_first_step(c->x[i], c->g != NULL);
-    ax->lo = c->lo[i];
-    ax->up = c->up[i];
+    size_t m = c->m;
+    int have = 0, it = 0, gmode = c->g != NULL;
+    double tried[64];
+    int ntried = 0;
+    hc_axis trial;
+    hc_fun *fun = gmode ? c->g : c->f;
+    double lo = c->lo[i], up = c->up[i];
+    if (!(h > 0.0)) h = hc_first_step(c->x[i], gmode);
+    h = hc_exact_step(c->x[i], h);
     c->cn = 0;
     for (;;) {
-        int side = choose_side(c, i, ax, &h);
-        if (have && h == h_prev && side == side_prev) break;
-        int np = hc_npoints(c, side), ok = 1, k;
-        for (k = 0; k < 2 && ok; k++)
-            ok = axis_value(c, i, hc_offset(side, k, h), c->trial + k * m);
-        if (ok && search && it + 1 < c->max_search) {
-            int resolved;
-            double rel, curv = coarse_curv(c, i, side, h, c->trial, &resolved, &rel);
-            double r = step_ratio_curv(c, curv, resolved);
-            h_good = h;
-            /* Move now if the step is too large, or too small to be accurate already. */
-            double good = good_rel(c);
-            if (r < 1.0 / HC_COARSE || (r > HC_COARSE && !(resolved && rel <= good))) {
-                /* gr mode, a resolved curvature that is only too small for accuracy: grow
-                 * the step just enough (rounding falls as 1/h); the cap's size can be far
-                 * past the truncation optimum, which a full stencil there would reveal
-                 * only to move back, at the cost of a second stencil. (In fn mode the
-                 * mixed differences reuse these steps, and a step that only just meets
-                 * the accuracy makes their rounding bound the dominant error term.) */
-                if (c->g && resolved && r > HC_COARSE)
-                    r = fmin(r, rel / (good / HC_ACCURACY_MARGIN));   /* > 8: rel > good */
-                it++;
-                h *= snap(r);
-                continue;
-            }
+        int side = hc_choose_side(c->x[i], lo, up, gmode, &h);
+        if (side == 2) {
+            if (have) break;
+            c->xw[i] = c->x[i];
+            hc_signal(fun, c->nonfinite ? "nonfinite" : "room", c->xw);
         }
-        for (; k < np && ok; k++)
+        int np = hc_npoints(side, gmode), ok = 1, k;
+        for (k = 0; k < np && ok; k++)
             ok = axis_value(c, i, hc_offset(side, k, h), c->trial + k * m);
         if (!ok) {
-            double off = hc_offset(side, k - 1, h);
-            c->xw[i] = clamp(c->x[i] + off, c->lo[i], c->up[i]);
-            if (++bad > HC_MAX_NONFINITE || c->xw[i] == c->x[i])
-                hc_signal(c->g ? c->g : c->f, "nonfinite", c->xw);
-            c->xw[i] = c->x[i];
-            /* Treat the place as a bound (so a one-sided stencil may turn away from it),
-             * and go back towards the last good step, else shrink. */
-            if (off > 0) ax->up = fmin(ax->up, c->x[i] + HC_NONFINITE_MARGIN * off);
-            else ax->lo = fmax(ax->lo, c->x[i] + HC_NONFINITE_MARGIN * off);
-            double last = have ? h_prev : h_good;
-            h = (last > 0.0 && h > last) ? sqrt(h * last) : h * HC_SHRINK_NONFINITE;
-            if (have && h <= h_prev) break;
+            if (!hc_wall(c, fun, hc_offset(side, k - 1, h), &lo, &up, i)) {
+                if (have) break;
+                hc_signal(fun, "nonfinite", c->xw);
+            }
             continue;
         }
-        memcpy(c->vals, c->trial, bytes);
-        have = 1;
-        h_prev = h_good = h;
-        side_prev = side;
-        measure(c, i, h, side, c->vals, ax);
+        if (ntried < 64) tried[ntried++] = side * 1e300 + h;
+        measure(c, i, h, side, c->trial, &trial);
+        trial.lo = lo;
+        trial.up = up;
+        if (!have || better(c, &trial, ax)) {
+            *ax = trial;
+            memcpy(c->vals, c->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
+            have = 1;
+        }
         if (!search || ++it >= c->max_search) break;
-        double r = step_ratio(c, ax);
-        if (step_ok(c, ax, r)) break;
-        h *= snap(r);
+        double r = step_ratio(c, i, &trial);
+#ifdef HC_DEBUG
+        Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d slope %d odd %g r %g\n", i, h, side,
+                trial.est, trial.trunc, trial.round, trial.resolved, trial.slope, odd_excess(c, &trial), r);
+#endif
+        double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
+        if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F)))
+            break;
+        /* A worse trial whose model points back towards the best: halve the distance to it
+         * (in log h) rather than trust the model of a step outside the polynomial range. */
+        if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
+            r = snap2(sqrt(ax->h / trial.h));
+        if (r == 1.0) break;
+        double hn = hc_exact_step(c->x[i], h * r);
+        int seen = 0;
+        int sn = hc_choose_side(c->x[i], lo, up, gmode, &hn);
+        for (int t = 0; t < ntried; t++) if (tried[t] == sn * 1e300 + hn) seen = 1;
+        if (seen || sn == 2) break;
+        h = hc_exact_step(c->x[i], h * r);
     }
+    ax->lo = lo;
+    ax->up = up;
 }
 
 /* Noise of fn (standard deviation of one value) along a line through x whose components
  * are a fraction of the chosen steps, with signs that alternate pseudo-randomly
- * (so that no cancellation between parameters hides the noise). Returns 0 when no noise
- * above rounding was found; *inform is hc_ecnoise's code (4: a non-finite value). */
-double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
+ * (so that no cancellation between parameters hides the noise). With gr, the noise of
+ * each component of gr along the same line goes to c->gnoise. Returns the noise bound of
+ * fn (0 when no noise above rounding was found); *inform is hc_ecnoise's code (4: a
+ * non-finite value). */
+static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
 {
-    int n = c->n, nf = n > 2 ? HC_NOISE_POINTS : HC_NOISE_POINTS_SMALL;
-    double delta = n > 2 ? HC_NOISE_DELTA : HC_NOISE_DELTA_SMALL;
-    double fv[HC_NOISE_POINTS], sigma = 0.0;
-    fv[0] = c->f0;
+    int n = c->n, nf = n > 3 ? HC_NOISE_POINTS : HC_NOISE_POINTS_SMALL;
+    double delta = n > 3 ? HC_NOISE_DELTA : HC_NOISE_DELTA_SMALL;
+    int m = c->m;
+    memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
     for (int k = 1; k < nf; k++) {
         for (int i = 0; i < n; i++) {
             /* A fixed pseudo-random sign per parameter (Knuth's multiplicative hash). */
             int s = ax[i].side;
             if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-            c->xw[i] = clamp(c->x[i] + k * delta * s * ax[i].h, c->lo[i], c->up[i]);
+            double xi = c->x[i] + k * delta * s * ax[i].h;
+            c->xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
         }
-        int ok = hc_eval(c->f, c->xw, fv + k);
+        int ok = hc_eval(c->g ? c->g : c->f, c->xw, fv + (size_t) k * m);
         if (!ok) {
             memcpy(c->xw, c->x, n * sizeof(double));
-            *inform = 4;
-            return 0.0;
+            return 0;
         }
     }
     memcpy(c->xw, c->x, n * sizeof(double));
+    *nf_out = nf;
+    return 1;
+}
+
+double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
+{
+    double fv[HC_NOISE_POINTS], sigma = 0.0;
+    int nf = 0;
+    if (!probe_line(c, ax, &nf, fv)) {
+        *inform = 4;
+        return 0.0;
+    }
     *inform = hc_ecnoise(nf, fv, c->fscale, &sigma);
-    return *inform == 1 ? sigma : 0.0;
+    return *inform == 1 ? HC_NOISE_BOUND * sigma : 0.0;
+}
+
+void hc_gnoise(hc_ctx *c, const hc_axis *ax)
+{
+    int n = c->n, nf = 0;
+    double *fv = (double *) R_alloc((size_t) HC_NOISE_POINTS * n, sizeof(double));
+    double col[HC_NOISE_POINTS], sigma;
+    for (int j = 0; j < n; j++) c->gnoise[j] = 0.0;
+    if (!probe_line(c, ax, &nf, fv)) return;
+    for (int j = 0; j < n; j++) {
+        for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
+        double scale = fmax(fabs(c->g0[j]), sqrt(c->fscale * fabs(ax[j].est)));
+        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma) == 1)
+            c->gnoise[j] = HC_NOISE_BOUND * sigma;
+    }
 }
