@@ -165,7 +165,39 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   h <- new_hessian_fd(res, names(par), gradient = !is.null(gr),
                       extra = c(fn = 1, gr = if (is.null(gr)) 0 else 1))
   attr(h, "value") <- f0
+  warn_unresolved(h)
   h
+}
+
+# Thresholds of hessian_fd()'s reporting (the C core's own are its HC_* constants).
+hessian_thresholds <- list(
+  # an element whose error bound exceeds this share of its size (or scale) is unresolved
+  unresolved = 0.1
+)
+
+# An element is unresolved when its error bound exceeds HC_UNRESOLVED of its size, or of
+# its scale sqrt(d_i d_j) with d_i = max(|H_ii|, 1e-8 max_k |H_kk|) when it is near zero:
+# flat where fn stops being polynomial, kinked, saturating, or noisier than the steps allow.
+unresolved_elements <- function(H, E) {
+  d <- abs(diag(H))
+  d <- pmax(d, 1e-8 * max(d, 0))
+  if (all(d == 0)) d[] <- 1
+  size <- pmax(abs(H), sqrt(outer(d, d)))
+  !(E <= hessian_thresholds$unresolved * size)
+}
+
+warn_unresolved <- function(h) {
+  u <- attr(h, "unresolved")
+  if (!any(u)) return(invisible())
+  nm <- rownames(h)
+  ij <- which(u & upper.tri(u, diag = TRUE), arr.ind = TRUE)
+  lab <- ifelse(ij[, 1] == ij[, 2], nm[ij[, 1]], paste0(nm[ij[, 1]], ":", nm[ij[, 2]]))
+  more <- if (length(lab) > 6) sprintf(" and %d more", length(lab) - 6) else ""
+  hc_warn("unresolved", sprintf(
+    "The Hessian's elements for %s%s could not be resolved: their error bounds exceed %s of their size (fn is flat, kinked, saturating or too noisy there at every step tried). See attr(H, \"error\"); do not base standard errors on them.",
+    paste(utils::head(lab, 6), collapse = ", "), more,
+    sprintf("%g%%", 100 * hessian_thresholds$unresolved)
+  ), parameters = unique(nm[as.vector(ij)]))
 }
 
 new_hessian_fd <- function(res, nm, gradient, extra) {
@@ -182,7 +214,8 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   names(step) <- names(side) <- names(resolved) <- names(g) <- names(ge) <- nm
   attributes(H) <- list(
     dim = dim(H), dimnames = dn, error = E, step = step, side = side,
-    resolved = resolved, noise = res$noise[1L], gradient = g, gradient_error = ge,
+    resolved = resolved, unresolved = unresolved_elements(H, E),
+    noise = res$noise[1L], gradient = g, gradient_error = ge,
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),
     method = if (gradient) "gradient" else "function",

@@ -91,6 +91,7 @@ double hc_first_step(double x, int gmode);
 void hc_tune_axis(hc_ctx *c, int i, double h0, int search, hc_axis *ax);
 int hc_choose_side(double x, double lo, double up, int gmode, double *h);
 int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
+void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
 double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform);
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);
 

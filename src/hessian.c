@@ -7,16 +7,17 @@
 #include <string.h>
 #include "hesscheck.h"
 
-#define HC_RETUNE_NOISE 16.0  /* re-choose the steps if the noise is this much above what
-                                 the search assumed (the optimal steps move by 16^(1/6)) */
 #define HC_PAIR_SHRINK 0.5    /* pair step factor after a non-finite value */
 #define HC_PAIR_TRIES 30
 #define HC_TRUNC_SAFETY 4.0   /* on the modelled truncation of a pair (Richardson 1911 with
                                  Taylor coefficients decreasing geometrically) */
 #define HC_RHO_SAFETY 2.0     /* on the truncation calibrated from the axes */
-#define HC_PAIR_RISK 1e-8     /* a mixed element whose scaled error bound exceeds this ... */
-#define HC_PAIR_COLLINEAR 0.9 /* ... or whose scaled size exceeds this gets a second,
+#define HC_PAIR_RISK 1e-7     /* a mixed element whose scaled error bound exceeds this
+                                 share of the pair's smaller scaled curvature gets a second,
                                  diagonal-free estimate from the cross stencil */
+#define HC_PAIR_VALLEY_MIN 1e-4
+#define HC_PAIR_REFINE 6      /* tries with a shorter step for an unresolved parameter */
+#define HC_PAIR_REFINE_RATIO 32.0
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
 
 /* f at x + t d (d along parameters i and j) for the offsets of a line stencil; halves d
@@ -80,11 +81,11 @@ static double diag_scale(const hc_axis *ax, int i, double hmax)
  * error bound is large or the pair nearly collinear, also from the cross stencil along d
  * and d' = (d_i, -d_j): H_ij = (d'H d - d'' H d'') / (4 d_i d_j), diagonal-free (four more).
  * The two estimates' disagreement beyond their bounds widens the error reported. */
-static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
-                    double *hij, double *eij, int *nsecond)
+static void mixed_once(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
+                       double di, double dj, double *hij, double *eij, int *nsecond)
 {
     int central = ax[i].side == 0 && ax[j].side == 0;
-    double v[4], di = ax[i].h, dj = ax[j].h;
+    double v[4];
     if (!central) {
         /* One-sided along the diagonal, t = 1..4, into the side with room. */
         int si = ax[i].side, sj = ax[j].side;
@@ -106,9 +107,19 @@ static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
     *eij = ep;
     double sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
 #ifdef HC_DEBUG
-    Rprintf("pair %d %d p %g ep %g sc %g ts %g rs %g prop %g\n", i, j, p, ep, sc, ts / fabs(den), rs / fabs(den), ep - (ts + rs) / fabs(den));
+
 #endif
-    if (!central || !(ep > HC_PAIR_RISK * sc || fabs(p) > HC_PAIR_COLLINEAR * sc)) return;
+    /* What matters for the standard errors is the error against the smaller curvature
+     * of the pair: the ratio of the smaller to the larger |eigenvalue| of the scaled
+     * 2 x 2 block (1 - |scaled H_ij| for a positive definite one). */
+    double a = ax[i].est / diag_scale(ax, i, hmax), b = ax[j].est / diag_scale(ax, j, hmax);
+    double rr = p / sc, mid = 0.5 * (a + b), rad = sqrt(0.25 * (a - b) * (a - b) + rr * rr);
+    double lmax = fabs(mid) + rad, lmin = fabs(fabs(mid) - rad);
+    double valley = fmax(lmax > 0.0 ? lmin / lmax : 1.0, HC_PAIR_VALLEY_MIN);
+#ifdef HC_DEBUG
+    Rprintf("pair %d %d p %g ep/sc %g valley %g ts %g rs %g prop %g\n", i, j, p, ep / sc, valley, ts / fabs(den), rs / fabs(den), ep - (ts + rs) / fabs(den));
+#endif
+    if (!central || !(ep > HC_PAIR_RISK * valley * sc)) return;
 
     /* The second opinion: the cross, with the same steps along d' = (d_i, -d_j). */
     double w[4], ei = di, ej = -dj;
@@ -129,6 +140,29 @@ static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
     if (fabs(q - p) > eq + ep) ebest += fabs(q - p);
     *hij = best;
     *eij = ebest;
+}
+
+/* H_ij with the axes' steps; where a parameter's curvature was not resolved its step
+ * may have grown to HC_FLAT_CAP, far past the polynomial range of the pair, so the pair
+ * tries that step shortened by HC_PAIR_REFINE_RATIO (up to HC_PAIR_REFINE times) while its
+ * error bound falls, and keeps the best. */
+static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
+                    double *hij, double *eij, int *nsecond)
+{
+    double di = ax[i].h, dj = ax[j].h;
+    mixed_once(c, ax, i, j, hmax, di, dj, hij, eij, nsecond);
+    int fi = !ax[i].resolved, fj = !ax[j].resolved;
+    if (!(fi || fj)) return;
+    double sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
+    for (int k = 0; k < HC_PAIR_REFINE && *eij > HC_PAIR_RISK * sc; k++) {
+        if (fi) di = hc_exact_step(c->x[i], di / HC_PAIR_REFINE_RATIO);
+        if (fj) dj = hc_exact_step(c->x[j], dj / HC_PAIR_REFINE_RATIO);
+        double h2, e2;
+        mixed_once(c, ax, i, j, hmax, di, dj, &h2, &e2, nsecond);
+        if (!(e2 < *eij)) break;
+        *hij = h2;
+        *eij = e2;
+    }
 }
 
 /* f mode: the gradient component i from the accepted stencil of axis i, at no cost. */
@@ -210,21 +244,15 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     int inform = 0;
 
     if (!gmode) {
-        /* 1. Steps and diagonal. */
+        /* 1. Noise, measured first so that the steps are chosen for it. 2. Steps and
+         *    diagonal. */
+        if (!noise_given && n > 1) {
+            hc_probe_axes(&c, user_step, ax);
+            sigma = hc_noise(&c, ax, &inform);
+            c.noise = sigma;
+        }
         for (int i = 0; i < n; i++)
             hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
-        /* 2. Noise: if fn is noisier than the search assumed, the steps were too small. */
-        if (!noise_given && n > 1) {
-            sigma = hc_noise(&c, ax, &inform);
-            double assumed = 0.0;
-            for (int i = 0; i < n; i++) assumed = fmax(assumed, ax[i].rfloor);
-            if (sigma > HC_RETUNE_NOISE * assumed && user_step == NULL) {
-                c.noise = sigma;
-                for (int i = 0; i < n; i++) hc_tune_axis(&c, i, ax[i].h, 1, ax + i);
-            } else {
-                c.noise = sigma;
-            }
-        }
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
@@ -248,25 +276,17 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         double *tmp = (double *) R_alloc(3 * (size_t) n, sizeof(double));
         double *terr = (double *) R_alloc((size_t) n * n, sizeof(double));
         double *fl = (double *) R_alloc((size_t) n * n, sizeof(double));
-        /* 1. Steps, from the columns' diagonal elements, and the columns. 2. The noise of
-         *    each component of gr (cancellation inside gr included); if it is well above
-         *    what the search assumed, the steps again. */
-        for (int pass = 0; pass < 2; pass++) {
-            for (int i = 0; i < n; i++) {
-                hc_tune_axis(&c, i, user_step ? user_step[i] : (pass ? ax[i].h : 0.0),
-                             user_step == NULL, ax + i);
-                column_g(&c, ax + i, i, tmp, terr + (size_t) i * n);
-                for (int j = 0; j < n; j++) {
-                    ph[j + (size_t) i * n] = tmp[j];
-                    fl[j + (size_t) i * n] = tmp[2 * n + j];
-                }
+        /* 1. The noise of each component of gr (cancellation inside gr included).
+         * 2. Steps, from the columns' diagonal elements, and the columns. */
+        hc_probe_axes(&c, user_step, ax);
+        hc_gnoise(&c, ax);
+        for (int i = 0; i < n; i++) {
+            hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
+            column_g(&c, ax + i, i, tmp, terr + (size_t) i * n);
+            for (int j = 0; j < n; j++) {
+                ph[j + (size_t) i * n] = tmp[j];
+                fl[j + (size_t) i * n] = tmp[2 * n + j];
             }
-            if (pass) break;
-            hc_gnoise(&c, ax);
-            int retune = 0;
-            for (int i = 0; i < n; i++)
-                if (c.gnoise[i] > HC_RETUNE_NOISE * ax[i].rfloor) retune = 1;
-            if (!retune || user_step != NULL) break;
         }
         for (int i = 0; i < n; i++) {
             pg[i] = c.g0[i];

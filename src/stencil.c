@@ -134,7 +134,8 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
  * "Estimating computational noise", SIAM J. Sci. Comput. 33(3), 1292-1314. The k-th
  * differences of pure noise of standard deviation sigma have mean square
  * sigma^2 (2k)! / (k!)^2; the estimate is accepted at the first order k whose neighbours
- * agree within a factor 4 and whose differences change sign. fv is overwritten.
+ * agree within a factor 4 and whose differences change sign (the largest of the three
+ * levels is taken). fv is overwritten.
  * Returns 1 (noise found, *sigma set), 2 (values too close: step too small) or 3 (no
  * noise seen: step too large, or the function is smooth at this resolution). The spread
  * of the values is judged against fscale too, so that f = 0 at the point is no failure. */
@@ -170,7 +171,7 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
         double lmin = fmin(level[k], fmin(level[k + 1], level[k + 2]));
         double lmax = fmax(level[k], fmax(level[k + 1], level[k + 2]));
         if (lmax <= 4.0 * lmin && sign_change[k]) {
-            *sigma = level[k];
+            *sigma = lmax;   /* the largest of the three: the levels scatter */
             return 1;
         }
     }

@@ -28,7 +28,7 @@
                                    derivative is resolved (the polynomial range is unknown) */
 #define HC_X_ZERO 1e-20         /* |x| below this is treated as 0 for the first step */
 #define HC_STEP_MIN 1e-150      /* smallest step: h^2 stays a normal number */
-#define HC_GOOD_F 4e-9          /* relative error at which a step is kept without moving */
+#define HC_GOOD_F 1e-8          /* relative error at which a step is kept without moving */
 #define HC_GOOD_G 4e-10
 #define HC_TAU_ODD 1e-9         /* relative disagreement of the first derivative's two
                                    estimates (or the column's, with gr) beyond which fn is
@@ -38,12 +38,16 @@
 #define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
 #define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call */
 #define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
-/* Noise probe: points spaced 1/16 of the chosen steps, so that the probe spans the
- * stencil's own scale while the smooth part of fn drops below rounding by the 5th
- * difference; for n <= 3, where the evaluation budget is tight, 5 points spaced 2^-20. */
-#define HC_NOISE_DELTA (1.0 / 16.0)
-#define HC_NOISE_POINTS 8
-#define HC_NOISE_DELTA_SMALL (1.0 / 1048576.0)
+/* Noise probe: points spaced 2^-20 of the chosen steps along a line, where the smooth part
+ * of fn drops below rounding from the 2nd difference on, so that several orders of
+ * differences show the noise alone and More & Wild's test can agree on it (at wider
+ * spacing only the 6th and 7th differences would, from two or three values). Rounding
+ * in each value, from cancellation inside fn included, is independent between points.
+ * 2n points for n > 3 (at least 8, at most 16: the levels of few differences scatter by
+ * a factor 10), 5 for n = 2, 3 (the evaluation budget), none for n = 1. */
+#define HC_NOISE_DELTA (1.0 / 1048576.0)
+#define HC_NOISE_POINTS 16
+#define HC_NOISE_POINTS_MIN 8
 #define HC_NOISE_POINTS_SMALL 5
 #define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
 
@@ -81,7 +85,7 @@ static double exact_step_below(double x, double h)
 
 double hc_first_step(double x, int gmode)
 {
-    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * (fabs(x) >= HC_X_ZERO ? fabs(x) : 1.0);
+    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * fmax(fabs(x), 1.0);
 }
 
 /* Central if the stencil (+-4h) fits inside [lo, up]. Otherwise the better of a central
@@ -210,7 +214,8 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     ax->corr = fabs(e2.lo - e2.lo2);
     /* rho only where the first correction stands above its own noise. */
     double corr_noise = 2.0 * e2.rcoef * e;
-    ax->rho = ax->corr > corr_noise ? ax->trunc / ax->corr : -1.0;
+    double trunc_net = fmax(0.0, ax->trunc - 1.25 * e2.rcoef * e);
+    ax->rho = ax->corr > 4.0 * corr_noise ? trunc_net / ax->corr : -1.0;
     ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
     ax->status = HC_OK;
 }
@@ -347,8 +352,10 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
  * non-finite value). */
 static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
 {
-    int n = c->n, nf = n > 3 ? HC_NOISE_POINTS : HC_NOISE_POINTS_SMALL;
-    double delta = n > 3 ? HC_NOISE_DELTA : HC_NOISE_DELTA_SMALL;
+    int n = c->n, nf = HC_NOISE_POINTS_SMALL;
+    if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
+                    (2 * n > HC_NOISE_POINTS ? HC_NOISE_POINTS : 2 * n);
+    double delta = HC_NOISE_DELTA;
     int m = c->m;
     memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
     for (int k = 1; k < nf; k++) {
@@ -368,6 +375,21 @@ static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
     memcpy(c->xw, c->x, n * sizeof(double));
     *nf_out = nf;
     return 1;
+}
+
+/* Axes for the noise probe before any search: the first steps, towards the side with more
+ * room when the bounds are near. */
+void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
+{
+    for (int i = 0; i < c->n; i++) {
+        double h = user_step ? user_step[i] : hc_first_step(c->x[i], c->g != NULL);
+        ax[i].h = hc_exact_step(c->x[i], h);
+        ax[i].lo = c->lo[i];
+        ax[i].up = c->up[i];
+        ax[i].est = 0.0;
+        double rup = c->up[i] - c->x[i], rlo = c->x[i] - c->lo[i];
+        ax[i].side = 4.0 * ax[i].h <= fmin(rup, rlo) ? 0 : (rup >= rlo ? 1 : -1);
+    }
 }
 
 double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
