@@ -31,15 +31,31 @@ test_that("normal and logistic negative log-likelihoods match their analytic Hes
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-8)
 })
 
-test_that("steps follow each parameter's scale from 1e-6 to 1e6, at 0 and at the scales", {
+test_that("parameters on scales from 1e-6 to 1e6, at 0 and at the scales, are accurate", {
   pb <- problem_scaled_quadratic()
   for (p in list(rep(0, 5), pb$scales, -3 * pb$scales)) {
     H <- hessian_fd(pb$fn, p)
     expect_lte(scaled_err(H, pb$hess(p)), 1e-8)
-    # the steps are in proportion to the scales (within a factor 100)
-    ratio <- attr(H, "step") / pb$scales
-    expect_lt(max(ratio) / min(ratio), 100)
+    expect_true(all(attr(H, "error") >= abs(as.matrix(H) - pb$hess(p))))
   }
+})
+
+test_that("a step never grows past where fn stops behaving like a polynomial", {
+  # exp(-p / s) on the scale s = 1e-4: the step must follow s although |p| = 1
+  s <- 1e-4
+  fn <- function(p) exp(-(p[1] - 1) / s) + p[2]^2
+  H <- hessian_fd(fn, c(1, 1))
+  expect_lt(attr(H, "step")[[1]], 1e-5)
+  expect_lte(abs(H[1, 1] - 1 / s^2) / (1 / s^2), 1e-8)
+  # and a tiny |par| does not mean a tiny step: v = 1e-60 on the scale 1
+  y <- c(-1.2, 0.3, 0.8, 1.9, -0.4)
+  fv <- function(p) -sum(dnorm(y, p[1], sqrt(1 + p[2]), log = TRUE))
+  e <- deriv3(~ 0.5 * log(2 * pi * (1 + v)) + (yy - mu)^2 / (2 * (1 + v)), c("mu", "v"),
+              hessian = TRUE)
+  Ht <- local({ yy <- y; mu <- 0.1; v <- 1e-60; apply(attr(eval(e), "hessian"), c(2, 3), sum) })
+  H <- hessian_fd(fv, c(0.1, 1e-60))
+  expect_true(all(attr(H, "resolved")))
+  expect_lte(scaled_err(H, Ht), 1e-8)
 })
 
 test_that("exp(sum(x)) at (5, 5) is accurate", {
@@ -64,11 +80,12 @@ test_that("noise of 1e-10 relative is detected and the steps respect it", {
   expect_equal(attr(H, "noise"), 1e-10)
 })
 
-test_that("gradient mode on 50 parameters is accurate within 5n + 10 gradient calls", {
+test_that("gradient mode on 50 parameters is accurate within 6n + 16 gradient calls", {
+  # six per parameter: the estimate at h and its second opinion at 2h; 15 for the noise
   pb <- problem_big(50)
   H <- hessian_fd(pb$fn, pb$par, gr = pb$gr)
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-9)
-  expect_lte(attr(H, "evaluations")[["gr"]], 5 * 50 + 10)
+  expect_lte(attr(H, "evaluations")[["gr"]], 6 * 50 + 16)
   expect_true(isSymmetric(as.matrix(H)))
   expect_identical(attr(H, "method"), "gradient")
 
@@ -77,15 +94,20 @@ test_that("gradient mode on 50 parameters is accurate within 5n + 10 gradient ca
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-9)
 })
 
-test_that("f-only evaluations stay within 2(n^2 + n) + 4n + 1", {
+test_that("f-only evaluations on well-scaled problems stay within 2(n^2 + n) + 4n + 1", {
   budget <- function(n) 2 * (n^2 + n) + 4 * n + 1
-  pb <- problem_logistic(k = 10)
-  H <- hessian_fd(pb$fn, pb$par)
-  expect_lte(attr(H, "evaluations")[["fn"]], budget(10))
+  for (k in c(2, 3, 5, 10)) {
+    pb <- problem_logistic(k = k)
+    H <- hessian_fd(pb$fn, pb$par)
+    expect_lte(attr(H, "evaluations")[["fn"]], budget(k))
+  }
   pb <- problem_cubic()
   expect_lte(attr(hessian_fd(pb$fn, pb$par), "evaluations")[["fn"]], budget(3))
+  pb <- problem_normal()
+  expect_lte(attr(hessian_fd(pb$fn, pb$par), "evaluations")[["fn"]], budget(2))
+  # and never above numDeriv's 4(n^2 + n) + 2 on a badly scaled one
   pb <- problem_scaled_quadratic()
-  expect_lte(attr(hessian_fd(pb$fn, pb$scales), "evaluations")[["fn"]], budget(5))
+  expect_lte(attr(hessian_fd(pb$fn, pb$scales), "evaluations")[["fn"]], 4 * 30 + 2)
 })
 
 test_that("error estimates bound the true error on at least 95% of entries", {
@@ -105,10 +127,10 @@ test_that("error estimates bound the true error on at least 95% of entries", {
   pb <- problem_scaled_quadratic(); add(hessian_fd(pb$fn, rep(0, 5)), pb$hess(0))
   pb <- problem_noisy(); add(hessian_fd(pb$fn, c(0.2, 0.5, 0.8)), pb$hess(c(0.2, 0.5, 0.8)))
   pb <- problem_big(20); add(hessian_fd(pb$fn, pb$par, gr = pb$gr), pb$hess(pb$par))
-  expect_gte(mean(est >= true), 0.95)
-  # and not uselessly large: within 1e4 of the true error, counting errors below
-  # 1e-14 of the element's scale (double rounding) as 1e-14
-  expect_lte(max(est / pmax(true, 1e-14)), 1e4)
+  expect_gte(mean(est >= true), 0.99)
+  expect_true(all(true <= 10 * est | true <= 1e-10))
+  # and not uselessly large: at most 1e-6 of the element's scale on these smooth problems
+  expect_lte(max(est), 1e-6)
 })
 
 test_that("fn is never evaluated outside the bounds; one-sided differences at a bound", {
@@ -143,7 +165,9 @@ test_that("where fn is non-finite nearby the step shrinks instead of failing", {
   fn <- function(p) if (p[1] > 1.004) NA else sum(p^2) + p[1]^3
   H <- hessian_fd(fn, c(1, 2))
   expect_lte(scaled_err(H, diag(c(2 + 6, 2))), 1e-8)
-  expect_lt(2 * attr(H, "step")[[1]], 0.004)
+  # the accepted stencil stays where fn is finite: central within 0.004, or one-sided away
+  side <- attr(H, "side")[[1]]
+  if (side == 0L) expect_lte(4 * attr(H, "step")[[1]], 0.004) else expect_identical(side, -1L)
   fn <- function(p) if (p[1] > 1.0000001) Inf else sum(p^2)
   H <- hessian_fd(fn, c(1, 2))
   expect_lte(scaled_err(H, diag(2, 2)), 1e-6)
@@ -172,10 +196,10 @@ test_that("extra arguments in ... reach fn and gr", {
   expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-9)
 })
 
-test_that("user steps are used as given", {
+test_that("user steps are used as given, rounded to the nearest power of two", {
   pb <- problem_cubic()
   H <- hessian_fd(pb$fn, pb$par, control = list(step = c(1e-3, 1e-3, 1e-3)))
-  expect_equal(unname(attr(H, "step")), rep(1e-3, 3))
+  expect_equal(unname(attr(H, "step")), rep(2^-10, 3))
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-7)
 })
 

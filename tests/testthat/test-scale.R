@@ -52,15 +52,15 @@ test_that("the C core allocates O(n^2) doubles, not one vector per evaluation", 
   expect_lt(a_g$core, 8 * 8 * 60^2)
 })
 
-test_that("gradient mode on 200 parameters stays within 5n + 10 gr calls and is accurate", {
+test_that("gradient mode on 200 parameters stays within 6.5n gr calls and is accurate", {
   # Parameters near 0 on a unit curvature scale: the first trial steps (relative to
   # |x|) are far too small, the case that used to cost a second full stencil.
   p <- scale_problem(200)
   h <- hessian_fd(p$fn, p$par, gr = p$gr)
-  expect_lte(attr(h, "evaluations")[["gr"]], 5 * 200 + 10)
+  expect_lte(attr(h, "evaluations")[["gr"]], 6.5 * 200)
   expect_lt(scaled_err(h, p$hess(p$par)), 1e-9)
   true <- abs(as.matrix(h) - p$hess(p$par))
-  expect_true(mean(attr(h, "error") >= true) >= 0.95)
+  expect_true(mean(attr(h, "error") >= true) >= 0.99)
 })
 
 # Runs `expr` under an elapsed-time limit of `limit` seconds (the way a Ctrl-C arrives: as
