@@ -73,6 +73,7 @@ gctorture: install
 
 bench: install
 	$(RSCRIPT) bench/run.R
+	$(RSCRIPT) bench/suite.R
 
 clean:
 	rm -rf $(PKG).Rcheck $(PKG)_*.tar.gz .test-summary src/*.o src/*.so

@@ -7,22 +7,53 @@
 #' (computed with [stats::integrate()] or an ODE solver), and near or on bounds.
 #'
 #' @section How the steps are chosen:
-#' For each parameter the search starts at `5e-3 * |par[i]|` (`1e-3 * |par[i]|` with `gr`;
-#' the same constants as absolute steps at zero), evaluates two points first and, once
-#' their change in `fn` is near the target size, the rest of the stencil
-#' `par[i] + c(-2, -1, 1, 2) * h`, and moves `h` by the factor that
-#' balances the measured truncation error against the rounding error, with the change in
-#' `fn` capped at the size that is optimal for a function of magnitude `|fn(par)|`.
-#' The noise of `fn` is then measured from high-order differences along a short line
-#' (More & Wild 2011); when it is well above rounding the steps are chosen again.
-#' Mixed elements come from the second derivative along `h[i] e_i + h[j] e_j`, four
-#' evaluations each. Near a bound, one-sided stencils are used and `fn` is never
-#' evaluated outside `[lower, upper]`.
+#' Every step is a power of two no smaller than the spacing of doubles near the stencil, so
+#' that each point `par[i] + k * h` is exact and the step the formula uses is the step `fn`
+#' saw. For each parameter the diagonal element comes from the five-point formula at `h`
+#' (points `par[i] + c(-2, -1, 1, 2) * h`) and, as its second opinion, the same formula
+#' at `2h` (points out to `4h`): their difference measures the truncation error where the
+#' other tools model it, and it grows where `fn` stops behaving like a polynomial along the
+#' axis, or is noisier than assumed. The noise of `fn` is measured first, from high-order
+#' differences of up to 16 values along a short line (More & Wild 2011), so that rounding
+#' from cancellation inside `fn` (residuals of a near-exact fit) counts, not a share of
+#' `|fn(par)|`. The search starts at `5e-3 * max(|par[i]|, 1)` (`2e-3` with `gr`) and moves
+#' `h` by the factor that balances the measured truncation against the rounding; it never
+#' follows the size of the curvature or of `|fn|`. Where the estimate stays inside its
+#' rounding (a flat direction) the step grows, but not past where the two estimates of the
+#' first derivative disagree (the end of the polynomial range) nor beyond
+#' `1024 * max(|par[i]|, 1)`; the best stencil seen is kept.
 #'
-#' With `gr`, the Hessian is the Richardson-extrapolated central difference of the
-#' gradient, symmetrised; the asymmetry counts in the error estimate. A first step too
-#' small for accuracy is grown only as far as accuracy needs (a relative error of about
-#' 1e-11), not to the cap, which saves a second stencil on most parameters.
+#' Mixed elements come from the second derivative along `h[i] e_i + h[j] e_j` (four
+#' evaluations) less the diagonal terms, whose errors are carried into the mixed element's.
+#' Where that bound is large against the pair's smaller curvature (a nearly collinear pair,
+#' where standard errors depend on the difference of large terms), a second estimate from
+#' the cross stencil along `h[i] e_i - h[j] e_j` (four more) is made that does not depend
+#' on the diagonal; the two are compared, and their disagreement beyond their bounds
+#' widens the error reported. A pair involving a parameter whose curvature was not resolved
+#' tries shorter steps for it. Near a bound, or where `fn` is not finite, one-sided stencils
+#' are used and `fn` is never evaluated outside `[lower, upper]`: a non-finite value is
+#' treated as a wall the next stencil stays away from.
+#'
+#' With `gr`, each column is the Richardson-extrapolated central difference of `gr` at `h`,
+#' with the same formula at `2h` as its second opinion; the noise of each component of `gr`
+#' is measured (cancellation inside `gr` included); the matrix is symmetrised, and the
+#' disagreement of `H[i, j]` and `H[j, i]` (different columns, different steps) widens the
+#' error where it exceeds their bounds.
+#'
+#' @section How far the error estimates can be trusted:
+#' `attr(H, "error")` bounds truncation (measured between two steps), rounding (from the
+#' measured noise) and, where two estimates were made, their disagreement. On the 91
+#' problems of the bench's published suite (More, Garbow and Hillstrom 1981 at their
+#' standard points, and likelihoods; truth from [stats::deriv3()]) it covers the true error
+#' on more than 99.9% of the entries in both modes, and on every entry whose true error
+#' exceeds 1e-10 of its scale. An element whose bound exceeds 10% of its size (or of its scale
+#' `sqrt(d_i d_j)`, `d_i = max(|H_ii|, 1e-8 max_k |H_kk|)`, when it is near zero) is
+#' *unresolved*: it is marked in `attr(H, "unresolved")` and a warning of class
+#' `hesscheck_warning_unresolved` names it. Differences cannot see an error of `fn` that is
+#' itself a smooth function of `par`: an objective computed by [stats::integrate()] or an
+#' ODE solver to a tolerance has a Hessian of its own that differs from the exact one by
+#' the curvature of that error. Tighten the tolerance (e.g. `rel.tol = 1e-10`) before
+#' trusting a Hessian of such a function.
 #'
 #' @section Errors, interrupts and time limits:
 #' Bad arguments and values of `fn` or `gr` of the wrong type, length or finiteness give
@@ -30,7 +61,7 @@
 #' `fn` or `gr` becomes `hesscheck_error_fn_failed`, naming the point, with the
 #' original error as its `parent`. `Ctrl-C` interrupts the computation, and a limit set
 #' with [setTimeLimit()] stops it with R's own error, unchanged. The work space is
-#' allocated once per call (about `2.5 n^2` doubles, `4 n^2` with `gr`), whatever the
+#' allocated once per call (about `2 n^2` doubles, `4 n^2` with `gr`), whatever the
 #' number of evaluations.
 #'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
@@ -42,7 +73,9 @@
 #' @param control A list of settings:
 #'   * `noise`: the absolute noise level (standard deviation) of one value of `fn`, if
 #'     known; `NULL` (default) estimates it.
-#'   * `step`: a vector of steps to use as given (no search), one per parameter.
+#'   * `step`: a vector of steps to use as given (no search), one per parameter, rounded
+#'     to the nearest power of two (at least the spacing of doubles near `par`, so that
+#'     the points are exact).
 #'   * `max_search`: at most this many stencils per parameter in the step search
 #'     (default 8).
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
@@ -51,7 +84,10 @@
 #'   * `step`: the step used for each parameter;
 #'   * `side`: `0` for central differences, `1` / `-1` for one-sided towards the upper /
 #'     lower bound;
-#'   * `resolved`: `FALSE` for a parameter whose curvature stayed below the noise;
+#'   * `resolved`: `FALSE` for a parameter whose curvature stayed below the rounding at
+#'     every step tried;
+#'   * `unresolved`: a logical matrix, `TRUE` for elements whose error bound exceeds 10%
+#'     of their size (see above);
 #'   * `noise`: the noise level of `fn` used (absolute, per value);
 #'   * `value`: `fn(par)`;
 #'   * `gradient`, `gradient_error`: the gradient at `par` (from `gr`, or from the

@@ -212,3 +212,28 @@ for (m in c("f", "gr")) {
     }
   } else cat(" none\n")
 }
+
+# Evaluations against the budgets: 2(n^2+n)+4n+1 (hesscheck's target on well-scaled
+# problems) and numDeriv's 4(n^2+n)+2, measured in this run.
+n <- R$f$n
+budget <- 2 * (n^2 + n) + 4 * n + 1
+cat(sprintf("\n== Evaluations (f only) ==\nhesscheck %d in all, numDeriv %d, optimHess %d; the budget 2(n^2+n)+4n+1 sums to %d.\n",
+            sum(R$f$evals_fn, na.rm = TRUE), sum(R$numDeriv$evals_fn, na.rm = TRUE),
+            sum(R$optimHess$evals_fn, na.rm = TRUE), sum(budget)))
+cat(sprintf("within the budget on %d of %d problems; above numDeriv's count on %d: %s\n",
+            sum(R$f$evals_fn <= budget, na.rm = TRUE), length(n),
+            sum(R$f$evals_fn > R$numDeriv$evals_fn, na.rm = TRUE),
+            paste(sprintf("%s %d > %d", R$f$name, R$f$evals_fn, R$numDeriv$evals_fn)[
+              which(R$f$evals_fn > R$numDeriv$evals_fn)], collapse = "; ")))
+
+cat("\n== Targets (issue 11) ==\n")
+for (m in c("f", "gr")) {
+  rp <- R[[m]]
+  cat(sprintf("[%s] error bound >= true error on %.2f%% of %d entries (target >= 99%%); entries > 10 x their bound with true scaled error > 1e-10: %d (target 0)\n",
+              m, 100 * sum(rp$covered * rp$n_entries, na.rm = TRUE) / sum(rp$n_entries, na.rm = TRUE),
+              sum(rp$n_entries, na.rm = TRUE), sum(rp$n_miss10, na.rm = TRUE)))
+  cat(sprintf("[%s] worst scaled error %s (target <= %g) on %d of %d problems; median %s\n",
+              m, fe(max(rp$scaled_err, na.rm = TRUE)), suite_tol[[m]],
+              sum(rp$scaled_err <= suite_tol[[m]], na.rm = TRUE), nrow(rp),
+              fe(stats::median(rp$scaled_err, na.rm = TRUE))))
+}
