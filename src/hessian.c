@@ -57,13 +57,15 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
     *round = r.rcoef * e;
     double corr = fabs(r.lo - r.lo2);
     if (central) {
+        /* D(1) - D(2) carries noise up to (4 + 1) e: only what stands above it is the
+         * truncation's signature */
+        corr = fmax(0.0, corr - 5.0 * e);
         /* R - D(1) = (D(1) - D(2)) / 3; the geometric model gives |err(R)| ~ 4 d^2 / |R|
          * with d = |R - D(1)| (stencil.c's five-point error model), and the axes' own
          * ratio of second to first correction, where measured, calibrates it. */
         double d = corr / 3.0, den = fmax(fabs(r.est), d);
         double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
         double cal = rho >= 0.0 ? HC_RHO_SAFETY * rho * corr : 0.0;
-        /* the noise in corr is not truncation */
         *trunc = fmax(model, cal);
     } else {
         *trunc = corr;   /* |F(1) - L(1)|: the error of the lower order, a bound for F's */
@@ -119,7 +121,10 @@ static void mixed_once(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
 #ifdef HC_DEBUG
     Rprintf("pair %d %d p %g ep/sc %g valley %g ts %g rs %g prop %g\n", i, j, p, ep / sc, valley, ts / fabs(den), rs / fabs(den), ep - (ts + rs) / fabs(den));
 #endif
-    if (!central || !(ep > HC_PAIR_RISK * valley * sc)) return;
+    /* The cross shares the pair's own rounding: it helps only where the diagonal's
+     * errors or the truncation dominate. */
+    double own = rs / fabs(den);
+    if (!central || !(ep > HC_PAIR_RISK * valley * sc) || !(ep - own > own)) return;
 
     /* The second opinion: the cross, with the same steps along d' = (d_i, -d_j). */
     double w[4], ei = di, ej = -dj;
@@ -192,6 +197,20 @@ static void column_g(hc_ctx *c, const hc_axis *ax, int i, double *col, double *e
     (void) i;
 }
 
+/* The first trial step for parameter i: the user's, or hc_first_step() moved by the
+ * geometric mean of how far the searches of the parameters before it moved theirs (on
+ * problems whose parameters share a scale, or a noise level, that saves most moves; the
+ * search corrects it where they do not). */
+static double first_step(const hc_ctx *c, const hc_axis *ax, int i, const double *user)
+{
+    if (user) return user[i];
+    double h0 = hc_first_step(c->x[i], c->g != NULL);
+    if (i == 0) return h0;
+    double s = 0.0;
+    for (int k = 0; k < i; k++) s += log(ax[k].h / hc_first_step(c->x[k], c->g != NULL));
+    return h0 * exp(s / i);
+}
+
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upper,
                 SEXP f0, SEXP g0, SEXP control, SEXP handler, SEXP where)
 {
@@ -252,7 +271,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
             c.noise = sigma;
         }
         for (int i = 0; i < n; i++)
-            hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
+            hc_tune_axis(&c, i, first_step(&c, ax, i, user_step), user_step == NULL, ax + i);
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
@@ -281,7 +300,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         hc_probe_axes(&c, user_step, ax);
         hc_gnoise(&c, ax);
         for (int i = 0; i < n; i++) {
-            hc_tune_axis(&c, i, user_step ? user_step[i] : 0.0, user_step == NULL, ax + i);
+            hc_tune_axis(&c, i, first_step(&c, ax, i, user_step), user_step == NULL, ax + i);
             column_g(&c, ax + i, i, tmp, terr + (size_t) i * n);
             for (int j = 0; j < n; j++) {
                 ph[j + (size_t) i * n] = tmp[j];

@@ -257,7 +257,15 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     } else {
         /* |est - alt| carries the noise of both: at most (1 + 2^-k) N. */
         double T = ax->trunc - (1.0 + pow(2.0, -k)) * N;
-        r = T > 0.0 ? pow(k * N / (p * T), 1.0 / (p + k)) : HC_GROW_UNSEEN;
+        if (T > 0.0) {
+            r = pow(k * N / (p * T), 1.0 / (p + k));
+        } else {
+            /* No truncation seen: grow towards the accuracy aimed at (rounding falls as
+             * h^-k), by HC_GROW_UNSEEN at least and HC_GROW_SLOPE at most. */
+            double rel = N / fmax(fabs(ax->est), DBL_MIN);
+            r = pow(rel / (c->g ? HC_GOOD_G : HC_GOOD_F), 1.0 / k);
+            r = fmin(fmax(r, HC_GROW_UNSEEN), HC_GROW_SLOPE);
+        }
     }
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
