@@ -104,6 +104,7 @@ void hc_d2_forward(const double *v, double f0, double h, hc_est *r);
 void hc_d1_central(const double *v, int stride, double h, hc_est *r);
 void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r);
 void hc_d2_line(const double *v, double f0, int central, hc_est *r);
+double hc_line_trunc(const hc_est *r, int central, double rho, double e);
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
 /* Reading and building R lists (rlist.c). */

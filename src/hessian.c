@@ -9,9 +9,6 @@
 
 #define HC_PAIR_SHRINK 0.5    /* pair step factor after a non-finite value */
 #define HC_PAIR_TRIES 30
-#define HC_TRUNC_SAFETY 4.0   /* on the modelled truncation of a pair (Richardson 1911 with
-                                 Taylor coefficients decreasing geometrically) */
-#define HC_RHO_SAFETY 2.0     /* on the truncation calibrated from the axes */
 #define HC_PAIR_RISK 1e-7     /* a mixed element whose scaled error bound exceeds this
                                  share of the pair's smaller scaled curvature gets a second,
                                  diagonal-free estimate from the cross stencil */
@@ -45,7 +42,7 @@ static void line_values(hc_ctx *c, int i, int j, double *di, double *dj, int cen
 }
 
 /* Second derivative of f along the line through x with direction (di, dj) (unit step in
- * t), with its truncation and rounding bounds; rho calibrates the truncation. */
+ * t), with its truncation (stencil.c's model, calibrated by rho) and rounding bounds. */
 static void line_d2(hc_ctx *c, const double *v, int central, double rho, double *est,
                     double *trunc, double *round)
 {
@@ -55,21 +52,7 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
     for (int k = 0; k < 4; k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
     *est = r.est;
     *round = r.rcoef * e;
-    double corr = fabs(r.lo - r.lo2);
-    if (central) {
-        /* D(1) - D(2) carries noise up to (4 + 1) e: only what stands above it is the
-         * truncation's signature */
-        corr = fmax(0.0, corr - 5.0 * e);
-        /* R - D(1) = (D(1) - D(2)) / 3; the geometric model gives |err(R)| ~ 4 d^2 / |R|
-         * with d = |R - D(1)| (stencil.c's five-point error model), and the axes' own
-         * ratio of second to first correction, where measured, calibrates it. */
-        double d = corr / 3.0, den = fmax(fabs(r.est), d);
-        double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
-        double cal = rho >= 0.0 ? HC_RHO_SAFETY * rho * corr : 0.0;
-        *trunc = fmax(model, cal);
-    } else {
-        *trunc = corr;   /* |F(1) - L(1)|: the error of the lower order, a bound for F's */
-    }
+    *trunc = hc_line_trunc(&r, central, rho, e);
 }
 
 /* The scale of parameter i's curvature: |H_ii|, at least HC_SCALE_FLOOR of the largest. */

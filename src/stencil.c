@@ -130,6 +130,27 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
     }
 }
 
+/* Truncation bound of hc_d2_line's estimate, which has no second step of its own.
+ * Central: R - D(1) = (D(1) - D(2)) / 3 = d; with Taylor coefficients decreasing
+ * geometrically (Richardson 1911; Cauchy's estimates for a function analytic in a disc)
+ * g^(6) ~ 2.5 (g^(4))^2 / g'', so |err(R)| ~ 2.5 * 144 d^2 / (90 |R|) = 4 d^2 / |R|, times
+ * HC_TRUNC_SAFETY; and, where the axes measured it, their ratio rho of the second
+ * correction (R(h) - R(2h)) to the first (D(h) - D(2h)) times this line's first
+ * correction, times HC_RHO_SAFETY. D(1) - D(2) carries noise up to (4 + 1) e: only what
+ * stands above it counts. One-sided: |F(1) - L(1)|, the error of the lower order. */
+#define HC_TRUNC_SAFETY 4.0
+#define HC_RHO_SAFETY 2.0
+double hc_line_trunc(const hc_est *r, int central, double rho, double e)
+{
+    double corr = fabs(r->lo - r->lo2);
+    if (!central) return corr;
+    corr = fmax(0.0, corr - 5.0 * e);
+    double d = corr / 3.0, den = fmax(fabs(r->est), d);
+    double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
+    double cal = rho >= 0.0 ? HC_RHO_SAFETY * rho * corr : 0.0;
+    return fmax(model, cal);
+}
+
 /* Noise of a function from nf values at equally spaced points: More & Wild (2011),
  * "Estimating computational noise", SIAM J. Sci. Comput. 33(3), 1292-1314. The k-th
  * differences of pure noise of standard deviation sigma have mean square
