@@ -56,7 +56,8 @@ validate_coverage <- function(x) {
   t <- x$table
   if (!is.data.frame(t) || nrow(t) < 1L) bad_object("`table`", "coverage_check")
   k <- nrow(t)
-  if (!all(vapply(t[c("coverage", "mc_error", "se_ratio", "bias")], is_num, TRUE, k))) {
+  cols <- c("coverage", "mc_error", "se_ratio", "bias")
+  if (!all(cols %in% names(t)) || !all(vapply(t[cols], is_num, TRUE, k))) {
     bad_object("a column of `table`", "coverage_check")
   }
   if (!is.numeric(x$level) || length(x$level) != 1L || !isTRUE(x$level > 0 && x$level < 1)) {

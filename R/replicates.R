@@ -256,7 +256,7 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
 }
 
 # Every backend returns list(results = one list element per replicate, lost = the
-# replicates whose worker died, note = what to tell about the workers).
+# replicates whose worker died, where = which worker, advice = what to do about it).
 run_serial <- function(task, R, progress) {
   bar <- if (isTRUE(progress) && R > 1L) utils::txtProgressBar(0, R, style = 3)
   out <- vector("list", R)
@@ -265,7 +265,7 @@ run_serial <- function(task, R, progress) {
     if (!is.null(bar)) utils::setTxtProgressBar(bar, r)
   }
   if (!is.null(bar)) close(bar)
-  list(results = out, lost = integer(), note = "")
+  list(results = out, lost = integer())
 }
 
 # parallel's own warnings about children that did not deliver: replaced by ours.
@@ -290,8 +290,7 @@ run_multicore <- function(task, R, ncpus) {
     out[lost] <- again
     lost <- lost[vapply(again, is.null, TRUE)]
   }
-  list(results = out, lost = lost,
-       note = if (length(lost)) "its forked worker process died (multicore)" else "")
+  list(results = out, lost = lost, where = "a forked multicore worker")
 }
 
 # A snow cluster, one replicate at a time per node: a node that dies loses the replicate
@@ -302,8 +301,10 @@ run_snow <- function(task, R, ncpus, cl) {
   if (own) cl <- parallel::makeCluster(ncpus)
   k <- length(cl)
   alive <- rep(TRUE, k)
-  on.exit(if (own && any(alive)) try(parallel::stopCluster(cl[alive]), silent = TRUE),
-          add = TRUE)
+  on.exit(if (own) {
+    if (any(alive)) try(parallel::stopCluster(cl[alive]), silent = TRUE)
+    for (i in which(!alive)) try(close(cl[[i]]$con), silent = TRUE)
+  }, add = TRUE)
   socket <- all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
   if (!socket) {
     # Not a socket cluster (e.g. MPI): no way to tell which node died.
@@ -312,7 +313,7 @@ run_snow <- function(task, R, ncpus, cl) {
         "The snow cluster failed (%s); a worker may have died. Start a new cluster.",
         error_text(e)))
     })
-    return(list(results = out, lost = integer(), note = ""))
+    return(list(results = out, lost = integer()))
   }
   send <- utils::getFromNamespace("sendCall", "parallel")
   recv <- utils::getFromNamespace("recvData", "parallel")
@@ -367,19 +368,13 @@ run_snow <- function(task, R, ncpus, cl) {
   }
   left <- if (nxt <= R) seq.int(nxt, R) else integer()
   for (r in left) out[[r]] <- failed_replicate("no snow worker was left alive to run it")
-  note <- ""
-  if (length(dead_nodes)) {
-    note <- sprintf(
-      "its snow worker process died (node %s of the cluster)",
-      paste(sort(unique(dead_nodes)), collapse = ", ")
-    )
-    if (!own) {
-      note <- sprintf(
-        "%s; `cl` cannot be used as a whole any more: keep its live nodes with cl[-c(%s)], or stop it with parallel::stopCluster() and make a new one",
-        note, paste(sort(unique(dead_nodes)), collapse = ", "))
-    }
-  }
-  list(results = out, lost = c(lost, left), note = note)
+  dead_nodes <- sort(unique(dead_nodes))
+  dead <- paste(dead_nodes, collapse = ", ")
+  advice <- if (length(dead_nodes) && !own) sprintf(
+    " `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
+    if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
+  list(results = out, lost = c(lost, left),
+       where = sprintf("snow node %s", dead), advice = advice)
 }
 
 # Any future backend, through future.apply; when a worker dies (a FutureError) the plan's
@@ -392,7 +387,7 @@ run_future <- function(task, R, streams) {
                                                future.seed = streams)),
     FutureError = function(e) e
   )
-  if (!inherits(out, "FutureError")) return(list(results = out, lost = integer(), note = ""))
+  if (!inherits(out, "FutureError")) return(list(results = out, lost = integer()))
   restart_future()
   start <- function(r) {
     tryCatch(future::future(task(r, FALSE), seed = streams[[r]],
@@ -421,8 +416,8 @@ run_future <- function(task, R, streams) {
       }
     }
   }
-  list(results = out, lost = lost,
-       note = "its future's worker process died; the plan's workers were restarted")
+  list(results = out, lost = lost, where = "a worker of the future plan",
+       advice = " The plan's workers were restarted.")
 }
 
 # Restart the workers of the current future plan (a dead worker stays dead otherwise).
@@ -435,7 +430,7 @@ restart_future <- function() {
 # The replicates' values, status and counted failure messages.
 collect_replicates <- function(run, R, m, seed) {
   res <- run$results
-  lost_msg <- paste("the worker process running this replicate died:", run$note)
+  lost_msg <- sprintf("the worker process running this replicate died (%s)", run$where)
   for (r in run$lost) res[[r]] <- failed_replicate(lost_msg)
   values <- matrix(NA_real_, R, m)
   status <- character(R)
@@ -460,8 +455,8 @@ collect_replicates <- function(run, R, m, seed) {
   }
   if (length(run$lost)) {
     hc_warn("worker_died", sprintf(
-      "%d of %d replicates failed because %s; the other replicates completed.",
-      length(run$lost), R, run$note
+      "%d of %d replicates failed because the worker process running them died (%s); the other replicates completed.%s",
+      length(run$lost), R, run$where, if (is.null(run$advice)) "" else run$advice
     ), replicates = sort(run$lost))
   }
   msgs <- msgs[status == "failed" & !is.na(msgs)]
