@@ -178,8 +178,8 @@ check_se_parts <- function(x) {
     is.list(e) && is.numeric(e$values) && length(e$values) >= 1L &&
     is.numeric(x$at_bound) && length(x$at_bound) == n && !anyNA(x$at_bound) &&
     (is.null(x$vcov) || is.numeric(x$vcov) && identical(dim(x$vcov), c(n, n))) &&
-    (is.null(x$fit_hessian$matrix) ||
-       is.numeric(x$fit_hessian$matrix) && identical(dim(x$fit_hessian$matrix), c(n, n))) &&
+    (is.null(x$fit_hessian) || is.list(x$fit_hessian) && (is.null(x$fit_hessian$matrix) ||
+       is.numeric(x$fit_hessian$matrix) && identical(dim(x$fit_hessian$matrix), c(n, n)))) &&
     is.character(x$verdict) && length(x$verdict) == 1L && x$verdict %in% names(verdict_text)
   if (!ok) {
     hc_abort("bad_object", paste(

@@ -39,5 +39,8 @@ bind_dots <- function(f, dots) {
 # fnscale), with its `...` arguments bound.
 checked_fn <- function(pr, dots = pr$dots) {
   f <- bind_dots(pr$fn, dots)
-  if (pr$fnscale < 0) function(p) -f(p) else f
+  # Times the sign always, which also makes a value that is not a number an error here
+  # rather than something optimHess() would coerce to NA with a warning.
+  sgn <- if (pr$fnscale < 0) -1 else 1
+  function(p) sgn * f(p)
 }
