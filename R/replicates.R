@@ -317,15 +317,19 @@ run_snow <- function(task, R, ncpus, cl) {
   }
   send <- utils::getFromNamespace("sendCall", "parallel")
   recv <- utils::getFromNamespace("recvData", "parallel")
+  busy <- integer(k)                # the replicate each node runs, 0 when idle
   parallel::clusterCall(cl, assign, ".hesscheck_task", task, envir = globalenv())
-  on.exit(try(parallel::clusterCall(cl[alive], rm, list = ".hesscheck_task",
-                                    envir = globalenv()), silent = TRUE),
-          add = TRUE, after = FALSE)
+  # On the way out (an interrupt too), collect the replicates still running, so that no
+  # stale result is left in a connection of the user's cluster, then remove the task.
+  on.exit({
+    for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
+    try(parallel::clusterCall(cl[alive], rm, list = ".hesscheck_task", envir = globalenv()),
+        silent = TRUE)
+  }, add = TRUE, after = FALSE)
   run <- function(r) get(".hesscheck_task", envir = globalenv())(r)
   environment(run) <- globalenv()   # travels as a reference, not as this frame
 
   out <- vector("list", R)
-  busy <- integer(k)                # the replicate each node runs, 0 when idle
   nxt <- 1L
   lost <- integer()
   dead_nodes <- integer()

@@ -35,31 +35,34 @@ log=$(mktemp "${TMPDIR:-/tmp}/hesscheck-deps.XXXXXX")
 # does not wait for the lists lock, so a "Could not get lock" failure is retried every
 # 5 s until the same timeout.
 last="$log.last"
+apt_failed=0
 apt_run() {
-  local waited=0 said=0
+  local deadline=$((SECONDS + lock_timeout)) said=0 left
   while :; do
-    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout="$lock_timeout" \
+    left=$((deadline - SECONDS))
+    [ "$left" -lt 0 ] && left=0
+    if DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout="$left" \
          "$@" >"$last" 2>&1; then
       cat "$last" >>"$log"
       return 0
     fi
     cat "$last" >>"$log"
-    if grep -q "Could not get lock" "$last" && [ "$waited" -lt "$lock_timeout" ]; then
+    if grep -q "Could not get lock" "$last" && [ "$SECONDS" -lt "$deadline" ]; then
       if [ "$said" = 0 ]; then
         echo "deps: another apt or dpkg process holds apt's lock; waiting up to ${lock_timeout} s"
         said=1
       fi
       sleep 5
-      waited=$((waited + 5))
       continue
     fi
-    [ "$said" = 1 ] && echo "deps: gave up waiting for apt's lock after ${waited} s" >&2
+    [ "$said" = 1 ] && echo "deps: gave up waiting for apt's lock after ${lock_timeout} s" >&2
+    apt_failed=1
     return 1
   done
 }
 show_log() {
   echo "deps: $1; the last lines of apt-get's output (all of it in $log):" >&2
-  tail -n 15 "$last" | sed 's/^/  | /' >&2
+  grep -v "^Waiting for cache lock" "$last" | tail -n 15 | sed 's/^/  | /' >&2
 }
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -92,7 +95,7 @@ fi
 tools_missing=$(missing_tools)
 if [ -n "$tools_missing" ]; then
   echo "deps: tools still missing:$tools_missing (install them with your package manager)" >&2
-  [ -s "$last" ] && show_log "see why"
+  [ "$apt_failed" = 1 ] && show_log "see why"
   status=1
 fi
 [ "$status" = 0 ] && echo "deps: everything needed is installed"
