@@ -318,7 +318,12 @@ run_snow <- function(task, R, ncpus, cl) {
   send <- utils::getFromNamespace("sendCall", "parallel")
   recv <- utils::getFromNamespace("recvData", "parallel")
   busy <- integer(k)                # the replicate each node runs, 0 when idle
-  parallel::clusterCall(cl, assign, ".hesscheck_task", task, envir = globalenv())
+  tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_task", task, envir = globalenv()),
+           error = function(e) {
+             hc_abort("worker_died", sprintf(
+               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
+               error_text(e)))
+           })
   # On the way out (an interrupt too), collect the replicates still running, so that no
   # stale result is left in a connection of the user's cluster, then remove the task.
   on.exit({

@@ -64,7 +64,11 @@ test_that("a snow worker killed mid-run loses only its replicate; the cluster's 
   ref <- bootstrap_se(nf$x, "y", R = 20, refit = mle_refit, seed = 5, progress = FALSE)
   kill <- killer_refit(ref$replicates[7, 1])
   cl <- parallel::makeCluster(2)
-  on.exit(try(parallel::stopCluster(cl), silent = TRUE), add = TRUE)
+  on.exit(for (i in seq_along(cl)) {
+    # Node by node (a dead one cannot be told to stop), then its connection closed.
+    try(parallel::stopCluster(cl[i]), silent = TRUE)
+    try(close(cl[[i]]$con), silent = TRUE)
+  }, add = TRUE)
   run <- with_death(
     bootstrap_se(nf$x, "y", R = 20, refit = kill, seed = 5, parallel = "snow", cl = cl)
   )
@@ -83,6 +87,10 @@ test_that("a snow worker killed mid-run loses only its replicate; the cluster's 
   expect_identical(b2$replicates, ref$replicates)
   # The task sent to the workers is removed from them.
   expect_false(parallel::clusterCall(cl[-dead], exists, ".hesscheck_task")[[1]])
+  # The whole cluster, dead node included: a classed error before any replicate runs.
+  expect_error(bootstrap_se(nf$x, "y", R = 4, refit = mle_refit, seed = 5,
+                            parallel = "snow", cl = cl),
+               class = "hesscheck_error_worker_died")
 
   # A cluster started by bootstrap_se() itself: the same, and nothing left open.
   run <- with_death(
