@@ -33,8 +33,13 @@ script <- tempfile(fileext = ".R")
 writeLines(code, script)
 cat(sprintf("vignette-code: %d code blocks, %d lines from %s; running them in a fresh R session\n",
             length(blocks), length(code), html))
+# In a directory of its own, where its plots (Rplots.pdf) can land.
+run_dir <- tempfile("vignette-run")
+dir.create(run_dir)
+owd <- setwd(run_dir)
 status <- system2(file.path(R.home("bin"), "Rscript"), c("--vanilla", shQuote(script)),
                   stdout = FALSE, stderr = "")
+setwd(owd)
 if (status != 0L) {
   cat("vignette-code: the extracted code failed (script kept in ", script, ")\n", sep = "")
   quit(status = 1L)
