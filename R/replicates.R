@@ -268,7 +268,9 @@ run_serial <- function(task, R, progress) {
   list(results = out, lost = integer())
 }
 
-# parallel's own warnings about children that did not deliver: replaced by ours.
+# parallel's own warnings about children that did not deliver (from mccollect() under a
+# future multicore plan): replaced by ours. Warnings that future relays from the user's
+# code pass, as they do with parallel = "no".
 quiet_parallel <- function(expr) {
   withCallingHandlers(expr, warning = function(w) {
     if (grepl("did not deliver|encountered errors", conditionMessage(w))) {
@@ -279,14 +281,15 @@ quiet_parallel <- function(expr) {
 
 # Forked workers, each taking a prescheduled share; replicates lost with a worker that
 # died are run again one fork each, so that only a replicate that kills its own worker
-# is lost.
+# is lost. mclapply() does not relay the children's warnings, so every warning it gives
+# is its own about children that did not deliver (in any language): ours replaces them.
 run_multicore <- function(task, R, ncpus) {
-  out <- quiet_parallel(parallel::mclapply(seq_len(R), task, mc.cores = ncpus,
-                                           mc.preschedule = TRUE))
+  out <- suppressWarnings(parallel::mclapply(seq_len(R), task, mc.cores = ncpus,
+                                             mc.preschedule = TRUE))
   lost <- which(vapply(out, is.null, TRUE))
   if (length(lost)) {
-    again <- quiet_parallel(parallel::mclapply(lost, task, mc.cores = ncpus,
-                                               mc.preschedule = FALSE))
+    again <- suppressWarnings(parallel::mclapply(lost, task, mc.cores = ncpus,
+                                                 mc.preschedule = FALSE))
     out[lost] <- again
     lost <- lost[vapply(again, is.null, TRUE)]
   }

@@ -115,6 +115,21 @@ test_that("a future worker killed mid-run loses only its replicate and the plan 
   expect_lost_replicate(run$value, ref, 7L, "a worker of the future plan")
   # The plan works again.
   expect_equal(future::value(future::future(40 + 2)), 42)
+
+  # Forked futures: the same, and parallel's own warning about the child is not shown.
+  skip_on_os("windows")
+  future::plan(future::multicore, workers = 2)
+  other <- NULL
+  run <- withCallingHandlers(
+    with_death(bootstrap_se(nf$x, "y", R = 12, refit = kill, seed = 5, parallel = "future")),
+    warning = function(w) {
+      other <<- c(other, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }
+  )
+  expect_null(other)
+  expect_s3_class(run$warning, "hesscheck_warning_worker_died")
+  expect_lost_replicate(run$value, ref, 7L, "a worker of the future plan")
 })
 
 test_that("refits returning NA, c(0, 1) or list() convergence or NaN estimates fail one replicate each", {
