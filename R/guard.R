@@ -7,6 +7,9 @@ guard_const <- list(
   # The C core's work space in doubles per n^2 (hessian.c: stencil values, steps, errors),
   # f-only and gradient mode; the result adds the Hessian and its error matrix (2 n^2).
   work_f = 2.5, work_gr = 4, result = 2,
+  # Calls of gr in gradient mode: about 6 n + 16 (the engine's budget on well-scaled
+  # problems; calls of fn in f-only mode are about 2 (n^2 + n) + 4 n + 1).
+  gr_per_n = 6, gr_fixed = 16,
   # Default memory limit: this share of the memory available (MemAvailable in
   # /proc/meminfo) ...
   memory_share = 0.5,
@@ -72,7 +75,7 @@ check_memory <- function(bytes, what, max_memory = NULL, extra = "") {
 #' Internal: `hessian_fd()` calls it after its argument checks. The C core allocates about
 #' `2.5 n^2` doubles in f-only mode and `4 n^2` with a gradient, plus the `n x n` Hessian
 #' and error matrices; it evaluates `fn` about `2 (n^2 + n) + 4 n + 1` times (mixed
-#' elements four times each, the diagonal's stencils), or `gr` about `2 n` times.
+#' elements four times each, the diagonal's stencils), or `gr` about `6 n + 16` times.
 #' Memory above the limit (`control$max_memory` in bytes; by default half the memory
 #' available, from `/proc/meminfo`, else 4 GB) is an error of class
 #' `hesscheck_error_too_large` naming both figures; more than a million evaluations are
@@ -85,7 +88,8 @@ guard_work <- function(n, gradient, max_memory = NULL, seconds_per_eval = NA_rea
   n <- as.double(n)
   per <- if (gradient) guard_const$work_gr else guard_const$work_f
   bytes <- 8 * (per + guard_const$result) * n^2
-  evals <- if (gradient) 2 * n + 1 else 2 * (n^2 + n) + 4 * n + 1
+  evals <- if (gradient) guard_const$gr_per_n * n + guard_const$gr_fixed else
+    2 * (n^2 + n) + 4 * n + 1
   what <- if (gradient) "gr" else "fn"
   limit <- check_memory(
     bytes, sprintf("hessian_fd() with %s parameters", format_count(n)), max_memory,

@@ -336,13 +336,14 @@ test_that("guard_work() refuses a 50,000-parameter Hessian at once, naming memor
   expect_s3_class(e, "hesscheck_error_too_large")
   expect_lt(took, 1)
   expect_lt(a$user + a$core + a$rest, 100 * 1024^2)
-  # 8 bytes x (2.5 + 2) n^2 and 2 (n^2 + n) + 4 n + 1 evaluations.
+  # 8 bytes x (2.5 + 2) n^2 and 2 (n^2 + n) + 4 n + 1 evaluations of fn; with gr,
+  # 8 x (4 + 2) n^2 bytes and 6 n + 16 evaluations of gr.
   expect_equal(e$bytes, 8 * 4.5 * 50000^2)
   expect_match(conditionMessage(e), "83.8 GB", fixed = TRUE)
   expect_match(conditionMessage(e), "5.0e+09 evaluations of fn", fixed = TRUE)
   e <- expect_error(guard_work(50000, gradient = TRUE), class = "hesscheck_error_too_large")
   expect_equal(e$bytes, 8 * 6 * 50000^2)
-  expect_match(conditionMessage(e), "100,001 evaluations of gr", fixed = TRUE)
+  expect_match(conditionMessage(e), "300,016 evaluations of gr", fixed = TRUE)
 
   # Under the limit: figures returned, a classed message when the evaluations are many.
   g <- expect_silent(guard_work(100, gradient = FALSE))
@@ -355,6 +356,17 @@ test_that("guard_work() refuses a 50,000-parameter Hessian at once, naming memor
   expect_error(guard_work(1000, FALSE, max_memory = 1e6), class = "hesscheck_error_too_large")
   expect_error(guard_work(10, FALSE, max_memory = -1), class = "hesscheck_error_bad_control")
   expect_error(guard_work(10, FALSE, max_memory = "a"), class = "hesscheck_error_bad_control")
+})
+
+test_that("guard_work()'s evaluation counts are those hessian_fd() makes, within a factor 2", {
+  n <- 30
+  A <- crossprod(matrix(sin(seq_len(n * n)), n)) + diag(n)
+  f <- function(p) sum(p * (A %*% p)) / 2 + sum(p^4)
+  g <- function(p) drop(A %*% p) + 4 * p^3
+  made_f <- attr(hessian_fd(f, rep(0.3, n)), "evaluations")[["fn"]]
+  made_g <- attr(hessian_fd(f, rep(0.3, n), gr = g), "evaluations")[["gr"]]
+  ratio <- c(made_f / guard_work(n, FALSE)$evaluations, made_g / guard_work(n, TRUE)$evaluations)
+  expect_true(all(ratio > 0.5 & ratio < 2))
 })
 
 test_that("the memory limit is half of MemAvailable, else 4 GB", {
