@@ -49,7 +49,7 @@ memory_limit <- function(max_memory = NULL, arg = "control$max_memory") {
 format_bytes <- function(b) {
   units <- c("bytes", "kB", "MB", "GB", "TB", "PB")
   k <- max(0, min(length(units) - 1, floor(log(max(b, 1), 1024))))
-  if (k == 0) return(sprintf("%.0f bytes", b))
+  if (k == 0) return(if (b == 1) "1 byte" else sprintf("%.0f bytes", b))
   sprintf("%.1f %s", b / 1024^k, units[k + 1L])
 }
 
