@@ -38,6 +38,8 @@
 #' @export
 compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   check_hesscheck(x)
+  check_se_parts(x)
+  check_flag(numderiv, "numderiv")
   if (is.null(x$vcov)) {
     hc_abort("not_positive_definite", sprintf(
       "The Hessian at this estimate is not positive definite (the point is %s), so there are no Hessian-based standard errors to compare. Fix the fit first: see print(x).",
@@ -48,6 +50,12 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   if (inherits(bootstrap, "hesscheck_boot")) bootstrap <- list(bootstrap)
   if (!is.null(bootstrap) && !all(vapply(bootstrap, inherits, TRUE, "hesscheck_boot"))) {
     hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
+  }
+  for (b in bootstrap) {
+    validate_boot(b)
+    if (!identical(names(b$estimate), names(x$par))) {
+      hc_abort("bad_bootstrap", "`bootstrap` is for other parameters than `x`: give bootstrap_se() results of this fit.")
+    }
   }
   pr <- x$problem
   par <- x$par
@@ -60,6 +68,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   h <- x$hessian
   rel_h <- suppressWarnings(max(scaled_error(h, attr(h, "error"))[free, free], na.rm = TRUE))
   cond <- max(abs(x$eigen$values)) / min(abs(x$eigen$values))
+  if (!is.finite(cond)) cond <- Inf
   exp_hc <- max(0.5 * rel_h * cond, 1e-12)
   exp_num <- max(3 * exp_hc, 1e-3)
 
@@ -129,7 +138,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
 
 # Per-observation scores by differences of fn_obs, in C.
 score_matrix <- function(fn_obs, par, pr, step) {
-  f0 <- catch_user(do.call(fn_obs, c(list(par), pr$dots)),
+  f0 <- catch_user(bind_dots(fn_obs, pr$dots)(par),
                    function(e) abort_fn_failed("fn_obs", par, e))
   if (!is.numeric(f0) || length(f0) < 1L || !all(is.finite(f0))) {
     hc_abort("bad_fn_value", sprintf(
@@ -138,7 +147,8 @@ score_matrix <- function(fn_obs, par, pr, step) {
     ))
   }
   f0 <- as.double(f0)
-  call <- as.call(c(list(fn_obs, unname(par) + 0), pr$dots))
+  dc <- dots_call(fn_obs, pr$dots, unname(par) + 0)
+  call <- dc$call
   handler <- function(id, p, what) {
     hc_abort("bad_fn_value", sprintf(
       "`fn_obs` must return %d finite values near par = %s; it did not at %s.",
@@ -147,7 +157,7 @@ score_matrix <- function(fn_obs, par, pr, step) {
   }
   where <- integer(1L)
   tryCatch(
-    .Call(hc_jacobian, call, environment(), unname(par), unname(step), pr$lower, pr$upper,
+    .Call(hc_jacobian, call, dc$env, unname(par), unname(step), pr$lower, pr$upper,
           f0, handler, where),
     error = function(e) {
       rethrow_user(e, where, "fn_obs", stats::setNames(call[[2L]], names(par)))
@@ -155,54 +165,27 @@ score_matrix <- function(fn_obs, par, pr, step) {
   )
 }
 
-#' @export
-print.hesscheck_se <- function(x, digits = 3, ...) {
-  t <- x$table
-  srcs <- unique(t$source)
-  nm <- unique(t$parameter)
-  cat("Standard errors by source (ratio to hesscheck; * = beyond expected error)\n")
-  cell <- function(p, s) {
-    r <- t[t$parameter == p & t$source == s, ]
-    if (is.na(r$se)) return("NA")
-    if (s == "hesscheck") return(format(signif(r$se, digits)))
-    sprintf("%s (%s)%s", format(signif(r$se, digits)), format(round(r$ratio, 3), nsmall = 3),
-            if (r$flag) "*" else "")
+# The parts of a check_fit() result compare_se() reads, checked, so that a changed or
+# corrupted object is a classed error rather than a failure deep inside.
+check_se_parts <- function(x) {
+  n <- length(x$par)
+  h <- x$hessian
+  e <- x$eigen
+  ok <- is.data.frame(x$table) && is.numeric(x$table$se) && length(x$table$se) == n &&
+    is.numeric(h) && identical(dim(h), c(n, n)) &&
+    is.numeric(attr(h, "error")) && identical(dim(attr(h, "error")), c(n, n)) &&
+    is.numeric(attr(h, "step")) && length(attr(h, "step")) == n &&
+    is.list(e) && is.numeric(e$values) && length(e$values) >= 1L &&
+    is.numeric(x$at_bound) && length(x$at_bound) == n && !anyNA(x$at_bound) &&
+    (is.null(x$vcov) || is.numeric(x$vcov) && identical(dim(x$vcov), c(n, n))) &&
+    (is.null(x$fit_hessian) || is.list(x$fit_hessian) && (is.null(x$fit_hessian$matrix) ||
+       is.numeric(x$fit_hessian$matrix) && identical(dim(x$fit_hessian$matrix), c(n, n)))) &&
+    is.character(x$verdict) && length(x$verdict) == 1L && x$verdict %in% names(verdict_text)
+  if (!ok) {
+    hc_abort("bad_object", paste(
+      "`x` is not a valid check_fit() result: its table, Hessian, eigenvalues, bounds or",
+      "verdict were changed or lost. Run check_fit() again."
+    ))
   }
-  m <- outer(nm, srcs, Vectorize(cell))
-  dimnames(m) <- list(nm, srcs)
-  print(noquote(m), right = TRUE)
-  if (length(x$notes)) cat(paste0("  ", x$notes), sep = "\n")
   invisible(x)
-}
-
-#' @export
-as.data.frame.hesscheck_se <- function(x, row.names = NULL, optional = FALSE, ...) {
-  x$table
-}
-
-#' @export
-plot.hesscheck_se <- function(x, ...) {
-  t <- x$table
-  srcs <- unique(t$source)
-  nm <- unique(t$parameter)
-  ok <- is.finite(t$ratio)
-  yl <- range(c(1, t$ratio[ok] * (1 - t$expected[ok]), t$ratio[ok] * (1 + t$expected[ok])))
-  pos <- match(t$parameter, nm) + (match(t$source, srcs) - (length(srcs) + 1) / 2) * 0.8 /
-    length(srcs)
-  cols <- grDevices::hcl.colors(length(srcs), "Dark 3")[match(t$source, srcs)]
-  graphics::plot(pos[ok], t$ratio[ok], xlim = c(0.5, length(nm) + 0.5), ylim = yl,
-                 log = "y", pch = ifelse(t$flag[ok], 17, 19), col = cols[ok], xaxt = "n",
-                 xlab = "", ylab = "SE / hesscheck SE", main = "Standard errors by source",
-                 ...)
-  graphics::axis(1, at = seq_along(nm), labels = nm)
-  graphics::abline(h = 1, lty = 2)
-  bar <- ok & t$source %in% c("bootstrap", "parametric")
-  if (any(bar)) {
-    graphics::arrows(pos[bar], t$ratio[bar] - t$expected[bar], pos[bar],
-                     t$ratio[bar] + t$expected[bar], angle = 90, code = 3, length = 0.03,
-                     col = cols[bar])
-  }
-  graphics::legend("topright", legend = srcs, col = grDevices::hcl.colors(length(srcs), "Dark 3"),
-                   pch = 19, bty = "n", cex = 0.8)
-  invisible(t)
 }

@@ -15,6 +15,16 @@
 #'
 #' The tutorial is the vignette: `vignette("hesscheck", package = "hesscheck")`.
 #'
+#' @examples
+#' # A normal sample fitted by optim(): is the estimate a minimum, and are its
+#' # standard errors right? (Analytic SEs: sd / sqrt(n) and 1 / sqrt(2 n).)
+#' set.seed(1)
+#' y <- rnorm(50, 10, 2)
+#' nll <- function(p, y) -sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
+#' fit <- optim(c(mu = 5, log_sd = 0), nll, y = y, method = "BFGS", hessian = TRUE)
+#' x <- check_fit(fit, nll, y = y)
+#' x
+#' compare_se(x)
 #' @keywords internal
 #' @useDynLib hesscheck, .registration = TRUE
 "_PACKAGE"

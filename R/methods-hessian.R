@@ -29,6 +29,12 @@ format.hessian_fd <- function(x, digits = 4, ...) {
 #' @param digits Significant digits shown.
 #' @param ... Passed to [print.default()].
 #' @return `x`, invisibly.
+#' @examples
+#' f <- function(p) exp(p[1]) + p[1] * p[2]^2
+#' H <- hessian_fd(f, c(a = 0, b = 1))
+#' H                        # the matrix, then one line on its accuracy
+#' print(H, digits = 8)
+#' as.matrix(H)             # the bare matrix, without the attributes
 #' @export
 print.hessian_fd <- function(x, digits = 4, ...) {
   ev <- attr(x, "evaluations")

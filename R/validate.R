@@ -94,11 +94,13 @@ check_control <- function(control, defaults) {
 
 check_number <- function(x, arg, lower = -Inf, null_ok = TRUE, integer = FALSE) {
   if (is.null(x) && null_ok) return(NULL)
+  # A whole number must also fit R's integers: as.integer(3e9) would be NA.
   if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < lower ||
-      (integer && x != round(x))) {
+      (integer && (x != round(x) || abs(x) > .Machine$integer.max))) {
     hc_abort("bad_control", sprintf(
-      "`%s` must be a single finite %s >= %s.", arg,
-      if (integer) "whole number" else "number", format(lower)
+      "`%s` must be a single finite %s >= %s%s.", arg,
+      if (integer) "whole number" else "number", format(lower),
+      if (integer) sprintf(" and <= %d", .Machine$integer.max) else ""
     ))
   }
   if (integer) as.integer(x) else as.double(x)

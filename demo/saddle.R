@@ -7,7 +7,12 @@ mix <- function(p, y) -sum(log(0.5 * dnorm(y, p[1], 0.5) + 0.5 * dnorm(y, p[2], 
 fit <- optim(c(mu1 = 3.5, mu2 = 3.5), mix, y = faithful$eruptions, method = "BFGS",
              hessian = TRUE)
 fit$convergence                # 0: "converged"
-sqrt(diag(solve(fit$hessian))) # NaN: a negative "variance"
+# Finite, plausible-looking standard errors (about 0.026 each): nothing here warns you.
+# The Hessian is indefinite (one eigenvalue is negative), yet the diagonal of its inverse
+# happens to be positive, so these SEs look usable and are meaningless. The scarier and
+# truer lesson: a saddle does not always announce itself with NaN.
+sqrt(diag(solve(fit$hessian)))
+eigen(fit$hessian)$values      # one negative: not a minimum
 
 x <- check_fit(fit, mix, y = faithful$eruptions)
 x                              # saddle along mu1 - mu2, and a restart point

@@ -1,0 +1,490 @@
+# The replicate machinery shared by bootstrap_se() and coverage_check(): their common
+# argument checks, one replicate's data and refit, and run_replicates(), which runs the
+# replicates on a backend so that whatever happens to one of them (an error, a refit
+# that returns nonsense, a worker process that dies) fails that replicate only.
+
+# ---- argument checks ---------------------------------------------------------------
+
+check_hesscheck <- function(x) {
+  if (!inherits(x, "hesscheck") || !is.list(x) || !is.list(x$problem) ||
+      !is.function(x$problem$fn)) {
+    hc_abort("bad_object", sprintf(
+      "`x` must be the result of check_fit(), not %s.", describe_value(x)
+    ))
+  }
+  pr <- x$problem
+  n <- length(x$par)
+  ok <- is.numeric(x$par) && n >= 1L && all(is.finite(x$par)) && !is.null(names(x$par)) &&
+    is.list(pr$dots) && (is.null(pr$gr) || is.function(pr$gr)) &&
+    is.numeric(pr$lower) && length(pr$lower) == n && !anyNA(pr$lower) &&
+    is.numeric(pr$upper) && length(pr$upper) == n && !anyNA(pr$upper) &&
+    is.numeric(pr$fnscale) && length(pr$fnscale) == 1L && is.finite(pr$fnscale) &&
+    pr$fnscale != 0
+  if (!ok) {
+    hc_abort("bad_object", paste(
+      "`x` is not a valid check_fit() result: its estimates or its `problem` (fn, `...`",
+      "arguments, bounds, fnscale) were changed or lost. Run check_fit() again."
+    ))
+  }
+  invisible(x)
+}
+
+# The arguments every resampling function shares: the check_fit() result, the name of its
+# data argument, the number of replicates and the backend.
+check_replicate_args <- function(x, data, R, parallel, force, progress) {
+  check_hesscheck(x)
+  check_flag(force, "force")
+  check_flag(progress, "progress")
+  list(R = check_replicates(R), dat = check_data_arg(x, data),
+       parallel = check_parallel(parallel))
+}
+
+check_flag <- function(v, arg) {
+  if (!is.logical(v) || length(v) != 1L || is.na(v)) {
+    hc_abort("bad_flag", sprintf("`%s` must be TRUE or FALSE.", arg))
+  }
+  v
+}
+
+# A whole number in [lower, upper], or a classed error of `type`.
+check_whole <- function(v, arg, type, lower, upper = .Machine$integer.max, what = "") {
+  if (!is.numeric(v) || length(v) != 1L || !is.finite(v) || v != round(v) ||
+      v < lower || v > upper) {
+    hc_abort(type, sprintf("`%s`%s must be a whole number from %s to %s.", arg, what,
+                           format_count(lower), format_count(upper)))
+  }
+  as.integer(v)
+}
+
+check_replicates <- function(R) {
+  check_whole(R, "R", "bad_R", 2, what = ", the number of replicates,")
+}
+
+parallel_backends <- c("no", "multicore", "snow", "future")
+
+check_parallel <- function(parallel) {
+  if (identical(parallel, parallel_backends)) return("no")
+  k <- if (is.character(parallel) && length(parallel) == 1L && !is.na(parallel)) {
+    pmatch(parallel, parallel_backends)
+  } else NA_integer_
+  if (is.na(k)) {
+    hc_abort("bad_parallel", sprintf(
+      "`parallel` must be one of %s, not %s.",
+      paste0("\"", parallel_backends, "\"", collapse = ", "), describe_value(parallel)
+    ))
+  }
+  parallel_backends[k]
+}
+
+check_data_arg <- function(x, data) {
+  dots <- x$problem$dots
+  nm <- names(dots)
+  if (!is.character(data) || length(data) != 1L || is.na(data) || !data %in% nm) {
+    # Only the names: never the value, which may be the whole data set.
+    given <- if (is.character(data) && length(data) == 1L) sprintf("\"%s\"", data) else
+      if (is.atomic(data)) sprintf("a %s vector of length %d", class(data)[1L], length(data)) else
+        describe_value(data)
+    hc_abort("bad_data", sprintf(
+      "`data` must be the name (a string) of the argument of fn that holds the data, one of: %s; not %s.",
+      if (length(nm) && any(nzchar(nm))) paste0("\"", nm[nzchar(nm)], "\"", collapse = ", ") else
+        "(none: pass the data to check_fit() as a named argument of fn)",
+      given
+    ))
+  }
+  dots[[data]]
+}
+
+# ---- one replicate -----------------------------------------------------------------
+
+# Data for one replicate from the user's resample() or simulate(); an error there makes
+# the replicate fail (status "failed", with the message), as an error in the refit does.
+generated <- function(gen, what, ...) {
+  catch_user(gen(...), function(e) {
+    failed_replicate(sprintf("`%s` failed: %s", what, error_text(e)))
+  })
+}
+
+# One replicate that failed, with why; run_replicates() leaves its row of values NA.
+failed_replicate <- function(message) {
+  structure(list(value = NA_real_, status = "failed", message = message),
+            class = "hesscheck_failed")
+}
+
+default_resample <- function(dat, data) {
+  if (is.data.frame(dat) || is.matrix(dat)) {
+    function(d) d[sample.int(nrow(d), replace = TRUE), , drop = FALSE]
+  } else if (is.atomic(dat) || is.list(dat)) {
+    function(d) d[sample.int(length(d), replace = TRUE)]
+  } else {
+    hc_abort("bad_data", sprintf(
+      "Cannot resample `%s` (%s): give a `resample` function.", data, describe_value(dat)
+    ))
+  }
+}
+
+# A refit function(data, start) -> list(value, status, message) or a failed replicate.
+make_refit <- function(x, data, refit, method, control) {
+  pr <- x$problem
+  if (!is.null(refit)) {
+    user <- check_function(refit, "refit")
+  } else {
+    bounded <- any(is.finite(pr$lower) | is.finite(pr$upper))
+    if (is.null(method)) method <- if (bounded) "L-BFGS-B" else "BFGS"
+    if (!is.character(method) || length(method) != 1L || is.na(method)) {
+      hc_abort("bad_method", "`method` must be one optim() method name, e.g. \"BFGS\".")
+    }
+    if (!is.list(control)) hc_abort("bad_control", "`control` must be a list.")
+    control$fnscale <- pr$fnscale
+    user <- function(d, start) {
+      dots <- pr$dots
+      dots[[data]] <- d
+      f <- bind_dots(pr$fn, dots)
+      g <- if (!is.null(pr$gr)) bind_dots(pr$gr, dots)
+      if (method == "L-BFGS-B") {
+        stats::optim(start, f, g, method = method, control = control, lower = pr$lower,
+                     upper = pr$upper)
+      } else {
+        stats::optim(start, f, g, method = method, control = control)
+      }
+    }
+  }
+  n <- length(x$par)
+  function(d, start) {
+    res <- catch_user(user(d, start), function(e) e)
+    if (inherits(res, "error")) return(failed_replicate(error_text(res)))
+    refit_result(res, n)
+  }
+}
+
+# What a refit returned, checked: a numeric vector of n estimates, or a list with them in
+# `par` (optim, nlminb) or `estimate` (nlm) and a single convergence code (`convergence`;
+# nlm's `code`, 1 or 2 meaning converged). Anything else fails that replicate, saying why.
+refit_result <- function(res, n) {
+  conv <- 0
+  p <- res
+  if (is.list(res)) {
+    if (!is.null(res$par)) {
+      p <- res$par
+      if (!is.null(res$convergence)) conv <- res$convergence
+    } else if (!is.null(res$estimate)) {
+      p <- res$estimate
+      if (!is.null(res$code)) {
+        conv <- res$code
+        if (is.numeric(conv) && length(conv) == 1L && conv %in% 1:2) conv <- 0
+      }
+    } else {
+      return(failed_replicate(sprintf(
+        "refit returned a list without `par` (or `estimate`): names %s",
+        if (length(names(res))) paste(utils::head(names(res), 5), collapse = ", ") else "none"
+      )))
+    }
+  }
+  if (!is.numeric(p) || is.object(p) || length(p) != n) {
+    return(failed_replicate(sprintf("refit returned %s, not %d estimates",
+                                    describe_refit(p), n)))
+  }
+  if (!all(is.finite(p))) {
+    return(failed_replicate("refit returned non-finite estimates (NA, NaN or Inf)"))
+  }
+  if (!(is.numeric(conv) || is.logical(conv)) || length(conv) != 1L || is.na(conv)) {
+    return(failed_replicate(sprintf(
+      "refit returned convergence %s, not a single code", describe_refit(conv)
+    )))
+  }
+  list(value = as.double(p), status = if (conv == 0) "ok" else "not_converged",
+       message = NA_character_)
+}
+
+# describe_value() without values that vary between replicates, so that the same kind
+# of failure counts as one reason.
+describe_refit <- function(v) {
+  if (is.null(v)) return("NULL")
+  if (!is.atomic(v)) return(paste("an object of class", dQuote(class(v)[1L], FALSE)))
+  if (length(v) == 1L && is.na(v)) return(sprintf("NA (%s)", class(v)[1L]))
+  sprintf("a %s vector of length %d", class(v)[1L], length(v))
+}
+
+# ---- running the replicates ----------------------------------------------------------
+
+# Run one(r) for r = 1..R, each with its own L'Ecuyer-CMRG stream; one() returns
+# list(value (length m), status, message). A replicate whose worker process dies is
+# failed, with why, and a classed warning (hesscheck_warning_worker_died) says so.
+run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
+  ncpus <- check_whole(ncpus, "ncpus", "bad_ncpus", 1)
+  if (!is.null(seed)) {
+    seed <- check_whole(seed, "seed", "bad_seed", -.Machine$integer.max,
+                        what = " (or NULL)")
+  }
+  if (parallel == "snow" && !is.null(cl) && !inherits(cl, "cluster")) {
+    hc_abort("bad_parallel", "`cl` must be a cluster from parallel::makeCluster().")
+  }
+  if (parallel == "multicore" && .Platform$OS.type == "windows") {
+    hc_abort("bad_parallel", "parallel = \"multicore\" needs forking, which Windows lacks: use \"snow\" or \"future\".")
+  }
+  if (parallel == "future" && !requireNamespace("future.apply", quietly = TRUE)) {
+    hc_abort("bad_parallel", "parallel = \"future\" needs the future.apply package: install.packages(\"future.apply\").")
+  }
+  # The streams, the results and the value matrix, before any work.
+  check_memory(as.double(R) * (16 * m + 400), sprintf("%s replicates", format_count(R)))
+
+  # Keep the caller's random-number state.
+  had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
+  old_seed <- if (had_seed) get(".Random.seed", envir = globalenv())
+  old_kind <- RNGkind()
+  on.exit({
+    RNGkind(old_kind[1L], old_kind[2L], old_kind[3L])
+    if (had_seed) assign(".Random.seed", old_seed, envir = globalenv())
+  }, add = TRUE)
+  if (is.null(seed)) seed <- sample.int(.Machine$integer.max, 1L)
+  RNGkind("L'Ecuyer-CMRG")
+  set.seed(seed)
+  streams <- vector("list", R)
+  s <- get(".Random.seed", envir = globalenv())
+  for (r in seq_len(R)) streams[[r]] <- s <- parallel::nextRNGStream(s)
+
+  task <- function(r, set_seed = TRUE) {
+    if (set_seed) assign(".Random.seed", streams[[r]], envir = globalenv())
+    one(r)
+  }
+  run <- switch(parallel,
+    no = run_serial(task, R, progress),
+    multicore = run_multicore(task, R, ncpus),
+    snow = run_snow(task, R, ncpus, cl),
+    future = run_future(task, R, streams)
+  )
+  collect_replicates(run, R, m, seed)
+}
+
+# Every backend returns list(results = one list element per replicate, lost = the
+# replicates whose worker died, where = which worker, advice = what to do about it).
+run_serial <- function(task, R, progress) {
+  bar <- if (isTRUE(progress) && R > 1L) utils::txtProgressBar(0, R, style = 3)
+  out <- vector("list", R)
+  for (r in seq_len(R)) {
+    out[[r]] <- task(r)
+    if (!is.null(bar)) utils::setTxtProgressBar(bar, r)
+  }
+  if (!is.null(bar)) close(bar)
+  list(results = out, lost = integer())
+}
+
+# parallel's own warnings about children that did not deliver (from mccollect() under a
+# future multicore plan): replaced by ours. Warnings that future relays from the user's
+# code pass, as they do with parallel = "no".
+quiet_parallel <- function(expr) {
+  withCallingHandlers(expr, warning = function(w) {
+    if (grepl("did not deliver|encountered errors", conditionMessage(w))) {
+      invokeRestart("muffleWarning")
+    }
+  })
+}
+
+# Forked workers, each taking a prescheduled share; replicates lost with a worker that
+# died are run again one fork each, so that only a replicate that kills its own worker
+# is lost. mclapply() does not relay the children's warnings, so every warning it gives
+# is its own about children that did not deliver (in any language): ours replaces them.
+run_multicore <- function(task, R, ncpus) {
+  out <- suppressWarnings(parallel::mclapply(seq_len(R), task, mc.cores = ncpus,
+                                             mc.preschedule = TRUE))
+  lost <- which(vapply(out, is.null, TRUE))
+  if (length(lost)) {
+    again <- suppressWarnings(parallel::mclapply(lost, task, mc.cores = ncpus,
+                                                 mc.preschedule = FALSE))
+    out[lost] <- again
+    lost <- lost[vapply(again, is.null, TRUE)]
+  }
+  list(results = out, lost = lost, where = "a forked multicore worker")
+}
+
+# A snow cluster, one replicate at a time per node: a node that dies loses the replicate
+# it was running, and the others run on the nodes left. The task is sent to each node
+# once; then only replicate numbers travel.
+run_snow <- function(task, R, ncpus, cl) {
+  own <- is.null(cl)
+  if (own) cl <- parallel::makeCluster(ncpus)
+  k <- length(cl)
+  alive <- rep(TRUE, k)
+  on.exit(if (own) {
+    if (any(alive)) try(parallel::stopCluster(cl[alive]), silent = TRUE)
+    for (i in which(!alive)) try(close(cl[[i]]$con), silent = TRUE)
+  }, add = TRUE)
+  socket <- all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
+  if (!socket) {
+    # Not a socket cluster (e.g. MPI): no way to tell which node died.
+    out <- tryCatch(parallel::parLapply(cl, seq_len(R), task), error = function(e) {
+      hc_abort("worker_died", sprintf(
+        "The snow cluster failed (%s); a worker may have died. Start a new cluster.",
+        error_text(e)))
+    })
+    return(list(results = out, lost = integer()))
+  }
+  send <- utils::getFromNamespace("sendCall", "parallel")
+  recv <- utils::getFromNamespace("recvData", "parallel")
+  busy <- integer(k)                # the replicate each node runs, 0 when idle
+  tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_task", task, envir = globalenv()),
+           error = function(e) {
+             hc_abort("worker_died", sprintf(
+               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
+               error_text(e)))
+           })
+  # On the way out (an interrupt too), collect the replicates still running, so that no
+  # stale result is left in a connection of the user's cluster, then remove the task.
+  on.exit({
+    for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
+    try(parallel::clusterCall(cl[alive], rm, list = ".hesscheck_task", envir = globalenv()),
+        silent = TRUE)
+  }, add = TRUE, after = FALSE)
+  run <- function(r) get(".hesscheck_task", envir = globalenv())(r)
+  environment(run) <- globalenv()   # travels as a reference, not as this frame
+
+  out <- vector("list", R)
+  nxt <- 1L
+  lost <- integer()
+  dead_nodes <- integer()
+  repeat {
+    for (i in which(alive & busy == 0L)) {
+      if (nxt > R) break
+      sent <- tryCatch({
+        send(cl[[i]], run, list(nxt), tag = nxt)
+        TRUE
+      }, error = function(e) FALSE)
+      if (sent) {
+        busy[i] <- nxt
+        nxt <- nxt + 1L
+      } else {
+        alive[i] <- FALSE
+        dead_nodes <- c(dead_nodes, i)
+      }
+    }
+    b <- which(busy > 0L)
+    if (!length(b)) {
+      if (nxt > R || !any(alive)) break
+      next
+    }
+    ready <- socketSelect(lapply(cl[b], function(node) node$con))
+    for (i in b[ready]) {
+      r <- busy[i]
+      busy[i] <- 0L
+      msg <- tryCatch(recv(cl[[i]]), error = function(e) e)
+      if (inherits(msg, "error")) {
+        alive[i] <- FALSE
+        dead_nodes <- c(dead_nodes, i)
+        lost <- c(lost, r)
+      } else if (inherits(msg$value, "try-error")) {
+        out[[r]] <- failed_replicate(paste("error on the snow worker:",
+                                           paste(as.character(msg$value), collapse = " ")))
+      } else {
+        out[[r]] <- msg$value
+      }
+    }
+  }
+  left <- if (nxt <= R) seq.int(nxt, R) else integer()
+  for (r in left) out[[r]] <- failed_replicate("no snow worker was left alive to run it")
+  dead_nodes <- sort(unique(dead_nodes))
+  dead <- paste(dead_nodes, collapse = ", ")
+  advice <- if (length(dead_nodes) && !own) sprintf(
+    " `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
+    if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
+  list(results = out, lost = c(lost, left),
+       where = sprintf("snow node %s", dead), advice = advice)
+}
+
+# Any future backend, through future.apply; when a worker dies (a FutureError) the plan's
+# workers are restarted and the replicates run one future each, a batch of as many as
+# there are workers at a time, and a replicate whose worker dies is tried once more on its
+# own, so that only a replicate that kills its worker is lost.
+run_future <- function(task, R, streams) {
+  out <- tryCatch(
+    quiet_parallel(future.apply::future_lapply(seq_len(R), task, set_seed = FALSE,
+                                               future.seed = streams)),
+    FutureError = function(e) e
+  )
+  if (!inherits(out, "FutureError")) return(list(results = out, lost = integer()))
+  restart_future()
+  start <- function(r) {
+    tryCatch(future::future(task(r, FALSE), seed = streams[[r]],
+                            globals = list(task = task, r = r)),
+             FutureError = function(e) e)
+  }
+  value_of <- function(f) {
+    if (inherits(f, "FutureError")) return(f)
+    tryCatch(quiet_parallel(future::value(f)), FutureError = function(e) e)
+  }
+  out <- vector("list", R)
+  w <- max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE)
+  lost <- integer()
+  for (batch in split(seq_len(R), ceiling(seq_len(R) / w))) {
+    vals <- lapply(lapply(batch, start), value_of)
+    bad <- vapply(vals, inherits, TRUE, "FutureError")
+    out[batch[!bad]] <- vals[!bad]
+    if (any(bad)) restart_future()
+    for (r in batch[bad]) {
+      v <- value_of(start(r))
+      if (inherits(v, "FutureError")) {
+        lost <- c(lost, r)
+        restart_future()
+      } else {
+        out[[r]] <- v
+      }
+    }
+  }
+  list(results = out, lost = lost, where = "a worker of the future plan",
+       advice = " The plan's workers were restarted.")
+}
+
+# Restart the workers of the current future plan (a dead worker stays dead otherwise).
+restart_future <- function() {
+  old <- future::plan("list")
+  future::plan("sequential")
+  future::plan(old)
+}
+
+# The replicates' values, status and counted failure messages.
+collect_replicates <- function(run, R, m, seed) {
+  res <- run$results
+  lost_msg <- sprintf("the worker process running this replicate died (%s)", run$where)
+  for (r in run$lost) res[[r]] <- failed_replicate(lost_msg)
+  values <- matrix(NA_real_, R, m)
+  status <- character(R)
+  msgs <- rep(NA_character_, R)
+  for (r in seq_len(R)) {
+    o <- res[[r]]
+    if (is.null(o)) o <- failed_replicate("the replicate returned no result")
+    if (inherits(o, "try-error")) {
+      o <- failed_replicate(paste(as.character(o), collapse = " "))
+    }
+    if (!is.list(o) || !is.character(o$status) || length(o$status) != 1L) {
+      o <- failed_replicate("the replicate returned an invalid result")
+    }
+    status[r] <- o$status
+    if (identical(o$status, "failed")) {
+      msgs[r] <- if (is.character(o$message) && length(o$message) == 1L) o$message else
+        "unknown reason"
+    }
+    if (!identical(o$status, "failed") && is.numeric(o$value) && length(o$value) == m) {
+      values[r, ] <- o$value
+    }
+  }
+  if (length(run$lost)) {
+    hc_warn("worker_died", sprintf(
+      "%d of %d replicates failed because the worker process running them died (%s); the other replicates completed.%s",
+      length(run$lost), R, run$where, if (is.null(run$advice)) "" else run$advice
+    ), replicates = sort(run$lost))
+  }
+  msgs <- msgs[status == "failed" & !is.na(msgs)]
+  list(values = values, status = status, messages = table(msgs, dnn = NULL), seed = seed)
+}
+
+# Monte-Carlo standard error of a standard deviation from R draws:
+# var(s) ~ (mu4 - sigma^4) / (4 sigma^2 R) (delta method).
+sd_mc_error <- function(reps) {
+  apply(reps, 2L, function(v) {
+    v <- v[is.finite(v)]
+    k <- length(v)
+    if (k < 3L) return(NA_real_)
+    d <- v - mean(v)
+    s2 <- mean(d^2)
+    m4 <- mean(d^4)
+    sqrt(max(m4 - s2^2, 0) / (4 * s2 * k))
+  })
+}
