@@ -6,7 +6,7 @@
 guard_const <- list(
   # The C core's work space in doubles per n^2 (hessian.c: stencil values, steps, errors),
   # f-only and gradient mode; the result adds the Hessian and its error matrix (2 n^2).
-  work_f = 2.5, work_gr = 4, result = 2,
+  work_f = 2, work_gr = 4, result = 2,
   # Calls of gr in gradient mode: about 6 n + 16 (the engine's budget on well-scaled
   # problems; calls of fn in f-only mode are about 2 (n^2 + n) + 4 n + 1).
   gr_per_n = 6, gr_fixed = 16,
@@ -93,8 +93,8 @@ guard_work <- function(n, gradient, max_memory = NULL, seconds_per_eval = NA_rea
   what <- if (gradient) "gr" else "fn"
   limit <- check_memory(
     bytes, sprintf("hessian_fd() with %s parameters", format_count(n)), max_memory,
-    sprintf(" (control$max_memory), and about %s evaluations of %s. Use fewer parameters%s, or raise control$max_memory",
-            format_count(evals), what, if (gradient) "" else ", give `gr`")
+    sprintf(" (control$max_memory), and about %s evaluations of %s. Use fewer parameters, or raise control$max_memory",
+            format_count(evals), what)
   )
   if (evals > guard_const$many_evaluations) {
     time <- if (is.finite(seconds_per_eval) && seconds_per_eval > 0) {

@@ -78,6 +78,10 @@
 #'     the points are exact).
 #'   * `max_search`: at most this many stencils per parameter in the step search
 #'     (default 8).
+#'   * `max_memory`: the most memory, in bytes, the computation may need (`Inf` for no
+#'     limit); `NULL` (default) allows half the memory available (4 GB where that cannot
+#'     be read). A larger job stops at once with `hesscheck_error_too_large`, naming the
+#'     memory and the number of evaluations it would need.
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
 #'   `names(par)` (else `p1`, `p2`, ...), and attributes
 #'   * `error`: matrix of error estimates for each element;
@@ -126,7 +130,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   }
   n <- length(par)
   bounds <- check_bounds(lower, upper, par)
-  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L))
+  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
+                                      max_memory = NULL))
   ctrl$noise <- check_number(ctrl$noise, "control$noise", lower = 0)
   ctrl$max_search <- check_number(ctrl$max_search, "control$max_search", lower = 1,
                                   null_ok = FALSE, integer = TRUE)
@@ -140,6 +145,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$step <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
+  guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.

@@ -120,3 +120,23 @@ test_that("errors with unusual messages from user code are still handled", {
   later <- function(p) if (p[1] > 1) odd(p) else sum(p^2)
   expect_error(hessian_fd(later, c(1, 2)), class = "hesscheck_error_fn_failed")
 })
+
+test_that("a Hessian too large for memory stops at once with a classed error naming both figures", {
+  fn <- function(p) sum(p^2)
+  gc(reset = TRUE)
+  before <- sum(gc()[, 2])
+  t <- system.time(
+    e <- tryCatch(hessian_fd(fn, rep(1, 50000)), error = function(e) e)
+  )[["elapsed"]]
+  used <- sum(gc()[, 6]) - before   # "max used" in Mb, above what was in use before
+  expect_s3_class(e, "hesscheck_error_too_large")
+  expect_match(conditionMessage(e), "GB of memory")
+  expect_match(conditionMessage(e), "evaluations of fn")
+  expect_lt(t, 1)
+  expect_lt(used, 100)
+  # the limit is a control setting, and raising it lets a small job through
+  expect_error(hessian_fd(fn, rep(1, 10), control = list(max_memory = 1000)),
+               class = "hesscheck_error_too_large")
+  H <- hessian_fd(fn, rep(1, 10), control = list(max_memory = 1e6))
+  expect_lt(max(abs(as.matrix(H) - diag(2, 10))), 1e-8)
+})
