@@ -24,9 +24,33 @@
 #'   contributions whose sum is `fn`.
 #' @param bootstrap Optional [bootstrap_se()] result, or a list of them.
 #' @param numderiv Include `numDeriv::hessian()` when numDeriv is installed.
+#' @param profile `TRUE` to compute the profile-likelihood intervals with [profile_ci()]
+#'   for the verdict, `FALSE` not to, or a [profile_ci()] result of this fit.
+#' @section Which one to report:
+#' The verdict, printed first, says in one line which standard error or interval to
+#' report and why, from the evidence given:
+#' * `"none"`: nothing is reliable yet, and what to fix first: [check_fit()]'s verdict is
+#'   not a minimum, profiling found a lower `fn` (the fit had not converged), or more than
+#'   10% of a bootstrap's replicates failed or did not converge;
+#' * `"profile"`: a parameter is on a bound (a one-sided profile interval), or the
+#'   profile interval is clearly asymmetric (one limit more than 1.25 times as far from
+#'   the estimate as the other) or the bootstrap distribution is skewed (|skewness| above
+#'   0.5 and three Monte-Carlo SEs): Wald intervals mislead there;
+#' * `"sandwich"`: the sandwich differs from the Hessian beyond its expected error, and a
+#'   non-parametric bootstrap, if given, agrees with the sandwich rather than the Hessian:
+#'   the model is probably misspecified (the information-matrix equality fails);
+#' * `"bootstrap"`: a non-parametric bootstrap differs from the Hessian without a sandwich
+#'   to confirm it (give `fn_obs`);
+#' * `"hessian"`: every source agrees with the Hessian within its expected error.
+#' Sources whose evidence conflicts (the sandwich differs but the bootstrap agrees with the
+#' Hessian, or the reverse) give `"none"`, with the advice to run [coverage_check()].
 #' @return An object of class `"hesscheck_se"`: a list with `table` (long format: one
 #'   row per parameter and source, with `se`, `ratio` to the hesscheck SE, `expected`
-#'   relative error, `flag`) and `se` (a parameters x sources matrix), and `notes`.
+#'   relative error, `flag`) and `se` (a parameters x sources matrix), `notes`,
+#'   `verdict` (a list with `report`, one of `"hessian"`, `"sandwich"`, `"bootstrap"`,
+#'   `"profile"`, `"none"`, `reason`, a sentence, and `parameters`, those it is about),
+#'   `profile` (the [profile_ci()] result used, or `NULL`) and `skewness` (per bootstrap
+#'   source, the skewness of the replicates).
 #' @examples
 #' set.seed(1)
 #' y <- rnorm(40, 10, 2)
@@ -36,7 +60,7 @@
 #' x <- check_fit(fit, nll, y = y)
 #' compare_se(x, fn_obs = obs)
 #' @export
-compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
+compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, profile = TRUE) {
   check_hesscheck(x)
   check_se_parts(x)
   check_flag(numderiv, "numderiv")
@@ -133,7 +157,145 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   rownames(table) <- NULL
   wide <- tapply(table$se, list(factor(table$parameter, nm),
                                 factor(table$source, unique(table$source))), identity)
-  structure(list(table = table, se = wide, notes = notes), class = "hesscheck_se")
+  prof <- se_profile(x, profile)
+  notes <- c(notes, prof$note)
+  skew <- lapply(bootstrap, boot_skewness)
+  names(skew) <- vapply(bootstrap, function(b) {
+    if (b$type == "parametric") "parametric" else "bootstrap"
+  }, "")
+  verdict <- report_verdict(x, table, bootstrap, prof$profile, skew)
+  structure(list(table = table, se = wide, notes = notes, verdict = verdict,
+                 profile = prof$profile, skewness = skew), class = "hesscheck_se")
+}
+
+# The profile for the verdict: computed (profile = TRUE) where check_fit() found a
+# minimum, taken as given, or none; a profile that fails is a note, not an error.
+se_profile <- function(x, profile) {
+  if (inherits(profile, "hesscheck_profile")) {
+    validate_profile(profile)
+    if (!all(rownames(profile$table) %in% names(x$par))) {
+      hc_abort("bad_profile", "`profile` is for other parameters than `x`: give a profile_ci() result of this fit.")
+    }
+    return(list(profile = profile, note = "profile: the profile_ci() result given."))
+  }
+  if (!is.logical(profile) || length(profile) != 1L || is.na(profile)) {
+    hc_abort("bad_profile", "`profile` must be TRUE, FALSE or a profile_ci() result of this fit.")
+  }
+  if (!profile || !usable_minimum(x$verdict)) return(list(profile = NULL, note = NULL))
+  p <- catch_user(profile_ci(x), function(e) e)
+  if (inherits(p, "error")) {
+    return(list(profile = NULL, note = paste("profile: profile_ci() failed:", error_text(p))))
+  }
+  list(profile = p, note = sprintf("profile: %s%% profile-likelihood intervals from %d inner fits.",
+                                   fmt(100 * p$level, 4), as.integer(p$evaluations)))
+}
+
+# Sample skewness of each parameter's converged replicates, and its Monte-Carlo SE
+# sqrt(6 / R) (the large-sample SE of the skewness of a normal sample).
+boot_skewness <- function(b) {
+  reps <- b$replicates[b$status == "ok", , drop = FALSE]
+  g1 <- apply(reps, 2L, function(v) {
+    v <- v[is.finite(v)]
+    d <- v - mean(v)
+    s2 <- mean(d^2)
+    if (length(v) < 3L || !(s2 > 0)) NA_real_ else mean(d^3) / s2^1.5
+  })
+  list(skewness = g1, mc_error = sqrt(6 / max(sum(b$status == "ok"), 1)))
+}
+
+# One verdict, with its reason: which standard error or interval to report. The
+# vocabulary and its order are documented in compare_se()'s "Which one to report".
+report_verdict <- function(x, table, bootstrap, prof, skew) {
+  th <- report_thresholds
+  nm <- names(x$par)
+  out <- function(report, reason, parameters = character()) {
+    list(report = report, reason = reason, parameters = parameters)
+  }
+  if (!usable_minimum(x$verdict)) {
+    return(out("none", sprintf("check_fit() found %s; fix the fit first (see print(x)).",
+                               verdict_text[[x$verdict]])))
+  }
+  if (!is.null(prof) && any(prof$table$status == "lower_fn")) {
+    p <- rownames(prof$table)[prof$table$status == "lower_fn"]
+    return(out("none", sprintf(
+      "profiling %s found a lower fn than at the estimate, so the fit is not at the minimum; refit from the profile's better point (profile$better$par) and compare again.",
+      name_list(p)), p))
+  }
+  for (b in bootstrap) {
+    bad <- sum(b$status != "ok")
+    if (bad > th$failed_fraction * b$R) {
+      return(out("none", sprintf(
+        "%d of %d %s bootstrap replicates failed or did not converge; fix the refit first (see the bootstrap's print), then compare again.",
+        bad, as.integer(b$R), if (b$type == "parametric") "parametric" else "non-parametric")))
+    }
+  }
+  bnd <- nm[x$at_bound != 0]
+  if (length(bnd)) {
+    return(out("profile", sprintf(
+      "%s %s on a bound, where no standard error is valid; the profile interval is one-sided there (profile_ci(), with the chi-bar-square cutoff).",
+      name_list(bnd), if (length(bnd) == 1L) "is" else "are"), bnd))
+  }
+  flagged <- function(src) {
+    t <- table[table$source == src, , drop = FALSE]
+    t$parameter[t$flag %in% TRUE]
+  }
+  has <- function(src) src %in% table$source
+  sw <- flagged("sandwich")
+  bs <- flagged("bootstrap")
+  # Sandwich and non-parametric bootstrap agree where each is within the other's
+  # expected error (the two relative errors combined).
+  agree_sb <- function(p) {
+    s <- table[table$source == "sandwich" & table$parameter %in% p, , drop = FALSE]
+    b <- table[table$source == "bootstrap" & table$parameter %in% p, , drop = FALSE]
+    b <- b[match(s$parameter, b$parameter), , drop = FALSE]
+    all(abs(s$ratio / b$ratio - 1) <= sqrt(s$expected^2 + b$expected^2), na.rm = TRUE)
+  }
+  if (length(sw) && (!has("bootstrap") || (length(bs) && agree_sb(sw)))) {
+    return(out("sandwich", sprintf(
+      "%s from the Hessian for %s beyond %s expected error, so the model is probably misspecified (the information-matrix equality fails)%s.",
+      if (has("bootstrap")) "the sandwich and the bootstrap agree with each other but differ" else
+        "the sandwich differs", name_list(sw), if (has("bootstrap")) "their" else "its",
+      if (has("bootstrap")) "" else "; a bootstrap_se() would confirm it"), sw))
+  }
+  # Skewed bootstrap replicates, asymmetric profile intervals.
+  sk <- character()
+  for (g in skew) {
+    big <- abs(g$skewness) > max(th$skewness, 3 * g$mc_error)
+    sk <- union(sk, nm[big %in% TRUE])
+  }
+  asym <- character()
+  if (!is.null(prof)) {
+    a <- prof$table$asymmetry
+    asym <- rownames(prof$table)[!is.na(a) & (a > th$asymmetry | a < 1 / th$asymmetry)]
+  }
+  if (length(sk) || length(asym)) {
+    p <- union(asym, sk)
+    why <- c(if (length(asym)) sprintf("the profile interval of %s is clearly asymmetric (%s)",
+                                       name_list(asym), paste(sprintf("%s %s", asym,
+                                       fmt(prof$table[asym, "asymmetry"], 3)), collapse = ", ")),
+             if (length(sk)) sprintf("the bootstrap distribution of %s is skewed", name_list(sk)))
+    return(out("profile", sprintf(
+      "%s, so Wald intervals mislead (profile_ci() gives the profile intervals).",
+      paste(why, collapse = " and ")), p))
+  }
+  if (length(bs) && !has("sandwich")) {
+    return(out("bootstrap", sprintf(
+      "the bootstrap differs from the Hessian for %s beyond its Monte-Carlo error, so the model may be misspecified (give fn_obs to confirm it with the sandwich).",
+      name_list(bs)), bs))
+  }
+  if (length(sw) || length(bs)) {
+    p <- union(sw, bs)
+    return(out("none", sprintf(
+      "the %s differs from the Hessian for %s but the %s does not: the evidence conflicts; check with coverage_check() or a larger bootstrap.",
+      if (length(sw)) "sandwich" else "bootstrap", name_list(p),
+      if (length(sw)) "bootstrap" else "sandwich"), p))
+  }
+  srcs <- setdiff(unique(table$source), "hesscheck")
+  out("hessian", sprintf(
+    "%s agree%s with the Hessian within %s expected error%s.",
+    name_list(srcs), if (length(srcs) == 1L) "s" else "",
+    if (length(srcs) == 1L) "its" else "their",
+    if (!is.null(prof)) " and the profile intervals are symmetric" else ""))
 }
 
 # Per-observation scores by differences of fn_obs, in C.

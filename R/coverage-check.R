@@ -10,10 +10,21 @@
 #' @param simulate `function(par, data)` returning a data set simulated from the model at
 #'   `par`.
 #' @param level Nominal coverage of the intervals.
+#' @param intervals The intervals whose coverage is counted, in the same simulation:
+#'   any of `"wald"` (always computed), `"profile"` (the profile-likelihood intervals of
+#'   [profile_ci()] at each refitted estimate) and `"percentile"` (bootstrap percentile
+#'   intervals from `boot_R` non-parametric resamples of each simulated data set, drawn
+#'   as [bootstrap_se()] draws them, refitted with `refit`).
+#' @param boot_R Number of bootstrap resamples per simulated data set for
+#'   `"percentile"`.
 #' @return An object of class `"hesscheck_coverage"`: a list with `table` (a data frame
 #'   per parameter: `coverage`, `mc_error`, `se_ratio` = mean SE / SD of the estimates,
 #'   `bias`), `estimates` and `se` (`R` x `n` matrices), `status`, `messages`, `level`,
-#'   `R`, `seed`, `used`, `force`. A replicate whose `simulate` or refit fails has status
+#'   `R`, `seed`, `used`, `force`, and `intervals`: a data frame with one row per
+#'   parameter and interval type (`parameter`, `interval`, `coverage`, `mc_error`,
+#'   `used`: the replicates where that interval could be computed), and `limits`: per
+#'   interval type other than Wald, the `R` x `n` matrices `lower` and `upper`. A
+#'   replicate whose `simulate` or refit fails has status
 #'   `"failed"`; one whose Hessian cannot be computed or inverted has `NA` SEs; neither
 #'   counts towards the coverage (`used` is the number that do). Failures are handled as
 #'   in [bootstrap_se()] (see its section "Failures").
@@ -25,7 +36,8 @@
 #' sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))
 #' coverage_check(x, "y", sim, R = 50, seed = 1)
 #' @export
-coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NULL,
+coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
+                           intervals = "wald", boot_R = 199L, refit = NULL,
                            method = NULL, control = list(),
                            parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                            cl = NULL, seed = NULL, progress = interactive(),
@@ -36,6 +48,8 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
   parallel <- args$parallel
   simulate <- check_function(simulate, "simulate")
   check_level(level)
+  kinds <- check_intervals(intervals)
+  boot_R <- check_whole(boot_R, "boot_R", "bad_R", 2)
   refit <- make_refit(x, data, refit, method, control)
   par <- x$par
   n <- length(par)
@@ -49,15 +63,18 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
     dots[[data]] <- d
     # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
     # replicate then does not count towards the coverage.
+    H <- NULL
     se <- catch_user({
       H <- hessian_fd(checked_fn(pr, dots), fitted$value, lower = pr$lower,
                       upper = pr$upper)
       sqrt(diag(chol2inv(chol(as.matrix(H)))))
     }, function(e) rep(NA_real_, n))
-    fitted$value <- c(fitted$value, se)
+    extra <- replicate_intervals(x, kinds, fitted$value, H, dots, data, d, refit, boot_R,
+                                 level)
+    fitted$value <- c(fitted$value, se, extra)
     fitted
   }
-  out <- run_replicates(one, R, 2L * n, parallel, ncpus, cl, seed, progress)
+  out <- run_replicates(one, R, 2L * n * length(kinds), parallel, ncpus, cl, seed, progress)
   est <- out$values[, seq_len(n), drop = FALSE]
   se <- out$values[, n + seq_len(n), drop = FALSE]
   colnames(est) <- colnames(se) <- names(par)
@@ -72,8 +89,95 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
     bias = colMeans(est[ok, , drop = FALSE]) - par,
     row.names = names(par)
   )
+  iv <- interval_coverage(out, kinds, est, se, par, q)
   structure(list(table = table, estimates = est, se = se, status = out$status,
                  messages = out$messages, level = level, R = R, seed = out$seed,
-                 used = sum(ok), force = force),
+                 used = sum(ok), force = force, intervals = iv$table, limits = iv$limits),
             class = "hesscheck_coverage")
+}
+
+# ---- profile and bootstrap-percentile intervals in the same simulation ----------------
+
+interval_kinds <- c("wald", "profile", "percentile")
+
+check_intervals <- function(intervals) {
+  if (!is.character(intervals) || !length(intervals) || anyNA(intervals) ||
+      !all(intervals %in% interval_kinds)) {
+    hc_abort("bad_intervals", sprintf("`intervals` must be some of %s.",
+                                      paste0("\"", interval_kinds, "\"", collapse = ", ")))
+  }
+  interval_kinds[interval_kinds %in% c("wald", intervals)]
+}
+
+# The lower and upper limits (2 n values per kind other than Wald, NA where an interval
+# could not be computed) of the profile and percentile intervals of one simulated data
+# set d, at its refitted estimate p with Hessian H.
+replicate_intervals <- function(x, kinds, p, H, dots, data, d, refit, boot_R, level) {
+  n <- length(p)
+  out <- numeric()
+  names(p) <- names(x$par)
+  if ("profile" %in% kinds) {
+    lim <- rep(NA_real_, 2L * n)
+    if (!is.null(H)) {
+      pr <- x$problem
+      at_bound <- ifelse(p <= pr$lower, -1L, ifelse(p >= pr$upper, 1L, 0L))
+      pb <- catch_user(profile_problem(x, dots = dots, par = p, H = as.matrix(H),
+                                       at_bound = at_bound), function(e) NULL)
+      if (!is.null(pb)) {
+        for (j in seq_len(n)) {
+          r <- profile_one(pb, j, level, profile_defaults)
+          lim[c(j, n + j)] <- c(r$lower$limit, r$upper$limit)
+        }
+      }
+    }
+    out <- c(out, lim)
+  }
+  if ("percentile" %in% kinds) {
+    resample <- default_resample(d, data)
+    reps <- matrix(NA_real_, boot_R, n)
+    for (b in seq_len(boot_R)) {
+      fb <- refit(resample(d), p)
+      if (!inherits(fb, "hesscheck_failed") && identical(fb$status, "ok")) reps[b, ] <- fb$value
+    }
+    a <- (1 - level) / 2
+    lim <- apply(reps, 2L, function(v) {
+      v <- v[is.finite(v)]
+      if (length(v) < 2L) c(NA_real_, NA_real_) else
+        stats::quantile(v, c(a, 1 - a), names = FALSE)
+    })
+    out <- c(out, lim[1L, ], lim[2L, ])
+  }
+  out
+}
+
+# Coverage of each kind of interval over the replicates where it could be computed.
+interval_coverage <- function(out, kinds, est, se, par, q) {
+  n <- length(par)
+  rows <- list()
+  limits <- list()
+  ok_rep <- out$status == "ok"
+  add <- function(kind, lo, up) {
+    for (j in seq_len(n)) {
+      use <- ok_rep & !is.na(lo[, j]) & !is.na(up[, j])
+      k <- sum(use)
+      cov <- if (k) mean(lo[use, j] <= par[[j]] & par[[j]] <= up[use, j]) else NA_real_
+      rows[[length(rows) + 1L]] <<- data.frame(
+        parameter = names(par)[j], interval = kind, coverage = cov,
+        mc_error = if (k) sqrt(cov * (1 - cov) / k) else NA_real_, used = k,
+        stringsAsFactors = FALSE)
+    }
+  }
+  add("wald", est - q * se, est + q * se)
+  col <- 2L * n
+  for (kind in setdiff(kinds, "wald")) {
+    lo <- out$values[, col + seq_len(n), drop = FALSE]
+    up <- out$values[, col + n + seq_len(n), drop = FALSE]
+    colnames(lo) <- colnames(up) <- names(par)
+    limits[[kind]] <- list(lower = lo, upper = up)
+    add(kind, lo, up)
+    col <- col + 2L * n
+  }
+  table <- do.call(rbind, rows)
+  rownames(table) <- NULL
+  list(table = table, limits = limits)
 }

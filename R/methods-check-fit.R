@@ -5,21 +5,19 @@
 #'
 #' `print()` shows the verdict, one line per finding and the table of estimates;
 #' `summary()` adds the eigenvalues of the scaled Hessian with their uncertainties, the
-#' stationarity measures and the cost. `coef()`, `vcov()` and `confint()` give the
-#' estimates, the inverse Hessian and Wald intervals, with `NA` wherever they are not
-#' valid (a parameter on a bound, a Hessian that is not positive definite);
+#' stationarity measures and the cost. `coef()` and `vcov()` give the estimates and the
+#' inverse Hessian, with `NA` wherever it is not valid (a parameter on a bound, a Hessian
+#' that is not positive definite); `confint()` is [confint.hesscheck()];
 #' `as.data.frame()` the table; `plot()` the eigenvalue spectrum with its uncertainty.
 #'
 #' @param x,object A `"hesscheck"` object from [check_fit()].
 #' @param digits Significant digits shown.
-#' @param parm Parameters (names or indices) for `confint()`; all by default.
-#' @param level Confidence level of the Wald intervals.
 #' @param ... Unused; for compatibility with the generics.
 #' @return `print()` returns `x` invisibly; `format()` a character vector of lines;
 #'   `summary()` an object of class `"summary.hesscheck"` (the `"hesscheck"` object with
 #'   an `eigen_table` data frame); `coef()` the named estimates; `vcov()` the covariance
 #'   matrix (all `NA`, with a warning, where the Hessian is not positive definite);
-#'   `confint()` a matrix with one row per parameter; `as.data.frame()` the table of
+#'   `as.data.frame()` the table of
 #'   estimates with a `parameter` column; `plot()` the eigenvalue data frame, invisibly.
 #' @name hesscheck-methods
 #' @examples
@@ -135,25 +133,6 @@ vcov.hesscheck <- function(object, ...) {
     return(matrix(NA_real_, length(nm), length(nm), dimnames = list(nm, nm)))
   }
   object$vcov
-}
-
-#' @rdname hesscheck-methods
-#' @export
-confint.hesscheck <- function(object, parm, level = object$level, ...) {
-  tab <- object$table
-  check_level(level)
-  nm <- rownames(tab)
-  if (missing(parm)) parm <- nm
-  if (is.numeric(parm)) parm <- nm[parm]
-  if (anyNA(parm) || !all(parm %in% nm)) {
-    hc_abort("bad_parm", sprintf("`parm` must name parameters among %s.",
-                                 paste(nm, collapse = ", ")))
-  }
-  q <- stats::qnorm(1 - (1 - level) / 2)
-  ci <- cbind(tab$estimate - q * tab$se, tab$estimate + q * tab$se)
-  dimnames(ci) <- list(nm, paste(format(100 * c((1 - level) / 2, 1 - (1 - level) / 2),
-                                        trim = TRUE), "%"))
-  ci[parm, , drop = FALSE]
 }
 
 #' @rdname hesscheck-methods

@@ -25,7 +25,24 @@ validate_se <- function(x) {
     is_num(t$ratio, k) && is_num(t$expected, k) && is.logical(t$flag) && length(t$flag) == k
   if (!ok) bad_object("a column of `table`", "compare_se")
   if (!is.null(x$notes) && !is.character(x$notes)) bad_object("`notes`", "compare_se")
+  v <- x$verdict
+  if (!is.null(v) && !(is.list(v) && is.character(v$report) && length(v$report) == 1L &&
+                       v$report %in% names(report_text) && is.character(v$reason) &&
+                       length(v$reason) == 1L)) {
+    bad_object("`verdict`", "compare_se")
+  }
   invisible(x)
+}
+
+# What each of compare_se()'s verdicts tells the user to report.
+report_text <- c(
+  hessian = "the Hessian SEs", sandwich = "the sandwich SEs", bootstrap = "the bootstrap SEs",
+  profile = "the profile-likelihood intervals", none = "nothing yet"
+)
+
+verdict_line <- function(v) {
+  if (is.null(v)) return(character())
+  sprintf("Report %s: %s", report_text[[v$report]], v$reason)
 }
 
 validate_boot <- function(x) {
@@ -128,12 +145,29 @@ format.hesscheck_coverage <- function(x, digits = 3, ...) {
     return(c(out, "Fewer than 2 replicates could be used: coverage not assessed."))
   }
   low <- abs(tab$coverage - x$level) > 2 * pmax(tab$mc_error, 1e-12)
-  c(out, if (any(low, na.rm = TRUE)) {
+  c(out, interval_lines(x$intervals), if (any(low, na.rm = TRUE)) {
     paste("Coverage more than 2 Monte-Carlo SEs from nominal for:",
           paste(rownames(tab)[which(low)], collapse = ", "))
   } else {
     "Coverage is within 2 Monte-Carlo SEs of nominal for every parameter."
   })
+}
+
+# Coverage of each kind of interval in the same simulation, parameters by kinds: the
+# coverage with its Monte-Carlo SE; nothing when only Wald intervals were counted.
+interval_lines <- function(iv) {
+  if (!is.data.frame(iv) || !all(c("parameter", "interval", "coverage", "mc_error") %in% names(iv)) ||
+      length(unique(iv$interval)) < 2L) {
+    return(character())
+  }
+  nm <- unique(iv$parameter)
+  kinds <- unique(iv$interval)
+  m <- matrix("", length(nm), length(kinds), dimnames = list(nm, kinds))
+  for (k in seq_len(nrow(iv))) {
+    m[iv$parameter[k], iv$interval[k]] <- if (is.na(iv$coverage[k])) "NA" else
+      sprintf("%s (%s)", fmt(iv$coverage[k], 3), fmt(iv$mc_error[k], 2))
+  }
+  c("Coverage by interval in the same simulation (Monte-Carlo SE):", table_lines(m))
 }
 
 #' @export
@@ -157,7 +191,8 @@ format.hesscheck_se <- function(x, digits = 3, ...) {
               if (isTRUE(r$flag)) "*" else "")
     m[r$parameter, r$source] <- cell
   }
-  c("Standard errors by source (ratio to hesscheck; * = beyond expected error)",
+  c(verdict_line(x$verdict),
+    "Standard errors by source (ratio to hesscheck; * = beyond expected error)",
     table_lines(m), if (length(x$notes)) paste0("  ", x$notes))
 }
 

@@ -1,0 +1,180 @@
+# S3 methods for "hesscheck_profile" objects (profile_ci()), and confint() for check_fit()
+# results with its three methods: Wald, profile and bootstrap percentile.
+
+#' Methods for `profile_ci()` results
+#'
+#' `print()` shows the intervals (profile beside Wald), then one line per finding;
+#' `as.data.frame()` the table; `plot()` the signed root of the likelihood-ratio
+#' statistic against each parameter, with the Wald (quadratic) line beside it, so an
+#' asymmetric profile shows at a glance.
+#'
+#' @param x A `"hesscheck_profile"` object from [profile_ci()].
+#' @param digits Significant digits shown.
+#' @param parm Parameters (names or indices) to plot; all by default.
+#' @param ... Passed to [graphics::plot()] (`plot()`); unused otherwise.
+#' @param row.names,optional Unused; for compatibility with [as.data.frame()].
+#' @return `print()` returns `x` invisibly; `format()` a character vector of lines;
+#'   `as.data.frame()` the table with a `parameter` column; `plot()` the list of profile
+#'   data frames plotted, invisibly.
+#' @name profile-methods
+#' @examples
+#' set.seed(1)
+#' y <- rexp(10, rate = 2)
+#' nll <- function(p, y) -sum(dexp(y, p[1], log = TRUE))
+#' pr <- profile_ci(check_fit(c(rate = 1 / mean(y)), nll, y = y, lower = 1e-8))
+#' as.data.frame(pr)
+#' plot(pr)
+NULL
+
+validate_profile <- function(x) {
+  t <- if (is.list(x)) x$table
+  cols <- c("estimate", "lower", "upper", "wald_lower", "wald_upper", "asymmetry")
+  ok <- is.data.frame(t) && nrow(t) >= 1L && all(c(cols, "status") %in% names(t)) &&
+    all(vapply(t[cols], is_num, TRUE, nrow(t))) && is.character(t$status) &&
+    is.numeric(x$level) && length(x$level) == 1L && isTRUE(x$level > 0 && x$level < 1) &&
+    is.list(x$profiles) && length(x$profiles) == nrow(t) &&
+    is.data.frame(x$findings) && all(c("severity", "message") %in% names(x$findings))
+  if (!ok) bad_object("its table, profiles or findings", "profile_ci")
+  invisible(x)
+}
+
+#' @rdname profile-methods
+#' @export
+format.hesscheck_profile <- function(x, digits = 4, ...) {
+  validate_profile(x)
+  t <- x$table
+  lim <- function(v) ifelse(is.na(v), "NA", ifelse(is.infinite(v),
+                                                   ifelse(v > 0, "Inf", "-Inf"), fmt(v, digits)))
+  cells <- cbind(estimate = fmt(t$estimate, digits), lower = lim(t$lower),
+                 upper = lim(t$upper), "Wald lower" = lim(t$wald_lower),
+                 "Wald upper" = lim(t$wald_upper),
+                 asymmetry = ifelse(is.na(t$asymmetry), "", fmt(t$asymmetry, 3)),
+                 status = t$status)
+  rownames(cells) <- rownames(t)
+  f <- x$findings
+  c(sprintf("Profile-likelihood %s%% intervals (asymmetry: distance to the upper limit / to the lower)",
+            fmt(100 * x$level, 4)),
+    table_lines(cells),
+    if (nrow(f)) c("", "Findings:", paste0("  ", format(paste0("[", f$severity, "]")), " ",
+                                           f$message)))
+}
+
+#' @rdname profile-methods
+#' @export
+print.hesscheck_profile <- function(x, digits = 4, ...) {
+  cat(format(x, digits = digits), sep = "\n")
+  invisible(x)
+}
+
+#' @rdname profile-methods
+#' @export
+as.data.frame.hesscheck_profile <- function(x, row.names = NULL, optional = FALSE, ...) {
+  validate_profile(x)
+  cbind(parameter = rownames(x$table), x$table, stringsAsFactors = FALSE)
+}
+
+#' @rdname profile-methods
+#' @export
+plot.hesscheck_profile <- function(x, parm, ...) {
+  validate_profile(x)
+  t <- x$table
+  nm <- rownames(t)
+  k <- if (missing(parm)) seq_along(nm) else if (is.character(parm)) match(parm, nm) else parm
+  if (anyNA(k) || !all(k %in% seq_along(nm))) {
+    hc_abort("bad_parm", sprintf("`parm` must name profiled parameters among %s.",
+                                 paste(nm, collapse = ", ")))
+  }
+  if (length(k) > 1L) {
+    old <- graphics::par(mfrow = grDevices::n2mfrow(length(k)))
+    on.exit(graphics::par(old), add = TRUE)
+  }
+  cut <- sqrt(x$cutoff)
+  for (i in k) {
+    p <- x$profiles[[i]]
+    p <- p[is.finite(p$value) & is.finite(p$z), , drop = FALSE]
+    est <- t$estimate[i]
+    if (!nrow(p)) {
+      graphics::plot.new()
+      graphics::title(main = sprintf("%s: no profile points", nm[i]))
+      next
+    }
+    xr <- range(c(p$value, est, t$lower[i], t$upper[i], t$wald_lower[i], t$wald_upper[i]),
+                finite = TRUE)
+    yr <- range(c(p$z, -cut, cut, p$wald_z), finite = TRUE)
+    graphics::plot(p$value, p$z, type = "b", pch = 19, cex = 0.6, xlim = xr, ylim = yr,
+                   xlab = nm[i], ylab = "signed root of the LR statistic",
+                   main = sprintf("%s: profile (points) and Wald (dashed)", nm[i]), ...)
+    # The Wald line: z = (theta - estimate) / SE, through the estimate.
+    se <- (p$value - est) / p$wald_z
+    se <- stats::median(se[is.finite(se) & se > 0])
+    if (is.finite(se)) graphics::abline(a = -est / se, b = 1 / se, lty = 2, col = "grey40")
+    graphics::abline(h = c(-cut, cut), lty = 3, col = "firebrick")
+    lim <- c(t$lower[i], t$upper[i])
+    graphics::abline(v = lim[is.finite(lim)], col = "steelblue")
+    graphics::abline(v = est, lty = 3)
+  }
+  invisible(x$profiles[k])
+}
+
+#' Confidence intervals for a `check_fit()` result: Wald, profile or bootstrap
+#'
+#' `method = "wald"` gives the Wald intervals from the Hessian (`NA` wherever they are
+#' not valid: a parameter on a bound, a Hessian that is not positive definite);
+#' `"profile"` the profile-likelihood intervals of [profile_ci()] (which takes `...`:
+#' `parallel`, `ncpus`, `cl`, `control`); `"bootstrap"` the percentile intervals of a
+#' [bootstrap_se()] result given as `bootstrap = `, or computed with `...` passed to
+#' [bootstrap_se()] (at least `data`).
+#'
+#' @param object A `"hesscheck"` object from [check_fit()].
+#' @param parm Parameters (names or indices); all by default.
+#' @param level Confidence level.
+#' @param method `"wald"`, `"profile"` or `"bootstrap"`.
+#' @param ... Passed to [profile_ci()] or [bootstrap_se()]; `bootstrap` for a result of
+#'   [bootstrap_se()] already computed.
+#' @return A matrix with one row per parameter and the lower and upper limits.
+#' @examples
+#' set.seed(1)
+#' y <- rexp(10, rate = 2)
+#' nll <- function(p, y) -sum(dexp(y, p[1], log = TRUE))
+#' x <- check_fit(c(rate = 1 / mean(y)), nll, y = y, lower = 1e-8)
+#' confint(x)
+#' confint(x, method = "profile")
+#' confint(x, method = "bootstrap", data = "y", R = 199, seed = 1)
+#' @export
+confint.hesscheck <- function(object, parm, level = object$level,
+                              method = c("wald", "profile", "bootstrap"), ...) {
+  check_level(level)
+  method <- match.arg(method)
+  nm <- names(object$par)
+  idx <- parm_index(object, if (missing(parm)) NULL else parm)
+  a <- (1 - level) / 2
+  ci <- switch(method,
+    wald = {
+      tab <- object$table
+      q <- stats::qnorm(1 - a)
+      cbind(tab$estimate - q * tab$se, tab$estimate + q * tab$se)[idx, , drop = FALSE]
+    },
+    profile = {
+      pr <- profile_ci(object, parm = idx, level = level, ...)
+      as.matrix(pr$table[, c("lower", "upper")])
+    },
+    bootstrap = {
+      args <- list(...)
+      b <- args$bootstrap
+      if (is.null(b)) {
+        b <- do.call(bootstrap_se, c(list(object), args))
+      } else if (!inherits(b, "hesscheck_boot")) {
+        hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result of this fit.")
+      }
+      validate_boot(b)
+      if (!identical(names(b$estimate), nm)) {
+        hc_abort("bad_bootstrap", "`bootstrap` is for other parameters than `object`: give a bootstrap_se() result of this fit.")
+      }
+      ok <- b$status == "ok"
+      t(apply(b$replicates[ok, idx, drop = FALSE], 2L, stats::quantile,
+              probs = c(a, 1 - a), names = FALSE, na.rm = TRUE))
+    }
+  )
+  dimnames(ci) <- list(nm[idx], paste(format(100 * c(a, 1 - a), trim = TRUE), "%"))
+  ci
+}
