@@ -101,9 +101,17 @@ plot.hesscheck_profile <- function(x, parm, ...) {
     xr <- range(c(p$value, est, t$lower[i], t$upper[i], t$wald_lower[i], t$wald_upper[i]),
                 finite = TRUE)
     yr <- range(c(p$z, -cut, cut, p$wald_z), finite = TRUE)
-    graphics::plot(p$value, p$z, type = "b", pch = 19, cex = 0.6, xlim = xr, ylim = yr,
+    graphics::plot(p$value, p$z, pch = 19, cex = 0.6, xlim = xr, ylim = yr,
                    xlab = nm[i], ylab = "signed root of the LR statistic",
-                   main = sprintf("%s: profile (points) and Wald (dashed)", nm[i]), ...)
+                   main = sprintf("%s: profile (solid) and Wald (dashed)", nm[i]), ...)
+    # The profile between the points evaluated: a monotone cubic interpolant (the signed
+    # root increases with the parameter; Fritsch & Carlson 1980), as drawn, not computed.
+    u <- !duplicated(p$value)
+    if (sum(u) >= 2L) {
+      sf <- stats::splinefun(p$value[u], p$z[u], method = "monoH.FC")
+      grid <- seq(min(p$value), max(p$value), length.out = 200L)
+      graphics::lines(grid, sf(grid))
+    }
     # The Wald line: z = (theta - estimate) / SE, through the estimate.
     se <- (p$value - est) / p$wald_z
     se <- stats::median(se[is.finite(se) & se > 0])

@@ -70,3 +70,94 @@ test_that("bad data names, R, objects and parallel settings get classed errors",
   sad <- check_fit(c(a = 0, b = 0), function(p) p[1]^2 - p[2]^2)
   expect_error(compare_se(sad), class = "hesscheck_error_not_positive_definite")
 })
+
+# compare_se()'s verdict on four cases whose answer is known.
+
+test_that("a well-specified logistic regression: every source agrees, report the Hessian SEs", {
+  set.seed(11)
+  n <- 500
+  X <- cbind(1, rnorm(n), rbinom(n, 1, 0.4))
+  d <- data.frame(y = rbinom(n, 1, plogis(drop(X %*% c(-0.5, 0.8, 0.6)))), X)
+  nll <- function(b, d) {
+    eta <- drop(as.matrix(d[, -1]) %*% b)
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(d$y * eta)
+  }
+  obs <- function(b, d) {
+    eta <- drop(as.matrix(d[, -1]) %*% b)
+    log1p(exp(-abs(eta))) + pmax(eta, 0) - d$y * eta
+  }
+  g <- glm.fit(X, d$y, family = binomial())
+  x <- check_fit(c(b0 = 0, b1 = 0, b2 = 0) + g$coefficients, nll, d = d)
+  b <- bootstrap_se(x, "d", R = 200, seed = 1, progress = FALSE)
+  cs <- compare_se(x, fn_obs = obs, bootstrap = b, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "hessian")
+  expect_match(format(cs)[1], "^Report the Hessian SEs: ")
+})
+
+test_that("a gamma fitted to bimodal geyser waiting times: misspecified, report the sandwich", {
+  skip_if_not_installed("MASS")
+  w <- MASS::geyser$waiting
+  nll <- function(p, y) -sum(dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE))
+  obs <- function(p, y) -dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE)
+  fit <- optim(c(log_shape = 2, log_rate = -2), nll, y = w, method = "BFGS",
+               control = list(reltol = 1e-14))
+  x <- check_fit(fit, nll, y = w)
+  b <- bootstrap_se(x, "y", R = 200, seed = 1, progress = FALSE)
+  cs <- compare_se(x, fn_obs = obs, bootstrap = b, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "sandwich")
+  expect_match(cs$verdict$reason, "misspecified")
+  # Without the bootstrap, the sandwich alone gives the same verdict.
+  expect_equal(compare_se(x, fn_obs = obs, numderiv = FALSE)$verdict$report, "sandwich")
+})
+
+test_that("an exponential rate from 10 observations: skewed, report the profile interval", {
+  set.seed(3)
+  y <- rexp(10, 2)
+  nll <- function(p, y) -sum(dexp(y, p[1], log = TRUE))
+  obs <- function(p, y) -dexp(y, p[1], log = TRUE)
+  x <- check_fit(c(rate = 1 / mean(y)), nll, y = y, lower = 1e-8)
+  b <- bootstrap_se(x, "y", R = 200, seed = 1, progress = FALSE)
+  cs <- compare_se(x, fn_obs = obs, bootstrap = b, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "profile")
+  expect_match(cs$verdict$reason, "asymmetric")
+  expect_match(cs$verdict$reason, "skewed")
+  # From the profile alone, and from the bootstrap alone.
+  expect_equal(compare_se(x, numderiv = FALSE)$verdict$report, "profile")
+  expect_equal(compare_se(x, bootstrap = b, numderiv = FALSE, profile = FALSE)$verdict$report,
+               "profile")
+})
+
+test_that("a variance estimated on its bound: report the one-sided profile interval", {
+  set.seed(2)
+  z <- rnorm(50, 3, 0.8)
+  nll_re <- function(p, z) -sum(dnorm(z, p[1], sqrt(1 + p[2]), log = TRUE))
+  obs_re <- function(p, z) -dnorm(z, p[1], sqrt(1 + p[2]), log = TRUE)
+  fit <- optim(c(mu = 0, tau2 = 0.5), nll_re, z = z, method = "L-BFGS-B", lower = c(-Inf, 0))
+  x <- check_fit(fit, nll_re, z = z, lower = c(-Inf, 0))
+  cs <- compare_se(x, fn_obs = obs_re, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "profile")
+  expect_equal(cs$verdict$parameters, "tau2")
+  expect_match(cs$verdict$reason, "one-sided")
+  expect_equal(cs$profile$table["tau2", "status"], "one_sided")
+})
+
+test_that("nothing is reliable when the fit is not at its minimum or the bootstrap failed", {
+  nf <- normal_fit(n = 40)
+  # Half a standard error away from the MLE: not stationary.
+  off <- check_fit(nf$mle + c(0.5 * nf$se[1], 0), nf$nll, y = nf$y)
+  expect_equal(off$verdict, "not_stationary")
+  cs <- compare_se(off, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "none")
+  expect_match(format(cs)[1], "^Report nothing yet: check_fit\\(\\) found")
+  k <- 0
+  flaky <- function(d, start) {
+    k <<- k + 1
+    if (k %% 3 == 0) stop("did not converge")
+    c(mean(d), log(sqrt(mean((d - mean(d))^2))))
+  }
+  b <- bootstrap_se(nf$x, "y", R = 30, refit = flaky, seed = 1, progress = FALSE)
+  cs <- compare_se(nf$x, bootstrap = b, numderiv = FALSE)
+  expect_equal(cs$verdict$report, "none")
+  expect_match(cs$verdict$reason, "10 of 30 non-parametric bootstrap replicates failed")
+  expect_error(compare_se(nf$x, profile = "yes"), class = "hesscheck_error_bad_profile")
+})
