@@ -272,6 +272,87 @@ if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
   cat("fewer than 2 cores (or Windows): speed-up not measured\n")
 }
 
+# profile_ci(): agreement with glm's (MASS's) and bbmle's profile intervals, the time of a
+# 10-parameter logistic profile on one core (target <= 2 s) and with 2 workers (target
+# >= 1.7 x), beside what this machine's two cores give two independent R loops; then the
+# coverage of Wald, profile and bootstrap-percentile intervals of an exponential rate
+# from n = 10 observations (profile within 2 Monte-Carlo SEs of 95%).
+cat("\n== profile_ci() ==\n")
+local({
+  bw <- MASS::birthwt
+  X <- cbind("(Intercept)" = 1, age = bw$age, lwt = bw$lwt, smoke = bw$smoke)
+  nll <- function(b, X, y) {
+    eta <- drop(X %*% b)
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
+  }
+  g <- glm(low ~ age + lwt + smoke, binomial, data = bw)
+  x <- check_fit(coef(g), nll, X = X, y = bw$low, control = list(refine = TRUE))
+  lim <- as.matrix(profile_ci(x)$table[, c("lower", "upper")])
+  ci <- suppressMessages(confint(g))
+  cat(sprintf("logistic (birthwt, 4): largest relative difference from confint(glm) %s (target <= 1e-3)\n",
+              fmt(max(abs(lim / ci - 1)))))
+  if (requireNamespace("bbmle", quietly = TRUE)) {
+    set.seed(7)
+    y <- rgamma(40, shape = 3, rate = 0.5)
+    nllg <- function(p, y) -sum(dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE))
+    m <- bbmle::mle2(function(ls, lr, y) -sum(dgamma(y, shape = exp(ls), rate = exp(lr), log = TRUE)),
+                     start = list(ls = 0, lr = 0), data = list(y = y), method = "BFGS",
+                     control = list(reltol = 1e-14))
+    xg <- check_fit(bbmle::coef(m), nllg, y = y, control = list(refine = TRUE))
+    d <- max(abs(as.matrix(profile_ci(xg)$table[, c("lower", "upper")]) /
+                   bbmle::confint(m, method = "uniroot") - 1))
+    cat(sprintf("gamma (log shape, log rate), mle2: largest relative difference from bbmle's confint(method = \"uniroot\") %s (target <= 1e-5)\n",
+                fmt(d)))
+  } else {
+    cat("bbmle is not installed: its comparison is skipped\n")
+  }
+})
+local({
+  for (nn in c(200L, 2000L)) {
+    pk <- problem_logistic(k = 10, n = nn)
+    xk <- check_fit(pk$par, pk$fn)
+    reps <- if (quick) 1L else 3L
+    p1 <- profile_ci(xk)
+    t1 <- stats::median(replicate(reps, system.time(profile_ci(xk))[["elapsed"]]))
+    line <- sprintf("logistic (10), n = %d, fn only: %d inner fits, 1 worker %.2f s (target <= 2 s)",
+                    nn, p1$evaluations, t1)
+    if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
+      p2 <- profile_ci(xk, parallel = "multicore", ncpus = 2L)
+      t2 <- stats::median(replicate(reps, system.time(
+        profile_ci(xk, parallel = "multicore", ncpus = 2L))[["elapsed"]]))
+      line <- sprintf("%s, 2 workers %.2f s, speed-up %s (target >= 1.7); identical intervals: %s",
+                      line, t2, fmt(t1 / t2, 3), identical(p1$table, p2$table))
+    }
+    cat(line, "\n", sep = "")
+  }
+  if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
+    spin <- function() { s <- 0; for (i in 1:2e7) s <- s + i; s }
+    c1 <- system.time(spin())[["elapsed"]]
+    c2 <- system.time(parallel::mclapply(1:2, function(i) spin(), mc.cores = 2L))[["elapsed"]]
+    cat(sprintf("  this machine: two independent R loops run %s x faster on 2 cores than one after the other\n",
+                fmt(2 * c1 / c2, 3)))
+  }
+})
+local({
+  set.seed(3)
+  y <- rexp(10, 2)
+  nll <- function(p, y) -sum(dexp(y, p[1], log = TRUE))
+  x <- check_fit(c(rate = 1 / mean(y)), nll, y = y, lower = 1e-8)
+  sim <- function(par, data) rexp(length(data), par[1])
+  R_cov <- if (quick) 200L else 1000L
+  t <- system.time(cc <- coverage_check(x, "y", sim, R = R_cov,
+                                        intervals = c("profile", "percentile"), boot_R = 199L,
+                                        refit = function(d, start) 1 / mean(d), seed = 1,
+                                        progress = FALSE))[["elapsed"]]
+  iv <- cc$intervals
+  cat(sprintf("exponential rate, n = 10, R = %d (%.1f s): coverage of 95%% intervals\n", R_cov, t))
+  for (k in seq_len(nrow(iv))) {
+    cat(sprintf("  %-10s %.3f (Monte-Carlo SE %.3f; %s SEs from 0.95)%s\n", iv$interval[k],
+                iv$coverage[k], iv$mc_error[k], fmt((iv$coverage[k] - 0.95) / iv$mc_error[k], 2),
+                if (iv$interval[k] == "profile") " (target: within 2)" else ""))
+  }
+})
+
 # Scale: time and peak memory (R's "max used" after gc(reset = TRUE), above what was in use
 # before the call) for gradient mode on 500 parameters, f-only on 100 and check_fit() on 200
 # (gradient mode), and at half those sizes, so the growth can be read off. The peak includes
