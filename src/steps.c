@@ -179,9 +179,9 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
             hc_d1_forward(v, 1, c->f0, side * h, &e1);
         }
         ax->rfloor = HC_ROUND_EPS * DBL_EPSILON * max_abs(v, np, 1, fabs(c->f0));
-        ax->g = e1.est;
-        ax->gtrunc = fabs(e1.est - e1.alt);
-        ax->grcoef = e1.rcoef;
+        ax->g = e1.ext;
+        ax->gtrunc = e1.ext_trunc;
+        ax->grcoef = e1.ext_rcoef;
         double ef = fmax(c->noise, ax->rfloor);
         ax->slope = fabs(e1.est) > HC_RESOLVE * e1.rcoef * ef;
     } else {
@@ -207,10 +207,10 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
         ax->grcoef = 0.0;
     }
     double e = fmax(c->g ? c->gnoise[i] : c->noise, ax->rfloor);
-    ax->est = e2.est;
-    ax->trunc = fabs(e2.est - e2.alt);
-    ax->rcoef = e2.rcoef;
-    ax->round = e2.rcoef * e;
+    ax->est = e2.ext;
+    ax->trunc = e2.ext_trunc;
+    ax->rcoef = e2.ext_rcoef;
+    ax->round = e2.ext_rcoef * e;
     ax->corr = fabs(e2.lo - e2.lo2);
     /* rho only where the first correction stands above its own noise. */
     double corr_noise = 2.0 * e2.rcoef * e;
