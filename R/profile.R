@@ -224,6 +224,7 @@ profile_one <- function(pb, j, level, ctrl) {
     p[others] <- res$par
     if (v < best$value) best <<- list(value = v, par = p)
     dev <- 2 * (v - pb$f0)
+    if (!is.finite(dev)) stop(profile_stop("fn is not finite"))
     if (dev < -ctrl$tol_newmin) stop(profile_stop("lower"))
     dev <- max(dev, 0)
     pts$t <<- c(pts$t, t)
@@ -298,10 +299,13 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
     z_prev <- z
     d <- min(max(guess, 1.25 * d), 4 * d, max_d)
   }
-  # The root of z - target between d_prev and d (in SEs from the estimate).
-  r <- stats::uniroot(function(u) z_at(hat + s * u * se) - target, c(d_prev, d),
-                      f.lower = z_prev - target, f.upper = z - target,
-                      tol = ctrl$tol, maxiter = 100L)
+  # The root of z - target between d_prev and d (in SEs from the estimate). Brent's
+  # method stays inside the bracket; should it run out of iterations (a noisy fn), its
+  # last point is kept (uniroot()'s warning is not the user's concern).
+  r <- suppressWarnings(stats::uniroot(function(u) z_at(hat + s * u * se) - target,
+                                       c(d_prev, d), f.lower = z_prev - target,
+                                       f.upper = z - target, tol = ctrl$tol,
+                                       maxiter = 100L))
   list(limit = hat + s * r$root * se, status = "ok")
 }
 
