@@ -106,8 +106,10 @@ test_that("a gamma fitted to bimodal geyser waiting times: misspecified, report 
   cs <- compare_se(x, fn_obs = obs, bootstrap = b, numderiv = FALSE)
   expect_equal(cs$verdict$report, "sandwich")
   expect_match(cs$verdict$reason, "misspecified")
-  # Without the bootstrap, the sandwich alone gives the same verdict.
+  # Without the bootstrap, the sandwich alone gives the same verdict; without the
+  # sandwich, the bootstrap alone says the model may be misspecified.
   expect_equal(compare_se(x, fn_obs = obs, numderiv = FALSE)$verdict$report, "sandwich")
+  expect_equal(compare_se(x, bootstrap = b, numderiv = FALSE)$verdict$report, "bootstrap")
 })
 
 test_that("an exponential rate from 10 observations: skewed, report the profile interval", {
