@@ -88,8 +88,9 @@ plot.hesscheck_profile <- function(x, parm, ...) {
     old <- graphics::par(mfrow = grDevices::n2mfrow(length(k)))
     on.exit(graphics::par(old), add = TRUE)
   }
-  cut <- sqrt(x$cutoff)
   for (i in k) {
+    cut <- sqrt(if (is.numeric(x$cutoffs) && length(x$cutoffs) == nrow(t) &&
+                    is.finite(x$cutoffs[i])) x$cutoffs[i] else x$cutoff)
     p <- x$profiles[[i]]
     p <- p[is.finite(p$value) & is.finite(p$z), , drop = FALSE]
     est <- t$estimate[i]
@@ -100,10 +101,11 @@ plot.hesscheck_profile <- function(x, parm, ...) {
     }
     xr <- range(c(p$value, est, t$lower[i], t$upper[i], t$wald_lower[i], t$wald_upper[i]),
                 finite = TRUE)
-    yr <- range(c(p$z, -cut, cut, p$wald_z), finite = TRUE)
+    yr <- range(c(p$z, -cut, cut), finite = TRUE)
     graphics::plot(p$value, p$z, pch = 19, cex = 0.6, xlim = xr, ylim = yr,
                    xlab = nm[i], ylab = "signed root of the LR statistic",
-                   main = sprintf("%s: profile (solid) and Wald (dashed)", nm[i]), ...)
+                   main = sprintf(if (is.na(t$wald_lower[i])) "%s: profile (no Wald interval)" else
+                     "%s: profile (solid) and Wald (dashed)", nm[i]), ...)
     # The profile between the points evaluated: a monotone cubic interpolant (the signed
     # root increases with the parameter; Fritsch & Carlson 1980), as drawn, not computed.
     u <- !duplicated(p$value)
@@ -113,9 +115,12 @@ plot.hesscheck_profile <- function(x, parm, ...) {
       graphics::lines(grid, sf(grid))
     }
     # The Wald line: z = (theta - estimate) / SE, through the estimate.
+    # No Wald line for a parameter on a bound, which has no Wald interval.
     se <- (p$value - est) / p$wald_z
     se <- stats::median(se[is.finite(se) & se > 0])
-    if (is.finite(se)) graphics::abline(a = -est / se, b = 1 / se, lty = 2, col = "grey40")
+    if (is.finite(se) && !is.na(t$wald_lower[i])) {
+      graphics::abline(a = -est / se, b = 1 / se, lty = 2, col = "grey40")
+    }
     graphics::abline(h = c(-cut, cut), lty = 3, col = "firebrick")
     lim <- c(t$lower[i], t$upper[i])
     graphics::abline(v = lim[is.finite(lim)], col = "steelblue")

@@ -55,7 +55,8 @@
 #'   * `findings`: a data frame with `type`, `severity`, `parameters` and `message`;
 #'   * `better`: `NULL`, or `par` and `value` of the lowest `fn` found while profiling when
 #'     it is below the estimate's;
-#'   * `level`, `cutoff` (`qchisq(level, 1)`), `evaluations` (inner fits), `parallel`.
+#'   * `level`, `cutoff` (`qchisq(level, 1)`), `cutoffs` (per parameter: the cutoff used,
+#'     `qchisq(2 * level - 1, 1)` on a bound), `evaluations` (inner fits), `parallel`.
 #' @seealso [confint.hesscheck()] with `method = "profile"`; [compare_se()], whose verdict
 #'   uses these intervals.
 #' @examples
@@ -412,6 +413,8 @@ new_profile <- function(pb, idx, res, level, parallel) {
   if (!any(status == "lower_fn")) better <- NULL
   structure(list(table = table, profiles = profiles, findings = findings, better = better,
                  level = level, cutoff = stats::qchisq(level, 1),
+                 cutoffs = stats::setNames(vapply(res, function(r) as.double(r$cutoff), 0),
+                                           nm[idx]),
                  evaluations = sum(vapply(res, function(r) as.integer(r$fits), 0L)),
                  parallel = parallel),
             class = "hesscheck_profile")
