@@ -324,6 +324,14 @@ local({
                       line, t2, fmt(t1 / t2, 3), identical(p1$table, p2$table))
     }
     cat(line, "\n", sep = "")
+    # How evenly the work splits between two workers (multicore gives worker 1 the odd
+    # parameters, worker 2 the even ones): the speed-up an idle machine would allow.
+    ct <- vapply(seq_along(pk$par), function(j) {
+      system.time(profile_ci(xk, parm = j))[["user.self"]]
+    }, 0)
+    half <- max(sum(ct[c(TRUE, FALSE)]), sum(ct[c(FALSE, TRUE)]))
+    cat(sprintf("  CPU time %.2f s in all, %.2f s for the busier worker: at most %s x on two idle cores\n",
+                sum(ct), half, fmt(sum(ct) / half, 3)))
   }
   if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
     spin <- function() { s <- 0; for (i in 1:2e7) s <- s + i; s }
