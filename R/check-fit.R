@@ -107,9 +107,10 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
     ))
   }
   sgn <- if (fnscale < 0) -1 else 1
-  ctrl <- check_control(control, list(
-    refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95, tol_zero = 1e-8,
-    tol_ill = 1e8, tol_step = 0.05, tol_bound = 1e-3, hessian = list()
+  th <- hc_thresholds
+  ctrl <- check_control(control, c(
+    list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
+    th[c("tol_zero", "tol_ill", "tol_step", "tol_bound")], list(hessian = list())
   ))
   for (nm in c("refine", "escape")) {
     if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
@@ -121,7 +122,7 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
   if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
   for (nm in c("tol_zero", "tol_ill", "tol_step", "tol_bound")) {
-    ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
+    th[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
   }
   if (!is.list(ctrl$hessian)) {
     hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
@@ -138,36 +139,43 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   # The function checked: fn, or -fn when it was maximised.
   f <- if (sgn < 0) function(p, ...) -fn(p, ...) else fn
   g <- if (!is.null(gr) && sgn < 0) function(p, ...) -gr(p, ...) else gr
+  fx <- make_fx(f, ...)
   evaluate <- function(p) {
     h <- hessian_fd(f, p, ..., gr = g, lower = bounds$lower, upper = bounds$upper,
                     control = ctrl$hessian)
-    cl <- .Call(hc_classify, as.matrix(h), attr(h, "error"), attr(h, "gradient"),
-                attr(h, "gradient_error"), unname(p), bounds$lower, bounds$upper,
-                ctrl[c("tol_zero", "tol_ill", "tol_step", "tol_bound")])
-    list(h = h, cl = cl, par = p)
+    f0 <- attr(h, "value")
+    noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
+                 .Machine$double.xmin, na.rm = TRUE)
+    probe <- make_probe(fx$f, p, f0, noise, bounds, th)
+    list(h = h, cl = classify_point(h, p, bounds, th, probe), par = p, noise = noise)
   }
   evals <- c(fn = 0, gr = 0)
   state <- evaluate(par)
+  first <- state
   evals <- evals + attr(state$h, "evaluations")
 
   refine <- NULL
   if (ctrl$refine) {
-    r <- refine_newton(state, evaluate, f, ..., bounds = bounds, ctrl = ctrl)
+    r <- refine_newton(state, evaluate, fx$f, bounds = bounds, ctrl = ctrl, th = th)
     state <- r$state
     evals <- evals + r$evaluations
     refine <- r$refine
   }
+  cl <- state$cl
+  v <- verdict(cl, th)
 
   value <- attr(state$h, "value")
   escape <- NULL
-  if (ctrl$escape && state$cl$flags[["saddle"]]) {
-    escape <- saddle_escape(state, f, ..., bounds = bounds, value = value)
-    evals[["fn"]] <- evals[["fn"]] + escape$evaluations
-    escape$evaluations <- NULL
+  if (ctrl$escape && any(cl$sign < 0L) && any(cl$sign > 0L)) {
+    x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
+    v0 <- if (is.null(cl$probed)) value else cl$probed$value
+    escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
     if (sgn < 0) escape$value <- -escape$value
   }
-  x <- new_hesscheck(state, info, value = sgn * value, sgn = sgn, ctrl = ctrl,
-                     bounds = bounds, escape = escape, refine = refine, evals = evals)
+  evals[["fn"]] <- evals[["fn"]] + fx$count()
+  x <- new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
+                     th = th, bounds = bounds, escape = escape, refine = refine,
+                     evals = evals, first = first)
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
   x$problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
                     upper = bounds$upper, fnscale = fnscale)
@@ -220,13 +228,17 @@ fit_info <- function(fit) {
        hessian = fit$hessian)
 }
 
-# Safeguarded Newton: step -solve(H, g) from the accurate Hessian, halved until fn does
-# not increase beyond its noise, kept inside the bounds; stop when stationary.
-refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
+# Safeguarded Newton: the step -solve(H, g) from the accurate Hessian, halved until fn
+# does not increase (never accepted if it does), kept inside the bounds; stop when
+# stationary, when no step lowers fn, or when the steps grow (fn may then have no minimum
+# nearby: it decreases without bound along the step, or a bound is missing).
+refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
   start <- state$par
   evals <- c(fn = 0, gr = 0)
   steps <- 0L
   status <- "stationary"
+  last_size <- Inf
+  grew <- NULL
   for (it in seq_len(ctrl$refine_maxit)) {
     cl <- state$cl
     if (is.null(cl$cov)) {
@@ -234,19 +246,23 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
       break
     }
     if (refined_enough(cl)) break
-    free <- cl$at_bound == 0L
-    f0 <- attr(state$h, "value")   # fn(par), already evaluated by hessian_fd()
-    noise <- attr(state$h, "noise")
+    size <- max(abs(cl$newton_z))
+    if (size > last_size) {
+      status <- "the Newton steps grow"
+      grew <- cl$newton
+      break
+    }
+    last_size <- size
+    free <- cl$free
+    f0 <- attr(state$h, "value")
     t <- 1
     accepted <- FALSE
     for (k in 1:20) {
       p <- state$par
       p[free] <- p[free] + t * cl$newton
       p <- pmin(pmax(p, bounds$lower), bounds$upper)
-      f1 <- catch_user(f(p, ...), function(e) NA_real_)
-      evals[["fn"]] <- evals[["fn"]] + 1
-      if (is.numeric(f1) && length(f1) == 1L && is.finite(f1) &&
-          f1 <= f0 + 4 * max(noise, 0)) {
+      f1 <- fx(p)
+      if (!is.na(f1) && f1 <= f0) {
         accepted <- TRUE
         break
       }
@@ -266,51 +282,16 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
   moved <- state$par - start
   moved_se <- stats::setNames(rep(NA_real_, length(moved)), names(moved))
   if (!is.null(state$cl$cov)) {
-    fr <- state$cl$at_bound == 0L
+    fr <- state$cl$free
     moved_se[fr] <- moved[fr] / sqrt(diag(state$cl$cov))
   }
   list(state = state, evaluations = evals,
        refine = list(start = start, steps = steps, moved = moved, moved_se = moved_se,
-                     status = status))
+                     status = status, growing_step = grew))
 }
 
 # Stationary as far as can be told: the Newton step is below 1e-6 standard errors, or
 # within three times its own uncertainty.
 refined_enough <- function(cl) {
   all(abs(cl$newton_z) <= pmax(1e-6, 3 * cl$newton_error))
-}
-
-# At a saddle: fn along each direction of negative curvature, both ways, at distances
-# 1/4, 1/2, 1, ... in the scaled coordinates while fn decreases (where a unit step raises a quadratic fn by about
-# 1/2 per unit eigenvalue, one standard error for a negative log-likelihood).
-saddle_escape <- function(state, f, ..., bounds, value) {
-  cl <- state$cl
-  par <- state$par
-  free <- which(cl$at_bound == 0L)
-  neg <- which(cl$sign < 0L)
-  best <- list(value = value, par = par, direction = NULL, t = 0)
-  count <- 0
-  for (q in neg) {
-    u <- cl$vectors[, q] / cl$scale
-    for (s in c(1, -1)) {
-      # Double the distance from 1/4 while fn keeps decreasing (at most 2^12).
-      last <- value
-      for (t in 0.25 * 2^(0:14)) {
-        p <- par
-        p[free] <- p[free] + s * t * u
-        if (any(p < bounds$lower | p > bounds$upper)) break
-        v <- catch_user(f(p, ...), function(e) NA_real_)
-        count <- count + 1
-        if (!is.numeric(v) || length(v) != 1L || !is.finite(v) || v >= last) break
-        last <- v
-        if (v < best$value) {
-          d <- stats::setNames(numeric(length(par)), names(par))
-          d[free] <- s * u
-          best <- list(value = v, par = p, direction = d, t = t)
-        }
-      }
-    }
-  }
-  list(par = best$par, value = best$value, decrease = value - best$value,
-       direction = best$direction, distance = best$t, evaluations = count)
 }

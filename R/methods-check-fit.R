@@ -130,7 +130,7 @@ vcov.hesscheck <- function(object, ...) {
   if (is.null(object$vcov)) {
     nm <- names(object$par)
     hc_warn("no_vcov", sprintf(
-      "No covariance matrix: the point is %s.", verdict_text[[object$verdict]]
+      "No covariance matrix: the point is %s (see print(x)).", verdict_noun[[object$verdict]]
     ))
     return(matrix(NA_real_, length(nm), length(nm), dimnames = list(nm, nm)))
   }
