@@ -35,7 +35,9 @@ room_along <- function(x0, u, bounds) {
 # difference from the same at 2t plus the noise, sum |coefficients| x noise / t^2 =
 # (17 / 3) noise / t^2 (Richardson 1911; the numerics notes). The first step raises fn
 # by probe_rise times its noise at the Hessian's curvature or error bar, whichever is
-# larger, and the last stays within probe_max scaled units and the bounds.
+# larger; it is then shortened while the truncation dominates and lengthened while the
+# noise does, within probe_max scaled units and the bounds; the step with the smallest
+# error is kept.
 # A kink gives D(t) / D(2t) = 2 at both pairs of steps (a smooth fn: 1, or 4 on a ridge).
 probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   size <- max(abs(lambda), unc, .Machine$double.xmin)
@@ -50,6 +52,8 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
     memo[[key]]
   }
   best <- NULL
+  grown <- FALSE
+  shrunk <- 0L
   repeat {
     tt <- t * c(1, 2, 4)
     fp <- vapply(tt, at, 0)
@@ -70,8 +74,16 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
                 quartic = if (abs(quart) > th$significant * quart_err) quart else 0,
                 second_differences = D)
     if (is.null(best) || res$error < best$error || kink) best <- res
-    # Longer steps while the noise dominates and fn is not resolved along u.
-    if (kink || rnd < trunc || abs(c1) > th$significant * (trunc + rnd) || 4 * t > tmax) break
+    if (kink) break
+    # Shorter steps while the truncation dominates by far (at most three times, from
+    # the first step), longer ones while the noise does: the step that balances them.
+    if (!grown && trunc > 100 * rnd && shrunk < 3L) {
+      shrunk <- shrunk + 1L
+      t <- t / 4
+      next
+    }
+    if (rnd < trunc || 4 * t > tmax) break
+    grown <- TRUE
     t <- 4 * t
   }
   best
@@ -140,7 +152,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
       E[i, j] <- E[j, i] <- pr$error + (E[i, i] + E[j, j]) / 2
     }
     list(par = x0, value = v0, directions = ask, matrix = M, error = E, kink = kink,
-         quartic = quartic)
+         quartic = quartic, along = along)
   }
 }
 

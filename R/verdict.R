@@ -28,7 +28,7 @@ hc_thresholds <- list(
   # is not trusted; fn is asked at the Newton point instead.
   probe_small = 1e-3,
   # The probe's smallest step raises fn by about this many times its noise.
-  probe_rise = 1e4,
+  probe_rise = 1e8,
   # The probe's largest step, in scaled units (one unit: one standard error of a
   # parameter with the others held fixed, for a negative log-likelihood).
   probe_max = 1e4,
@@ -37,6 +37,7 @@ hc_thresholds <- list(
   probe_newton = 3,
   probe_slope_step = 1e-4,
   probe_stationary = 1e-4,
+
   # A probed direction whose fn rises faster than its curvature predicts already within
   # one standard error along it (quartic term / curvature^2 above this: a curved ridge,
   # fn ~ t^4) is flat at second order: not identified, whatever the sign of the
@@ -148,6 +149,19 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       # The quartic term along each new direction, from those along the old ones.
       qn <- drop(crossprod(W^2, qd))
       ridge[ask] <- abs(qn) > th$ridge_ratio * lam[ask]^2
+      # The Rayleigh quotient along each rotated direction, asked of fn again: second
+      # order in the rotation's error, so it is kept where the probe's own error bar is
+      # below the Ritz value's.
+      for (j in seq_along(ask)) {
+        q <- ask[j]
+        if (ridge[q]) next
+        pr <- probed$along(vecs[, q], lam[q], unc[q])
+        if (!is.null(pr) && pr$error < unc[q]) {
+          lam[q] <- pr$value
+          unc[q] <- pr$error
+          kink[q] <- kink[q] || pr$kink
+        }
+      }
     } else {
       for (i in which(ok)) {
         q <- ask[i]
