@@ -172,14 +172,35 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
     escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
     if (sgn < 0) escape$value <- -escape$value
   }
+  drift <- drifting(cl, state, fx$f, bounds, th)
   evals[["fn"]] <- evals[["fn"]] + fx$count()
   x <- new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
                      th = th, bounds = bounds, escape = escape, refine = refine,
-                     evals = evals, first = first)
+                     evals = evals, first = first, drift = drift)
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
   x$problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
                     upper = bounds$upper, fnscale = fnscale)
   x
+}
+
+# Free parameters that look like separation: a large estimate with a larger standard
+# error, and fn no higher with the estimate doubled (the estimate drifting to infinity,
+# as a logistic slope does when the data are separated; an uncentred covariate's large
+# coefficient fails this, since fn rises steeply).
+drifting <- function(cl, state, fx, bounds, th) {
+  out <- logical(length(cl$free))
+  if (is.null(cl$cov)) return(out)
+  est <- state$par[cl$free]
+  se <- sqrt(diag(cl$cov))
+  f0 <- attr(state$h, "value")
+  for (i in which(abs(est) > th$separation & se > abs(est))) {
+    p <- state$par
+    p[cl$free[i]] <- 2 * est[i]
+    if (p[cl$free[i]] < bounds$lower[cl$free[i]] || p[cl$free[i]] > bounds$upper[cl$free[i]]) next
+    v <- fx(p)
+    out[i] <- !is.na(v) && v <= f0 + th$significant * state$noise
+  }
+  out
 }
 
 # Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or

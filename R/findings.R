@@ -76,15 +76,20 @@ combo_of <- function(ctx, q) {
 # list of findings (possibly empty).
 
 finding_not_smooth <- function(ctx) {
-  out <- list()
-  for (q in which(ctx$cl$kink)) {
-    cmb <- combo_of(ctx, q)
-    out <- c(out, new_finding("not_smooth", "error", cmb$parameters, sprintf(
-      "not smooth: %s has a kink at par along %s (one-sided second differences disagree: they halve as the step doubles), so it has no Hessian there and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
-      ctx$fx, cmb$text
-    )))
+  cl <- ctx$cl
+  if (!any(cl$kink)) return(list())
+  p <- ctx$nm[cl$kink_parameters]
+  where <- if (length(p)) {
+    paste("in", name_list(p))
+  } else {
+    paste("along", paste(vapply(which(cl$kink), function(q) combo_of(ctx, q)$text, ""),
+                         collapse = " and "))
   }
-  out
+  if (!length(p)) p <- unique(unlist(lapply(which(cl$kink), function(q) combo_of(ctx, q)$parameters)))
+  new_finding("not_smooth", "error", p, sprintf(
+    "not smooth: %s has a kink at par %s (its second differences halve as the step doubles, as |x| does; a smooth fn keeps them), so it has no Hessian there and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
+    ctx$fx, where
+  ))
 }
 
 finding_not_identified <- function(ctx) {
@@ -105,9 +110,14 @@ finding_not_identified <- function(ctx) {
     u <- v / cl$scale[cl$free]
     cmb <- combo_of(ctx, q)
     p <- cmb$parameters
-    how <- sprintf("curvature %s +- %s there, the largest being %s%s", fmt(cl$values[q]),
-                   fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
-                   if (cl$source[q] == "fn") ", measured with fn along it" else "")
+    how <- if (isTRUE(cl$ridge[q])) {
+      sprintf("its curvature %s, the largest being %s, is swamped by fn's fourth-order rise within one standard error: a curved ridge",
+              fmt(cl$values[q]), fmt(lmax))
+    } else {
+      sprintf("curvature %s +- %s there, the largest being %s%s", fmt(cl$values[q]),
+              fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
+              if (cl$source[q] == "fn") ", measured with fn along it" else "")
+    }
     msg <- if (length(p) == 1L) {
       sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
     } else if (length(p) == 2L) {
@@ -193,7 +203,7 @@ finding_not_stationary <- function(ctx) {
       )
     } else {
       sprintf(
-        "not stationary: the gradient is %s standard errors of the Hessian's non-flat directions (|curvature| as the metric) from zero (%s); the curvature found here may differ at the optimum. %s",
+        "not stationary: a Newton step with |curvature| is %s standard errors (%s), so the curvature found here may differ at the optimum. %s",
         fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "), fix
       )
     }
@@ -231,10 +241,11 @@ finding_refine <- function(ctx) {
   # A parameter at 0 or 1 whose Newton step points outward: a probability or a variance
   # whose bound was left out.
   hint <- character()
+  start <- r$start[ctx$cl$free]
   for (i in seq_along(par)) {
-    if (abs(par[i]) < 1e-3 && p[i] < 0) {
+    if (start[i] == 0 && p[i] < 0) {
       hint <- c(hint, sprintf("lower = c(%s = 0)", r_name(fnm[i])))
-    } else if (abs(par[i] - 1) < 1e-3 && p[i] > 0) {
+    } else if (start[i] == 1 && p[i] > 0) {
       hint <- c(hint, sprintf("upper = c(%s = 1)", r_name(fnm[i])))
     }
   }
@@ -243,6 +254,29 @@ finding_refine <- function(ctx) {
     ctx$fx, lead,
     if (length(hint)) paste0(" (e.g. ", paste(hint, collapse = ", "),
                              " in the optimiser and in check_fit())") else ""
+  ))
+}
+
+# A free parameter at exactly 0 or 1 in the fit, with fn decreasing out of [0, 1]: a
+# probability or a variance fitted with a bound that check_fit() was not given.
+finding_missing_bound <- function(ctx) {
+  first <- ctx$first
+  g <- attr(first$h, "gradient")
+  ge <- attr(first$h, "gradient_error")
+  x <- first$par
+  out <- list()
+  sig <- abs(g) > ctx$th$significant * ge
+  lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
+  up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)
+  hint <- c(if (length(lo)) sprintf("lower = c(%s)", paste0(r_name(ctx$nm[lo]), " = 0", collapse = ", ")),
+            if (length(up)) sprintf("upper = c(%s)", paste0(r_name(ctx$nm[up]), " = 1", collapse = ", ")))
+  if (!length(hint)) return(list())
+  p <- ctx$nm[c(lo, up)]
+  new_finding("missing_bound", "warning", p, sprintf(
+    "bound: %s %s at %s in the fit and %s decreases beyond it; if %s cannot go there (a probability, a variance), pass %s to check_fit() as to the optimiser.",
+    name_list(p), if (length(p) == 1L) "sits" else "sit",
+    if (length(lo) && length(up)) "0 or 1" else if (length(lo)) "0" else "1",
+    ctx$fx, if (length(p) == 1L) "it" else "they", paste(hint, collapse = ", ")
   ))
 }
 
@@ -310,7 +344,7 @@ finding_extreme <- function(ctx) {
       fmt(max(abs(zz[big]))), name_list(fnm[big])
     )))
   }
-  sep <- which(abs(est) > ctx$th$separation & se > abs(est))
+  sep <- which(ctx$drift)
   if (length(sep)) {
     out <- c(out, new_finding("separation", "warning", fnm[sep], sprintf(
       "extreme: %s %s large with a larger standard error; on a logit or log scale this suggests separation (the estimate drifting to infinity), where Wald standard errors are meaningless.",
@@ -403,7 +437,8 @@ finding_near_bound <- function(ctx) {
 # The findings in the order they are printed: the verdict's kind first.
 finding_functions <- list(
   finding_not_smooth, finding_not_identified, finding_maximum, finding_saddle,
-  finding_not_stationary, finding_optimizer, finding_refine, finding_at_bound,
+  finding_not_stationary, finding_optimizer, finding_refine, finding_missing_bound,
+  finding_at_bound,
   finding_ill_conditioned, finding_scaling, finding_extreme, finding_unresolved,
   finding_fit_hessian, finding_fnscale, finding_near_bound
 )
@@ -438,7 +473,7 @@ se_table <- function(ctx) {
 }
 
 new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
-                          refine, evals, first) {
+                          refine, evals, first, drift = logical()) {
   h <- state$h
   cl <- state$cl
   par <- state$par
@@ -458,7 +493,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
               bounds = bounds, info = info, escape = escape, refine = refine,
               verdict = verdict, level = ctrl$level, se_free = se_free,
-              se_uncertainty = se_unc, first = first,
+              se_uncertainty = se_unc, first = first, drift = drift,
               fx = if (sgn < 0) "-fn" else "fn")
   tab <- se_table(ctx)
   ctx$table_cross <- tab$cross

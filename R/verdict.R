@@ -52,7 +52,8 @@ hc_thresholds <- list(
   scaling_span = 1e3,
   # |z| above this is implausible (a log-likelihood divided by n, or maximised).
   large_z = 1e3,
-  # |estimate| above this with a larger SE suggests separation.
+  # |estimate| above this with a larger SE, and fn no higher at twice the estimate,
+  # suggests separation.
   separation = 10,
   # fit$hessian's standard errors off by more than this fraction: a warning.
   fit_hessian_se = 0.01,
@@ -174,6 +175,16 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       }
     }
   }
+  # A kink seen along some direction: which parameters carry it, along each axis.
+  kink_par <- integer()
+  if (any(kink) && !is.null(probed$along)) {
+    kink_par <- free[vapply(seq_len(k), function(i) {
+      w <- numeric(k)
+      w[i] <- 1
+      pr <- probed$along(w, 1, 1)
+      !is.null(pr) && pr$kink
+    }, NA)]
+  }
   if (k) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
@@ -226,6 +237,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
     unresolved_zero = unresolved_zero, ridge = ridge, probed = probed,
+    kink_parameters = kink_par,
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
     cov = cov, scaled_gradient = scaled_gradient,
     cond = if (k && all(sgn == 1L)) max(lam) / min(lam) else NA_real_,
