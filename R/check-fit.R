@@ -1,23 +1,37 @@
 #' Diagnose an optimiser's result: can its Hessian-based standard errors be trusted?
 #'
 #' Computes an accurate Hessian and gradient at the estimate with [hessian_fd()], then
-#' classifies the point (in C, from a LAPACK eigen-decomposition of the Hessian scaled to
-#' unit diagonal) and reports what it finds in words that name the parameters involved:
-#' a saddle and the direction along which `fn` decreases, a maximum (a log-likelihood
-#' maximised without `fnscale = -1`), flat directions (parameters that are not separately
-#' identified), an estimate that is not stationary (measured in standard errors), a
-#' parameter on a bound, ill-conditioning, badly scaled parameters and signs of
-#' separation. Standard errors are given only where they mean something.
+#' classifies the point and reports what it finds in words that name the parameters
+#' involved: a kink (no Hessian), flat directions (parameters that are not identified), an
+#' estimate that is not stationary (measured in standard errors), a maximum (a
+#' log-likelihood maximised without `fnscale = -1`), a saddle and the direction along
+#' which `fn` decreases, a parameter on a bound, ill-conditioning, badly scaled parameters
+#' and signs of separation. Standard errors are given only where they mean something.
 #'
-#' @section Thresholds:
-#' All thresholds are scale-free. The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its
-#' diagonal, so that its eigenvalues do not depend on the units of the parameters; each
-#' eigenvalue's uncertainty is `|v|' E |v|` for its eigenvector `v` and the scaled error
-#' matrix `E` of the Hessian. An eigenvalue is negative only if it is below minus its
-#' uncertainty, and zero if its size is within its uncertainty or below
-#' `tol_zero` times the largest. The estimate is not stationary if the Newton step
-#' `-solve(H, g)` exceeds `tol_step` standard errors in some parameter (and three times
-#' its own uncertainty).
+#' @section How the verdict is reached:
+#' The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is
+#' zero within its error takes the scale of its largest off-diagonal element; with none,
+#' `fn` does not depend on the parameter and it is not identified), so that its
+#' eigenvalues do not depend on the units of the parameters. Each eigenvalue has an error
+#' bar from the Hessian's element errors: the smaller of the first-order bound
+#' `|v|' E |v|` and Weyl's bound `||E||`. A direction whose eigenvalue is within three
+#' error bars of zero, uncertain by more than `1e-4` of itself, or below `1e-3` of the
+#' largest is asked of `fn` itself: from the Newton point over the certain directions
+#' (where a leftover gradient no longer tilts it), second differences along it with
+#' steps that balance truncation against `fn`'s noise give its curvature and error
+#' (Rayleigh-Ritz on the subspace of such directions). A curvature within three error
+#' bars of zero, or swamped within one standard error by `fn`'s fourth-order rise (a
+#' curved ridge), is flat: not identified. A clear quadratic rise is an identified
+#' direction, however large the condition number, and its measured curvature gives the
+#' standard errors. Second differences that halve as the step doubles are a kink.
+#'
+#' The estimate is not stationary if the Newton step `-solve(H, g)` (with `|curvature|`,
+#' so that it is defined at a saddle too) exceeds `tol_step` standard errors in some
+#' parameter and three times its own uncertainty. The verdict is the first of: not
+#' smooth, not identified, not stationary beyond one standard error (the curvature there
+#' says little about the optimum), maximum, saddle, not stationary, at bound,
+#' ill-conditioned, minimum. The thresholds and their meanings are listed in
+#' `hesscheck:::hc_thresholds`.
 #'
 #' @param fit The optimiser's result: from [stats::optim()], [stats::nlminb()] or
 #'   [stats::nlm()], or a plain numeric vector of estimates. Parameter names come from
@@ -31,12 +45,13 @@
 #'   maximised (a log-likelihood), and the check works on `-fn`. Only its sign is used.
 #' @param control A list of settings:
 #'   * `refine` (`FALSE`): take safeguarded Newton steps with the accurate Hessian until
-#'     the estimate is stationary, and report how far it moved;
+#'     the estimate is stationary, and report how far it moved; a step is halved until
+#'     `fn` does not increase, and refinement stops when the steps grow (`fn` may then
+#'     be unbounded along them, or a bound is missing);
 #'   * `refine_maxit` (`10`): at most this many Newton steps;
 #'   * `escape` (`TRUE`): at a saddle, search along each direction of negative curvature
 #'     for a lower value of `fn` and return a restart point;
 #'   * `level` (`0.95`): confidence level of the Wald intervals;
-#'   * `tol_zero` (`1e-8`): eigenvalues below this fraction of the largest are zero;
 #'   * `tol_ill` (`1e8`): condition number (of the scaled Hessian) above which it is
 #'     called ill-conditioned;
 #'   * `tol_step` (`0.05`): Newton step, in standard errors, above which the estimate
@@ -45,8 +60,9 @@
 #'     `1 / sqrt(H[i, i])`, is on it;
 #'   * `hessian`: a list of `control` settings passed to [hessian_fd()].
 #' @return An object of class `"hesscheck"`, a list with
-#'   * `verdict`: the most serious finding's type: one of `"maximum"`, `"saddle"`,
-#'     `"singular"`, `"not_stationary"`, `"at_bound"`, `"ill_conditioned"`, `"minimum"`;
+#'   * `verdict`: the most serious finding's type: one of `"not_smooth"`,
+#'     `"not_identified"`, `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`,
+#'     `"ill_conditioned"`, `"minimum"`;
 #'   * `findings`: a data frame with columns `type`, `severity` (`"error"`, `"warning"`,
 #'     `"note"`), `parameters` (comma-separated names) and `message`;
 #'   * `table`: a data frame with one row per parameter: `estimate`, `se`, `z`, `lower`,
@@ -57,16 +73,23 @@
 #'   * `hessian`: the [hessian_fd()] result for the function checked;
 #'   * `vcov`: the inverse Hessian of the free parameters where it is positive definite,
 #'     else `NULL`;
-#'   * `eigen`: a list with `values` (of the scaled Hessian of the free parameters,
-#'     ascending), `vectors`, `uncertainty` and `sign` (`-1`, `0`, `1`);
+#'   * `eigen`: a list with `values` (curvatures of the scaled Hessian of the free
+#'     parameters that enter `fn`, ascending), `vectors`, `uncertainty` (error bars),
+#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, or `"fn"` where
+#'     measured with `fn` along the direction), and `hessian_values` and
+#'     `hessian_uncertainty` (from the Hessian alone);
+#'   * `se_uncertainty`: relative uncertainty of each standard error, from the error
+#'     bars; `condition`: the scaled condition number (`NA` unless positive definite);
 #'   * `newton`: the Newton step `-solve(H, g)` and its size in standard errors (`z`),
 #'     with `scaled_gradient`, lme4's `max(abs(solve(chol(H), g)))`;
 #'   * `at_bound`: per parameter, `-1` / `1` on the lower / upper bound, else `0`;
-#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease` and
-#'     `direction`; else `NULL`;
-#'   * `refine`: when `refine = TRUE`, the starting point, the steps taken and the
-#'     distance moved in standard errors;
-#'   * `fit_hessian`: when the fit has a Hessian, the comparison with it: `difference`
+#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease`,
+#'     `direction` and `distance`; else `NULL`;
+#'   * `refine`: when `refine = TRUE`, the starting point, the steps taken, the
+#'     distance moved in standard errors, `status` (how it ended) and `growing_step`
+#'     (the step that grew, if that ended it);
+#'   * `fit_hessian`: when the fit has a Hessian, the comparison with hesscheck's at the
+#'     fit's own estimate (before any refinement): `difference`
 #'     and `error` (largest scaled difference from hesscheck's Hessian, and hesscheck's
 #'     largest scaled error estimate), `se_ratio` (its standard errors over hesscheck's)
 #'     and `matrix` (for `optim()` fits, times the sign of `fnscale`); the comparisons
@@ -110,7 +133,7 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   th <- hc_thresholds
   ctrl <- check_control(control, c(
     list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
-    th[c("tol_zero", "tol_ill", "tol_step", "tol_bound")], list(hessian = list())
+    th[c("tol_ill", "tol_step", "tol_bound")], list(hessian = list())
   ))
   for (nm in c("refine", "escape")) {
     if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
@@ -121,7 +144,7 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
                                     null_ok = FALSE, integer = TRUE)
   ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
   if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
-  for (nm in c("tol_zero", "tol_ill", "tol_step", "tol_bound")) {
+  for (nm in c("tol_ill", "tol_step", "tol_bound")) {
     th[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
   }
   if (!is.list(ctrl$hessian)) {

@@ -2,12 +2,9 @@
 # the classification of a point (C's linear algebra, then fn itself along the directions
 # the Hessian leaves undecided), and verdict(), which ranks what was found.
 
-# Every threshold check_fit() uses, with its meaning. The first five can be changed
+# Every threshold check_fit() uses, with its meaning. The first four can be changed
 # through check_fit(control = ); the rest are fixed.
 hc_thresholds <- list(
-  # Probed curvature consistent with zero and below this fraction of the largest scaled
-  # eigenvalue: fn is flat along that direction (not identified).
-  tol_zero = 1e-9,
   # Scaled condition number above which the point is called ill-conditioned.
   tol_ill = 1e8,
   # Newton step, in standard errors, above which the estimate is not stationary.
@@ -193,9 +190,6 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   sgn <- ifelse(lam > th$significant * unc, 1L, ifelse(lam < -th$significant * unc, -1L, 0L))
   sgn[ridge] <- 0L
   flat <- sgn == 0L
-  # A zero not resolved below tol_zero of the largest is still called flat: fn does not
-  # change beyond its noise along it, as far as differences can tell.
-  unresolved_zero <- flat & th$significant * unc >= th$tol_zero * lmax
 
   # Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
   # it is defined at a saddle too), in standard errors of that metric.
@@ -236,7 +230,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     kkt_error = cl$kkt_error, kkt_violated = kkt_bad, free = free,
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
-    unresolved_zero = unresolved_zero, ridge = ridge, probed = probed,
+    ridge = ridge, probed = probed,
     kink_parameters = kink_par,
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
     cov = cov, scaled_gradient = scaled_gradient,
