@@ -268,6 +268,7 @@ finding_missing_bound <- function(ctx) {
   sig <- abs(g) > ctx$th$significant * ge
   lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
   up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)
+  if (!length(lo) && !length(up)) return(list())
   hint <- c(if (length(lo)) sprintf("lower = c(%s)", paste0(r_name(ctx$nm[lo]), " = 0", collapse = ", ")),
             if (length(up)) sprintf("upper = c(%s)", paste0(r_name(ctx$nm[up]), " = 1", collapse = ", ")))
   if (!length(hint)) return(list())
@@ -487,7 +488,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   # w_k = v_ik^2 / lambda_k / sum.
   se_unc <- rep(NA_real_, length(cl$free))
   if (!is.null(cl$cov)) {
-    w <- sweep(cl$vectors^2, 2L, cl$values, "/")
+    w <- t(t(cl$vectors^2) / cl$values)
     se_unc <- drop(w %*% (cl$uncertainty / cl$values)) / rowSums(w) / 2
   }
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,

@@ -142,7 +142,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
       kink[i] <- pr$kink
       quartic[i] <- pr$quartic
     }
-    for (i in seq_len(m)) for (j in seq_len(i - 1L)) {
+    for (i in seq_len(if (m <= th$probe_pairs_max) m else 0L)) for (j in seq_len(i - 1L)) {
       if (is.na(M[i, i]) || is.na(M[j, j])) next
       w <- (cl$vectors[, ask[i]] + cl$vectors[, ask[j]]) / sqrt(2)
       pr <- along(w, (lam[ask[i]] + lam[ask[j]]) / 2,

@@ -34,6 +34,9 @@ hc_thresholds <- list(
   probe_newton = 3,
   probe_slope_step = 1e-4,
   probe_stationary = 1e-4,
+  # Off-diagonal elements of the probed subspace are measured only up to this many
+  # probed directions (their number grows as its square); beyond, each direction alone.
+  probe_pairs_max = 6,
 
   # A probed direction whose fn rises faster than its curvature predicts already within
   # one standard error along it (quartic term / curvature^2 above this: a curved ridge,
@@ -182,12 +185,12 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       !is.null(pr) && pr$kink
     }, NA)]
   }
-  if (k) {
+  if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
     cl$vectors <- cl$vectors[, o, drop = FALSE]
   }
-  sgn <- ifelse(lam > th$significant * unc, 1L, ifelse(lam < -th$significant * unc, -1L, 0L))
+  sgn <- (lam > th$significant * unc) - (lam < -th$significant * unc)
   sgn[ridge] <- 0L
   flat <- sgn == 0L
 
@@ -217,7 +220,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   cov <- NULL
   scaled_gradient <- NA_real_
   if (!is.null(cov_s)) {
-    cov <- cov_s / outer(d[free], d[free])
+    cov <- cov_s / tcrossprod(d[free])
     # lme4's scaled gradient: solve(chol(H), g), the gradient in the metric of H.
     Hs <- cl$vectors %*% (t(cl$vectors) * lam)
     R <- tryCatch(chol(Hs), error = function(e) NULL)
