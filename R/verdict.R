@@ -221,10 +221,11 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   scaled_gradient <- NA_real_
   if (!is.null(cov_s)) {
     cov <- cov_s / tcrossprod(d[free])
-    # lme4's scaled gradient: solve(chol(H), g), the gradient in the metric of H.
+    # lme4's scaled gradient: solve(chol(H), g) with H = D Hs D, whose Cholesky factor
+    # is chol(Hs) D, so it is solve(chol(Hs), g) / d.
     Hs <- cl$vectors %*% (t(cl$vectors) * lam)
     R <- tryCatch(chol(Hs), error = function(e) NULL)
-    if (!is.null(R)) scaled_gradient <- max(abs(backsolve(R, gs, transpose = TRUE)))
+    if (!is.null(R)) scaled_gradient <- max(abs(backsolve(R, g[free]) / d[free]))
   }
   kkt_bad <- cl$at_bound != 0L & !is.na(cl$kkt) & cl$kkt < 0 &
     abs(cl$kkt) > th$tol_step & abs(cl$kkt) > th$significant * cl$kkt_error

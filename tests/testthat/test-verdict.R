@@ -208,3 +208,27 @@ test_that("printed output is pinned", {
     summary(check_fit(c(a = 0, b = 2), q))
   })
 })
+
+test_that("the eigenvalues' error bars cover the exact eigenvalues", {
+  for (r in 1:5) {
+    pr <- problem_random_convex(3 + r, seed = 200 + r)
+    x <- check_fit(pr$par, pr$fn)
+    d <- sqrt(diag(as.matrix(x$hessian)))     # the same scaling for the exact Hessian
+    exact <- sort(eigen(pr$hess / outer(d, d), symmetric = TRUE, only.values = TRUE)$values)
+    expect_true(all(abs(x$eigen$values - exact) <= 3 * x$eigen$uncertainty + 1e-15),
+                info = paste("problem", r))
+    expect_true(all(x$eigen$uncertainty < 1e-6))
+  }
+})
+
+test_that("lme4's scaled gradient is solve(chol(H), g) with the analytic H and g", {
+  pr <- problem_logistic(k = 4, n = 300, seed = 5)
+  b <- pr$par + c(0.05, -0.02, 0.03, 0.01)
+  x <- check_fit(b, pr$fn)
+  expect_equal(x$newton$scaled_gradient,
+               max(abs(solve(chol(pr$hess(b)), pr$gr(b)))), tolerance = 1e-6)
+  # The Newton step, in standard errors, against the analytic one.
+  V <- solve(pr$hess(b))
+  expect_equal(unname(x$newton$z), unname(-drop(V %*% pr$gr(b)) / sqrt(diag(V))),
+               tolerance = 1e-6)
+})
