@@ -105,7 +105,7 @@ require_usable_verdict <- function(x, force, what) {
 
 # Classify the point: C's scaled eigen-decomposition with error bars, then fn along each
 # direction the Hessian leaves undecided, the stationarity measures and the covariance.
-# `probe`: function(u, x0, f0, lambda, unc) returning probe_curvature()'s result.
+# `probe`: make_probe()'s function(cl, sure, ask), or NULL to use the Hessian alone.
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
@@ -128,7 +128,11 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   ask <- which(!(abs(lam) > th$significant * unc) | unc > th$probe_rel * abs(lam) |
                  abs(lam) < th$probe_small * lmax)
   if (length(ask) && !is.null(probe)) {
-    probed <- probe(cl, setdiff(seq_len(k), ask), ask)
+    # The Newton point is sought along the certain positive directions only: along a
+    # certain negative one a Newton step with |curvature| would descend, not approach
+    # the stationary point.
+    sure <- setdiff(seq_len(k), ask)
+    probed <- probe(cl, sure[lam[sure] > 0], ask)
     M <- probed$matrix
     Em <- probed$error
     kink[ask] <- probed$kink
