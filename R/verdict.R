@@ -39,10 +39,14 @@ hc_thresholds <- list(
   probe_pairs_max = 6,
 
   # A probed direction whose fn rises faster than its curvature predicts already within
-  # one standard error along it (quartic term / curvature^2 above this: a curved ridge,
-  # fn ~ t^4) is flat at second order: not identified, whatever the sign of the
-  # curvature left by rounding or the optimiser's leftover gradient.
-  ridge_ratio = 1,
+  # one standard error along it is flat at second order (a curved ridge, fn ~ t^4): not
+  # identified, whatever the sign of the curvature left by rounding or the optimiser's
+  # leftover gradient. Its quartic term / curvature^2 must exceed 1 (for a negative
+  # log-likelihood: the quartic rise overtakes the quadratic one within one standard
+  # error) and this many times the same along the direction of largest curvature, which
+  # keeps the test free of fn's units (a residual sum of squares, for instance): on
+  # cars' a * b ridge the ratio is 1e22, on NIST's Misra1a, identified, 4e7.
+  ridge_ratio = 1e12,
   # Second differences D(h), D(2h) of a smooth fn agree (ratio 1, or 4 when the
   # curvature is zero); a kink gives D(h) / D(2h) = 2. Ratios in this range are a kink.
   kink_ratio = c(1.6, 2.5),
@@ -153,7 +157,9 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       src[ask] <- "fn"
       # The quartic term along each new direction, from those along the old ones.
       qn <- drop(crossprod(W^2, qd))
-      ridge[ask] <- abs(qn) > th$ridge_ratio * lam[ask]^2
+      if (any(qn != 0)) {
+        ridge[ask] <- abs(qn) > ridge_limit(probed, cl, lam, unc, sure, th) * lam[ask]^2
+      }
       # The Rayleigh quotient along each rotated direction, asked of fn again: second
       # order in the rotation's error, so it is kept where the probe's own error bar is
       # below the Ritz value's.
@@ -168,10 +174,11 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
         }
       }
     } else {
+      lim <- if (any(qd[ok] != 0)) ridge_limit(probed, cl, lam, unc, sure, th) else Inf
       for (i in which(ok)) {
         q <- ask[i]
         if (Em[i, i] < unc[q]) {
-          ridge[q] <- abs(qd[i]) > th$ridge_ratio * M[i, i]^2
+          ridge[q] <- abs(qd[i]) > lim * M[i, i]^2
           lam[q] <- M[i, i]
           unc[q] <- Em[i, i]
           src[q] <- "fn"
@@ -245,6 +252,20 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     cond = if (k && all(sgn == 1L)) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
   )
+}
+
+# The bound on quartic term / curvature^2 beyond which a probed direction is a ridge:
+# ridge_ratio times the same along the certain direction of largest curvature, and at
+# least 1 (see hc_thresholds). Called only when a probed direction has a quartic term.
+ridge_limit <- function(probed, cl, lam, unc, sure, th) {
+  r <- 0
+  top <- sure[lam[sure] > 0]
+  if (length(top)) {
+    q <- top[which.max(lam[top])]
+    pr <- probed$along(cl$vectors[, q], lam[q], unc[q])
+    if (!is.null(pr) && pr$value > 0) r <- abs(pr$quartic) / pr$value^2
+  }
+  max(th$ridge_ratio * r, 1)
 }
 
 # The verdict: the most serious of the states found, in verdict_order. Far from

@@ -232,3 +232,24 @@ test_that("lme4's scaled gradient is solve(chol(H), g) with the analytic H and g
   expect_equal(unname(x$newton$z), unname(-drop(V %*% pr$gr(b)) / sqrt(diag(V))),
                tolerance = 1e-6)
 })
+
+test_that("NIST's Misra1a at its certified values is identified, with the analytic SEs, in any units", {
+  x <- c(77.6, 114.9, 141.1, 190.8, 239.9, 289.0, 332.8, 378.4, 434.8, 477.3, 536.8, 593.1,
+         689.1, 760.0)
+  y <- c(10.07, 14.73, 17.94, 23.93, 29.61, 35.18, 40.02, 44.82, 50.76, 55.05, 61.01, 66.40,
+         75.47, 81.78)
+  b <- c(b1 = 2.3894212918E+02, b2 = 5.5015643181E-04)
+  rss <- function(p) sum((y - p[1] * (1 - exp(-p[2] * x)))^2)
+  # Hessian of the residual sum of squares: 2 sum(grad m grad m' - r hess m).
+  e <- exp(-b[[2]] * x)
+  r <- y - b[[1]] * (1 - e)
+  J <- cbind(1 - e, b[[1]] * x * e)
+  Hm <- matrix(c(0, sum(r * x * e), sum(r * x * e), -b[[1]] * sum(r * x^2 * e)), 2)
+  H <- 2 * (crossprod(J) - Hm)
+  s2 <- 1.2455138894E-01 / 12           # certified residual sum of squares / (n - p)
+  for (scale in c(1, 1 / (2 * s2), 1e6)) {
+    xx <- check_fit(b, function(p) scale * rss(p))
+    expect_equal(xx$verdict, "minimum", info = paste("scale", scale))
+    expect_lt(max(abs(xx$table$se / sqrt(diag(solve(scale * H))) - 1)), 1e-4)
+  }
+})
