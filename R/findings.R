@@ -449,7 +449,8 @@ se_table <- function(ctx) {
   cl <- ctx$cl
   n <- length(ctx$par)
   nm <- ctx$nm
-  se <- stats::setNames(rep(NA_real_, n), nm)
+  se <- rep(NA_real_, n)
+  names(se) <- nm
   se[cl$free] <- ctx$se_free
   status <- rep("", n)
   if (is.null(cl$cov)) {
@@ -501,9 +502,12 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   ctx$fit_hessian <- compare_fit_hessian(ctx)
   out <- unlist(lapply(finding_functions, function(f) f(ctx)), recursive = FALSE)
   cols <- c("type", "severity", "parameters", "message")
-  findings <- fast_df(stats::setNames(lapply(cols, function(k) {
-    vapply(out, function(o) o[[k]], "")
-  }), cols))
+  findings <- if (length(out)) {
+    fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
+  } else {
+    fast_df(list(type = character(), severity = character(), parameters = character(),
+                 message = character()))
+  }
 
   V <- NULL
   if (!is.null(cl$cov)) {
@@ -511,7 +515,8 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     V[cl$free, cl$free] <- cl$cov
   }
   full <- function(x) {
-    out <- stats::setNames(rep(NA_real_, n), nm)
+    out <- rep(NA_real_, n)
+    names(out) <- nm
     out[cl$free] <- x
     out
   }
@@ -535,7 +540,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     condition = cl$cond,
     newton = list(step = full(cl$newton), z = full(cl$newton_z),
                   scaled_gradient = cl$scaled_gradient),
-    at_bound = stats::setNames(cl$at_bound, nm),
+    at_bound = `names<-`(cl$at_bound, nm),
     escape = escape,
     refine = refine,
     fit_hessian = fit_hessian,
