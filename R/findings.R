@@ -240,21 +240,28 @@ finding_refine <- function(ctx) {
   par <- ctx$par[ctx$cl$free]
   # A parameter at 0 or 1 whose Newton step points outward: a probability or a variance
   # whose bound was left out.
-  hint <- character()
   start <- r$start[ctx$cl$free]
-  for (i in seq_along(par)) {
-    if (start[i] == 0 && p[i] < 0) {
-      hint <- c(hint, sprintf("lower = c(%s = 0)", r_name(fnm[i])))
-    } else if (start[i] == 1 && p[i] > 0) {
-      hint <- c(hint, sprintf("upper = c(%s = 1)", r_name(fnm[i])))
-    }
-  }
+  lo <- ctx$cl$free[start == 0 & p < 0]
+  up <- ctx$cl$free[start == 1 & p > 0]
+  hint <- bounds_advice(ctx, lo, up)
   new_finding("refine", "warning", lead, sprintf(
     "refine: the Newton steps grew, so refinement stopped: %s may be unbounded along the step (mostly %s), or a bound is missing%s.",
     ctx$fx, lead,
-    if (length(hint)) paste0(" (e.g. ", paste(hint, collapse = ", "),
-                             " in the optimiser and in check_fit())") else ""
+    if (length(hint)) paste0(" (e.g. ", hint, " in the optimiser and in check_fit())") else ""
   ))
+}
+
+# The bounds to pass, as code: the bounds already given, with 0 as the lower bound of the
+# parameters in `lo` and 1 as the upper bound of those in `up`, one element per
+# parameter (a single value would be recycled to all of them).
+bounds_advice <- function(ctx, lo, up) {
+  one <- function(b, idx, value, what) {
+    if (!length(idx)) return(NULL)
+    b[idx] <- value
+    sprintf("%s = c(%s)", what, paste0(r_name(ctx$nm), " = ", b, collapse = ", "))
+  }
+  paste(c(one(ctx$bounds$lower, lo, 0, "lower"), one(ctx$bounds$upper, up, 1, "upper")),
+        collapse = ", ")[length(lo) + length(up) > 0]
 }
 
 # A free parameter at exactly 0 or 1 in the fit, with fn decreasing out of [0, 1]: a
@@ -269,15 +276,13 @@ finding_missing_bound <- function(ctx) {
   lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
   up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)
   if (!length(lo) && !length(up)) return(list())
-  hint <- c(if (length(lo)) sprintf("lower = c(%s)", paste0(r_name(ctx$nm[lo]), " = 0", collapse = ", ")),
-            if (length(up)) sprintf("upper = c(%s)", paste0(r_name(ctx$nm[up]), " = 1", collapse = ", ")))
-  if (!length(hint)) return(list())
+  hint <- bounds_advice(ctx, lo, up)
   p <- ctx$nm[c(lo, up)]
   new_finding("missing_bound", "warning", p, sprintf(
     "bound: %s %s at %s in the fit and %s decreases beyond it; if %s cannot go there (a probability, a variance), pass %s to check_fit() as to the optimiser.",
     name_list(p), if (length(p) == 1L) "sits" else "sit",
     if (length(lo) && length(up)) "0 or 1" else if (length(lo)) "0" else "1",
-    ctx$fx, if (length(p) == 1L) "it" else "they", paste(hint, collapse = ", ")
+    ctx$fx, if (length(p) == 1L) "it" else "they", hint
   ))
 }
 

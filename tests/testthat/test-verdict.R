@@ -124,7 +124,8 @@ test_that("refine never increases fn, stops when the steps grow and hints the mi
   expect_lte(fn(x$par), fn(c(0, 1)))
   f <- x$findings
   expect_match(f$message[f$type == "refine"], "unbounded along the step", fixed = TRUE)
-  expect_match(f$message[f$type == "missing_bound"], "lower = c(rate = 0)", fixed = TRUE)
+  expect_match(f$message[f$type == "missing_bound"], "lower = c(rate = 0, mu = -Inf)",
+               fixed = TRUE)
   # No advice to refine once it has run.
   expect_false(any(grepl("refine = TRUE", f$message[f$type == "not_stationary"])))
   expect_equal(x$verdict, "not_stationary")
@@ -148,8 +149,16 @@ test_that("fit$hessian is compared at the point optim computed it, not after ref
   expect_lt(x$fit_hessian$difference, 1e-3)
   expect_match(x$findings$message[x$findings$type == "fit_hessian"], "before refinement",
                fixed = TRUE)
-  expect_match(x$findings$message[x$findings$type == "missing_bound"], "lower = c(pz = 0)",
-               fixed = TRUE)
+  msg <- x$findings$message[x$findings$type == "missing_bound"]
+  expect_match(msg, "lower = c(pz = 0, loglam = -Inf)", fixed = TRUE)
+  # Following the advice: pz is on its bound, the SE of loglam is computed with pz held
+  # there (analytic: a Poisson sample, 1 / sqrt(sum(y))), and nothing is missing.
+  lower <- eval(parse(text = regmatches(msg, regexpr("c\\(pz = 0, loglam = -Inf\\)", msg))))
+  y2 <- check_fit(fit, nll, lower = lower, upper = c(1, Inf))
+  expect_equal(y2$verdict, "at_bound")
+  expect_equal(unname(y2$at_bound), c(-1L, 0L))
+  expect_false("missing_bound" %in% y2$findings$type)
+  expect_equal(y2$table["loglam", "se"], 1 / sqrt(sum(y)), tolerance = 1e-6)
 })
 
 test_that("the ndeps advice parses and brings optimHess's error below 1e-6", {
