@@ -262,3 +262,45 @@ test_that("NIST's Misra1a at its certified values is identified, with the analyt
     expect_lt(max(abs(xx$table$se / sqrt(diag(solve(scale * H))) - 1)), 1e-4)
   }
 })
+
+test_that("every call suggested in a finding parses", {
+  # The argument suggestions in the messages, with their balanced parentheses.
+  calls_in <- function(msg) {
+    out <- character()
+    for (m in gregexpr("(control|lower|upper) = (list|c)\\(", msg)[[1]]) {
+      if (m < 0) next
+      depth <- 0
+      chars <- strsplit(substring(msg, m), "")[[1]]
+      for (j in seq_along(chars)) {
+        if (chars[j] == "(") depth <- depth + 1
+        if (chars[j] == ")") { depth <- depth - 1; if (depth == 0) break }
+      }
+      out <- c(out, paste(chars[seq_len(j)], collapse = ""))
+    }
+    out
+  }
+  pr <- problem_logistic(k = 3, n = 200, seed = 3)
+  X <- sweep(pr$X, 2, c(1, 1e4, 1e-3), "/")
+  fn <- function(b) {
+    eta <- drop(X %*% b)
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(pr$y * eta)
+  }
+  odd <- c("(Intercept)", "x`1", "if")
+  checks <- list(
+    check_fit(setNames(pr$par * c(1, 1e4, 1e-3), odd), fn),
+    check_fit(optim(setNames(c(0, 0, 0), odd), fn, method = "BFGS", control = list(maxit = 2)), fn),
+    check_fit(setNames(c(0, 1), c("(rate)", "mu")), function(p) p[1] + exp(p[1]) + (p[2] - 1)^2,
+              control = list(refine = TRUE)),
+    check_fit(c(a = 0, b = 0), function(p) -(p[1]^2 + p[2]^2))
+  )
+  n <- 0
+  for (x in checks) {
+    for (msg in x$findings$message) {
+      for (cl in calls_in(msg)) {
+        n <- n + 1
+        expect_silent(parse(text = sub("^[a-z]+ = ", "", cl)))
+      }
+    }
+  }
+  expect_gte(n, 4)
+})
