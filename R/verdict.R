@@ -113,7 +113,7 @@ require_usable_verdict <- function(x, force, what) {
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
-  cl <- .Call(hc_classify, as.matrix(h), attr(h, "error"), g, ge, unname(par),
+  cl <- .Call(hc_classify, unclass(h), attr(h, "error"), g, ge, unname(par),
               bounds$lower, bounds$upper, th$tol_bound)
   free <- cl$free
   k <- length(free)
