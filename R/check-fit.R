@@ -131,25 +131,8 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   }
   sgn <- if (fnscale < 0) -1 else 1
   th <- hc_thresholds
-  ctrl <- check_control(control, c(
-    list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
-    th[c("tol_ill", "tol_step", "tol_bound")], list(hessian = list())
-  ))
-  for (nm in c("refine", "escape")) {
-    if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
-      hc_abort("bad_control", sprintf("`control$%s` must be TRUE or FALSE.", nm))
-    }
-  }
-  ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
-                                    null_ok = FALSE, integer = TRUE)
-  ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
-  if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
-  for (nm in c("tol_ill", "tol_step", "tol_bound")) {
-    th[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
-  }
-  if (!is.list(ctrl$hessian)) {
-    hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
-  }
+  ctrl <- check_fit_control(control)
+  th[names(ctrl$thresholds)] <- ctrl$thresholds
   bounds <- check_bounds(if (is.null(lower)) -Inf else lower,
                          if (is.null(upper)) Inf else upper, par)
   if (!is.null(info$hessian) && (!is.numeric(info$hessian) ||
@@ -163,8 +146,12 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   f <- if (sgn < 0) function(p, ...) -fn(p, ...) else fn
   g <- if (!is.null(gr) && sgn < 0) function(p, ...) -gr(p, ...) else gr
   fx <- make_fx(f, ...)
+  # No bounds passed as such, which keeps hessian_fd()'s fast path.
+  unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
+  hlower <- if (unbounded) -Inf else bounds$lower
+  hupper <- if (unbounded) Inf else bounds$upper
   evaluate <- function(p) {
-    h <- hessian_fd(f, p, ..., gr = g, lower = bounds$lower, upper = bounds$upper,
+    h <- hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper,
                     control = ctrl$hessian)
     f0 <- attr(h, "value")
     noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
@@ -197,13 +184,12 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   }
   drift <- drifting(cl, state, fx$f, bounds, th)
   evals[["fn"]] <- evals[["fn"]] + fx$count()
-  x <- new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
-                     th = th, bounds = bounds, escape = escape, refine = refine,
-                     evals = evals, first = first, drift = drift)
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
-  x$problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
-                    upper = bounds$upper, fnscale = fnscale)
-  x
+  problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
+                  upper = bounds$upper, fnscale = fnscale)
+  new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
+                th = th, bounds = bounds, escape = escape, refine = refine,
+                evals = evals, first = first, drift = drift, problem = problem)
 }
 
 # Free parameters that look like separation: a large estimate with a larger standard
@@ -224,6 +210,36 @@ drifting <- function(cl, state, fx, bounds, th) {
     out[i] <- !is.na(v) && v <= f0 + th$significant * state$noise
   }
   out
+}
+
+# check_fit()'s control list, checked; its thresholds (tol_*) apart. The common case, no
+# control, without the checks (the defaults are valid).
+check_fit_control <- function(control) {
+  tols <- c("tol_ill", "tol_step", "tol_bound")
+  defaults <- c(list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
+                hc_thresholds[tols], list(hessian = list()))
+  if (is.list(control) && !length(control)) {
+    defaults$thresholds <- list()
+    return(defaults)
+  }
+  ctrl <- check_control(control, defaults)
+  for (nm in c("refine", "escape")) {
+    if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
+      hc_abort("bad_control", sprintf("`control$%s` must be TRUE or FALSE.", nm))
+    }
+  }
+  ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
+                                    null_ok = FALSE, integer = TRUE)
+  ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
+  if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
+  for (nm in tols) {
+    ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
+  }
+  if (!is.list(ctrl$hessian)) {
+    hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
+  }
+  ctrl$thresholds <- ctrl[tols]
+  ctrl
 }
 
 # Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or

@@ -480,7 +480,7 @@ se_table <- function(ctx) {
 }
 
 new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
-                          refine, evals, first, drift = logical()) {
+                          refine, evals, first, drift = logical(), problem = NULL) {
   h <- state$h
   cl <- state$cl
   par <- state$par
@@ -553,6 +553,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     convergence = info$convergence,
     fnscale = sgn,
     level = ctrl$level,
-    evaluations = evals
+    evaluations = evals,
+    problem = problem
   ), class = "hesscheck")
 }

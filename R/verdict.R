@@ -206,38 +206,21 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   flat <- sgn == 0L
 
   # Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
-  # it is defined at a saddle too), in standard errors of that metric.
-  nf <- which(!flat)
-  z <- ze <- newton <- rep(NA_real_, k)
-  cov_s <- NULL
-  zdir <- 0
-  if (length(nf)) {
-    V <- cl$vectors[, nf, drop = FALSE]
-    Cs <- V %*% (t(V) / abs(lam[nf]))
-    s <- -drop(Cs %*% gs)
-    se <- sqrt(diag(Cs))
-    z <- s / se
-    ze <- drop(abs(Cs) %*% gse) / se
-    # Along each direction, in its own standard errors: a step along a well-determined
-    # direction is not hidden by a poorly determined one in the per-parameter z.
-    zk <- drop(crossprod(V, gs)) / sqrt(abs(lam[nf]))
-    zke <- drop(crossprod(abs(V), gse)) / sqrt(abs(lam[nf]))
-    zdir <- max(0, abs(zk)[abs(zk) > th$significant * zke])
-    newton <- s / d[free]
-    if (all(sgn == 1L)) cov_s <- Cs
-  }
+  # it is defined at a saddle too), in standard errors of that metric; per parameter,
+  # and along each direction in its own standard errors, so that a step along a
+  # well-determined direction is not hidden by a poorly determined one (eigen.c).
+  pos <- k > 0L && all(sgn == 1L)
+  nt <- .Call(hc_newton, cl$vectors, lam, !flat, gs, gse, d[free], pos)
+  z <- nt$z
+  ze <- nt$z_error
+  zk <- nt$direction_z
+  sig_k <- !flat & abs(zk) > th$significant * nt$direction_z_error
+  zdir <- max(0, abs(zk[sig_k]))
+  newton <- nt$step / d[free]
   off <- !is.na(z) & abs(z) > th$tol_step & abs(z) > th$significant * ze
   if (zdir > th$tol_step && !any(off)) off[which.max(abs(z))] <- TRUE
-  cov <- NULL
-  scaled_gradient <- NA_real_
-  if (!is.null(cov_s)) {
-    cov <- cov_s / tcrossprod(d[free])
-    # lme4's scaled gradient: solve(chol(H), g) with H = D Hs D, whose Cholesky factor
-    # is chol(Hs) D, so it is solve(chol(Hs), g) / d.
-    Hs <- cl$vectors %*% (t(cl$vectors) * lam)
-    R <- tryCatch(chol(Hs), error = function(e) NULL)
-    if (!is.null(R)) scaled_gradient <- max(abs(backsolve(R, g[free]) / d[free]))
-  }
+  cov <- if (pos) nt$cov / tcrossprod(d[free])
+  scaled_gradient <- nt$scaled_gradient
   kkt_bad <- cl$at_bound != 0L & !is.na(cl$kkt) & cl$kkt < 0 &
     abs(cl$kkt) > th$tol_step & abs(cl$kkt) > th$significant * cl$kkt_error
   list(

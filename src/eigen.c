@@ -158,3 +158,93 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
     UNPROTECT(1);
     return res;
 }
+
+/* Stationarity and covariance from an eigen-decomposition of the scaled Hessian (the
+ * Hessian's, or one whose curvatures fn measured): over the directions with use[q] = 1
+ * (the non-flat ones), Cs = sum_q v_q v_q' / |lambda_q|, the Newton step s = -Cs gs in
+ * scaled units, z = s / sqrt(diag Cs) (standard errors of the |curvature| metric) with
+ * the gradient errors' effect |Cs| gse / sqrt(diag Cs), and per direction the step in
+ * its own standard errors (v_q' gs) / sqrt|lambda_q| with its error. When posdef, also
+ * Cs itself (the scaled covariance) and lme4's scaled gradient max |solve(chol(H), g)|,
+ * H = D Hs D, whose Cholesky factor is chol(Hs) D. */
+SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,
+               SEXP posdef)
+{
+    int k = (int) XLENGTH(values);
+    if (TYPEOF(vectors) != REALSXP || XLENGTH(vectors) != (R_xlen_t) k * k ||
+        TYPEOF(values) != REALSXP || TYPEOF(use) != LGLSXP || XLENGTH(use) != k ||
+        TYPEOF(gs) != REALSXP || XLENGTH(gs) != k || TYPEOF(gse) != REALSXP ||
+        XLENGTH(gse) != k || TYPEOF(d) != REALSXP || XLENGTH(d) != k ||
+        TYPEOF(posdef) != LGLSXP || XLENGTH(posdef) != 1)
+        Rf_error("hesscheck internal: bad arguments to hc_newton");
+    const double *pv = REAL(vectors), *pl = REAL(values), *pg = REAL(gs), *pge = REAL(gse),
+        *pd = REAL(d);
+    const int *pu = LOGICAL(use);
+    int pd_ok = LOGICAL(posdef)[0];
+    const char *labels[] = {"step", "z", "z_error", "direction_z", "direction_z_error",
+                            "cov", "scaled_gradient"};
+    SEXP res = PROTECT(hc_named_list(labels, 7));
+    double *ps = REAL(hc_new_elt(res, 0, REALSXP, k, -1));
+    double *pz = REAL(hc_new_elt(res, 1, REALSXP, k, -1));
+    double *pze = REAL(hc_new_elt(res, 2, REALSXP, k, -1));
+    double *pdz = REAL(hc_new_elt(res, 3, REALSXP, k, -1));
+    double *pdze = REAL(hc_new_elt(res, 4, REALSXP, k, -1));
+    double *cs = pd_ok ? REAL(hc_new_elt(res, 5, REALSXP, k, k))
+                       : (double *) R_alloc((size_t) k * k + 1, sizeof(double));
+    int nuse = 0;
+    for (int q = 0; q < k; q++) {
+        const double *v = pv + (size_t) q * k;
+        double a = 0.0, b = 0.0;
+        for (int p = 0; p < k; p++) {
+            a += v[p] * pg[p];
+            b += fabs(v[p]) * pge[p];
+        }
+        nuse += pu[q] != 0;
+        pdz[q] = pu[q] ? a / sqrt(fabs(pl[q])) : NA_REAL;
+        pdze[q] = pu[q] ? b / sqrt(fabs(pl[q])) : NA_REAL;
+    }
+    for (int c = 0; c < k; c++)
+        for (int r = 0; r <= c; r++) {
+            double s = 0.0;
+            for (int q = 0; q < k; q++)
+                if (pu[q]) s += pv[r + (size_t) q * k] * pv[c + (size_t) q * k] / fabs(pl[q]);
+            cs[r + (size_t) c * k] = cs[c + (size_t) r * k] = s;
+        }
+    for (int p = 0; p < k; p++) {
+        double s = 0.0, e = 0.0, se = sqrt(cs[p + (size_t) p * k]);
+        for (int r = 0; r < k; r++) {
+            s -= cs[p + (size_t) r * k] * pg[r];
+            e += fabs(cs[p + (size_t) r * k]) * pge[r];
+        }
+        ps[p] = nuse ? s : NA_REAL;
+        pz[p] = nuse && se > 0.0 ? s / se : NA_REAL;
+        pze[p] = nuse && se > 0.0 ? e / se : NA_REAL;
+    }
+    double sg = NA_REAL;
+    if (pd_ok && k > 0) {
+        double *a = (double *) R_alloc((size_t) k * k, sizeof(double));
+        for (int c = 0; c < k; c++)
+            for (int r = 0; r < k; r++) {
+                double s = 0.0;
+                for (int q = 0; q < k; q++)
+                    s += pv[r + (size_t) q * k] * pl[q] * pv[c + (size_t) q * k];
+                a[r + (size_t) c * k] = s;
+            }
+        int info;
+        F77_CALL(dpotrf)("U", &k, a, &k, &info FCONE);
+        if (info == 0) {
+            /* Back substitution R y = g, g = gs d (the unscaled gradient). */
+            double *y = (double *) R_alloc(k, sizeof(double));
+            sg = 0.0;
+            for (int p = k - 1; p >= 0; p--) {
+                double s = pg[p] * pd[p];
+                for (int r = p + 1; r < k; r++) s -= a[p + (size_t) r * k] * y[r];
+                y[p] = s / a[p + (size_t) p * k];
+                sg = fmax(sg, fabs(y[p] / pd[p]));
+            }
+        }
+    }
+    SET_VECTOR_ELT(res, 6, Rf_ScalarReal(sg));
+    UNPROTECT(1);
+    return res;
+}
