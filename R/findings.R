@@ -505,7 +505,11 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   tab <- se_table(ctx)
   ctx$table_cross <- tab$cross
   ctx$fit_hessian <- compare_fit_hessian(ctx)
-  out <- unlist(lapply(finding_functions, function(f) f(ctx)), recursive = FALSE)
+  out <- list()
+  for (f in finding_functions) {
+    r <- f(ctx)
+    if (length(r)) out <- c(out, r)
+  }
   cols <- c("type", "severity", "parameters", "message")
   findings <- if (length(out)) {
     fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
@@ -519,12 +523,9 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
     V[cl$free, cl$free] <- cl$cov
   }
-  full <- function(x) {
-    out <- rep(NA_real_, n)
-    names(out) <- nm
-    out[cl$free] <- x
-    out
-  }
+  na_n <- rep(NA_real_, n)
+  names(na_n) <- nm
+  full <- function(x) `[<-`(na_n, cl$free, x)
   fit_hessian <- ctx$fit_hessian
   if (!is.null(fit_hessian)) fit_hessian$finite <- NULL
   structure(list(
