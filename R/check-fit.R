@@ -151,8 +151,11 @@ check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnsca
   hlower <- if (unbounded) -Inf else bounds$lower
   hupper <- if (unbounded) Inf else bounds$upper
   evaluate <- function(p) {
-    h <- hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper,
-                    control = ctrl$hessian)
+    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
+    h <- withCallingHandlers(
+      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian),
+      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
+    )
     f0 <- attr(h, "value")
     noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
                  .Machine$double.xmin, na.rm = TRUE)

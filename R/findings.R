@@ -362,12 +362,25 @@ finding_extreme <- function(ctx) {
 
 finding_unresolved <- function(ctx) {
   h <- ctx$h
+  out <- list()
   unres <- !attr(h, "resolved")
-  if (!any(unres)) return(list())
-  new_finding("unresolved", "warning", ctx$nm[unres], sprintf(
-    "noise: the curvature of %s in %s stayed below the noise of fn (%s): its Hessian entries are unreliable.",
-    ctx$fx, name_list(ctx$nm[unres]), fmt(attr(h, "noise"))
-  ))
+  if (any(unres)) {
+    out <- c(out, new_finding("unresolved", "warning", ctx$nm[unres], sprintf(
+      "noise: the curvature of %s in %s stayed below the noise of fn (%s): its Hessian entries are unreliable.",
+      ctx$fx, name_list(ctx$nm[unres]), fmt(attr(h, "noise"))
+    )))
+  }
+  # Elements whose error bound exceeds 10% of their size (hessian_fd()'s warning, which
+  # check_fit() reports here instead); a kink already found says it better.
+  u <- attr(h, "unresolved")
+  if (!is.null(u) && any(u) && !identical(ctx$verdict, "not_smooth")) {
+    lab <- unresolved_labels(u, ctx$nm)
+    out <- c(out, new_finding("unresolved", "warning", lab$parameters, sprintf(
+      "unresolved: differences could not resolve the Hessian's elements for %s (error bounds above %s of their size: %s is flat, kinked, saturating or too noisy there); standard errors that depend on them are not reliable.",
+      lab$text, sprintf("%g%%", 100 * hessian_thresholds$unresolved), ctx$fx
+    )))
+  }
+  out
 }
 
 # The Hessian the optimiser returned, compared with hesscheck's at the same point (the

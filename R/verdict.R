@@ -26,6 +26,11 @@ hc_thresholds <- list(
   probe_small = 1e-3,
   # The probe's smallest step raises fn by about this many times its noise.
   probe_rise = 1e8,
+  # The noise along a probed direction: from this many values of fn spaced this share of
+  # the first step (short enough that the smooth part drops below rounding from the
+  # second difference on, so that More and Wild's test sees the noise alone).
+  probe_noise_points = 8L,
+  probe_noise_delta = 2^-20,
   # The probe's largest step, in scaled units (one unit: one standard error of a
   # parameter with the others held fixed, for a negative log-likelihood).
   probe_max = 1e4,

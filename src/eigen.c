@@ -14,7 +14,7 @@
 
 /* Scale of each parameter, d[i] = sqrt|H_ii|, that can never be ~0 (numerics notes,
  * "a diagonal of zero means no curvature seen, not divide by it"). A diagonal within
- * its error takes the scale that makes its largest significant off-diagonal element 1
+ * its error bound takes the scale that makes its largest significant off-diagonal element 1
  * in the scaled matrix, |H_ij| / d_j; with none, fn does not depend on the parameter
  * at the point (depends[i] = 0) and the scale is 1, unused. */
 static void param_scale(int n, const double *ph, const double *pe, double *d, int *depends)
@@ -22,8 +22,10 @@ static void param_scale(int n, const double *ph, const double *pe, double *d, in
     for (int i = 0; i < n; i++) {
         size_t ii = i + (size_t) i * n;
         /* An unknown (infinite) error says nothing about the curvature: kept. */
+        /* A diagonal above its error bound is curvature, resolved or not (a kink's
+         * second differences are large and uncertain: the probe along it decides). */
         depends[i] = R_FINITE(ph[ii]) && fabs(ph[ii]) > 0.0 &&
-            (fabs(ph[ii]) > HC_SIGNIFICANT * pe[ii] || !R_FINITE(pe[ii]));
+            (fabs(ph[ii]) > pe[ii] || !R_FINITE(pe[ii]));
         d[i] = depends[i] ? sqrt(fabs(ph[ii])) : 0.0;
     }
     for (int i = 0; i < n; i++) {

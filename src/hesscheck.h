@@ -126,6 +126,7 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
                  SEXP tol_bound);
 SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,
                SEXP posdef);
+SEXP hc_noise_values(SEXP values, SEXP fscale);
 SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP upper,
                  SEXP f0, SEXP handler, SEXP where);
 

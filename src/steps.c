@@ -426,3 +426,18 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
             c->gnoise[j] = HC_NOISE_BOUND * sigma;
     }
 }
+
+/* .Call entry: the noise bound (HC_NOISE_BOUND standard deviations) of a function from its
+ * values at equally spaced points (hc_ecnoise), 0 when no noise above rounding is seen;
+ * for check_fit()'s probes along a direction, whose rounding can differ from the axes'. */
+SEXP hc_noise_values(SEXP values, SEXP fscale)
+{
+    int nf = (int) XLENGTH(values);
+    if (TYPEOF(values) != REALSXP || nf < 4 || nf > HC_NOISE_POINTS ||
+        TYPEOF(fscale) != REALSXP || XLENGTH(fscale) != 1)
+        Rf_error("hesscheck internal: bad arguments to hc_noise_values");
+    double fv[HC_NOISE_POINTS], sigma = 0.0;
+    memcpy(fv, REAL(values), nf * sizeof(double));
+    int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma);
+    return Rf_ScalarReal(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0);
+}
