@@ -41,6 +41,9 @@ room_along <- function(x0, u, bounds) {
 # A kink gives D(t) / D(2t) = 2 at both pairs of steps (a smooth fn: 1, or 4 on a ridge).
 probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   size <- max(abs(lambda), unc, .Machine$double.xmin)
+  # At an exact fit fn(x0) = 0 says nothing about rounding: at least eps times the change
+  # of fn over a unit (one standard error) along u.
+  noise <- max(noise, 2 * .Machine$double.eps * max(abs(f0), size))
   tmax <- min(th$probe_max, room_along(x0, u, bounds)) / 4
   t <- min(sqrt(2 * th$probe_rise * noise / size), tmax)
   if (!(t > 0) || !is.finite(t)) return(NULL)
@@ -65,6 +68,7 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
     fm <- vapply(-tt, at, 0)
     if (anyNA(c(fp, fm))) break
     D <- (fp + fm - 2 * f0) / tt^2
+    noise <- max(noise, 2 * .Machine$double.eps * max(abs(c(fp, fm))))
     c1 <- (4 * D[1] - D[2]) / 3
     c2 <- (4 * D[2] - D[3]) / 3
     trunc <- abs(c1 - c2)

@@ -52,6 +52,10 @@ hc_thresholds <- list(
   # keeps the test free of fn's units (a residual sum of squares, for instance): on
   # cars' a * b ridge the ratio is 1e22, on NIST's Misra1a, identified, 4e7.
   ridge_ratio = 1e12,
+  # ... and its curvature (measured with fn) must be below this fraction of the largest:
+  # on cars' a * b ridge it is 1e-11 whatever the optimiser, at Rosenbrock's minimum 6e-4,
+  # at the Gulf and Biggs EXP6 minima 4e-7 and 3e-6 (identified, More et al. 1981).
+  ridge_curvature = 1e-9,
   # Second differences D(h), D(2h) of a smooth fn agree (ratio 1, or 4 when the
   # curvature is zero); a kink gives D(h) / D(2h) = 2. Ratios in this range are a kink.
   kink_ratio = c(1.6, 2.5),
@@ -207,6 +211,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     cl$vectors <- cl$vectors[, o, drop = FALSE]
   }
   sgn <- (lam > th$significant * unc) - (lam < -th$significant * unc)
+  # A curved ridge's own curvature is zero up to the tilt of a leftover gradient; a
+  # clearly curved direction (a banana-shaped valley such as Rosenbrock's at its
+  # minimum, whose fn also rises at fourth order) is identified.
+  ridge <- ridge & abs(lam) < th$ridge_curvature * max(abs(lam), 0)
   sgn[ridge] <- 0L
   flat <- sgn == 0L
 
