@@ -77,7 +77,15 @@ combo_of <- function(ctx, q) {
 
 finding_not_smooth <- function(ctx) {
   cl <- ctx$cl
-  if (!any(cl$kink)) return(list())
+  out <- list()
+  if (length(cl$stairs_parameters)) {
+    p <- ctx$nm[cl$stairs_parameters]
+    out <- new_finding("not_smooth", "error", p, sprintf(
+      "not smooth: %s is piecewise constant in %s (exactly flat over a step on which its slope elsewhere predicts a clear change, as with floor() or a table look-up), so it has no derivatives at par and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
+      ctx$fx, name_list(p)
+    ))
+  }
+  if (!any(cl$kink)) return(out)
   p <- ctx$nm[cl$kink_parameters]
   where <- if (length(p)) {
     paste("in", name_list(p))
@@ -86,10 +94,10 @@ finding_not_smooth <- function(ctx) {
                          collapse = " and "))
   }
   if (!length(p)) p <- unique(unlist(lapply(which(cl$kink), function(q) combo_of(ctx, q)$parameters)))
-  new_finding("not_smooth", "error", p, sprintf(
+  c(out, new_finding("not_smooth", "error", p, sprintf(
     "not smooth: %s has a kink at par %s (its second differences halve as the step doubles, as |x| does; a smooth fn keeps them), so it has no Hessian there and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
     ctx$fx, where
-  ))
+  )))
 }
 
 finding_not_identified <- function(ctx) {
@@ -478,6 +486,11 @@ se_table <- function(ctx) {
     )
   }
   status[!cl$depends & cl$at_bound == 0L] <- "NA: fn does not depend on it"
+  if (identical(ctx$verdict, "not_smooth")) {
+    # no Hessian at par: no Wald SE for any parameter of the joint fit
+    se[] <- NA_real_
+    status[cl$at_bound == 0L] <- "NA: fn not smooth"
+  }
   status[cl$at_bound < 0L] <- "NA: on lower bound"
   status[cl$at_bound > 0L] <- "NA: on upper bound"
   par <- ctx$par

@@ -92,6 +92,10 @@
 #'     every step tried;
 #'   * `unresolved`: a logical matrix, `TRUE` for elements whose error bound exceeds 10%
 #'     of their size (see above);
+#'   * `status`: per parameter, `"ok"`, or `"stairs"` where `fn` was exactly flat at a
+#'     step over which its slope predicts a clear change (piecewise constant, as with
+#'     `floor()` or a table look-up: no derivative at `par`; the error bounds then cover
+#'     the values);
 #'   * `noise`: the noise level of `fn` used (absolute, per value);
 #'   * `value`: `fn(par)`;
 #'   * `gradient`, `gradient_error`: the gradient at `par` (from `gr`, or from the
@@ -257,12 +261,13 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   step <- res$step
   side <- res$side
   resolved <- res$resolved
+  status <- c("ok", "flat", "stairs")[res$status + 1L]
   g <- res$gradient
   ge <- res$gradient_error
-  names(step) <- names(side) <- names(resolved) <- names(g) <- names(ge) <- nm
+  names(step) <- names(side) <- names(resolved) <- names(status) <- names(g) <- names(ge) <- nm
   attributes(H) <- list(
     dim = dim(H), dimnames = dn, error = E, step = step, side = side,
-    resolved = resolved, unresolved = unresolved_elements(H, E),
+    resolved = resolved, status = status, unresolved = unresolved_elements(H, E),
     noise = res$noise[1L], gradient = g, gradient_error = ge,
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),

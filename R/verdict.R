@@ -125,6 +125,9 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   cl <- .Call(hc_classify, unclass(h), attr(h, "error"), g, ge, unname(par),
               bounds$lower, bounds$upper, th$tol_bound)
   free <- cl$free
+  # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
+  # does not depend on it (the not-smooth finding says what it is).
+  cl$depends[attr(h, "status") == "stairs"] <- 1L
   k <- length(free)
   d <- cl$scale
   lam <- cl$values
@@ -243,6 +246,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
     ridge = ridge, probed = probed,
     kink_parameters = kink_par,
+    stairs_parameters = which(attr(h, "status") == "stairs" & cl$at_bound == 0L),
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
     cov = cov, scaled_gradient = scaled_gradient,
     cond = if (k && all(sgn == 1L)) max(lam) / min(lam) else NA_real_,
@@ -274,7 +278,7 @@ verdict <- function(cl, th) {
   ill <- k > 0L && all(cl$sign == 1L) &&
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
-    not_smooth = any(cl$kink),
+    not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
     not_identified = n_nodep > 0L || any(cl$sign == 0L),
     not_stationary_far = zmax > th$tol_far,
     maximum = k > 0L && all(cl$sign == -1L),

@@ -307,3 +307,21 @@ test_that("every call suggested in a finding parses", {
   }
   expect_gte(n, 4)
 })
+
+test_that("a piecewise-constant fn (floor()) is not smooth, with no SE, naming the parameter", {
+  set.seed(1)
+  y <- rnorm(20, 3)
+  fn <- function(p) sum((y - floor(p[1] * 10) / 10)^2) + (p[2] - 1)^2
+  H <- suppressWarnings(hessian_fd(fn, c(a = 3.15, b = 1)))
+  expect_identical(unname(attr(H, "status")), c("stairs", "ok"))
+  x <- check_fit(c(a = 3.15, b = 1), fn)
+  expect_identical(x$verdict, "not_smooth")
+  f <- x$findings[x$findings$type == "not_smooth", ]
+  expect_identical(f$parameters, "a")
+  expect_match(f$message, "piecewise constant in a", fixed = TRUE)
+  expect_true(all(is.na(x$table$se)))
+  # a smooth fn whose values round at tiny steps (1 + v with v = 1e-60) is no staircase
+  z <- c(-1.2, 0.3, 0.8, 1.9, -0.4)
+  fv <- function(p) -sum(dnorm(z, p[1], sqrt(1 + p[2]), log = TRUE))
+  expect_true(all(attr(hessian_fd(fv, c(0.1, 1e-60)), "status") == "ok"))
+})
