@@ -99,12 +99,12 @@ profile_defaults <- list(max_se = 100, tol = 1e-8, tol_newmin = 1e-3, reltol = 1
 
 # ---- the verdicts a profile (and compare_se()'s verdict) can start from --------------
 
-# check_fit() verdicts at which the point is a minimum (possibly with parameters on
-# bounds) whose profile and standard errors mean something. The one place that knows
-# check_fit()'s vocabulary for "a usable minimum": a renamed verdict is a change here.
-usable_verdicts <- c("minimum", "ill_conditioned", "at_bound")
+# A check_fit() verdict at which the point is a minimum (possibly with parameters on
+# bounds) that can be profiled and whose standard errors mean something: any verdict
+# that verdict.R's unusable_verdicts (the replicate functions' gate) does not exclude.
 usable_minimum <- function(verdict) {
-  is.character(verdict) && length(verdict) == 1L && verdict %in% usable_verdicts
+  is.character(verdict) && length(verdict) == 1L && verdict %in% names(verdict_text) &&
+    !verdict %in% unusable_verdicts
 }
 
 # Thresholds of the profile and of compare_se()'s verdict, with their meaning.

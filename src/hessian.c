@@ -249,8 +249,8 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error", "second"};
-    SEXP res = PROTECT(hc_named_list(labels, 10));
+                            "evaluations", "gradient", "gradient_error", "second", "status"};
+    SEXP res = PROTECT(hc_named_list(labels, 11));
     double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
     double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
     double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
@@ -337,10 +337,12 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     double *pstep = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
     int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
     int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));
+    int *pstat = INTEGER(hc_new_elt(res, 10, INTSXP, n, -1));
     for (int i = 0; i < n; i++) {
         pstep[i] = ax[i].h;
         pside[i] = ax[i].side;
         pres[i] = ax[i].resolved;
+        pstat[i] = ax[i].status;
     }
     double *pn = REAL(hc_new_elt(res, 5, REALSXP, 3, -1));
     pn[0] = c.noise;
