@@ -73,7 +73,7 @@ check_memory <- function(bytes, what, max_memory = NULL, extra = "") {
 #' Memory and evaluations of a Hessian, checked before any work
 #'
 #' Internal: `hessian_fd()` calls it after its argument checks. The C core allocates about
-#' `2.5 n^2` doubles in f-only mode and `4 n^2` with a gradient, plus the `n x n` Hessian
+#' `2 n^2` doubles in f-only mode and `4 n^2` with a gradient, plus the `n x n` Hessian
 #' and error matrices; it evaluates `fn` about `2 (n^2 + n) + 4 n + 1` times (mixed
 #' elements four times each, the diagonal's stencils), or `gr` about `6 n + 16` times.
 #' Memory above the limit (`control$max_memory` in bytes; by default half the memory
