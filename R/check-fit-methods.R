@@ -68,8 +68,9 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
   x$optimizer <- source
   x$source <- list(class = class(fit)[1L], note = note)
   x$problem$data <- data_args
-  if (!is.null(vcov_package)) {
-    V <- as.matrix(vcov_package)
+  n <- length(x$par)
+  if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
+    V <- matrix(as.double(vcov_package), n, n)
     dimnames(V) <- list(names(x$par), names(x$par))
     x$vcov_package <- V
     se_pkg <- sqrt(pmax(diag(V), 0))
@@ -214,10 +215,11 @@ fitdistr_densities <- c(
 #' @rdname check_fit
 #' @param x For a `fitdistr` fit: the data it was fitted to (MASS does not keep them).
 #' @param densfun For a `fitdistr` fit: the density it was given, a function or one of
-#'   MASS's names (`"normal"`, `"gamma"`, ...); MASS does not keep it.
+#'   MASS's names (`"normal"`, `"gamma"`, ...); MASS does not keep it. Fixed
+#'   parameters of the density go in `...`; bounds used in the fit in `lower`, `upper`.
 #' @export
-check_fit.fitdistr <- function(fit, x, densfun, ..., control = list(),
-                               vcov_package = TRUE) {
+check_fit.fitdistr <- function(fit, x, densfun, ..., lower = NULL, upper = NULL,
+                               control = list(), vcov_package = TRUE) {
   if (missing(x) || missing(densfun)) {
     hc_abort("fitdistr_needs", paste(
       "A MASS::fitdistr() fit keeps neither its data nor its density: pass both, as",
@@ -245,7 +247,7 @@ check_fit.fitdistr <- function(fit, x, densfun, ..., control = list(),
   from_package(
     fit, "MASS::fitdistr", est, density_nll(densfun, names(est), list(...)),
     data = x, data_args = "data", value = -fit$loglik, convergence = 0,
-    control = control, vcov_package = if (vcov_package) fit$vcov,
+    lower = lower, upper = upper, control = control, vcov_package = if (vcov_package) fit$vcov,
     note = "the objective is -sum(log densfun(x)) with the density and data given"
   )
 }
@@ -362,7 +364,7 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
   par <- est
   lower <- upper <- NULL
   if (sigma == "included") {
-    par <- c(est, sigma = sqrt(sum(stats::residuals(fit, type = "pearson")^2) / n))
+    par <- c(est, sigma = sqrt(stats::deviance(fit) / n))
     lower <- c(rep(-Inf, np), 0)
   }
   port <- identical(fit$call$algorithm, "port")
