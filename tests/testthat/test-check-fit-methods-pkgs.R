@@ -55,14 +55,14 @@ test_that("fitdistrplus fitdist: analytic SEs of a normal, fix.arg held, bound f
   xf <- check_fit(ff)
   expect_identical(names(xf$par), "mean")
   expect_equal(xf$table$se, 2 / sqrt(50), tolerance = 1e-6)
-  fb <- fitdistrplus::fitdist(y, "norm", lower = c(4, 0.01), start = list(mean = 5, sd = 1))
+  fb <- fitdistrplus::fitdist(y, "norm", lower = c(4, 0.01), start = list(mean = 5, sd = 1),
+                              control = list(factr = 10))
   xb <- check_fit(fb)
-  # mean is on its bound, and L-BFGS-B stopped with sd far from its optimum there,
-  # sqrt(mean((y - 4)^2)): the more serious finding is the verdict.
+  expect_verdict(xb, "at_bound")
   expect_equal(unname(xb$at_bound), c(-1, 0))
-  expect_gt(abs(fb$estimate[["sd"]] - sqrt(mean((y - 4)^2))), 0.3)
-  expect_verdict(xb, "not_stationary")
-  expect_true("at_bound" %in% xb$findings$type)
+  # With L-BFGS-B's default tolerance, sd stops 0.07 SE short of its optimum there.
+  fs <- fitdistrplus::fitdist(y, "norm", lower = c(4, 0.01), start = list(mean = 5, sd = 1))
+  expect_verdict(check_fit(fs), "not_stationary")
   fm <- fitdistrplus::fitdist(y, "norm", method = "mme")
   expect_error(check_fit(fm), class = "hesscheck_error_unsupported_fit")
 })
