@@ -528,23 +528,36 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   }
   devfun <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
   devfun <- eval(devfun, environment(stats::formula(fit)))
+  reml <- lme4::isREML(fit)
+  beta <- lme4::fixef(fit)
+  nt <- length(theta)
+  ib <- nt + seq_along(beta)
+  with_beta <- glmm || !reml
   if (glmm) {
-    beta <- lme4::fixef(fit)
-    par <- c(theta, beta)
-    lower <- c(lower, rep(-Inf, length(beta)))
     # glmer's devfun at the second stage takes c(theta, beta); the deviance is -2 log L.
     fn <- function(p) devfun(unname(p)) / 2
+  } else if (!reml) {
+    # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
+    # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
+    # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
+    rho <- environment(devfun)
+    nobs <- stats::nobs(fit)
+    fn <- function(p) {
+      d <- devfun(unname(p[seq_len(nt)]))
+      pw <- rho$resp$wrss() + rho$pp$sqrL(1)
+      delta <- sum((rho$pp$RX() %*% (p[ib] - rho$pp$beta(1)))^2)
+      (d + nobs * log1p(delta / pw)) / 2
+    }
   } else {
-    par <- theta
     fn <- function(p) devfun(unname(p)) / 2
   }
-  names(par) <- c(paste0("theta:", names(theta)), if (glmm) names(lme4::fixef(fit)))
-  reml <- lme4::isREML(fit)
+  par <- if (with_beta) c(theta, beta) else theta
+  if (with_beta) lower <- c(lower, rep(-Inf, length(beta)))
+  names(par) <- c(paste0("theta:", names(theta)), if (with_beta) names(beta))
   V <- NULL
-  if (vcov_package && glmm) {
+  if (vcov_package && with_beta) {
     V <- matrix(NA_real_, length(par), length(par))
-    b <- length(theta) + seq_along(lme4::fixef(fit))
-    V[b, b] <- as.matrix(stats::vcov(fit))
+    V[ib, ib] <- as.matrix(stats::vcov(fit))
   }
   conv <- fit@optinfo$conv$opt
   x <- from_package(
@@ -552,12 +565,12 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
     vcov_package = V,
     note = paste0(
-      if (glmm) "half glmer's deviance function in (theta, beta)" else
-        sprintf("half lmer's %sdeviance function in theta (beta and sigma profiled out)",
-                if (reml) "REML " else ""),
+      if (glmm) "half glmer's deviance function in (theta, beta)" else if (reml)
+        "half lmer's REML deviance function in theta (beta and sigma profiled out)" else
+        "half lmer's ML deviance in (theta, beta), sigma profiled out",
       "; theta's lower bounds from getME(fit, \"lower\")"
     )
   )
-  devfun(unname(par))
+  devfun(unname(par[seq_len(if (glmm) length(par) else nt)]))
   x
 }
