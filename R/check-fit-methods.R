@@ -18,7 +18,9 @@ supported_fit_classes <- c("mle", "mle2", "fitdist", "fitdistr", "maxLik", "nls"
 check_fit_supported <- function(fit) {
   if (!is.object(fit)) return(invisible(TRUE))
   # .class2(): the classes S3 dispatch uses, an S4 object's superclasses (merMod) too.
-  known <- vapply(.class2(fit), function(cl) {
+  cls <- .class2(fit)
+  if (any(cls %in% supported_fit_classes)) return(invisible(TRUE))
+  known <- vapply(cls, function(cl) {
     !is.null(utils::getS3method("check_fit", cl, optional = TRUE))
   }, logical(1L))
   if (any(known)) return(invisible(TRUE))
@@ -92,8 +94,14 @@ format.hesscheck_from <- function(x, digits = 4, ...) {
     extra <- c(extra, if (all(is.na(r))) {
       "The package's own vcov() has standard errors, but hesscheck gives none to compare."
     } else {
-      sprintf("The package's own vcov(): standard errors %s to %s times hesscheck's (x$se_package).",
-              fmt(min(r, na.rm = TRUE), 4), fmt(max(r, na.rm = TRUE), 4))
+      dev <- max(abs(r - 1), na.rm = TRUE)
+      if (dev < 1e-3) {
+        sprintf("The package's own vcov(): its standard errors agree with hesscheck's to %s relative (x$se_package).",
+                fmt(dev, 2))
+      } else {
+        sprintf("The package's own vcov(): its standard errors are %s to %s times hesscheck's (x$se_package).",
+                fmt(min(r, na.rm = TRUE), 4), fmt(max(r, na.rm = TRUE), 4))
+      }
     })
   }
   c(lines[1L], extra, lines[-1L])
@@ -128,6 +136,95 @@ call_bounds <- function(call, which, nm, env) {
   rep_len(b, length(nm))
 }
 
+#' @section Fits from other packages:
+#' `check_fit(obj)` alone works for the fits below: the method recovers the objective as
+#' a negative log-likelihood (and its gradient where the object carries one), the
+#' estimates with readable unique names, fixed parameters and bounds, and runs the same
+#' diagnosis. The result also has class `"hesscheck_from"`; its print says where the
+#' objective came from and compares the standard errors with the package's own `vcov()`.
+#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data, fixed parameters held,
+#'   L-BFGS-B bounds from the call.
+#' * `fitdist` (fitdistrplus, method `"mle"`): the density `d<distname>` at the data,
+#'   `fix.arg` held, `lower`/`upper` from the fit.
+#' * `fitdistr` (MASS): it keeps neither data nor density: pass `x` and `densfun`
+#'   (a function or MASS's name, e.g. `"gamma"`), and `lower`/`upper` if it had bounds.
+#' * `maxLik`: its stored log-likelihood (maximised, so `fnscale = -1`), fixed
+#'   parameters held; give in `...` the extra arguments it was fitted with.
+#' * `nls`: the Gaussian log-likelihood, with sigma profiled out (`sigma = "profiled"`,
+#'   sigma^2 = RSS / n) or included as a parameter (`sigma = "included"`); `vcov()` uses
+#'   RSS / (n - p) and the Gauss-Newton matrix, so its SEs are about sqrt(n / (n - p))
+#'   times hesscheck's.
+#' * `glm` (binomial, poisson, gaussian, Gamma): the family's log-likelihood in the
+#'   coefficients, the dispersion held at `summary(fit)$dispersion` as `vcov()` does; the
+#'   value is `-logLik(fit)`.
+#' * TMB `MakeADFun()` objects: `obj$fn` and `obj$gr` at `obj$env$last.par.best` (the
+#'   best fixed-effect parameters TMB has seen, not the starting values); repeated names
+#'   (`beta`, `beta`) numbered; `vcov_package = TRUE` compares with `sdreport()`.
+#' * `glmmTMB`: its TMB object `fit$obj`, with the names of `vcov(fit, full = TRUE)`.
+#' * `merMod` (lme4): half the deviance function (`devFunOnly = TRUE`), theta's lower
+#'   bounds from `getME(fit, "lower")`; for `glmer` in (theta, beta); for an ML `lmer`
+#'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only.
+#' * `optimx` results: pass `fn` (optimx does not keep it); the row `method`, or the
+#'   best.
+#'
+#' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
+#' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the
+#' recovered objective depends on are named `...` arguments of `x$problem$fn` (a glm's
+#' `X`, `y`, `weights`, `offset`; a formula model's `data`), recorded in
+#' `x$problem$data`, so that [bootstrap_se()] resamples them by rows and refits by
+#' default.
+#' @param vcov_package Compare the standard errors with the package's own covariance
+#'   matrix (kept in `x$vcov_package`, and side by side in `x$se_package`). For a TMB
+#'   object it is `FALSE` by default (it calls [TMB::sdreport()], a Hessian of its own).
+#' @examples
+#' # Fits from other packages (each runs when its package is installed).
+#' set.seed(2)
+#' d <- data.frame(x = rnorm(100))
+#' d$y <- rpois(100, exp(0.5 + 0.3 * d$x))
+#' check_fit(glm(y ~ x, poisson, d))
+#'
+#' z <- rnorm(50, 3, 2)
+#' m <- stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(z, mu, exp(lsd), log = TRUE)),
+#'                  method = "BFGS")
+#' check_fit(m)
+#'
+#' tt <- 1:20
+#' conc <- 10 * exp(-0.2 * tt) + rnorm(20, 0, 0.2)
+#' check_fit(nls(conc ~ A * exp(-k * tt), start = list(A = 5, k = 0.1)))
+#'
+#' if (requireNamespace("MASS", quietly = TRUE)) {
+#'   f <- MASS::fitdistr(z, "normal")
+#'   check_fit(f, x = z, densfun = "normal")
+#' }
+#' if (requireNamespace("bbmle", quietly = TRUE)) {
+#'   m2 <- bbmle::mle2(z ~ dnorm(mean = mu, sd = exp(lsd)),
+#'                     start = list(mu = 0, lsd = 0), data = data.frame(z = z))
+#'   check_fit(m2)
+#' }
+#' if (requireNamespace("fitdistrplus", quietly = TRUE)) {
+#'   check_fit(fitdistrplus::fitdist(rgamma(100, 2, 3), "gamma"))
+#' }
+#' if (requireNamespace("maxLik", quietly = TRUE)) {
+#'   ll <- function(p, zz) sum(dnorm(zz, p[1], exp(p[2]), log = TRUE))
+#'   ml <- maxLik::maxLik(ll, start = c(mu = 1, lsd = 0), zz = z)
+#'   check_fit(ml, zz = z)       # the data maxLik() was given in its `...`
+#' }
+#' if (requireNamespace("optimx", quietly = TRUE)) {
+#'   nll <- function(p, z) -sum(dnorm(z, p[1], exp(p[2]), log = TRUE))
+#'   o <- optimx::optimx(c(mu = 1, lsd = 0), nll, z = z, method = c("BFGS", "Nelder-Mead"))
+#'   check_fit(o, nll, z = z, method = "Nelder-Mead")
+#' }
+#' if (requireNamespace("lme4", quietly = TRUE)) {
+#'   fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)
+#'   check_fit(fm)
+#' }
+#' if (requireNamespace("glmmTMB", quietly = TRUE)) {
+#'   g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+#'                         data = glmmTMB::Salamanders)
+#'   check_fit(g)
+#'   # Its TMB object (any MakeADFun() object works the same way):
+#'   check_fit(g$obj, vcov_package = TRUE)
+#' }
 #' @rdname check_fit
 #' @export
 check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
@@ -514,6 +611,26 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
 
 # ---- lme4 --------------------------------------------------------------------------
 
+# lme4's deviance function for a fit, built from the fit's own model frame and terms
+# (exported lme4 constructors: no re-evaluation of the call, no first-stage glmer
+# optimisation, which update(fit, devFunOnly = TRUE) would repeat); update() if that fails.
+merMod_devfun <- function(fit, glmm) {
+  rt <- lme4::getME(fit, c("Zt", "theta", "Lambdat", "Lind", "Gp", "lower", "flist", "cnms"))
+  X <- lme4::getME(fit, "X")
+  d <- tryCatch(if (glmm) {
+    d1 <- lme4::mkGlmerDevfun(fit@frame, X, rt, family = stats::family(fit), nAGQ = 1L,
+                              start = list(theta = rt$theta, fixef = lme4::fixef(fit)))
+    lme4::updateGlmerDevfun(d1, rt, nAGQ = 1L)
+  } else {
+    lme4::mkLmerDevfun(fit@frame, X, rt, REML = lme4::isREML(fit), start = rt$theta)
+  }, error = function(e) NULL)
+  if (is.null(d) || (glmm && fit@devcomp$dims[["nAGQ"]] > 1L)) {
+    d <- eval(stats::update(fit, devFunOnly = TRUE, evaluate = FALSE),
+              environment(stats::formula(fit)))
+  }
+  d
+}
+
 #' @rdname check_fit
 #' @export
 check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
@@ -526,8 +643,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   if (lme4::isNLMM(fit)) {
     hc_abort("unsupported_fit", "check_fit() supports lmer() and glmer() fits, not nlmer().")
   }
-  devfun <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
-  devfun <- eval(devfun, environment(stats::formula(fit)))
+  devfun <- merMod_devfun(fit, glmm)
   reml <- lme4::isREML(fit)
   beta <- lme4::fixef(fit)
   nt <- length(theta)
@@ -561,7 +677,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   }
   conv <- fit@optinfo$conv$opt
   x <- from_package(
-    fit, "lme4", par, fn, value = stats::deviance(fit, REML = reml) / 2,
+    fit, "lme4", par, fn, value = NULL,
     convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
     vcov_package = V,
     note = paste0(
