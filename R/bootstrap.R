@@ -50,7 +50,9 @@
 #'   drawn with replacement, the same rows for every argument named in `data`.
 #' @param cluster Optional groups for the default resampling: one label per row of the
 #'   data, or the name of a column of a data frame in `data`. Whole groups are then drawn
-#'   with replacement, each with all its rows (a cluster bootstrap).
+#'   with replacement, each with all its rows (a cluster bootstrap); a column named
+#'   here is relabelled by draw, so that a group drawn twice is two groups in the refit
+#'   (as a mixed model's grouping factor must be).
 #' @param simulate Optional `function(par, data)` returning a new data set simulated from
 #'   the model at `par`: a parametric bootstrap.
 #' @param refit Optional `function(data, start)` returning the new estimates (a numeric
@@ -98,11 +100,12 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   refit <- make_refit(x, data, refit, method, control)
   par <- x$par
   if (is.null(data)) data <- x$problem$data
+  column <- if (is.character(cluster) && length(cluster) == 1L) cluster
   cluster <- check_cluster(cluster, dat, data)
   if (!is.null(cluster) && (!is.null(resample) || !is.null(simulate))) {
     hc_abort("bad_cluster", "`cluster` applies to the default resampling: leave it out with `resample` or `simulate`.")
   }
-  if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data, cluster)
+  if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data, cluster, column)
   one <- function(r) {
     d <- if (is.null(simulate)) generated(resample, "resample", dat) else
       generated(simulate, "simulate", par, dat)

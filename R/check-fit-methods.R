@@ -599,9 +599,33 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
     if (vcov_package) V <- unname(full)
   }
   names(pr$par) <- nm
+  # The objective as a function of the data too (for bootstrap_se() and
+  # coverage_check()): a new TMB object from glmmTMB's own set-up (doFit = FALSE) per
+  # data set, kept for reuse by fn and gr.
+  data0 <- tryCatch(eval(fit$call$data, environment(stats::formula(fit))),
+                    error = function(e) NULL)
+  if (!is.data.frame(data0)) data0 <- NULL
+  cache <- new.env(parent = emptyenv())
+  cache$data <- data0
+  cache$obj <- obj
+  obj_for <- function(data) {
+    if (!is.null(data) && !identical(data, cache$data)) {
+      cl <- stats::update(fit, doFit = FALSE, evaluate = FALSE)
+      cl$data <- data
+      st <- eval(cl, environment(stats::formula(fit)))
+      cache$obj <- TMB::MakeADFun(data = st$data.tmb, parameters = st$parameters,
+                                  map = st$map, random = st$randomArg, DLL = "glmmTMB",
+                                  silent = TRUE)
+      cache$data <- data
+    }
+    cache$obj
+  }
+  fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
+  gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
   x <- from_package(
-    fit, "glmmTMB", pr$par, pr$fn, gr = pr$gr, value = fit$fit$objective,
+    fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
+    data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
     convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
     note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)"
   )
@@ -649,23 +673,40 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   nt <- length(theta)
   ib <- nt + seq_along(beta)
   with_beta <- glmm || !reml
-  if (glmm) {
-    # glmer's devfun at the second stage takes c(theta, beta); the deviance is -2 log L.
-    fn <- function(p) devfun(unname(p)) / 2
-  } else if (!reml) {
+  half_deviance <- function(devfun, nobs) {
+    if (glmm || reml) {
+      # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
+      return(function(p) devfun(unname(p)) / 2)
+    }
     # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
     # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
     # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
     rho <- environment(devfun)
-    nobs <- stats::nobs(fit)
-    fn <- function(p) {
+    function(p) {
       d <- devfun(unname(p[seq_len(nt)]))
       pw <- rho$resp$wrss() + rho$pp$sqrL(1)
       delta <- sum((rho$pp$RX() %*% (p[ib] - rho$pp$beta(1)))^2)
       (d + nobs * log1p(delta / pw)) / 2
     }
-  } else {
-    fn <- function(p) devfun(unname(p)) / 2
+  }
+  # The objective as a function of the data too, so that bootstrap_se() and
+  # coverage_check() can refit and recompute on new data: the deviance function is built
+  # once per data set (update(fit, data = , devFunOnly = TRUE)) and kept for reuse.
+  data0 <- tryCatch(eval(fit@call$data, environment(stats::formula(fit))),
+                    error = function(e) NULL)
+  if (!is.data.frame(data0)) data0 <- NULL
+  cache <- new.env(parent = emptyenv())
+  cache$data <- data0
+  cache$nll <- half_deviance(devfun, stats::nobs(fit))
+  fn <- function(p, data = NULL) {
+    if (!is.null(data) && !identical(data, cache$data)) {
+      cl <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
+      cl$data <- data
+      d <- suppressMessages(suppressWarnings(eval(cl, environment(stats::formula(fit)))))
+      cache$data <- data
+      cache$nll <- half_deviance(d, nrow(data))
+    }
+    cache$nll(p)
   }
   par <- if (with_beta) c(theta, beta) else theta
   if (with_beta) lower <- c(lower, rep(-Inf, length(beta)))
@@ -677,7 +718,8 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   }
   conv <- fit@optinfo$conv$opt
   x <- from_package(
-    fit, "lme4", par, fn, value = NULL,
+    fit, "lme4", par, fn, data = data0, data_args = if (!is.null(data0)) "data",
+    value = NULL,
     convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
     vcov_package = V,
     note = paste0(

@@ -130,7 +130,7 @@ take_rows <- function(d, i) {
   if (is.data.frame(d) || is.matrix(d)) d[i, , drop = FALSE] else d[i]
 }
 
-default_resample <- function(dat, data, cluster = NULL) {
+default_resample <- function(dat, data, cluster = NULL, column = NULL) {
   several <- length(data) > 1L
   parts <- if (several) dat else list(dat)
   for (k in seq_along(parts)) {
@@ -143,20 +143,31 @@ default_resample <- function(dat, data, cluster = NULL) {
     }
   }
   nrow <- NROW(parts[[1L]])
-  draw <- if (is.null(cluster)) {
-    function() sample.int(nrow, replace = TRUE)
-  } else {
-    # Whole groups drawn with replacement, each bringing all its rows.
-    groups <- split(seq_len(nrow), cluster, drop = TRUE)
-    function() unlist(groups[sample.int(length(groups), replace = TRUE)], use.names = FALSE)
+  if (is.null(cluster)) {
+    return(if (several) {
+      function(d) {
+        i <- sample.int(nrow, replace = TRUE)
+        lapply(d, take_rows, i)
+      }
+    } else {
+      function(d) take_rows(d, sample.int(nrow, replace = TRUE))
+    })
   }
-  if (several) {
-    function(d) {
-      i <- draw()
-      lapply(d, take_rows, i)
+  # Whole groups drawn with replacement, each bringing all its rows. A cluster column is
+  # relabelled by draw, so that a group drawn twice counts as two groups in a refit.
+  groups <- split(seq_len(nrow), cluster, drop = TRUE)
+  relabel <- function(d, id) {
+    if (!is.null(column) && is.data.frame(d) && column %in% names(d)) {
+      d[[column]] <- if (is.factor(d[[column]])) factor(id) else id
     }
-  } else {
-    function(d) take_rows(d, draw())
+    d
+  }
+  function(d) {
+    k <- sample.int(length(groups), replace = TRUE)
+    i <- unlist(groups[k], use.names = FALSE)
+    id <- rep(seq_along(k), lengths(groups[k]))
+    if (several) lapply(d, function(v) relabel(take_rows(v, i), id)) else
+      relabel(take_rows(d, i), id)
   }
 }
 

@@ -82,3 +82,21 @@ test_that("lmer with a variance component at 0 is at_bound; glmer includes beta"
   b <- -1
   expect_lt(rel_diff(xg$table$se[b], sqrt(diag(as.matrix(vcov(gm))))), 1e-4)
 })
+
+test_that("lmer and glmmTMB bootstrap by whole groups with the default refit", {
+  skip_if_not_installed("lme4")
+  fm <- lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy, REML = FALSE)
+  x <- check_fit(fm)
+  expect_identical(x$problem$data, "data")
+  b <- bootstrap_se(x, R = 8, cluster = "Subject", seed = 1, progress = FALSE)
+  expect_true(all(b$status == "ok"))
+  expect_true(all(is.finite(b$se) & b$se > 0))
+  skip_if_not_installed("glmmTMB")
+  g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                        data = glmmTMB::Salamanders)
+  xg <- check_fit(g)
+  bg <- bootstrap_se(xg, R = 6, cluster = "site", seed = 1, progress = FALSE)
+  expect_true(all(bg$status == "ok"))
+  # The objective was left at the fit's data: checking again gives the same answer.
+  expect_equal(check_fit(g)$table$se, xg$table$se)
+})

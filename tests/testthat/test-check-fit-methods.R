@@ -223,3 +223,16 @@ test_that("a data frame is resampled by rows and cluster can name its column", {
   expect_error(bootstrap_se(x, data = "df", R = 5, cluster = "nope"),
                class = "hesscheck_error_bad_cluster")
 })
+
+test_that("coverage_check simulates and refits a glm through its recorded data arguments", {
+  d <- glm_data(n = 100)
+  f <- glm(yp ~ x1, poisson, d)
+  x <- check_fit(f)
+  sim <- function(par, data) {
+    data$y <- rpois(length(data$y), exp(drop(data$X %*% par) + data$offset))
+    data
+  }
+  cc <- coverage_check(x, NULL, sim, R = 30, seed = 1, progress = FALSE)
+  expect_equal(cc$used, 30L)
+  expect_true(all(cc$table$coverage > 0.7))
+})
