@@ -96,8 +96,11 @@ format.hesscheck_from <- function(x, digits = 4, ...) {
     } else {
       dev <- max(abs(r - 1), na.rm = TRUE)
       if (dev < 1e-3) {
-        sprintf("The package's own vcov(): its standard errors agree with hesscheck's to %s relative (x$se_package).",
-                fmt(dev, 2))
+        # Rounded up to a power of ten, and no finer than 1e-6: the digits below depend
+        # on the platform.
+        sprintf("The package's own vcov(): its standard errors agree with hesscheck's to %s%s relative (x$se_package).",
+                if (dev < 1e-6) "better than " else "",
+                fmt(10^ceiling(log10(max(dev, 1e-6))), 1))
       } else {
         sprintf("The package's own vcov(): its standard errors are %s to %s times hesscheck's (x$se_package).",
                 fmt(min(r, na.rm = TRUE), 4), fmt(max(r, na.rm = TRUE), 4))
@@ -256,7 +259,7 @@ check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
   from_package(
     fit, "bbmle::mle2", fit@coef,
     minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar),
-    data = if (length(data)) data, data_args = if (length(data)) "data",
+    data = if (length(data)) data, data_args = if (is.data.frame(data)) "data",
     value = fit@min, convergence = fit@details$convergence,
     lower = if (bounded) call_bounds(fit@call, "lower", free, env),
     upper = if (bounded) call_bounds(fit@call, "upper", free, env),
@@ -268,9 +271,9 @@ check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
 # ---- distributions: fitdistrplus, MASS ------------------------------------------------
 
 # -sum(w * log f(x; p, fixed)) for a density function `d` taking its parameters by name.
-density_nll <- function(d, nm, fixed = list(), weights = NULL) {
+density_nll <- function(d, nm, fixed = list()) {
   has_log <- "log" %in% names(formals(d))
-  function(p, data) {
+  function(p, data, weights = NULL) {
     args <- c(list(data), as.list(stats::setNames(p, nm)), fixed)
     lf <- if (has_log) do.call(d, c(args, list(log = TRUE))) else log(do.call(d, args))
     if (is.null(weights)) -sum(lf) else -sum(weights * lf)
@@ -290,8 +293,9 @@ check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
   bounds <- fit$dots[c("lower", "upper")]
   from_package(
     fit, "fitdistrplus::fitdist", est,
-    density_nll(d, names(est), as.list(fit$fix.arg), fit$weights),
-    data = fit$data, data_args = "data", value = -fit$loglik, convergence = fit$convergence,
+    density_nll(d, names(est), as.list(fit$fix.arg)), data = fit$data, weights = fit$weights,
+    data_args = c("data", if (!is.null(fit$weights)) "weights"), value = -fit$loglik,
+    convergence = fit$convergence,
     lower = if (!is.null(bounds$lower)) rep_len(bounds$lower, length(est)),
     upper = if (!is.null(bounds$upper)) rep_len(bounds$upper, length(est)),
     control = control, vcov_package = if (vcov_package) fit$vcov,
@@ -477,7 +481,8 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
     if (sigma == "included") V <- rbind(cbind(V, NA), NA)
   }
   from_package(
-    fit, "nls", par, fn, data = data, weights = w, data_args = c("data", "weights"),
+    fit, "nls", par, fn, data = data, weights = w,
+    data_args = if (is.data.frame(data)) c("data", if (!is.null(w)) "weights"),
     value = NULL, convergence = if (isTRUE(fit$convInfo$isConv)) 0 else 1,
     lower = lower, upper = upper, control = control, vcov_package = V,
     note = if (sigma == "profiled") {

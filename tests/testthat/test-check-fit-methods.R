@@ -236,3 +236,21 @@ test_that("coverage_check simulates and refits a glm through its recorded data a
   expect_equal(cc$used, 30L)
   expect_true(all(cc$table$coverage > 0.7))
 })
+
+test_that("nls bootstraps its data frame by rows with the default refit", {
+  set.seed(6)
+  dn <- data.frame(t = 1:25)
+  dn$conc <- 10 * exp(-0.2 * dn$t) + rnorm(25, 0, 0.2)
+  f <- nls(conc ~ A * exp(-k * t), dn, start = list(A = 5, k = 0.1))
+  x <- check_fit(f)
+  expect_identical(x$problem$data, "data")
+  b <- bootstrap_se(x, R = 30, seed = 1, progress = FALSE)
+  expect_true(all(b$status == "ok"))
+  expect_lt(max(abs(log(b$se / x$table$se))), 0.5)
+})
+
+test_that("a glm's check prints its source and the comparison with vcov()", {
+  d <- glm_data(n = 100)
+  f <- glm(yb ~ x1, binomial, d, control = glm.control(epsilon = 1e-14))
+  expect_snapshot(print(check_fit(f)))
+})
