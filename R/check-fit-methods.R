@@ -110,6 +110,20 @@ format.hesscheck_from <- function(x, digits = 4, ...) {
   c(lines[1L], extra, lines[-1L])
 }
 
+# Methods whose objective needs nothing more reject extra arguments rather than
+# silently ignoring them (an `fn` passed out of habit, a misspelt `contol`).
+no_dots <- function(cls, ...) {
+  if (...length()) {
+    nm <- names(list(...))
+    if (is.null(nm)) nm <- rep("", ...length())
+    nm[!nzchar(nm)] <- "(unnamed)"
+    hc_abort("bad_argument", sprintf(
+      "check_fit() for a %s fit takes no further arguments, but was given: %s. The objective comes from the fit itself.",
+      cls, paste(nm, collapse = ", ")
+    ))
+  }
+}
+
 # ---- stats4 and bbmle ----------------------------------------------------------------
 
 # minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef.
@@ -231,6 +245,7 @@ call_bounds <- function(call, which, nm, env) {
 #' @rdname check_fit
 #' @export
 check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("stats4 mle", ...)
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
   bounded <- identical(fit@method, "L-BFGS-B")
@@ -247,6 +262,7 @@ check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
 #' @rdname check_fit
 #' @export
 check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("bbmle mle2", ...)
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
   vecpar <- isTRUE(fit@call$vecpar)
@@ -283,6 +299,7 @@ density_nll <- function(d, nm, fixed = list()) {
 #' @rdname check_fit
 #' @export
 check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("fitdist", ...)
   if (!identical(fit$method, "mle")) {
     hc_abort("unsupported_fit", sprintf(paste(
       "check_fit() checks maximum-likelihood fits; this fitdist() fit used method \"%s\".",
@@ -425,6 +442,7 @@ check_fit.optimx <- function(fit, fn, ..., method = NULL, gr = NULL, lower = NUL
 #' @export
 check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control = list(),
                           vcov_package = TRUE) {
+  no_dots("nls", ...)
   sigma <- match.arg(sigma)
   form <- stats::formula(fit)
   if (length(form) != 3L || !is.null(fit$call$algorithm) && fit$call$algorithm == "plinear") {
@@ -510,6 +528,7 @@ glm_kernel <- function(family) {
 #' @rdname check_fit
 #' @export
 check_fit.glm <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("glm", ...)
   fam <- stats::family(fit)
   kern <- glm_kernel(fam$family)
   if (is.null(kern)) {
@@ -568,6 +587,7 @@ tmb_problem <- function(obj) {
 # Called by the generic for a TMB MakeADFun() object (a plain list, no class to dispatch on).
 check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL,
                           vcov_package = FALSE) {
+  no_dots("TMB", ...)
   pr <- tmb_problem(fit)
   V <- NULL
   if (vcov_package) {
@@ -588,6 +608,7 @@ check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL
 #' @rdname check_fit
 #' @export
 check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("glmmTMB", ...)
   obj <- fit$obj
   pr <- tmb_problem(obj)
   V <- NULL
@@ -663,6 +684,7 @@ merMod_devfun <- function(fit, glmm) {
 #' @rdname check_fit
 #' @export
 check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("merMod", ...)
   if (!requireNamespace("lme4", quietly = TRUE)) {
     hc_abort("missing_package", "Checking a merMod fit needs the lme4 package.")
   }
@@ -734,6 +756,5 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
       "; theta's lower bounds from getME(fit, \"lower\")"
     )
   )
-  devfun(unname(par[seq_len(if (glmm) length(par) else nt)]))
   x
 }

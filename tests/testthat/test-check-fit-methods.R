@@ -254,3 +254,11 @@ test_that("a glm's check prints its source and the comparison with vcov()", {
   f <- glm(yb ~ x1, binomial, d, control = glm.control(epsilon = 1e-14))
   expect_snapshot(print(check_fit(f)))
 })
+
+test_that("methods whose objective comes from the fit reject extra arguments", {
+  d <- glm_data(n = 50)
+  f <- glm(yp ~ x1, poisson, d)
+  e <- expect_error(check_fit(f, function(p) sum(p^2)), class = "hesscheck_error_bad_argument")
+  expect_match(conditionMessage(e), "(unnamed)", fixed = TRUE)
+  expect_error(check_fit(f, contol = list()), class = "hesscheck_error_bad_argument")
+})
