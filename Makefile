@@ -26,12 +26,13 @@ install: build
 demo: install
 	$(RSCRIPT) -e 'demo("saddle", package = "$(PKG)", ask = FALSE, echo = TRUE)'
 
-# R CMD check --as-cran on the built tarball, vignette included; fails on ERROR or WARNING.
+# R CMD check --as-cran on the built tarball, vignette included (NOT_CRAN=true: snapshot
+# tests run too); fails on ERROR or WARNING. Then a fuzz slice and the vignette's code.
 test: deps
 	rm -f $(TARBALL)
 	$(R) CMD build .
 	_R_CHECK_CRAN_INCOMING_=false _R_CHECK_CRAN_INCOMING_REMOTE_=false \
-	  _R_CHECK_FUTURE_FILE_TIMESTAMPS_=false _R_CHECK_SYSTEM_CLOCK_=0 \
+	  _R_CHECK_FUTURE_FILE_TIMESTAMPS_=false _R_CHECK_SYSTEM_CLOCK_=0 NOT_CRAN=true \
 	  $(R) CMD check --as-cran --no-manual $(TARBALL); status=$$?; \
 	  bash tools/test-summary.sh $(PKG).Rcheck > .test-summary; \
 	  if [ $$status -ne 0 ]; then echo "R CMD check failed"; cat .test-summary; exit 1; fi; \
@@ -39,6 +40,10 @@ test: deps
 	    echo "R CMD check reported an ERROR or WARNING"; cat .test-summary; exit 1; fi; \
 	  $(RSCRIPT) tools/fuzz.R --seconds $(FUZZ_SLICE) --cases 1000000 --lib $(PKG).Rcheck \
 	    || { echo "fuzz slice failed"; cat .test-summary; exit 1; }; \
+	  echo "vignette: its visible code, extracted from the built HTML, in a fresh session"; \
+	  R_LIBS=$(PKG).Rcheck $(RSCRIPT) tools/vignette-code.R \
+	    $(PKG).Rcheck/00_pkg_src/$(PKG)/inst/doc/$(PKG).html \
+	    || { echo "vignette code failed"; cat .test-summary; exit 1; }; \
 	  cat .test-summary
 
 check: test

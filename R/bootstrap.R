@@ -65,9 +65,10 @@
 #'   cluster object for `"snow"`.
 #' @param seed An integer seed; `NULL` draws one from the current random-number state.
 #' @param progress Show a progress bar (with `parallel = "no"`).
-#' @param force Run even when [check_fit()] did not find a minimum. Reserved: it is
-#'   recorded in the result, and will let a replicate run proceed on a fit whose verdict
-#'   is not a minimum.
+#' @param force Run even when [check_fit()] says the point is not smooth, not
+#'   identified, a maximum, a saddle or not stationary: without it such a fit stops with
+#'   a `hesscheck_error_bad_verdict`, since the replicates would describe nothing (refits
+#'   that wander off to other points, or along a ridge).
 #' @return An object of class `"hesscheck_boot"`: a list with `replicates` (an `R` x
 #'   `n` matrix, `NA` rows for failed replicates), `status` (`"ok"`, `"not_converged"`
 #'   or `"failed"` per replicate: an error in `resample`, `simulate` or the refit fails
@@ -75,8 +76,8 @@
 #'   `se` (standard deviation over the converged replicates), `mc_error` (Monte-Carlo
 #'   standard error of `se`), `ci` (95% percentile intervals: the 2.5% and 97.5%
 #'   quantiles), `type`
-#'   (`"nonparametric"` or `"parametric"`), `R`, `seed`, `parallel`, `estimate` and
-#'   `force`.
+#'   (`"nonparametric"` or `"parametric"`), `R`, `seed`, `parallel`, `estimate`,
+#'   `force` and `verdict` (check_fit's, printed in the header).
 #' @seealso [compare_se()] to put these SEs beside the others.
 #' @examples
 #' set.seed(1)
@@ -92,6 +93,7 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
                          parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                          cl = NULL, seed = NULL, progress = interactive(), force = FALSE) {
   args <- check_replicate_args(x, data, R, parallel, force, progress)
+  require_usable_verdict(x, force, "bootstrap_se")
   R <- args$R
   dat <- args$dat
   parallel <- args$parallel
@@ -124,6 +126,7 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
     replicates = reps, status = out$status, messages = out$messages, se = se,
     mc_error = sd_mc_error(reps[ok, , drop = FALSE]), ci = ci,
     type = if (is.null(simulate)) "nonparametric" else "parametric",
-    R = R, seed = out$seed, parallel = parallel, estimate = par, force = force
+    R = R, seed = out$seed, parallel = parallel, estimate = par, force = force,
+    verdict = x$verdict
   ), class = "hesscheck_boot")
 }

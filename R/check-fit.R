@@ -1,23 +1,37 @@
 #' Diagnose an optimiser's result: can its Hessian-based standard errors be trusted?
 #'
 #' Computes an accurate Hessian and gradient at the estimate with [hessian_fd()], then
-#' classifies the point (in C, from a LAPACK eigen-decomposition of the Hessian scaled to
-#' unit diagonal) and reports what it finds in words that name the parameters involved:
-#' a saddle and the direction along which `fn` decreases, a maximum (a log-likelihood
-#' maximised without `fnscale = -1`), flat directions (parameters that are not separately
-#' identified), an estimate that is not stationary (measured in standard errors), a
-#' parameter on a bound, ill-conditioning, badly scaled parameters and signs of
-#' separation. Standard errors are given only where they mean something.
+#' classifies the point and reports what it finds in words that name the parameters
+#' involved: a kink (no Hessian), flat directions (parameters that are not identified), an
+#' estimate that is not stationary (measured in standard errors), a maximum (a
+#' log-likelihood maximised without `fnscale = -1`), a saddle and the direction along
+#' which `fn` decreases, a parameter on a bound, ill-conditioning, badly scaled parameters
+#' and signs of separation. Standard errors are given only where they mean something.
 #'
-#' @section Thresholds:
-#' All thresholds are scale-free. The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its
-#' diagonal, so that its eigenvalues do not depend on the units of the parameters; each
-#' eigenvalue's uncertainty is `|v|' E |v|` for its eigenvector `v` and the scaled error
-#' matrix `E` of the Hessian. An eigenvalue is negative only if it is below minus its
-#' uncertainty, and zero if its size is within its uncertainty or below
-#' `tol_zero` times the largest. The estimate is not stationary if the Newton step
-#' `-solve(H, g)` exceeds `tol_step` standard errors in some parameter (and three times
-#' its own uncertainty).
+#' @section How the verdict is reached:
+#' The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is
+#' zero within its error takes the scale of its largest off-diagonal element; with none,
+#' `fn` does not depend on the parameter and it is not identified), so that its
+#' eigenvalues do not depend on the units of the parameters. Each eigenvalue has an error
+#' bar from the Hessian's element errors: the smaller of the first-order bound
+#' `|v|' E |v|` and Weyl's bound `||E||`. A direction whose eigenvalue is within three
+#' error bars of zero, uncertain by more than `1e-4` of itself, or below `1e-3` of the
+#' largest is asked of `fn` itself: from the Newton point over the certain directions
+#' (where a leftover gradient no longer tilts it), second differences along it with
+#' steps that balance truncation against `fn`'s noise give its curvature and error
+#' (Rayleigh-Ritz on the subspace of such directions). A curvature within three error
+#' bars of zero, or swamped within one standard error by `fn`'s fourth-order rise (a
+#' curved ridge), is flat: not identified. A clear quadratic rise is an identified
+#' direction, however large the condition number, and its measured curvature gives the
+#' standard errors. Second differences that halve as the step doubles are a kink.
+#'
+#' The estimate is not stationary if the Newton step `-solve(H, g)` (with `|curvature|`,
+#' so that it is defined at a saddle too) exceeds `tol_step` standard errors in some
+#' parameter and three times its own uncertainty. The verdict is the first of: not
+#' smooth, not identified, not stationary beyond one standard error (the curvature there
+#' says little about the optimum), maximum, saddle, not stationary, at bound,
+#' ill-conditioned, minimum. The thresholds and their meanings are listed in
+#' `hesscheck:::hc_thresholds`.
 #'
 #' @param fit The optimiser's result: from [stats::optim()], [stats::nlminb()] or
 #'   [stats::nlm()], or a plain numeric vector of estimates. Parameter names come from
@@ -31,12 +45,13 @@
 #'   maximised (a log-likelihood), and the check works on `-fn`. Only its sign is used.
 #' @param control A list of settings:
 #'   * `refine` (`FALSE`): take safeguarded Newton steps with the accurate Hessian until
-#'     the estimate is stationary, and report how far it moved;
+#'     the estimate is stationary, and report how far it moved; a step is halved until
+#'     `fn` does not increase, and refinement stops when the steps grow (`fn` may then
+#'     be unbounded along them, or a bound is missing);
 #'   * `refine_maxit` (`10`): at most this many Newton steps;
 #'   * `escape` (`TRUE`): at a saddle, search along each direction of negative curvature
 #'     for a lower value of `fn` and return a restart point;
 #'   * `level` (`0.95`): confidence level of the Wald intervals;
-#'   * `tol_zero` (`1e-8`): eigenvalues below this fraction of the largest are zero;
 #'   * `tol_ill` (`1e8`): condition number (of the scaled Hessian) above which it is
 #'     called ill-conditioned;
 #'   * `tol_step` (`0.05`): Newton step, in standard errors, above which the estimate
@@ -45,8 +60,9 @@
 #'     `1 / sqrt(H[i, i])`, is on it;
 #'   * `hessian`: a list of `control` settings passed to [hessian_fd()].
 #' @return An object of class `"hesscheck"`, a list with
-#'   * `verdict`: the most serious finding's type: one of `"maximum"`, `"saddle"`,
-#'     `"singular"`, `"not_stationary"`, `"at_bound"`, `"ill_conditioned"`, `"minimum"`;
+#'   * `verdict`: the most serious finding's type: one of `"not_smooth"`,
+#'     `"not_identified"`, `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`,
+#'     `"ill_conditioned"`, `"minimum"`;
 #'   * `findings`: a data frame with columns `type`, `severity` (`"error"`, `"warning"`,
 #'     `"note"`), `parameters` (comma-separated names) and `message`;
 #'   * `table`: a data frame with one row per parameter: `estimate`, `se`, `z`, `lower`,
@@ -57,16 +73,23 @@
 #'   * `hessian`: the [hessian_fd()] result for the function checked;
 #'   * `vcov`: the inverse Hessian of the free parameters where it is positive definite,
 #'     else `NULL`;
-#'   * `eigen`: a list with `values` (of the scaled Hessian of the free parameters,
-#'     ascending), `vectors`, `uncertainty` and `sign` (`-1`, `0`, `1`);
+#'   * `eigen`: a list with `values` (curvatures of the scaled Hessian of the free
+#'     parameters that enter `fn`, ascending), `vectors`, `uncertainty` (error bars),
+#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, or `"fn"` where
+#'     measured with `fn` along the direction), and `hessian_values` and
+#'     `hessian_uncertainty` (from the Hessian alone);
+#'   * `se_uncertainty`: relative uncertainty of each standard error, from the error
+#'     bars; `condition`: the scaled condition number (`NA` unless positive definite);
 #'   * `newton`: the Newton step `-solve(H, g)` and its size in standard errors (`z`),
 #'     with `scaled_gradient`, lme4's `max(abs(solve(chol(H), g)))`;
 #'   * `at_bound`: per parameter, `-1` / `1` on the lower / upper bound, else `0`;
-#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease` and
-#'     `direction`; else `NULL`;
-#'   * `refine`: when `refine = TRUE`, the starting point, the steps taken and the
-#'     distance moved in standard errors;
-#'   * `fit_hessian`: when the fit has a Hessian, the comparison with it: `difference`
+#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease`,
+#'     `direction` and `distance`; else `NULL`;
+#'   * `refine`: when `refine = TRUE`, the starting point, the steps taken, the
+#'     distance moved in standard errors, `status` (how it ended) and `growing_step`
+#'     (the step that grew, if that ended it);
+#'   * `fit_hessian`: when the fit has a Hessian, the comparison with hesscheck's at the
+#'     fit's own estimate (before any refinement): `difference`
 #'     and `error` (largest scaled difference from hesscheck's Hessian, and hesscheck's
 #'     largest scaled error estimate), `se_ratio` (its standard errors over hesscheck's)
 #'     and `matrix` (for `optim()` fits, times the sign of `fnscale`); the comparisons
@@ -115,25 +138,9 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     ))
   }
   sgn <- if (fnscale < 0) -1 else 1
-  ctrl <- check_control(control, list(
-    refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95, tol_zero = 1e-8,
-    tol_ill = 1e8, tol_step = 0.05, tol_bound = 1e-3, hessian = list()
-  ))
-  for (nm in c("refine", "escape")) {
-    if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
-      hc_abort("bad_control", sprintf("`control$%s` must be TRUE or FALSE.", nm))
-    }
-  }
-  ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
-                                    null_ok = FALSE, integer = TRUE)
-  ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
-  if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
-  for (nm in c("tol_zero", "tol_ill", "tol_step", "tol_bound")) {
-    ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
-  }
-  if (!is.list(ctrl$hessian)) {
-    hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
-  }
+  th <- hc_thresholds
+  ctrl <- check_fit_control(control)
+  th[names(ctrl$thresholds)] <- ctrl$thresholds
   bounds <- check_bounds(if (is.null(lower)) -Inf else lower,
                          if (is.null(upper)) Inf else upper, par)
   if (!is.null(info$hessian) && (!is.numeric(info$hessian) ||
@@ -146,40 +153,104 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   # The function checked: fn, or -fn when it was maximised.
   f <- if (sgn < 0) function(p, ...) -fn(p, ...) else fn
   g <- if (!is.null(gr) && sgn < 0) function(p, ...) -gr(p, ...) else gr
+  fx <- make_fx(f, ...)
+  # No bounds passed as such, which keeps hessian_fd()'s fast path.
+  unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
+  hlower <- if (unbounded) -Inf else bounds$lower
+  hupper <- if (unbounded) Inf else bounds$upper
   evaluate <- function(p) {
-    h <- hessian_fd(f, p, ..., gr = g, lower = bounds$lower, upper = bounds$upper,
-                    control = ctrl$hessian)
-    cl <- .Call(hc_classify, as.matrix(h), attr(h, "error"), attr(h, "gradient"),
-                attr(h, "gradient_error"), unname(p), bounds$lower, bounds$upper,
-                ctrl[c("tol_zero", "tol_ill", "tol_step", "tol_bound")])
-    list(h = h, cl = cl, par = p)
+    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
+    h <- withCallingHandlers(
+      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian),
+      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
+    )
+    f0 <- attr(h, "value")
+    noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
+                 .Machine$double.xmin, na.rm = TRUE)
+    probe <- make_probe(fx$f, p, f0, noise, bounds, th)
+    list(h = h, cl = classify_point(h, p, bounds, th, probe), par = p, noise = noise)
   }
   evals <- c(fn = 0, gr = 0)
   state <- evaluate(par)
+  first <- state
   evals <- evals + attr(state$h, "evaluations")
 
   refine <- NULL
   if (ctrl$refine) {
-    r <- refine_newton(state, evaluate, f, ..., bounds = bounds, ctrl = ctrl)
+    r <- refine_newton(state, evaluate, fx$f, bounds = bounds, ctrl = ctrl, th = th)
     state <- r$state
     evals <- evals + r$evaluations
     refine <- r$refine
   }
+  cl <- state$cl
+  v <- verdict(cl, th)
 
   value <- attr(state$h, "value")
   escape <- NULL
-  if (ctrl$escape && state$cl$flags[["saddle"]]) {
-    escape <- saddle_escape(state, f, ..., bounds = bounds, value = value)
-    evals[["fn"]] <- evals[["fn"]] + escape$evaluations
-    escape$evaluations <- NULL
+  if (ctrl$escape && any(cl$sign < 0L) && any(cl$sign > 0L)) {
+    x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
+    v0 <- if (is.null(cl$probed)) value else cl$probed$value
+    escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
     if (sgn < 0) escape$value <- -escape$value
   }
-  x <- new_hesscheck(state, info, value = sgn * value, sgn = sgn, ctrl = ctrl,
-                     bounds = bounds, escape = escape, refine = refine, evals = evals)
+  drift <- drifting(cl, state, fx$f, bounds, th)
+  evals[["fn"]] <- evals[["fn"]] + fx$count()
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
-  x$problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
-                    upper = bounds$upper, fnscale = fnscale)
-  x
+  problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
+                  upper = bounds$upper, fnscale = fnscale)
+  new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
+                th = th, bounds = bounds, escape = escape, refine = refine,
+                evals = evals, first = first, drift = drift, problem = problem)
+}
+
+# Free parameters that look like separation: a large estimate with a larger standard
+# error, and fn no higher with the estimate doubled (the estimate drifting to infinity,
+# as a logistic slope does when the data are separated; an uncentred covariate's large
+# coefficient fails this, since fn rises steeply).
+drifting <- function(cl, state, fx, bounds, th) {
+  out <- logical(length(cl$free))
+  if (is.null(cl$cov)) return(out)
+  est <- state$par[cl$free]
+  se <- sqrt(diag(cl$cov))
+  f0 <- attr(state$h, "value")
+  for (i in which(abs(est) > th$separation & se > abs(est))) {
+    p <- state$par
+    p[cl$free[i]] <- 2 * est[i]
+    if (p[cl$free[i]] < bounds$lower[cl$free[i]] || p[cl$free[i]] > bounds$upper[cl$free[i]]) next
+    v <- fx(p)
+    out[i] <- !is.na(v) && v <= f0 + th$significant * state$noise
+  }
+  out
+}
+
+# check_fit()'s control list, checked; its thresholds (tol_*) apart. The common case, no
+# control, without the checks (the defaults are valid).
+check_fit_control <- function(control) {
+  tols <- c("tol_ill", "tol_step", "tol_bound")
+  defaults <- c(list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
+                hc_thresholds[tols], list(hessian = list()))
+  if (is.list(control) && !length(control)) {
+    defaults$thresholds <- list()
+    return(defaults)
+  }
+  ctrl <- check_control(control, defaults)
+  for (nm in c("refine", "escape")) {
+    if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
+      hc_abort("bad_control", sprintf("`control$%s` must be TRUE or FALSE.", nm))
+    }
+  }
+  ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
+                                    null_ok = FALSE, integer = TRUE)
+  ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)
+  if (ctrl$level >= 1) hc_abort("bad_control", "`control$level` must be below 1.")
+  for (nm in tols) {
+    ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
+  }
+  if (!is.list(ctrl$hessian)) {
+    hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
+  }
+  ctrl$thresholds <- ctrl[tols]
+  ctrl
 }
 
 # Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or
@@ -235,13 +306,17 @@ fit_info <- function(fit) {
        hessian = fit$hessian)
 }
 
-# Safeguarded Newton: step -solve(H, g) from the accurate Hessian, halved until fn does
-# not increase beyond its noise, kept inside the bounds; stop when stationary.
-refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
+# Safeguarded Newton: the step -solve(H, g) from the accurate Hessian, halved until fn
+# does not increase (never accepted if it does), kept inside the bounds; stop when
+# stationary, when no step lowers fn, or when the steps grow (fn may then have no minimum
+# nearby: it decreases without bound along the step, or a bound is missing).
+refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
   start <- state$par
   evals <- c(fn = 0, gr = 0)
   steps <- 0L
   status <- "stationary"
+  last_size <- Inf
+  grew <- NULL
   for (it in seq_len(ctrl$refine_maxit)) {
     cl <- state$cl
     if (is.null(cl$cov)) {
@@ -249,19 +324,23 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
       break
     }
     if (refined_enough(cl)) break
-    free <- cl$at_bound == 0L
-    f0 <- attr(state$h, "value")   # fn(par), already evaluated by hessian_fd()
-    noise <- attr(state$h, "noise")
+    size <- max(abs(cl$newton_z))
+    if (size > last_size) {
+      status <- "the Newton steps grow"
+      grew <- cl$newton
+      break
+    }
+    last_size <- size
+    free <- cl$free
+    f0 <- attr(state$h, "value")
     t <- 1
     accepted <- FALSE
     for (k in 1:20) {
       p <- state$par
       p[free] <- p[free] + t * cl$newton
       p <- pmin(pmax(p, bounds$lower), bounds$upper)
-      f1 <- catch_user(f(p, ...), function(e) NA_real_)
-      evals[["fn"]] <- evals[["fn"]] + 1
-      if (is.numeric(f1) && length(f1) == 1L && is.finite(f1) &&
-          f1 <= f0 + 4 * max(noise, 0)) {
+      f1 <- fx(p)
+      if (!is.na(f1) && f1 <= f0) {
         accepted <- TRUE
         break
       }
@@ -281,51 +360,16 @@ refine_newton <- function(state, evaluate, f, ..., bounds, ctrl) {
   moved <- state$par - start
   moved_se <- stats::setNames(rep(NA_real_, length(moved)), names(moved))
   if (!is.null(state$cl$cov)) {
-    fr <- state$cl$at_bound == 0L
+    fr <- state$cl$free
     moved_se[fr] <- moved[fr] / sqrt(diag(state$cl$cov))
   }
   list(state = state, evaluations = evals,
        refine = list(start = start, steps = steps, moved = moved, moved_se = moved_se,
-                     status = status))
+                     status = status, growing_step = grew))
 }
 
 # Stationary as far as can be told: the Newton step is below 1e-6 standard errors, or
 # within three times its own uncertainty.
 refined_enough <- function(cl) {
   all(abs(cl$newton_z) <= pmax(1e-6, 3 * cl$newton_error))
-}
-
-# At a saddle: fn along each direction of negative curvature, both ways, at distances
-# 1/4, 1/2, 1, ... in the scaled coordinates while fn decreases (where a unit step raises a quadratic fn by about
-# 1/2 per unit eigenvalue, one standard error for a negative log-likelihood).
-saddle_escape <- function(state, f, ..., bounds, value) {
-  cl <- state$cl
-  par <- state$par
-  free <- which(cl$at_bound == 0L)
-  neg <- which(cl$sign < 0L)
-  best <- list(value = value, par = par, direction = NULL, t = 0)
-  count <- 0
-  for (q in neg) {
-    u <- cl$vectors[, q] / cl$scale
-    for (s in c(1, -1)) {
-      # Double the distance from 1/4 while fn keeps decreasing (at most 2^12).
-      last <- value
-      for (t in 0.25 * 2^(0:14)) {
-        p <- par
-        p[free] <- p[free] + s * t * u
-        if (any(p < bounds$lower | p > bounds$upper)) break
-        v <- catch_user(f(p, ...), function(e) NA_real_)
-        count <- count + 1
-        if (!is.numeric(v) || length(v) != 1L || !is.finite(v) || v >= last) break
-        last <- v
-        if (v < best$value) {
-          d <- stats::setNames(numeric(length(par)), names(par))
-          d[free] <- s * u
-          best <- list(value = v, par = p, direction = d, t = t)
-        }
-      }
-    }
-  }
-  list(par = best$par, value = best$value, decrease = value - best$value,
-       direction = best$direction, distance = best$t, evaluations = count)
 }

@@ -43,7 +43,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE) {
   if (is.null(x$vcov)) {
     hc_abort("not_positive_definite", sprintf(
       "The Hessian at this estimate is not positive definite (the point is %s), so there are no Hessian-based standard errors to compare. Fix the fit first: see print(x).",
-      verdict_text[[x$verdict]]
+      verdict_noun[[x$verdict]]
     ))
   }
   if (!is.null(fn_obs)) fn_obs <- check_function(fn_obs, "fn_obs")

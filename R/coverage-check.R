@@ -21,7 +21,8 @@
 #' set.seed(1)
 #' y <- rnorm(40, 10, 2)
 #' nll <- function(p, y) -sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
-#' x <- check_fit(c(mu = mean(y), log_sd = log(sd(y))), nll, y = y)
+#' mle <- c(mu = mean(y), log_sd = log(sqrt(mean((y - mean(y))^2))))
+#' x <- check_fit(mle, nll, y = y)
 #' sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))
 #' coverage_check(x, "y", sim, R = 50, seed = 1)
 #' @export
@@ -31,6 +32,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
                            cl = NULL, seed = NULL, progress = interactive(),
                            force = FALSE) {
   args <- check_replicate_args(x, data, R, parallel, force, progress)
+  require_usable_verdict(x, force, "coverage_check")
   R <- args$R
   dat <- args$dat
   parallel <- args$parallel
@@ -73,6 +75,6 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95, refit = NUL
   )
   structure(list(table = table, estimates = est, se = se, status = out$status,
                  messages = out$messages, level = level, R = R, seed = out$seed,
-                 used = sum(ok), force = force),
+                 used = sum(ok), force = force, verdict = x$verdict),
             class = "hesscheck_coverage")
 }

@@ -1,19 +1,6 @@
 # From the C classification to the "hesscheck" object: findings in words that name the
 # parameters involved, the table of estimates and standard errors, the verdict.
 
-verdict_order <- c("maximum", "saddle", "singular", "not_stationary", "at_bound",
-                   "ill_conditioned", "minimum")
-
-verdict_text <- c(
-  maximum = "a maximum, not a minimum: the standard errors are not valid",
-  saddle = "a saddle point, not a minimum: the standard errors are not valid",
-  singular = "flat directions: some parameters are not identified and have no standard error",
-  not_stationary = "not at the optimum: the estimate is not a stationary point",
-  at_bound = "a minimum with parameters on a bound: no Wald standard error for those",
-  ill_conditioned = "a minimum, but ill-conditioned: treat the standard errors with care",
-  minimum = "a minimum: the Hessian is positive definite and the standard errors can be used"
-)
-
 fmt <- function(x, digits = 2) {
   # as.character() of the rounded values: what format() gives element by element (the
   # shorter of fixed and scientific) up to 7 digits, at a fraction of its cost.
@@ -58,9 +45,13 @@ fast_df <- function(cols, row_names = NULL) {
             row.names = if (is.null(row_names)) .set_row_names(n) else row_names)
 }
 
+# A name as R code: backtick-quoted unless syntactic, so that advice such as
+# c(`(Intercept)` = 1) parses.
+r_name <- function(x) ifelse(make.names(x) == x, x, paste0("`", gsub("`", "\\\\`", x), "`"))
+
 new_finding <- function(type, severity, parameters, message) {
-  list(type = type, severity = severity,
-       parameters = paste(parameters, collapse = ", "), message = message)
+  list(list(type = type, severity = severity,
+            parameters = paste(parameters, collapse = ", "), message = message))
 }
 
 # Standard errors from a Hessian over the free parameters (NA for the others): NA unless
@@ -75,283 +66,498 @@ se_from_hessian <- function(H, free) {
   out
 }
 
-new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine, evals) {
+# The direction of eigenvector q of the scaled Hessian, in words.
+combo_of <- function(ctx, q) {
+  v <- ctx$cl$vectors[, q]
+  format_combo(v, v / ctx$cl$scale[ctx$cl$free], ctx$fnm, ctx$th$combo_share)
+}
+
+# One function per finding: each takes the context built by new_hesscheck() and returns a
+# list of findings (possibly empty).
+
+finding_not_smooth <- function(ctx) {
+  cl <- ctx$cl
+  out <- list()
+  if (length(cl$stairs_parameters)) {
+    p <- ctx$nm[cl$stairs_parameters]
+    out <- new_finding("not_smooth", "error", p, sprintf(
+      "not smooth: %s is piecewise constant in %s (exactly flat over a step on which its slope elsewhere predicts a clear change, as with floor() or a table look-up), so it has no derivatives at par and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
+      ctx$fx, name_list(p)
+    ))
+  }
+  if (!any(cl$kink)) return(out)
+  p <- ctx$nm[cl$kink_parameters]
+  where <- if (length(p)) {
+    paste("in", name_list(p))
+  } else {
+    paste("along", paste(vapply(which(cl$kink), function(q) combo_of(ctx, q)$text, ""),
+                         collapse = " and "))
+  }
+  if (!length(p)) p <- unique(unlist(lapply(which(cl$kink), function(q) combo_of(ctx, q)$parameters)))
+  c(out, new_finding("not_smooth", "error", p, sprintf(
+    "not smooth: %s has a kink at par %s (its second differences halve as the step doubles, as |x| does; a smooth fn keeps them), so it has no Hessian there and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
+    ctx$fx, where
+  )))
+}
+
+finding_not_identified <- function(ctx) {
+  cl <- ctx$cl
+  out <- list()
+  nodep <- which(!cl$depends & cl$at_bound == 0L)
+  if (length(nodep)) {
+    p <- ctx$nm[nodep]
+    out <- c(out, new_finding("not_identified", "error", p, sprintf(
+      "not identified: %s does not depend on %s at this point (%s row of the Hessian is zero within its error): %s no standard error.",
+      ctx$fx, name_list(p), if (length(p) == 1L) "its" else "their",
+      if (length(p) == 1L) "it has" else "they have"
+    )))
+  }
+  lmax <- max(abs(cl$values), 0)
+  for (q in which(cl$sign == 0L & !cl$kink)) {
+    v <- cl$vectors[, q]
+    u <- v / cl$scale[cl$free]
+    cmb <- combo_of(ctx, q)
+    p <- cmb$parameters
+    how <- if (isTRUE(cl$ridge[q])) {
+      sprintf("its curvature %s, the largest being %s, is swamped by fn's fourth-order rise within one standard error: a curved ridge",
+              fmt(cl$values[q]), fmt(lmax))
+    } else {
+      sprintf("curvature %s +- %s there, the largest being %s%s", fmt(cl$values[q]),
+              fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
+              if (cl$source[q] == "fn") ", measured with fn along it" else "")
+    }
+    msg <- if (length(p) == 1L) {
+      sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
+    } else if (length(p) == 2L) {
+      sel <- match(p, ctx$fnm)
+      ident <- format_combo(c(v[sel[2]], -v[sel[1]]), c(u[sel[2]], -u[sel[1]]), p,
+                            min_share = 0)
+      sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).",
+              name_list(p), ident$text, ctx$fx, cmb$text, how)
+    } else {
+      sprintf("not identified: %s are not separately identified; %s is flat along %s (%s).",
+              name_list(p), ctx$fx, cmb$text, how)
+    }
+    out <- c(out, new_finding("not_identified", "error", p, msg))
+  }
+  out
+}
+
+finding_maximum <- function(ctx) {
+  if (ctx$verdict != "maximum" && !(length(ctx$cl$sign) && all(ctx$cl$sign == -1L))) {
+    return(list())
+  }
+  msg <- if (ctx$sgn > 0) {
+    paste("maximum: the Hessian is negative definite, so fn looks maximised, not",
+          "minimised. If fn is a log-likelihood that was maximised",
+          "(optim(control = list(fnscale = -1))), pass fnscale = -1.")
+  } else {
+    paste("maximum: -fn has a maximum here, so fn is at a minimum although",
+          "fnscale = -1 says it was maximised: check the sign of fn and of fnscale.")
+  }
+  new_finding("maximum", "error", ctx$fnm, msg)
+}
+
+finding_saddle <- function(ctx) {
+  cl <- ctx$cl
+  if (!(any(cl$sign == -1L) && any(cl$sign == 1L))) return(list())
+  decreases <- if (ctx$sgn < 0) "fn increases" else "fn decreases"
+  out <- list()
+  for (q in which(cl$sign == -1L)) {
+    cmb <- combo_of(ctx, q)
+    out <- c(out, new_finding("saddle", "error", cmb$parameters, sprintf(
+      "saddle: %s along %s (curvature %s on the scale of the diagonal).",
+      decreases, cmb$text, fmt(cl$values[q])
+    )))
+  }
+  e <- ctx$escape
+  if (!is.null(e)) {
+    if (e$decrease > 0) {
+      d <- e$direction[ctx$cl$free]
+      cmb <- format_combo(d * cl$scale[cl$free], d, ctx$fnm, ctx$th$combo_share)
+      out <- c(out, new_finding("escape", "note", cmb$parameters, sprintf(
+        "escape: a step along %s lowers %s by %s (to %s); restart the optimiser from x$escape$par.",
+        cmb$text, ctx$fx, fmt(e$decrease, 3), fmt(ctx$sgn * e$value, 8)
+      )))
+    } else {
+      out <- c(out, new_finding("escape", "note", character(), sprintf(
+        "escape: no lower value of %s was found along the directions of negative curvature; the saddle is very flat.",
+        ctx$fx
+      )))
+    }
+  }
+  out
+}
+
+finding_not_stationary <- function(ctx) {
+  cl <- ctx$cl
+  out <- list()
+  z <- cl$newton_z
+  sig <- cl$off_optimum
+  if (any(sig)) {
+    fnm <- ctx$fnm
+    ord <- order(-abs(z))
+    top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
+    fix <- if (is.null(ctx$refine)) {
+      "Restart the optimiser from x$par with a tighter tolerance, or use control = list(refine = TRUE)."
+    } else {
+      "Restart the optimiser from x$par with a tighter tolerance."
+    }
+    msg <- if (!is.null(cl$cov)) {
+      sprintf(
+        "not stationary: the estimate is %s standard errors from the optimum this Hessian predicts (%s); lme4's scaled gradient is %s. %s",
+        fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "),
+        fmt(cl$scaled_gradient), fix
+      )
+    } else {
+      sprintf(
+        "not stationary: a Newton step with |curvature| is %s standard errors (%s), so the curvature found here may differ at the optimum. %s",
+        fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "), fix
+      )
+    }
+    out <- c(out, new_finding("not_stationary", "warning", fnm[top], msg))
+  }
+  for (i in which(cl$kkt_violated)) {
+    side <- if (cl$at_bound[i] < 0L) "lower" else "upper"
+    out <- c(out, new_finding("not_stationary", "warning", ctx$nm[i], sprintf(
+      "not stationary: %s decreases moving %s away from its %s bound (gradient %s in units of 1/sqrt(H[i, i])): the bound is not where the minimum is.",
+      ctx$fx, ctx$nm[i], side, fmt(cl$kkt[i])
+    )))
+  }
+  out
+}
+
+finding_optimizer <- function(ctx) {
+  info <- ctx$info
+  if (is.na(info$convergence) || info$convergence == 0) return(list())
+  fixed <- !is.null(ctx$refine) && ctx$refine$status == "stationary"
+  new_finding("optimizer", if (fixed) "note" else "warning", character(), sprintf(
+    "%s reported convergence code %s%s: it did not claim a minimum%s.",
+    info$optimizer, info$convergence,
+    if (is.null(info$message)) "" else paste0(" (", info$message, ")"),
+    if (fixed) "; refine = TRUE has since moved the estimate to the optimum" else ""
+  ))
+}
+
+finding_refine <- function(ctx) {
+  r <- ctx$refine
+  if (is.null(r) || r$status != "the Newton steps grow") return(list())
+  p <- r$growing_step
+  fnm <- ctx$fnm
+  lead <- fnm[which.max(abs(p) * ctx$cl$scale[ctx$cl$free])]
+  par <- ctx$par[ctx$cl$free]
+  # A parameter at 0 or 1 whose Newton step points outward: a probability or a variance
+  # whose bound was left out.
+  start <- r$start[ctx$cl$free]
+  lo <- ctx$cl$free[start == 0 & p < 0]
+  up <- ctx$cl$free[start == 1 & p > 0]
+  hint <- bounds_advice(ctx, lo, up)
+  new_finding("refine", "warning", lead, sprintf(
+    "refine: the Newton steps grew, so refinement stopped: %s may be unbounded along the step (mostly %s), or a bound is missing%s.",
+    ctx$fx, lead,
+    if (length(hint)) paste0(" (e.g. ", hint, " in the optimiser and in check_fit())") else ""
+  ))
+}
+
+# The bounds to pass, as code: the bounds already given, with 0 as the lower bound of the
+# parameters in `lo` and 1 as the upper bound of those in `up`, one element per
+# parameter (a single value would be recycled to all of them).
+bounds_advice <- function(ctx, lo, up) {
+  one <- function(b, idx, value, what) {
+    if (!length(idx)) return(NULL)
+    b[idx] <- value
+    sprintf("%s = c(%s)", what, paste0(r_name(ctx$nm), " = ", b, collapse = ", "))
+  }
+  paste(c(one(ctx$bounds$lower, lo, 0, "lower"), one(ctx$bounds$upper, up, 1, "upper")),
+        collapse = ", ")[length(lo) + length(up) > 0]
+}
+
+# A free parameter at exactly 0 or 1 in the fit, with fn decreasing out of [0, 1]: a
+# probability or a variance fitted with a bound that check_fit() was not given.
+finding_missing_bound <- function(ctx) {
+  first <- ctx$first
+  g <- attr(first$h, "gradient")
+  ge <- attr(first$h, "gradient_error")
+  x <- first$par
+  out <- list()
+  sig <- abs(g) > ctx$th$significant * ge
+  lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
+  up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)
+  if (!length(lo) && !length(up)) return(list())
+  hint <- bounds_advice(ctx, lo, up)
+  p <- ctx$nm[c(lo, up)]
+  new_finding("missing_bound", "warning", p, sprintf(
+    "bound: %s %s at %s in the fit and %s decreases beyond it; if %s cannot go there (a probability, a variance), pass %s to check_fit() as to the optimiser.",
+    name_list(p), if (length(p) == 1L) "sits" else "sit",
+    if (length(lo) && length(up)) "0 or 1" else if (length(lo)) "0" else "1",
+    ctx$fx, if (length(p) == 1L) "it" else "they", hint
+  ))
+}
+
+finding_at_bound <- function(ctx) {
+  cl <- ctx$cl
+  out <- list()
+  for (i in which(cl$at_bound != 0L)) {
+    nm <- ctx$nm[i]
+    side <- if (cl$at_bound[i] < 0L) "lower" else "upper"
+    b <- if (side == "lower") ctx$bounds$lower[i] else ctx$bounds$upper[i]
+    out <- c(out, new_finding("at_bound", "warning", nm, sprintf(
+      "at bound: %s is on its %s bound (%s): no Wald standard error for it; the others are computed with %s held there. Use a likelihood-ratio test or a profile for %s.",
+      nm, side, fmt(b, 6), nm, nm
+    )))
+  }
+  out
+}
+
+finding_ill_conditioned <- function(ctx) {
+  cl <- ctx$cl
+  if (ctx$verdict != "ill_conditioned") return(list())
+  q <- which.min(cl$values)
+  cmb <- combo_of(ctx, q)
+  unc <- cl$uncertainty[q] / cl$values[q]
+  se_unc <- max(ctx$se_uncertainty)
+  new_finding("ill_conditioned", "warning", cmb$parameters, sprintf(
+    "ill-conditioned: the scaled Hessian has condition number %s; the smallest curvature, along %s, is %s within %s%%%s. The standard errors are uncertain by up to %s%%.",
+    fmt(cl$cond), cmb$text, fmt(cl$values[q]), fmt(100 * unc),
+    if (cl$source[q] == "fn") " (measured with fn along it, beyond what the Hessian's differences resolve)" else "",
+    fmt(100 * se_unc)
+  ))
+}
+
+# Standard errors (or 1/sqrt(H[i, i])) spanning orders of magnitude: optim's fixed steps
+# suit none of them; `ndeps` (in parscale units, parscale left at 1) sets optim's and
+# optimHess()'s steps, ndeps_se standard errors each.
+finding_scaling <- function(ctx) {
+  sc <- if (!is.null(ctx$cl$cov)) ctx$se_free else 1 / ctx$cl$scale[ctx$cl$free]
+  if (length(sc) < 2L || !all(is.finite(sc))) return(list())
+  span <- max(sc) / min(sc)
+  if (span <= ctx$th$scaling_span) return(list())
+  fnm <- ctx$fnm
+  lo <- which.min(sc)
+  hi <- which.max(sc)
+  nd <- ctx$th$ndeps_se * sc
+  new_finding("scaling", "warning", fnm[c(lo, hi)], sprintf(
+    "scaling: the standard errors span %s orders of magnitude (%s %s, %s %s). optim()'s fixed steps (ndeps = 1e-3 for every parameter) are then %s standard errors for %s but %s for %s, so its Hessian is inaccurate; for optim(hessian = TRUE) or optimHess(), pass control = list(ndeps = c(%s)), or rescale the parameters.",
+    fmt(log10(span), 2), fnm[lo], fmt(sc[lo]), fnm[hi], fmt(sc[hi]),
+    fmt(1e-3 / sc[lo]), fnm[lo], fmt(1e-3 / sc[hi]), fnm[hi],
+    paste0(r_name(fnm), " = ", fmt(nd, 1), collapse = ", ")
+  ))
+}
+
+finding_extreme <- function(ctx) {
+  if (is.null(ctx$cl$cov)) return(list())
+  out <- list()
+  fnm <- ctx$fnm
+  est <- ctx$par[ctx$cl$free]
+  se <- ctx$se_free
+  zz <- est / se
+  big <- which(abs(zz) > ctx$th$large_z)
+  if (length(big)) {
+    out <- c(out, new_finding("large_z", "warning", fnm[big], sprintf(
+      "extreme: |z| = %s for %s is implausibly large: check that fn is the whole negative log-likelihood (not divided by the sample size) and that it was minimised.",
+      fmt(max(abs(zz[big]))), name_list(fnm[big])
+    )))
+  }
+  sep <- which(ctx$drift)
+  if (length(sep)) {
+    out <- c(out, new_finding("separation", "warning", fnm[sep], sprintf(
+      "extreme: %s %s large with a larger standard error; on a logit or log scale this suggests separation (the estimate drifting to infinity), where Wald standard errors are meaningless.",
+      name_list(fnm[sep]), if (length(sep) == 1L) "is" else "are"
+    )))
+  }
+  out
+}
+
+finding_unresolved <- function(ctx) {
+  h <- ctx$h
+  out <- list()
+  unres <- !attr(h, "resolved")
+  if (any(unres)) {
+    out <- c(out, new_finding("unresolved", "warning", ctx$nm[unres], sprintf(
+      "noise: the curvature of %s in %s stayed below the noise of fn (%s): its Hessian entries are unreliable.",
+      ctx$fx, name_list(ctx$nm[unres]), fmt(attr(h, "noise"))
+    )))
+  }
+  # Elements whose error bound exceeds 10% of their size (hessian_fd()'s warning, which
+  # check_fit() reports here instead); a kink already found says it better.
+  u <- attr(h, "unresolved")
+  if (!is.null(u) && any(u) && !identical(ctx$verdict, "not_smooth")) {
+    lab <- unresolved_labels(u, ctx$nm)
+    out <- c(out, new_finding("unresolved", "warning", lab$parameters, sprintf(
+      "unresolved: differences could not resolve the Hessian's elements for %s (error bounds above %s of their size: %s is flat, kinked, saturating or too noisy there); standard errors that depend on them are not reliable.",
+      lab$text, sprintf("%g%%", 100 * hessian_thresholds$unresolved), ctx$fx
+    )))
+  }
+  out
+}
+
+# The Hessian the optimiser returned, compared with hesscheck's at the same point (the
+# fit's estimate, before any refinement). With no free parameter or non-finite entries
+# there is nothing to compare: the matrix is kept with NA differences.
+compare_fit_hessian <- function(ctx) {
+  info <- ctx$info
+  if (is.null(info$hessian)) return(NULL)
+  first <- ctx$first
+  cl <- first$cl
+  free <- cl$free
+  nm <- names(first$par)
+  Hf <- info$hessian * (if (info$optimizer == "optim") ctx$sgn else 1)
+  fnm <- nm[free]
+  if (!length(free) || !all(is.finite(Hf[free, free, drop = FALSE]))) {
+    return(list(difference = NA_real_, error = NA_real_,
+                se_ratio = stats::setNames(rep(NA_real_, length(free)), fnm), matrix = Hf,
+                finite = !length(free)))
+  }
+  H <- as.matrix(first$h)
+  sc <- cl$scale[free]
+  s <- outer(sc, sc)
+  dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
+  err <- attr(first$h, "error")[free, free, drop = FALSE] / s
+  se_fit <- se_from_hessian(Hf, seq_len(ncol(Hf)) %in% free)[free]
+  ratio <- if (!is.null(cl$cov)) se_fit / sqrt(diag(cl$cov)) else rep(NA_real_, length(free))
+  names(ratio) <- fnm
+  list(difference = max(dif), error = max(err), se_ratio = ratio, matrix = Hf, finite = TRUE)
+}
+
+finding_fit_hessian <- function(ctx) {
+  fh <- ctx$fit_hessian
+  if (is.null(fh)) return(list())
+  if (!fh$finite) {
+    return(new_finding("fit_hessian", "warning", character(),
+                       "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's."))
+  }
+  if (is.na(fh$difference)) return(list())
+  ratio <- fh$se_ratio
+  worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
+  moved <- !is.null(ctx$refine) && ctx$refine$steps > 0L
+  msg <- sprintf(
+    "fit$hessian differs from hesscheck's %sby up to %s of sqrt(|H[i, i] H[j, j]|); hesscheck's error estimate is %s, so the difference is %s",
+    if (moved) "at the fit's estimate (before refinement) " else "",
+    fmt(fh$difference), fmt(fh$error),
+    if (fh$difference > 3 * fh$error) "error in fit$hessian" else "within hesscheck's error"
+  )
+  msg <- if (!is.na(worst)) {
+    sprintf("%s; its standard errors differ by up to %s%% (%s).", msg,
+            fmt(100 * abs(ratio[worst] - 1)), names(ratio)[worst])
+  } else {
+    paste0(msg, ".")
+  }
+  sev <- if (!is.na(worst) && abs(ratio[worst] - 1) > ctx$th$fit_hessian_se) "warning" else "note"
+  new_finding("fit_hessian", sev, character(), msg)
+}
+
+finding_fnscale <- function(ctx) {
+  if (ctx$sgn > 0) return(list())
+  new_finding("fnscale", "note", character(),
+              "fnscale < 0: fn was maximised, so the check works on -fn (a negative log-likelihood).")
+}
+
+finding_near_bound <- function(ctx) {
+  cross <- ctx$table_cross
+  if (!any(cross)) return(list())
+  new_finding("near_bound", "note", ctx$nm[cross], sprintf(
+    "near bound: the Wald interval for %s crosses a bound; a transformation (e.g. log) or a profile interval is more reliable there.",
+    name_list(ctx$nm[cross])
+  ))
+}
+
+# The findings in the order they are printed: the verdict's kind first.
+finding_functions <- list(
+  finding_not_smooth, finding_not_identified, finding_maximum, finding_saddle,
+  finding_not_stationary, finding_optimizer, finding_refine, finding_missing_bound,
+  finding_at_bound,
+  finding_ill_conditioned, finding_scaling, finding_extreme, finding_unresolved,
+  finding_fit_hessian, finding_fnscale, finding_near_bound
+)
+
+# The table of estimates: SEs where they mean something, and why not elsewhere.
+se_table <- function(ctx) {
+  cl <- ctx$cl
+  n <- length(ctx$par)
+  nm <- ctx$nm
+  se <- rep(NA_real_, n)
+  names(se) <- nm
+  se[cl$free] <- ctx$se_free
+  status <- rep("", n)
+  if (is.null(cl$cov)) {
+    status[cl$free] <- switch(ctx$verdict,
+      maximum = "NA: maximum", saddle = "NA: saddle", not_smooth = "NA: fn not smooth",
+      not_identified = "NA: not identified", "NA: Hessian not positive definite"
+    )
+  }
+  status[!cl$depends & cl$at_bound == 0L] <- "NA: fn does not depend on it"
+  if (identical(ctx$verdict, "not_smooth")) {
+    # no Hessian at par: no Wald SE for any parameter of the joint fit
+    se[] <- NA_real_
+    status[cl$at_bound == 0L] <- "NA: fn not smooth"
+  }
+  status[cl$at_bound < 0L] <- "NA: on lower bound"
+  status[cl$at_bound > 0L] <- "NA: on upper bound"
+  par <- ctx$par
+  zq <- stats::qnorm(1 - (1 - ctx$level) / 2)
+  lo <- par - zq * se
+  up <- par + zq * se
+  cross <- is.finite(se) & (lo < ctx$bounds$lower | up > ctx$bounds$upper)
+  status[cross] <- "interval crosses a bound"
+  list(table = fast_df(list(estimate = unname(par), se = unname(se), z = unname(par / se),
+                            lower = unname(lo), upper = unname(up), status = status),
+                       row_names = nm),
+       cross = cross)
+}
+
+new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
+                          refine, evals, first, drift = logical(), problem = NULL) {
   h <- state$h
   cl <- state$cl
   par <- state$par
   nm <- names(par)
   n <- length(par)
-  free <- cl$at_bound == 0L
-  fnm <- nm[free]
-  flags <- cl$flags
-  decreases <- if (sgn < 0) "fn increases" else "fn decreases"
-  fx <- if (sgn < 0) "-fn" else "fn"
-  out <- list()
-  add <- function(...) out[[length(out) + 1L]] <<- new_finding(...)
-
-  pd <- !is.null(cl$cov)
-  se_free <- if (pd) sqrt(diag(cl$cov)) else rep(NA_real_, sum(free))
+  fnm <- nm[cl$free]
+  se_free <- if (!is.null(cl$cov)) sqrt(diag(cl$cov)) else rep(NA_real_, length(cl$free))
   names(se_free) <- fnm
-
-  # Negative and zero curvature, one finding per direction.
-  neg <- which(cl$sign < 0L)
-  zero <- which(cl$sign == 0L)
-  if (flags[["maximum"]]) {
-    msg <- if (sgn > 0) {
-      paste("maximum: the Hessian is negative definite, so fn looks maximised, not",
-            "minimised. If fn is a log-likelihood that was maximised",
-            "(optim(control = list(fnscale = -1))), pass fnscale = -1.")
-    } else {
-      paste("maximum: -fn has a maximum here, so fn is at a minimum although",
-            "fnscale = -1 says it was maximised: check the sign of fn and of fnscale.")
-    }
-    add("maximum", "error", fnm, msg)
-  } else {
-    for (q in neg) {
-      cmb <- format_combo(cl$vectors[, q], cl$vectors[, q] / cl$scale, fnm)
-      msg <- sprintf("saddle: %s along %s (curvature %s on the scale of the diagonal).",
-                     decreases, cmb$text, fmt(cl$values[q]))
-      add("saddle", "error", cmb$parameters, msg)
-    }
-    if (!is.null(escape)) {
-      if (escape$decrease > 0) {
-        d <- escape$direction
-        cmb <- format_combo(d[free] * cl$scale, d[free], fnm)
-        add("escape", "note", cmb$parameters, sprintf(
-          "escape: a step along %s lowers %s by %s (to %s); restart the optimiser from x$escape$par.",
-          cmb$text, fx, fmt(escape$decrease, 3), fmt(sgn * escape$value, 8)
-        ))
-      } else {
-        add("escape", "note", character(), sprintf(
-          "escape: no lower value of %s was found along the directions of negative curvature; the saddle is very flat.",
-          fx
-        ))
-      }
-    }
+  # Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
+  # (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
+  # w_k = v_ik^2 / lambda_k / sum.
+  se_unc <- rep(NA_real_, length(cl$free))
+  if (!is.null(cl$cov)) {
+    w <- t(t(cl$vectors^2) / cl$values)
+    se_unc <- drop(w %*% (cl$uncertainty / cl$values)) / rowSums(w) / 2
   }
-  for (q in zero) {
-    v <- cl$vectors[, q]
-    u <- v / cl$scale
-    cmb <- format_combo(v, u, fnm)
-    p <- cmb$parameters
-    msg <- if (length(p) == 1L) {
-      sprintf("flat: %s does not depend on %s (its curvature is zero within its uncertainty).",
-              fx, p)
-    } else if (length(p) == 2L) {
-      sel <- match(p, fnm)
-      ident <- format_combo(c(v[sel[2]], -v[sel[1]]), c(u[sel[2]], -u[sel[1]]), p,
-                            min_share = 0)
-      sprintf("flat: %s are not separately identified (%s is); %s is flat along %s.",
-              name_list(p), ident$text, fx, cmb$text)
-    } else {
-      sprintf("flat: %s are not separately identified; %s is flat along %s.",
-              name_list(p), fx, cmb$text)
-    }
-    add("singular", "error", p, msg)
+  ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
+              bounds = bounds, info = info, escape = escape, refine = refine,
+              verdict = verdict, level = ctrl$level, se_free = se_free,
+              se_uncertainty = se_unc, first = first, drift = drift,
+              fx = if (sgn < 0) "-fn" else "fn")
+  tab <- se_table(ctx)
+  ctx$table_cross <- tab$cross
+  ctx$fit_hessian <- compare_fit_hessian(ctx)
+  out <- list()
+  for (f in finding_functions) {
+    r <- f(ctx)
+    if (length(r)) out <- c(out, r)
   }
-
-  # Stationarity, in standard errors.
-  z <- cl$newton_z
-  names(z) <- fnm
-  sig <- cl$off_optimum
-  if (any(sig)) {
-    ord <- order(-abs(z))
-    top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
-    if (pd) {
-      msg <- sprintf(
-        "not stationary: the estimate is %s standard errors from the optimum this Hessian predicts (%s); lme4's scaled gradient is %s. Restart the optimiser from x$par with a tighter tolerance, or use control = list(refine = TRUE).",
-        fmt(max(abs(z))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "),
-        fmt(cl$scaled_gradient)
-      )
-    } else {
-      msg <- sprintf(
-        "not stationary: the gradient is far from zero, %s in units of 1/sqrt(H[i, i]) (%s).",
-        fmt(max(abs(z))), paste0(fnm[top], " ", fmt(-z[top]), collapse = ", ")
-      )
-    }
-    add("not_stationary", "warning", fnm[top], msg)
-  }
-  if (!is.na(info$convergence) && info$convergence != 0) {
-    fixed <- !is.null(refine) && refine$status == "stationary"
-    add("optimizer", if (fixed) "note" else "warning", character(), sprintf(
-      "%s reported convergence code %s%s: it did not claim a minimum%s.",
-      info$optimizer, info$convergence,
-      if (is.null(info$message)) "" else paste0(" (", info$message, ")"),
-      if (fixed) "; refine = TRUE has since moved the estimate to the optimum" else ""
-    ))
-  }
-
-  # Bounds.
-  bnd <- which(!free)
-  for (i in bnd) {
-    side <- if (cl$at_bound[i] < 0L) "lower" else "upper"
-    b <- if (side == "lower") bounds$lower[i] else bounds$upper[i]
-    add("at_bound", "warning", nm[i], sprintf(
-      "at bound: %s is on its %s bound (%s): no Wald standard error for it; the others are computed with %s held there. Use a likelihood-ratio test or a profile for %s.",
-      nm[i], side, fmt(b, 6), nm[i], nm[i]
-    ))
-    if (cl$kkt_violated[i]) {
-      add("not_stationary", "warning", nm[i], sprintf(
-        "not stationary: %s decreases moving %s away from its %s bound (gradient %s in units of 1/sqrt(H[i, i])): the bound is not where the minimum is.",
-        fx, nm[i], side, fmt(cl$kkt[i])
-      ))
-    }
-  }
-
-  # Conditioning.
-  if (flags[["ill_conditioned"]]) {
-    q <- which.min(cl$values)
-    cmb <- format_combo(cl$vectors[, q], cl$vectors[, q] / cl$scale, fnm)
-    cond <- max(abs(cl$values)) / min(cl$values)
-    unc <- cl$uncertainty[q] / cl$values[q]
-    add("ill_conditioned", "warning", cmb$parameters, sprintf(
-      "ill-conditioned: the scaled Hessian has condition number %s; the smallest curvature, along %s, is uncertain by %s%% of itself. The standard errors of %s are sensitive to small errors in the Hessian.",
-      fmt(cond), cmb$text, fmt(100 * unc), name_list(cmb$parameters)
-    ))
-  }
-
-  # Scaling: standard errors (or 1/sqrt(H[i, i])) spanning orders of magnitude.
-  scale_se <- if (pd) se_free else 1 / cl$scale
-  if (length(scale_se) > 1L && all(is.finite(scale_se))) {
-    span <- max(scale_se) / min(scale_se)
-    if (span > 1e3) {
-      lo <- which.min(scale_se)
-      hi <- which.max(scale_se)
-      add("scaling", "warning", fnm[c(lo, hi)], sprintf(
-        "scaling: the standard errors span %s orders of magnitude (%s %s, %s %s). optim()'s fixed steps (ndeps = 1e-3 for every parameter) are then %s standard errors for %s but %s for %s, so its Hessian is inaccurate; pass control = list(parscale = c(%s)) to optim(), or rescale the parameters.",
-        fmt(log10(span), 2), fnm[lo], fmt(scale_se[lo]), fnm[hi], fmt(scale_se[hi]),
-        fmt(1e-3 / scale_se[lo]), fnm[lo], fmt(1e-3 / scale_se[hi]), fnm[hi],
-        paste0(fnm, " = ", fmt(scale_se, 1), collapse = ", ")
-      ))
-    }
-  }
-
-  # Extreme values: huge |z|, or a large estimate with a larger SE (separation).
-  est_free <- par[free]
-  if (pd) {
-    zz <- est_free / se_free
-    big <- which(abs(zz) > 1e3)
-    if (length(big)) {
-      add("large_z", "warning", fnm[big], sprintf(
-        "extreme: |z| = %s for %s is implausibly large: check that fn is the whole negative log-likelihood (not divided by the sample size) and that it was minimised.",
-        fmt(max(abs(zz[big]))), name_list(fnm[big])
-      ))
-    }
-    sep <- which(abs(est_free) > 10 & se_free > abs(est_free))
-    if (length(sep)) {
-      add("separation", "warning", fnm[sep], sprintf(
-        "extreme: %s %s large with a larger standard error; on a logit or log scale this suggests separation (the estimate drifting to infinity), where Wald standard errors are meaningless.",
-        name_list(fnm[sep]), if (length(sep) == 1L) "is" else "are"
-      ))
-    }
-  }
-
-  # Parameters whose curvature stayed below the noise.
-  unres <- !attr(h, "resolved")
-  if (any(unres)) {
-    add("unresolved", "warning", nm[unres], sprintf(
-      "noise: the curvature of %s in %s stayed below the noise of fn (%s): its Hessian entries are unreliable.",
-      fx, name_list(nm[unres]), fmt(attr(h, "noise"))
-    ))
-  }
-
-  # The Hessian the optimiser returned. With no free parameter, or non-finite entries,
-  # there is nothing to compare: the matrix is kept (compare_se() shows its NA standard
-  # errors) with NA differences.
-  fit_hessian <- NULL
-  if (!is.null(info$hessian)) {
-    Hf <- info$hessian * (if (info$optimizer == "optim") sgn else 1)
-    if (!any(free) || !all(is.finite(Hf[free, free, drop = FALSE]))) {
-      fit_hessian <- list(difference = NA_real_, error = NA_real_,
-                          se_ratio = stats::setNames(rep(NA_real_, sum(free)), fnm),
-                          matrix = Hf)
-      if (any(free)) {
-        add("fit_hessian", "warning", character(),
-            "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's.")
-      }
-    } else {
-      H <- as.matrix(h)
-      s <- outer(cl$scale, cl$scale)
-      dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
-      err <- attr(h, "error")[free, free, drop = FALSE] / s
-      se_fit <- se_from_hessian(Hf, free)[free]
-      ratio <- if (pd) se_fit / se_free else rep(NA_real_, sum(free))
-      names(ratio) <- fnm
-      fit_hessian <- list(difference = max(dif), error = max(err), se_ratio = ratio,
-                          matrix = Hf)
-      worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
-      msg <- sprintf(
-        "fit$hessian differs from hesscheck's by up to %s of sqrt(|H[i, i] H[j, j]|); hesscheck's error estimate is %s, so the difference is %s",
-        fmt(max(dif)), fmt(max(err)),
-        if (max(dif) > 3 * max(err)) "error in fit$hessian" else "within hesscheck's error"
-      )
-      if (!is.na(worst)) {
-        msg <- sprintf("%s; its standard errors differ by up to %s%% (%s).", msg,
-                       fmt(100 * abs(ratio[worst] - 1)), fnm[worst])
-      } else {
-        msg <- paste0(msg, ".")
-      }
-      sev <- if (!is.na(worst) && abs(ratio[worst] - 1) > 0.01) "warning" else "note"
-      add("fit_hessian", sev, character(), msg)
-    }
-  }
-
-  if (sgn < 0) {
-    add("fnscale", "note", character(),
-        "fnscale < 0: fn was maximised, so the check works on -fn (a negative log-likelihood).")
-  }
-
   cols <- c("type", "severity", "parameters", "message")
-  findings <- fast_df(stats::setNames(lapply(cols, function(k) {
-    vapply(out, function(o) o[[k]], "")
-  }), cols))
-
-  verdict <- verdict_order[verdict_order %in% names(flags)[flags]][1L]
-  if (is.na(verdict)) verdict <- if (sum(free) == 0L) "at_bound" else "singular"
-
-  # Table of estimates.
-  se <- rep(NA_real_, n)
-  names(se) <- nm
-  status <- rep("", n)
-  se[free] <- se_free
-  if (!pd && any(free)) {
-    status[free] <- switch(verdict,
-      maximum = "NA: maximum", saddle = "NA: saddle", "NA: Hessian not positive definite"
-    )
+  findings <- if (length(out)) {
+    fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
+  } else {
+    fast_df(list(type = character(), severity = character(), parameters = character(),
+                 message = character()))
   }
-  status[cl$at_bound < 0L] <- "NA: on lower bound"
-  status[cl$at_bound > 0L] <- "NA: on upper bound"
-  zq <- stats::qnorm(1 - (1 - ctrl$level) / 2)
-  z <- par / se
-  lo <- par - zq * se
-  up <- par + zq * se
-  cross <- free & is.finite(se) & (lo < bounds$lower | up > bounds$upper)
-  status[cross] <- "interval crosses a bound"
-  if (any(cross)) {
-    add_near <- new_finding("near_bound", "note", nm[cross], sprintf(
-      "near bound: the Wald interval for %s crosses a bound; a transformation (e.g. log) or a profile interval is more reliable there.",
-      name_list(nm[cross])
-    ))
-    findings <- fast_df(Map(c, findings, add_near[names(findings)]))
-  }
-  table <- fast_df(list(estimate = unname(par), se = unname(se), z = unname(z),
-                        lower = unname(lo), upper = unname(up), status = status),
-                   row_names = nm)
 
   V <- NULL
-  if (pd) {
+  if (!is.null(cl$cov)) {
     V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
-    V[free, free] <- cl$cov
+    V[cl$free, cl$free] <- cl$cov
   }
-  newton <- stats::setNames(rep(NA_real_, n), nm)
-  newton[free] <- cl$newton
-  newton_z <- stats::setNames(rep(NA_real_, n), nm)
-  newton_z[free] <- cl$newton_z
-
+  na_n <- rep(NA_real_, n)
+  names(na_n) <- nm
+  full <- function(x) `[<-`(na_n, cl$free, x)
+  fit_hessian <- ctx$fit_hessian
+  if (!is.null(fit_hessian)) fit_hessian$finite <- NULL
   structure(list(
     verdict = verdict,
     findings = findings,
-    table = table,
+    table = tab$table,
     par = par,
     value = value,
     gradient = attr(h, "gradient"),
@@ -359,9 +565,14 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
     hessian = h,
     vcov = V,
     eigen = list(values = cl$values, vectors = `dimnames<-`(cl$vectors, list(fnm, NULL)),
-                 uncertainty = cl$uncertainty, sign = cl$sign, parameters = fnm),
-    newton = list(step = newton, z = newton_z, scaled_gradient = cl$scaled_gradient),
-    at_bound = stats::setNames(cl$at_bound, nm),
+                 uncertainty = cl$uncertainty, sign = cl$sign, parameters = fnm,
+                 source = cl$source, hessian_values = cl$hessian_values,
+                 hessian_uncertainty = cl$hessian_uncertainty),
+    se_uncertainty = full(se_unc),
+    condition = cl$cond,
+    newton = list(step = full(cl$newton), z = full(cl$newton_z),
+                  scaled_gradient = cl$scaled_gradient),
+    at_bound = `names<-`(cl$at_bound, nm),
     escape = escape,
     refine = refine,
     fit_hessian = fit_hessian,
@@ -369,6 +580,7 @@ new_hesscheck <- function(state, info, value, sgn, ctrl, bounds, escape, refine,
     convergence = info$convergence,
     fnscale = sgn,
     level = ctrl$level,
-    evaluations = evals
+    evaluations = evals,
+    problem = problem
   ), class = "hesscheck")
 }

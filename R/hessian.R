@@ -92,6 +92,10 @@
 #'     every step tried;
 #'   * `unresolved`: a logical matrix, `TRUE` for elements whose error bound exceeds 10%
 #'     of their size (see above);
+#'   * `status`: per parameter, `"ok"`, or `"stairs"` where `fn` was exactly flat at a
+#'     step over which its slope predicts a clear change (piecewise constant, as with
+#'     `floor()` or a table look-up: no derivative at `par`; the error bounds then cover
+#'     the values);
 #'   * `noise`: the noise level of `fn` used (absolute, per value);
 #'   * `value`: `fn(par)`;
 #'   * `gradient`, `gradient_error`: the gradient at `par` (from `gr`, or from the
@@ -228,18 +232,24 @@ unresolved_elements <- function(H, E) {
   !(E <= hessian_thresholds$unresolved * size)
 }
 
+# The unresolved elements as "a" (diagonal) and "a:b" labels, at most `most` of them with
+# "and N more", and the parameters involved.
+unresolved_labels <- function(u, nm, most = 6L) {
+  ij <- which(u & upper.tri(u, diag = TRUE), arr.ind = TRUE)
+  lab <- ifelse(ij[, 1] == ij[, 2], nm[ij[, 1]], paste0(nm[ij[, 1]], ":", nm[ij[, 2]]))
+  more <- if (length(lab) > most) sprintf(" and %d more", length(lab) - most) else ""
+  list(text = paste0(paste(utils::head(lab, most), collapse = ", "), more),
+       parameters = unique(nm[as.vector(ij)]))
+}
+
 warn_unresolved <- function(h) {
   u <- attr(h, "unresolved")
   if (!any(u)) return(invisible())
-  nm <- rownames(h)
-  ij <- which(u & upper.tri(u, diag = TRUE), arr.ind = TRUE)
-  lab <- ifelse(ij[, 1] == ij[, 2], nm[ij[, 1]], paste0(nm[ij[, 1]], ":", nm[ij[, 2]]))
-  more <- if (length(lab) > 6) sprintf(" and %d more", length(lab) - 6) else ""
+  lab <- unresolved_labels(u, rownames(h))
   hc_warn("unresolved", sprintf(
-    "The Hessian's elements for %s%s could not be resolved: their error bounds exceed %s of their size (fn is flat, kinked, saturating or too noisy there at every step tried). See attr(H, \"error\"); do not base standard errors on them.",
-    paste(utils::head(lab, 6), collapse = ", "), more,
-    sprintf("%g%%", 100 * hessian_thresholds$unresolved)
-  ), parameters = unique(nm[as.vector(ij)]))
+    "The Hessian's elements for %s could not be resolved: their error bounds exceed %s of their size (fn is flat, kinked, saturating or too noisy there at every step tried). See attr(H, \"error\"); do not base standard errors on them.",
+    lab$text, sprintf("%g%%", 100 * hessian_thresholds$unresolved)
+  ), parameters = lab$parameters)
 }
 
 new_hessian_fd <- function(res, nm, gradient, extra) {
@@ -251,12 +261,13 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   step <- res$step
   side <- res$side
   resolved <- res$resolved
+  status <- c("ok", "flat", "stairs")[res$status + 1L]
   g <- res$gradient
   ge <- res$gradient_error
-  names(step) <- names(side) <- names(resolved) <- names(g) <- names(ge) <- nm
+  names(step) <- names(side) <- names(resolved) <- names(status) <- names(g) <- names(ge) <- nm
   attributes(H) <- list(
     dim = dim(H), dimnames = dn, error = E, step = step, side = side,
-    resolved = resolved, unresolved = unresolved_elements(H, E),
+    resolved = resolved, status = status, unresolved = unresolved_elements(H, E),
     noise = res$noise[1L], gradient = g, gradient_error = ge,
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),

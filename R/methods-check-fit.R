@@ -40,8 +40,9 @@ format.hesscheck <- function(x, digits = 4, ...) {
   how <- if (x$optimizer == "none") "estimates given as a vector" else
     sprintf("%s result, convergence code %s", x$optimizer, format(x$convergence))
   ev <- x$evaluations
-  lines <- c(lines, sprintf("(%s; %d evaluations of fn%s)", how, as.integer(ev[["fn"]]),
-                            if (ev[["gr"]] > 0) sprintf(", %d of gr", as.integer(ev[["gr"]])) else ""))
+  lines <- c(lines, sprintf("(%s; check_fit evaluated fn %d times%s)", how,
+                            as.integer(ev[["fn"]]),
+                            if (ev[["gr"]] > 0) sprintf(" and gr %d", as.integer(ev[["gr"]])) else ""))
   if (!is.null(x$refine)) {
     r <- x$refine
     lines <- c(lines, sprintf(
@@ -58,9 +59,17 @@ format.hesscheck <- function(x, digits = 4, ...) {
   }
   tab <- x$table
   num <- function(v, d = digits) ifelse(is.na(v), "", fmt(v, d))
+  # Values within 10^-digits standard errors of zero print as 0: an exact zero estimated
+  # as -6e-11 shows as 0, not in e-notation.
+  near0 <- function(v) {
+    out <- num(v)
+    out[!is.na(v) & is.finite(tab$se) & abs(v) < tab$se * 10^-digits] <- "0"
+    out
+  }
   shown <- data.frame(
-    estimate = num(tab$estimate), se = ifelse(is.na(tab$se), "NA", num(tab$se)),
-    z = num(tab$z, 3), lower = num(tab$lower), upper = num(tab$upper),
+    estimate = near0(tab$estimate), se = ifelse(is.na(tab$se), "NA", num(tab$se)),
+    z = ifelse(near0(tab$estimate) == "0", "0", num(tab$z, 3)),
+    lower = near0(tab$lower), upper = near0(tab$upper),
     status = tab$status, row.names = rownames(tab), stringsAsFactors = FALSE
   )
   names(shown)[4:5] <- paste0(c("lower ", "upper "), format(100 * x$level), "%")
@@ -81,9 +90,10 @@ summary.hesscheck <- function(object, ...) {
   tab <- data.frame(
     eigenvalue = e$values, uncertainty = e$uncertainty,
     sign = c("negative", "zero", "positive")[e$sign + 2L],
+    from = if (is.null(e$source)) rep("hessian", length(e$values)) else e$source,
     direction = vapply(seq_along(e$values), function(q) {
       v <- e$vectors[, q]
-      format_combo(v, v, e$parameters, min_share = 0.25)$text
+      format_combo(v, v, e$parameters, min_share = hc_thresholds$combo_share)$text
     }, ""),
     stringsAsFactors = FALSE
   )
@@ -95,21 +105,29 @@ summary.hesscheck <- function(object, ...) {
 #' @rdname hesscheck-methods
 #' @export
 print.summary.hesscheck <- function(x, digits = 4, ...) {
-  print.hesscheck(x, digits = digits)
-  cat("\nEigenvalues of the Hessian scaled to unit diagonal (free parameters):\n")
+  # What print() does not show; the findings and the estimates are print(x)'s.
+  cat(format(x, digits = digits)[1:2], sep = "\n")
+  cat("\nEigenvalues of the Hessian scaled to unit diagonal (free parameters), with error bars;\n",
+      "'fn': measured with fn along the direction, 'hessian': from the Hessian's elements:\n",
+      sep = "")
   et <- x$eigen_table
-  et$eigenvalue <- format(signif(et$eigenvalue, 3))
-  et$uncertainty <- format(signif(et$uncertainty, 2))
+  et$eigenvalue <- fmt(et$eigenvalue, 3)
+  et$uncertainty <- fmt(et$uncertainty, 2)
   print(et, right = FALSE, row.names = FALSE)
   g <- x$newton
   zmax <- if (all(is.na(g$z))) "NA" else fmt(max(abs(g$z), na.rm = TRUE))
   if (is.null(x$vcov)) {
-    cat(sprintf("\nLargest gradient component, in units of 1/sqrt(H[i, i]): %s\n", zmax))
+    cat(sprintf("\nLargest Newton step (|curvature| as the metric): %s standard errors\n", zmax))
   } else {
     cat(sprintf(
-      "\nLargest Newton step: %s standard errors; lme4's scaled gradient: %s\n",
-      zmax, fmt(g$scaled_gradient)
+      "\nLargest Newton step: %s standard errors; lme4's scaled gradient: %s; condition number %s\n",
+      zmax, fmt(g$scaled_gradient), fmt(x$condition)
     ))
+    su <- x$se_uncertainty
+    if (any(is.finite(su))) {
+      cat(sprintf("Standard errors uncertain by up to %s (relative)\n",
+                  fmt(max(su, na.rm = TRUE))))
+    }
   }
   h <- x$hessian
   rel <- scaled_error(h, attr(h, "error"))
@@ -117,6 +135,7 @@ print.summary.hesscheck <- function(x, digits = 4, ...) {
               if (identical(attr(h, "method"), "gradient")) "differences of gr" else
                 "differences of fn",
               fmt(suppressWarnings(max(rel, na.rm = TRUE))), fmt(attr(h, "noise"))))
+  cat("print(x) shows the findings and the table of estimates.\n")
   invisible(x)
 }
 
@@ -130,7 +149,7 @@ vcov.hesscheck <- function(object, ...) {
   if (is.null(object$vcov)) {
     nm <- names(object$par)
     hc_warn("no_vcov", sprintf(
-      "No covariance matrix: the point is %s.", verdict_text[[object$verdict]]
+      "No covariance matrix: the point is %s (see print(x)).", verdict_noun[[object$verdict]]
     ))
     return(matrix(NA_real_, length(nm), length(nm), dimnames = list(nm, nm)))
   }
@@ -173,28 +192,33 @@ plot.hesscheck <- function(x, ...) {
     graphics::title(main = "No free parameters")
     return(invisible(e))
   }
-  if (!any(is.finite(e$eigenvalue))) {
+  if (!any(is.finite(e$eigenvalue) & e$eigenvalue != 0)) {
     graphics::plot.new()
-    graphics::title(main = "No finite eigenvalues")
+    graphics::title(main = "No finite non-zero eigenvalues")
     return(invisible(e))
   }
-  col <- c(negative = "firebrick", zero = "darkorange", positive = "grey30")[e$sign]
-  v <- e$eigenvalue
+  pal <- c(negative = "firebrick", zero = "darkorange", positive = "grey20")
+  col <- pal[e$sign]
+  v <- abs(e$eigenvalue)
   u <- e$uncertainty
-  # A signed log scale shows eigenvalues over many orders of magnitude and their sign.
-  floor <- max(min(abs(v[v != 0]), max(abs(v)) * 1e-12, na.rm = TRUE), .Machine$double.xmin)
-  slog <- function(y) sign(y) * log10(1 + abs(y) / floor)
-  y <- slog(v)
-  u[!is.finite(u)] <- NA
-  lo <- slog(v - u)
-  hi <- slog(v + u)
-  graphics::plot(seq_len(k), y, ylim = range(c(lo, hi, y, 0), finite = TRUE), pch = 19,
-                 col = col,
-                 xlab = "eigenvalue (ascending)", ylab = "scaled eigenvalue (signed log)",
-                 main = sprintf("Hessian spectrum: %s", x$verdict), xaxt = "n", ...)
+  # log10 |eigenvalue|: the sign is the colour; the error bar spans |lambda| -+ its
+  # uncertainty (down to the plot's floor where the interval reaches zero).
+  floor10 <- floor(log10(min(c(v[v > 0], u[is.finite(u) & u > 0])))) - 1
+  y <- ifelse(v > 0, log10(v), floor10)
+  lo <- ifelse(v - u > 0, log10(pmax(v - u, 10^floor10)), floor10)
+  hi <- log10(v + u)
+  hi[!is.finite(hi)] <- NA
+  yr <- range(c(y, lo, hi), finite = TRUE)
+  yr <- yr + c(-0.05, 0.25) * max(diff(yr), 1)    # room above the points for the legend
+  op <- graphics::par(mar = c(4, 4.5, 3, 1))
+  on.exit(graphics::par(op))
+  graphics::plot(seq_len(k), y, ylim = yr, xlim = c(0.5, k + 0.5), pch = 19, col = col,
+                 xlab = "direction (ascending eigenvalue)",
+                 ylab = "log10 |scaled eigenvalue|",
+                 main = sprintf("Curvature of fn along each direction: %s", x$verdict),
+                 xaxt = "n", ...)
   graphics::axis(1, at = seq_len(k))
-  graphics::abline(h = 0, lty = 2)
-  bar <- !is.na(hi - lo) & (hi - lo) > 1e-3 * diff(range(c(lo, hi, y, 0), finite = TRUE))
+  bar <- !is.na(hi) & hi - lo > 0.02
   if (any(bar)) {
     graphics::arrows(which(bar), lo[bar], which(bar), hi[bar], angle = 90, code = 3,
                      length = 0.04, col = col[bar])
@@ -204,8 +228,7 @@ plot.hesscheck <- function(x, ...) {
     graphics::text(which(flagged), y[flagged], e$direction[flagged], pos = 4, cex = 0.8,
                    col = col[flagged])
   }
-  graphics::legend("topleft", legend = c("negative", "zero", "positive"),
-                   col = c("firebrick", "darkorange", "grey30"), pch = 19, bty = "n",
-                   cex = 0.8)
+  graphics::legend("top", horiz = TRUE, bty = "n", cex = 0.8, pch = 19, col = pal,
+                   legend = c("negative", "zero (flat)", "positive"))
   invisible(e)
 }

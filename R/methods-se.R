@@ -103,8 +103,17 @@ format.hesscheck_boot <- function(x, digits = 4, ...) {
             if (x$type == "parametric") "Parametric" else "Non-parametric", as.integer(x$R),
             sum(x$status == "ok"), sum(x$status == "not_converged"),
             sum(x$status == "failed"), format(x$seed)),
+    verdict_line(x$verdict),
     table_lines(cells),
     failure_lines(x$messages))
+}
+
+# The check_fit verdict a replicate run was made at, for the header of its print.
+verdict_line <- function(verdict) {
+  if (!is.character(verdict) || length(verdict) != 1L || !verdict %in% names(verdict_text)) {
+    return(character())
+  }
+  sprintf("The estimate, by check_fit(): %s.", verdict_text[[verdict]])
 }
 
 #' @export
@@ -123,7 +132,7 @@ format.hesscheck_coverage <- function(x, digits = 3, ...) {
                                                     c("coverage", "mc_error", "se_ratio", "bias")))
   out <- c(sprintf("Coverage of %s%% Wald intervals over %d simulated data sets (%d used; seed %s)",
                    fmt(100 * x$level, 4), as.integer(x$R), as.integer(x$used), format(x$seed)),
-           table_lines(cells), failure_lines(x$messages))
+           verdict_line(x$verdict), table_lines(cells), failure_lines(x$messages))
   if (x$used < 2L) {
     return(c(out, "Fewer than 2 replicates could be used: coverage not assessed."))
   }

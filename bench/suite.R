@@ -237,3 +237,25 @@ for (m in c("f", "gr")) {
               sum(rp$scaled_err <= suite_tol[[m]], na.rm = TRUE), nrow(rp),
               fe(stats::median(rp$scaled_err, na.rm = TRUE))))
 }
+
+# check_fit() at the suite's minima (the x* points and the likelihoods at their MLEs):
+# its verdict, and where it says "minimum" (or ill-conditioned with SEs), how far its SEs
+# are from those of the exact Hessian (target: none more than 1% off).
+cat("\n== check_fit() at the suite's minima (issue 12) ==\n")
+minima <- Filter(function(pb) grepl("(_xstar|_mle|_exact)$", pb$name), problems)
+cf <- do.call(rbind, lapply(minima, function(pb) {
+  x <- tryCatch(suppressWarnings(check_fit(pb$par, pb$fn)), error = function(e) NULL)
+  if (is.null(x)) return(data.frame(problem = pb$name, n = length(pb$par), verdict = "ERROR",
+                                    se_err = NA_real_))
+  ev <- eigen(pb$hessian, symmetric = TRUE, only.values = TRUE)$values
+  se_true <- if (min(ev) > 0) sqrt(diag(solve(pb$hessian))) else rep(NA_real_, length(pb$par))
+  data.frame(problem = pb$name, n = length(pb$par), verdict = x$verdict,
+             exact_pd = min(ev) > 0,
+             se_err = suppressWarnings(max(abs(x$table$se / se_true - 1), na.rm = TRUE)))
+}))
+cf$se_err[!is.finite(cf$se_err)] <- NA
+print(cf, row.names = FALSE, digits = 3)
+usable <- cf$verdict %in% c("minimum", "ill_conditioned")
+cat(sprintf("\"minimum\" or ill-conditioned with SEs on %d of %d; of those, SEs more than 1%% off the exact: %d (target 0); worst %s\n",
+            sum(usable), nrow(cf), sum(cf$se_err[usable] > 0.01, na.rm = TRUE),
+            fe(suppressWarnings(max(cf$se_err[usable], na.rm = TRUE)))))

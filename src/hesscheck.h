@@ -32,6 +32,10 @@ typedef struct hc_est {
     double rcoef;   /* sum of |coefficients| of est: its rounding per unit of noise */
     double diff;    /* |largest difference of values| on the stencil (resolution) */
     int order;      /* order of the truncation of est in h */
+    int deriv;      /* order of the derivative: rounding scales as h^-deriv */
+    double ext;     /* est and alt extrapolated (Richardson): est + (est - alt) / (2^order - 1) */
+    double ext_trunc;  /* bound of ext's truncation: |est - alt| 2^order / (2^order - 1) */
+    double ext_rcoef;  /* rounding of ext per unit of noise */
 } hc_est;
 
 #define HC_NPTS_MAX 6     /* points of a stencil, f(x) not counted */
@@ -105,6 +109,7 @@ void hc_d1_central(const double *v, int stride, double h, hc_est *r);
 void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r);
 void hc_d2_line(const double *v, double f0, int central, hc_est *r);
 double hc_line_trunc(const hc_est *r, int central, double rho, double e);
+void hc_extrapolate(hc_est *r);
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
 /* Reading and building R lists (rlist.c). */
@@ -118,7 +123,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower,
                 SEXP upper, SEXP f0, SEXP g0, SEXP control, SEXP handler,
                 SEXP where);
 SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper,
-                 SEXP control);
+                 SEXP tol_bound);
+SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,
+               SEXP posdef);
+SEXP hc_noise_values(SEXP values, SEXP fscale);
 SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP upper,
                  SEXP f0, SEXP handler, SEXP where);
 

@@ -17,16 +17,17 @@
 #define HC_PAIR_REFINE_RATIO 32.0
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
 
-/* f at x + t d (d along parameters i and j) for the offsets of a line stencil; halves d
- * after a non-finite value. Returns the number of points (4). */
+/* f at x + t d (d along parameters i and j) for the offsets of a line stencil (central:
+ * the axes' first four, t = 1, -1, 2, -2; one-sided: their six, t = 1, 2, 3, 4, 6, 8);
+ * halves d after a non-finite value. */
 static void line_values(hc_ctx *c, int i, int j, double *di, double *dj, int central,
                         double *v)
 {
-    int tries = 0, ok = 0;
+    int tries = 0, ok = 0, np = central ? 4 : hc_npoints(1, 0);
     while (!ok) {
         ok = 1;
-        for (int k = 0; k < 4 && ok; k++) {
-            double t = central ? hc_offset(0, k, 1.0) : (double) (k + 1);
+        for (int k = 0; k < np && ok; k++) {
+            double t = hc_offset(central ? 0 : 1, k, 1.0);
             c->xw[i] = c->x[i] + t * *di;
             c->xw[j] = c->x[j] + t * *dj;
             ok = hc_eval(c->f, c->xw, v + k);
@@ -49,10 +50,18 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
     hc_est r;
     hc_d2_line(v, c->f0, central, &r);
     double e = fmax(c->noise, 2.0 * DBL_EPSILON * fabs(c->f0));
-    for (int k = 0; k < 4; k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
-    *est = r.est;
-    *round = r.rcoef * e;
-    *trunc = hc_line_trunc(&r, central, rho, e);
+    for (int k = 0; k < (central ? 4 : hc_npoints(1, 0)); k++)
+        e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
+    if (central) {
+        *est = r.est;
+        *round = r.rcoef * e;
+        *trunc = hc_line_trunc(&r, central, rho, e);
+    } else {
+        /* two steps of its own, as on the axes */
+        *est = r.ext;
+        *round = r.ext_rcoef * e;
+        *trunc = r.ext_trunc;
+    }
 }
 
 /* The scale of parameter i's curvature: |H_ii|, at least HC_SCALE_FLOOR of the largest. */
@@ -70,9 +79,9 @@ static void mixed_once(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
                        double di, double dj, double *hij, double *eij, int *nsecond)
 {
     int central = ax[i].side == 0 && ax[j].side == 0;
-    double v[4];
+    double v[HC_NPTS_MAX];
     if (!central) {
-        /* One-sided along the diagonal, t = 1..4, into the side with room. */
+        /* One-sided along the diagonal, t = 1..8, into the side with room. */
         int si = ax[i].side, sj = ax[j].side;
         if (!si) si = ax[i].up - c->x[i] >= c->x[i] - ax[i].lo ? 1 : -1;
         if (!sj) sj = ax[j].up - c->x[j] >= c->x[j] - ax[j].lo ? 1 : -1;
@@ -80,6 +89,11 @@ static void mixed_once(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
         dj *= sj;
     }
     double rho = fmax(ax[i].rho, ax[j].rho);
+    if (!central) {
+        /* the one-sided line reaches 8 d: half the step of a central axis (room 4 h) */
+        if (ax[i].side == 0) di *= 0.5;
+        if (ax[j].side == 0) dj *= 0.5;
+    }
     line_values(c, i, j, &di, &dj, central, v);
     double s, ts, rs;
     line_d2(c, v, central, rho, &s, &ts, &rs);
@@ -169,12 +183,12 @@ static void column_g(hc_ctx *c, const hc_axis *ax, int i, double *col, double *e
         hc_est r;
         if (ax->side == 0) hc_d1_central(c->vals + j, n, ax->h, &r);
         else hc_d1_forward(c->vals + j, n, c->g0[j], ax->side * ax->h, &r);
-        col[j] = r.est;
+        col[j] = r.ext;
         double mag = fabs(c->g0[j]);
         for (int k = 0; k < np; k++) mag = fmax(mag, fabs(c->vals[(size_t) k * n + j]));
         /* the floor sqrt(F |H_jj|) is applied once the diagonal is known */
-        err[j] = fabs(r.est - r.alt);
-        col[n + j] = r.rcoef;   /* scratch: rounding per unit noise */
+        err[j] = r.ext_trunc;
+        col[n + j] = r.ext_rcoef;   /* scratch: rounding per unit noise */
         col[2 * n + j] = 2.0 * DBL_EPSILON * mag;
     }
     (void) i;
@@ -235,8 +249,8 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error", "second"};
-    SEXP res = PROTECT(hc_named_list(labels, 10));
+                            "evaluations", "gradient", "gradient_error", "second", "status"};
+    SEXP res = PROTECT(hc_named_list(labels, 11));
     double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
     double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
     double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
@@ -323,10 +337,12 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     double *pstep = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
     int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
     int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));
+    int *pstat = INTEGER(hc_new_elt(res, 10, INTSXP, n, -1));
     for (int i = 0; i < n; i++) {
         pstep[i] = ax[i].h;
         pside[i] = ax[i].side;
         pres[i] = ax[i].resolved;
+        pstat[i] = ax[i].status;
     }
     double *pn = REAL(hc_new_elt(res, 5, REALSXP, 3, -1));
     pn[0] = c.noise;

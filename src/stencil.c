@@ -48,7 +48,9 @@ void hc_d2_central(const double *v, double f0, double h, hc_est *r)
     r->lo2 = d2;
     r->rcoef = (16.0 / 3.0) / h2;
     r->order = 4;
+    r->deriv = 2;
     r->diff = fabs(s4);
+    hc_extrapolate(r);
 }
 
 /* Second derivative, one-sided, v = f(t) at t = h, 2h, 3h, 4h, 6h, 8h (h signed).
@@ -66,7 +68,9 @@ void hc_d2_forward(const double *v, double f0, double h, hc_est *r)
     r->lo2 = (2.0 * f0 - 5.0 * v[1] + 4.0 * v[3] - v[4]) / (4.0 * h2);
     r->rcoef = (80.0 / 3.0) / h2;
     r->order = 3;
+    r->deriv = 2;
     r->diff = fabs(v[5] - f0);
+    hc_extrapolate(r);
 }
 
 /* First derivative, central, v = G(h), G(-h), G(2h), G(-2h), G(4h), G(-4h) (one component
@@ -84,7 +88,9 @@ void hc_d1_central(const double *v, int stride, double h, hc_est *r)
     r->lo2 = c2;
     r->rcoef = 1.5 / fabs(h);
     r->order = 4;
+    r->deriv = 1;
     r->diff = fabs(b4);
+    hc_extrapolate(r);
 }
 
 /* First derivative, one-sided, v = G(t) at t = h, 2h, 3h, 4h, 6h[, 8h] (h signed).
@@ -101,33 +107,43 @@ void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r)
     r->lo2 = (-3.0 * g0 + 4.0 * b - d) / (4.0 * h);
     r->rcoef = (20.0 / 3.0) / fabs(h);
     r->order = 3;
+    r->deriv = 1;
     r->diff = fabs(d - g0);
+    hc_extrapolate(r);
 }
 
-/* Second derivative along a direction, from f at t = 1, -1, 2, -2 (central, unit step):
- * est = R(1), lo = D(1), lo2 = D(2) (no R(2): the calibrated truncation stands in for it);
- * or at t = 1, 2, 3, 4 (one-sided, towards the room): est = F(1), lo = L(1), and the
- * lower-order pair (lo, lo2) = (F(1), L(1)). */
+/* One more Richardson level from the two steps: where est and alt are in the asymptotic
+ * range, ext is of order p + 2 (central) or p + 1; where they are not, |ext - est| is
+ * |est - alt| / (2^p - 1), so |est - alt| 2^p / (2^p - 1) bounds ext's truncation whenever
+ * |est - alt| bounds est's: the bound is as honest as est's and the value more accurate.
+ * Rounding: the triangle inequality over the two formulas (alt's is 2^-deriv of est's). */
+void hc_extrapolate(hc_est *r)
+{
+    double q = ldexp(1.0, r->order) - 1.0;
+    r->ext = r->est + (r->est - r->alt) / q;
+    r->ext_trunc = fabs(r->est - r->alt) * (q + 1.0) / q;
+    r->ext_rcoef = r->rcoef * ((q + 1.0) + ldexp(1.0, -r->deriv)) / q;
+}
+
+/* Second derivative along a direction, unit step: central from f at t = 1, -1, 2, -2:
+ * est = R(1), lo = D(1), lo2 = D(2) (no R(2): hc_line_trunc's model stands in for it);
+ * one-sided from f at t = 1, 2, 3, 4, 6, 8 (towards the room): hc_d2_forward's two steps. */
 void hc_d2_line(const double *v, double f0, int central, hc_est *r)
 {
-    if (central) {
-        double d1 = (v[0] - f0) + (v[1] - f0), d2 = ((v[2] - f0) + (v[3] - f0)) / 4.0;
-        r->est = (4.0 * d1 - d2) / 3.0;
-        r->alt = r->est;
-        r->lo = d1;
-        r->lo2 = d2;
-        r->rcoef = 16.0 / 3.0;
-        r->order = 4;
-        r->diff = fabs(4.0 * d2);
-    } else {
-        r->est = (35.0 * f0 - 104.0 * v[0] + 114.0 * v[1] - 56.0 * v[2] + 11.0 * v[3]) / 12.0;
-        r->lo = 2.0 * f0 - 5.0 * v[0] + 4.0 * v[1] - v[2];
-        r->alt = r->est;
-        r->lo2 = r->est;   /* |lo - lo2|: the truncation of L, a bound for F's */
-        r->rcoef = 80.0 / 3.0;
-        r->order = 3;
-        r->diff = fabs(v[3] - f0);
+    if (!central) {
+        hc_d2_forward(v, f0, 1.0, r);
+        return;
     }
+    double d1 = (v[0] - f0) + (v[1] - f0), d2 = ((v[2] - f0) + (v[3] - f0)) / 4.0;
+    r->est = (4.0 * d1 - d2) / 3.0;
+    r->alt = r->est;
+    r->lo = d1;
+    r->lo2 = d2;
+    r->rcoef = 16.0 / 3.0;
+    r->order = 4;
+    r->deriv = 2;
+    r->diff = fabs(4.0 * d2);
+    hc_extrapolate(r);
 }
 
 /* Truncation bound of hc_d2_line's estimate, which has no second step of its own.
@@ -137,13 +153,13 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
  * HC_TRUNC_SAFETY; and, where the axes measured it, their ratio rho of the second
  * correction (R(h) - R(2h)) to the first (D(h) - D(2h)) times this line's first
  * correction, times HC_RHO_SAFETY. D(1) - D(2) carries noise up to (4 + 1) e: only what
- * stands above it counts. One-sided: |F(1) - L(1)|, the error of the lower order. */
+ * stands above it counts. One-sided: the bound from its own two steps. */
 #define HC_TRUNC_SAFETY 4.0
 #define HC_RHO_SAFETY 2.0
 double hc_line_trunc(const hc_est *r, int central, double rho, double e)
 {
     double corr = fabs(r->lo - r->lo2);
-    if (!central) return corr;
+    if (!central) return r->ext_trunc;
     corr = fmax(0.0, corr - 5.0 * e);
     double d = corr / 3.0, den = fmax(fabs(r->est), d);
     double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;

@@ -33,6 +33,8 @@
 #define HC_TAU_ODD 1e-9         /* relative disagreement of the first derivative's two
                                    estimates (or the column's, with gr) beyond which fn is
                                    no longer polynomial at the step: do not grow further */
+#define HC_STAIR 1e3            /* a flat stencil where the slope predicts this many
+                                   rounding units of change is a staircase */
 #define HC_FLAT_CAP 1024.0      /* an unresolved step stops at this times max(|x|, 1) */
 #define HC_STEP_MAX 1e300
 #define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
@@ -179,9 +181,9 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
             hc_d1_forward(v, 1, c->f0, side * h, &e1);
         }
         ax->rfloor = HC_ROUND_EPS * DBL_EPSILON * max_abs(v, np, 1, fabs(c->f0));
-        ax->g = e1.est;
-        ax->gtrunc = fabs(e1.est - e1.alt);
-        ax->grcoef = e1.rcoef;
+        ax->g = e1.ext;
+        ax->gtrunc = e1.ext_trunc;
+        ax->grcoef = e1.ext_rcoef;
         double ef = fmax(c->noise, ax->rfloor);
         ax->slope = fabs(e1.est) > HC_RESOLVE * e1.rcoef * ef;
     } else {
@@ -207,10 +209,10 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
         ax->grcoef = 0.0;
     }
     double e = fmax(c->g ? c->gnoise[i] : c->noise, ax->rfloor);
-    ax->est = e2.est;
-    ax->trunc = fabs(e2.est - e2.alt);
-    ax->rcoef = e2.rcoef;
-    ax->round = e2.rcoef * e;
+    ax->est = e2.ext;
+    ax->trunc = e2.ext_trunc;
+    ax->rcoef = e2.ext_rcoef;
+    ax->round = e2.ext_rcoef * e;
     ax->corr = fabs(e2.lo - e2.lo2);
     /* rho only where the first correction stands above its own noise. */
     double corr_noise = 2.0 * e2.rcoef * e;
@@ -286,6 +288,28 @@ static int better(const hc_ctx *c, const hc_axis *a, const hc_axis *b)
     return a->trunc + a->round < b->trunc + b->round;
 }
 
+/* Whether every value of the stencil equals fn(x) exactly. */
+static int flat_stencil(const hc_ctx *c, int side, const double *v)
+{
+    int np = hc_npoints(side, 0);
+    for (int k = 0; k < np; k++) if (v[k] != c->f0) return 0;
+    return 1;
+}
+
+/* A staircase (fn piecewise constant, as with floor() or a table look-up): fn was exactly
+ * flat at step h_flat although the slope the accepted (larger) step measured would have
+ * changed it by HC_STAIR times its rounding there. The accepted stencil then saw the
+ * stairs smoothed, not a derivative of fn at x: its error bounds cover the values. */
+static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
+{
+    double e = fmax(c->noise, HC_ROUND_EPS * DBL_EPSILON * fabs(c->f0));   /* at h_flat */
+    if (!(h_flat < ax->h) || !(fabs(ax->g) * h_flat > HC_STAIR * e)) return;
+    ax->trunc += fabs(ax->est);
+    ax->gtrunc += fabs(ax->g);
+    ax->resolved = 0;
+    ax->status = HC_ROUGH;
+}
+
 /* Choose the step for parameter i, starting from h (or hc_first_step(x_i) when h <= 0),
  * and leave the accepted stencil's values in c->vals and the estimates in ax. With
  * search = 0 the step is used as given (made exact, and cut to fit the bounds). */
@@ -293,6 +317,7 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
 {
     size_t m = c->m;
     int have = 0, it = 0, gmode = c->g != NULL;
+    double h_flat = 0.0;   /* the largest step at which fn was exactly flat */
     double tried[64];
     int ntried = 0;
     hc_axis trial;
@@ -322,6 +347,7 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
         measure(c, i, h, side, c->trial, &trial);
         trial.lo = lo;
         trial.up = up;
+        if (!gmode && flat_stencil(c, side, c->trial)) h_flat = fmax(h_flat, h);
         if (!have || better(c, &trial, ax)) {
             *ax = trial;
             memcpy(c->vals, c->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
@@ -350,6 +376,7 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
     }
     ax->lo = lo;
     ax->up = up;
+    if (h_flat > 0.0) stair_check(c, h_flat, ax);
 }
 
 /* Noise of fn (standard deviation of one value) along a line through x whose components
@@ -425,4 +452,19 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
         if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma) == 1)
             c->gnoise[j] = HC_NOISE_BOUND * sigma;
     }
+}
+
+/* .Call entry: the noise bound (HC_NOISE_BOUND standard deviations) of a function from its
+ * values at equally spaced points (hc_ecnoise), 0 when no noise above rounding is seen;
+ * for check_fit()'s probes along a direction, whose rounding can differ from the axes'. */
+SEXP hc_noise_values(SEXP values, SEXP fscale)
+{
+    int nf = (int) XLENGTH(values);
+    if (TYPEOF(values) != REALSXP || nf < 4 || nf > HC_NOISE_POINTS ||
+        TYPEOF(fscale) != REALSXP || XLENGTH(fscale) != 1)
+        Rf_error("hesscheck internal: bad arguments to hc_noise_values");
+    double fv[HC_NOISE_POINTS], sigma = 0.0;
+    memcpy(fv, REAL(values), nf * sizeof(double));
+    int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma);
+    return Rf_ScalarReal(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0);
 }

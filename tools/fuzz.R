@@ -133,7 +133,7 @@ valid_hessian <- function(h, n) {
 
 valid_check <- function(x, n) {
   inherits(x, "hesscheck") && nrow(x$table) == n &&
-    x$verdict %in% c("maximum", "saddle", "singular", "not_stationary", "at_bound",
+    x$verdict %in% c("not_smooth", "not_identified", "maximum", "saddle", "not_stationary", "at_bound",
                      "ill_conditioned", "minimum") &&
     is.data.frame(x$findings) && all(x$table$se > 0 | is.na(x$table$se)) &&
     length(format(x)) > 0L

@@ -67,10 +67,10 @@ test_that("two collinear columns are named as not separately identified", {
   pr <- problem_collinear()
   fit <- optim(c(int = 0, lwt = 0, lwt2 = 0, age = 0), pr$fn, method = "BFGS")
   x <- check_fit(fit, pr$fn)
-  expect_equal(x$verdict, "singular")
-  flat <- x$findings[x$findings$type == "singular", ]
+  expect_equal(x$verdict, "not_identified")
+  flat <- x$findings[x$findings$type == "not_identified", ]
   expect_equal(flat$parameters, "lwt, lwt2")
-  expect_match(flat$message, "lwt and lwt2 are not separately identified (lwt + lwt2 is)",
+  expect_match(flat$message, "lwt and lwt2 are not separately identified (only lwt + lwt2 is)",
                fixed = TRUE)
   expect_true(all(is.na(x$table$se)))
   expect_null(x$vcov)
@@ -166,14 +166,14 @@ test_that("no false alarm on 20 well-posed random problems of up to 30 parameter
   }
 })
 
-test_that("SEs spanning orders of magnitude are flagged with the parscale that fixes optim", {
+test_that("SEs spanning orders of magnitude are flagged with the ndeps that fixes optim", {
   s <- c(a = 1e-4, b = 1, c = 100)
   fn <- function(p) sum((p / s)^2) / 2
   x <- check_fit(c(a = 0, b = 0, c = 0), fn)
   expect_equal(x$verdict, "minimum")
   f <- x$findings[x$findings$type == "scaling", ]
   expect_equal(f$parameters, "a, c")
-  expect_match(f$message, "parscale = c(a = 1e-04, b = 1, c = 100)", fixed = TRUE)
+  expect_match(f$message, "ndeps = c(a = 1e-07, b = 0.001, c = 0.1)", fixed = TRUE)
   expect_equal(unname(x$table$se), unname(s), tolerance = 1e-7)
 })
 

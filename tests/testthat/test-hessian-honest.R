@@ -148,17 +148,14 @@ test_that("the published suite: error bounds cover the true error (f only and wi
   expect_gte(cov_g / total, 0.99)
   expect_equal(miss, 0)
   expect_equal(miss_g, 0)
-  # accuracy: within 1e-8 (f only) and 1e-9 (gr) but on the problems where rounding of
-  # large values limits it: beale at x0 (H[1, 1] = 0 exactly: the 1e-8 floor of the
-  # scale asks for an absolute error of 1e-8 * 27 where rounding of fn is 1e-14 / h^2),
-  # box_3d at 10 x0 (H[2, 2] = 1e-7 of H[1, 1]), and three whose values reach 5e34
-  # (Jennrich-Sampson at 10 x0), whose best power-of-two step leaves 1.3-1.8e-8
-  limited <- c("beale_x0", "box_3d_x10", "jennrich_sampson_x10", "chebyquad_x10",
-               "osborne2_x10")
+  # accuracy: within 1e-8 (f only) and 1e-9 (gr) but, f only, on three problems where
+  # rounding of large values limits it: beale at x0 (H[1, 1] = 0 exactly: the 1e-8 floor of
+  # the scale asks for an absolute error of 1e-8 * 27 on H[1, 2]), box_3d at 10 x0
+  # (H[2, 2] = 1e-7 of H[1, 1]) and Jennrich-Sampson at 10 x0 (values of 5e34)
+  limited <- c("beale_x0", "box_3d_x10", "jennrich_sampson_x10")
   expect_true(all(worst[setdiff(names(worst), limited)] <= 1e-8))
   expect_true(all(worst[limited] <= 1e-6))
-  expect_true(all(worst_g[setdiff(names(worst_g), "beale_x0")] <= 1e-9))
-  expect_lte(worst_g[["beale_x0"]], 1e-7)
+  expect_true(all(worst_g <= 1e-9))
 })
 
 test_that("the uncentred Poisson (scaled correlation 0.997) gives SEs within 1e-6", {
