@@ -41,7 +41,7 @@ test: deps
 	  $(RSCRIPT) tools/fuzz.R --seconds $(FUZZ_SLICE) --cases 1000000 --lib $(PKG).Rcheck \
 	    || { echo "fuzz slice failed"; cat .test-summary; exit 1; }; \
 	  echo "vignette: its visible code, extracted from the built HTML, in a fresh session"; \
-	  R_LIBS=$(PKG).Rcheck $(RSCRIPT) tools/vignette-code.R \
+	  R_LIBS=$(CURDIR)/$(PKG).Rcheck $(RSCRIPT) tools/vignette-code.R \
 	    $(PKG).Rcheck/00_pkg_src/$(PKG)/inst/doc/$(PKG).html \
 	    || { echo "vignette code failed"; cat .test-summary; exit 1; }; \
 	  cat .test-summary
