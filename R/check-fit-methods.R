@@ -708,11 +708,17 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
     # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
     # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
+    # The reference-class methods looked up once: `$` on them costs more than the
+    # deviance itself on small data.
     rho <- environment(devfun)
+    wrss <- rho$resp$wrss
+    sqrL <- rho$pp$sqrL
+    RX <- rho$pp$RX
+    beta_theta <- rho$pp$beta
     function(p) {
       d <- devfun(unname(p[seq_len(nt)]))
-      pw <- rho$resp$wrss() + rho$pp$sqrL(1)
-      delta <- sum((rho$pp$RX() %*% (p[ib] - rho$pp$beta(1)))^2)
+      pw <- wrss() + sqrL(1)
+      delta <- sum((RX() %*% (p[ib] - beta_theta(1)))^2)
       (d + nobs * log1p(delta / pw)) / 2
     }
   }
