@@ -39,11 +39,20 @@
 #'
 #' @param x A `"hesscheck"` object from [check_fit()].
 #' @param data The name of the argument of `fn` (passed through `...` to [check_fit()])
-#'   that holds the data.
+#'   that holds the data, or the names of several (`c("X", "y")`), which are then
+#'   resampled jointly by rows; `resample`, `simulate` and `refit` are then given, and
+#'   return, a named list of them. `NULL` (the default) takes the arguments that
+#'   [check_fit()]'s method for a fitted model recorded (a `glm`'s `X`, `y`, `weights`
+#'   and `offset`, a formula model's `data`); for other fits, give it.
 #' @param R Number of replicates.
 #' @param resample Optional `function(data)` returning a resampled data set; by default
 #'   the rows of a data frame or matrix, or the elements of a vector (or list), are
-#'   drawn with replacement.
+#'   drawn with replacement, the same rows for every argument named in `data`.
+#' @param cluster Optional groups for the default resampling: one label per row of the
+#'   data, or the name of a column of a data frame in `data`. Whole groups are then drawn
+#'   with replacement, each with all its rows (a cluster bootstrap); a column named
+#'   here is relabelled by draw, so that a group drawn twice is two groups in the refit
+#'   (as a mixed model's grouping factor must be).
 #' @param simulate Optional `function(par, data)` returning a new data set simulated from
 #'   the model at `par`: a parametric bootstrap.
 #' @param refit Optional `function(data, start)` returning the new estimates (a numeric
@@ -79,8 +88,8 @@
 #' b <- bootstrap_se(x, data = "y", R = 99, seed = 42)
 #' b
 #' @export
-bootstrap_se <- function(x, data, R = 999, resample = NULL, simulate = NULL, refit = NULL,
-                         method = NULL, control = list(),
+bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NULL,
+                         refit = NULL, method = NULL, control = list(), cluster = NULL,
                          parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                          cl = NULL, seed = NULL, progress = interactive(), force = FALSE) {
   args <- check_replicate_args(x, data, R, parallel, force, progress)
@@ -92,7 +101,13 @@ bootstrap_se <- function(x, data, R = 999, resample = NULL, simulate = NULL, ref
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
   refit <- make_refit(x, data, refit, method, control)
   par <- x$par
-  if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data)
+  if (is.null(data)) data <- x$problem$data
+  column <- if (is.character(cluster) && length(cluster) == 1L) cluster
+  cluster <- check_cluster(cluster, dat, data)
+  if (!is.null(cluster) && (!is.null(resample) || !is.null(simulate))) {
+    hc_abort("bad_cluster", "`cluster` applies to the default resampling: leave it out with `resample` or `simulate`.")
+  }
+  if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data, cluster, column)
   one <- function(r) {
     d <- if (is.null(simulate)) generated(resample, "resample", dat) else
       generated(simulate, "simulate", par, dat)

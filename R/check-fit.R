@@ -115,8 +115,16 @@
 #' fit <- optim(c(mu = 0, log_sd = 0), ll, y = y, control = list(fnscale = -1))
 #' check_fit(fit, ll, y = y, fnscale = -1)
 #' @export
-check_fit <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnscale = 1,
-                      control = list()) {
+check_fit <- function(fit, ...) {
+  if (is_tmb_adfun(fit)) return(check_fit_tmb(fit, ...))
+  check_fit_supported(fit)
+  UseMethod("check_fit")
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnscale = 1,
+                              control = list()) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   info <- fit_info(fit)
@@ -249,6 +257,7 @@ check_fit_control <- function(control) {
 # a plain vector.
 fit_info <- function(fit) {
   if (is.numeric(fit) && is.null(dim(fit)) && !is.object(fit)) {
+    names(fit) <- unique_names(names(fit), length(fit))
     return(list(par = check_par(fit, "fit"), optimizer = "none", convergence = NA,
                 message = NULL, hessian = NULL))
   }
@@ -262,6 +271,11 @@ fit_info <- function(fit) {
     par <- fit$estimate
     optimizer <- "nlm"
     conv <- fit$code
+    if (!is.numeric(fit$code) || length(fit$code) != 1L || is.na(fit$code)) {
+      hc_abort("bad_fit", sprintf(
+        "`fit$code` must be nlm()'s single convergence code, not %s.", describe_value(fit$code)
+      ))
+    }
     msg <- switch(as.character(fit$code),
       "1" = "relative gradient is close to zero",
       "2" = "successive iterates within tolerance",
@@ -286,6 +300,7 @@ fit_info <- function(fit) {
       "or `fit$estimate` (nlm())."
     ))
   }
+  if (is.numeric(par)) names(par) <- unique_names(names(par), length(par))
   par <- check_par(par, if (optimizer == "nlm") "fit$estimate" else "fit$par")
   list(par = par, optimizer = optimizer, convergence = conv, message = msg,
        hessian = fit$hessian)

@@ -61,8 +61,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
     if (inherits(d, "hesscheck_failed")) return(d)
     fitted <- refit(d, par)
     if (inherits(fitted, "hesscheck_failed")) return(fitted)
-    dots <- pr$dots
-    dots[[data]] <- d
+    dots <- with_data(pr$dots, if (is.null(data)) pr$data else data, d)
     # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
     # replicate then does not count towards the coverage.
     H <- NULL

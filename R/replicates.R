@@ -79,19 +79,34 @@ check_parallel <- function(parallel) {
 check_data_arg <- function(x, data) {
   dots <- x$problem$dots
   nm <- names(dots)
-  if (!is.character(data) || length(data) != 1L || is.na(data) || !data %in% nm) {
+  # check_fit()'s methods for fitted models record which arguments hold the data.
+  if (is.null(data)) data <- x$problem$data
+  if (!is.character(data) || length(data) < 1L || anyNA(data) || anyDuplicated(data) ||
+      !all(data %in% nm)) {
     # Only the names: never the value, which may be the whole data set.
-    given <- if (is.character(data) && length(data) == 1L) sprintf("\"%s\"", data) else
-      if (is.atomic(data)) sprintf("a %s vector of length %d", class(data)[1L], length(data)) else
-        describe_value(data)
+    given <- if (is.character(data) && length(data) >= 1L) {
+      paste0("\"", data, "\"", collapse = ", ")
+    } else if (is.atomic(data) && !is.null(data)) {
+      sprintf("a %s vector of length %d", class(data)[1L], length(data))
+    } else describe_value(data)
     hc_abort("bad_data", sprintf(
-      "`data` must be the name (a string) of the argument of fn that holds the data, one of: %s; not %s.",
+      "`data` must be the name (a string), or names, of the arguments of fn that hold the data, one of: %s; not %s.",
       if (length(nm) && any(nzchar(nm))) paste0("\"", nm[nzchar(nm)], "\"", collapse = ", ") else
         "(none: pass the data to check_fit() as a named argument of fn)",
       given
     ))
   }
-  dots[[data]]
+  if (length(data) == 1L) return(dots[[data]])
+  # Several arguments are resampled jointly by rows: they must have as many.
+  dat <- dots[data]
+  rows <- vapply(dat, NROW, 1)
+  if (length(unique(rows)) != 1L) {
+    hc_abort("bad_data", sprintf(
+      "The data arguments %s must have as many rows (or elements) each, to be resampled jointly; they have %s.",
+      paste0("\"", data, "\"", collapse = ", "), paste(rows, collapse = ", ")
+    ))
+  }
+  dat
 }
 
 # ---- one replicate -----------------------------------------------------------------
@@ -110,21 +125,87 @@ failed_replicate <- function(message) {
             class = "hesscheck_failed")
 }
 
-default_resample <- function(dat, data) {
-  if (is.data.frame(dat) || is.matrix(dat)) {
-    function(d) d[sample.int(nrow(d), replace = TRUE), , drop = FALSE]
-  } else if (is.atomic(dat) || is.list(dat)) {
-    function(d) d[sample.int(length(d), replace = TRUE)]
-  } else {
-    hc_abort("bad_data", sprintf(
-      "Cannot resample `%s` (%s): give a `resample` function.", data, describe_value(dat)
+# Rows i of a data argument: of a data frame or matrix, else elements.
+take_rows <- function(d, i) {
+  if (is.data.frame(d) || is.matrix(d)) d[i, , drop = FALSE] else d[i]
+}
+
+default_resample <- function(dat, data, cluster = NULL, column = NULL) {
+  several <- length(data) > 1L
+  parts <- if (several) dat else list(dat)
+  for (k in seq_along(parts)) {
+    if (!(is.data.frame(parts[[k]]) || is.matrix(parts[[k]]) || is.atomic(parts[[k]]) ||
+          is.list(parts[[k]]))) {
+      hc_abort("bad_data", sprintf(
+        "Cannot resample `%s` (%s): give a `resample` function.", data[k],
+        describe_value(parts[[k]])
+      ))
+    }
+  }
+  nrow <- NROW(parts[[1L]])
+  if (is.null(cluster)) {
+    return(if (several) {
+      function(d) {
+        i <- sample.int(nrow, replace = TRUE)
+        lapply(d, take_rows, i)
+      }
+    } else {
+      function(d) take_rows(d, sample.int(nrow, replace = TRUE))
+    })
+  }
+  # Whole groups drawn with replacement, each bringing all its rows. A cluster column is
+  # relabelled by draw, so that a group drawn twice counts as two groups in a refit.
+  groups <- split(seq_len(nrow), cluster, drop = TRUE)
+  relabel <- function(d, id) {
+    if (!is.null(column) && is.data.frame(d) && column %in% names(d)) {
+      d[[column]] <- if (is.factor(d[[column]])) factor(id) else id
+    }
+    d
+  }
+  function(d) {
+    k <- sample.int(length(groups), replace = TRUE)
+    i <- unlist(groups[k], use.names = FALSE)
+    id <- rep(seq_along(k), lengths(groups[k]))
+    if (several) lapply(d, function(v) relabel(take_rows(v, i), id)) else
+      relabel(take_rows(d, i), id)
+  }
+}
+
+# `cluster`: one group label per row of the data, or the name of a column of a data frame.
+check_cluster <- function(cluster, dat, data) {
+  if (is.null(cluster)) return(NULL)
+  first <- if (length(data) > 1L) dat[[1L]] else dat
+  if (is.character(cluster) && length(cluster) == 1L && !is.na(cluster)) {
+    frames <- if (length(data) > 1L) dat else list(dat)
+    hit <- Filter(function(d) is.data.frame(d) && cluster %in% names(d), frames)
+    if (!length(hit)) {
+      hc_abort("bad_cluster", sprintf(
+        "`cluster` = \"%s\" is not a column of the data: give a column name or one group label per row.",
+        cluster
+      ))
+    }
+    return(hit[[1L]][[cluster]])
+  }
+  if (!is.atomic(cluster) || length(cluster) != NROW(first) || anyNA(cluster)) {
+    hc_abort("bad_cluster", sprintf(
+      "`cluster` must give one group label per row of the data (%d), without NA, or name a column; not %s.",
+      NROW(first), describe_value(cluster)
     ))
   }
+  cluster
+}
+
+# fn's `...` arguments with the replicate's data d in place: one argument, or several
+# (d then a list of them by name).
+with_data <- function(dots, data, d) {
+  if (length(data) > 1L) dots[data] <- d[data] else dots[[data]] <- d
+  dots
 }
 
 # A refit function(data, start) -> list(value, status, message) or a failed replicate.
 make_refit <- function(x, data, refit, method, control) {
   pr <- x$problem
+  if (is.null(data)) data <- pr$data
   if (!is.null(refit)) {
     user <- check_function(refit, "refit")
   } else {
@@ -136,8 +217,7 @@ make_refit <- function(x, data, refit, method, control) {
     if (!is.list(control)) hc_abort("bad_control", "`control` must be a list.")
     control$fnscale <- pr$fnscale
     user <- function(d, start) {
-      dots <- pr$dots
-      dots[[data]] <- d
+      dots <- with_data(pr$dots, data, d)
       f <- bind_dots(pr$fn, dots)
       g <- if (!is.null(pr$gr)) bind_dots(pr$gr, dots)
       if (method == "L-BFGS-B") {

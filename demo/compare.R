@@ -19,13 +19,9 @@ x <- check_fit(fit, nll, X = X, y = y, control = list(refine = TRUE))
 x
 
 # Bootstrap over births (rows of X and y together), two workers where forking exists.
-refit <- function(d, start) {
-  i <- sample.int(nrow(X), replace = TRUE)
-  optim(start, nll, X = X[i, ], y = y[i], method = "BFGS")
-}
 par_mode <- if (.Platform$OS.type == "windows") "no" else "multicore"
-boot <- bootstrap_se(x, data = "X", R = 500, resample = identity, refit = refit,
-                     seed = 1, parallel = par_mode, ncpus = 2)
+boot <- bootstrap_se(x, data = c("X", "y"), R = 500, seed = 1, parallel = par_mode,
+                     ncpus = 2)
 se <- compare_se(x, fn_obs = nll_obs, bootstrap = boot,
                  numderiv = requireNamespace("numDeriv", quietly = TRUE))
 se

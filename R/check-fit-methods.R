@@ -1,0 +1,766 @@
+# check_fit() methods for the fits R users already have. Each method recovers the
+# objective as a negative log-likelihood (and its gradient where the object carries one),
+# the estimates with readable unique names, fixed parameters and bounds, then runs the
+# same diagnosis through check_fit.default() via from_package(), which tags the result
+# with where it came from and the package's own vcov() for comparison.
+#
+# The data an objective depends on are passed as named `...` arguments of fn (X, y,
+# weights, offset for a glm; data for a formula model), so that bootstrap_se() resamples
+# them jointly by rows and its default refit (optim() on that objective) works for every
+# class; their names are kept in x$problem$data.
+
+# Classes with a method (besides optim-like lists and TMB objects, which are plain lists).
+supported_fit_classes <- c("mle", "mle2", "fitdist", "fitdistr", "maxLik", "nls", "glm",
+                           "glmmTMB", "merMod", "optimx")
+
+# Called by the generic before dispatch: an object of a class without a method is a
+# classed error, not a confusing complaint about a missing `fit$par`.
+check_fit_supported <- function(fit) {
+  if (!is.object(fit)) return(invisible(TRUE))
+  # .class2(): the classes S3 dispatch uses, an S4 object's superclasses (merMod) too.
+  cls <- .class2(fit)
+  if (any(cls %in% supported_fit_classes)) return(invisible(TRUE))
+  known <- vapply(cls, function(cl) {
+    !is.null(utils::getS3method("check_fit", cl, optional = TRUE))
+  }, logical(1L))
+  if (any(known)) return(invisible(TRUE))
+  hc_abort("unsupported_fit", sprintf(paste(
+    "check_fit() has no method for an object of class %s. Supported: the results of",
+    "optim(), nlminb(), nlm() and optimx(), TMB's MakeADFun() objects, and fits of class",
+    "%s. For anything else pass the estimates and the objective:",
+    "check_fit(list(par = <estimates>, value = <objective there>), fn = <negative",
+    "log-likelihood>, ...)."),
+    dQuote(class(fit)[1L], FALSE),
+    paste(setdiff(supported_fit_classes, "optimx"), collapse = ", ")
+  ))
+}
+
+# Names for n parameters that print can use: missing ones become p<i>, and repeated ones
+# (TMB's "beta", "beta") are numbered "beta[1]", "beta[2]".
+unique_names <- function(nm, n) {
+  if (is.null(nm)) return(NULL)
+  nm[is.na(nm) | !nzchar(nm)] <- paste0("p", seq_len(n))[is.na(nm) | !nzchar(nm)]
+  dup <- nm %in% nm[duplicated(nm)]
+  if (any(dup)) {
+    idx <- stats::ave(seq_along(nm), nm, FUN = seq_along)
+    nm[dup] <- paste0(nm[dup], "[", idx[dup], "]")
+  }
+  make.unique(nm)
+}
+
+# TMB's MakeADFun() returns a plain list: fn, gr, he, par and its environment.
+is_tmb_adfun <- function(fit) {
+  is.list(fit) && !is.object(fit) && is.function(fit$fn) && is.function(fit$gr) &&
+    is.environment(fit$env) && !is.null(fit$par)
+}
+
+# The shared tail of every method: check_fit.default() on the recovered problem, then the
+# result tagged with its source, the package's own covariance and the data argument names.
+from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
+                         convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
+                         control = list(), vcov_package = NULL, data_args = NULL,
+                         note = NULL) {
+  names(par) <- unique_names(names(par), length(par))
+  x <- check_fit.default(list(par = par, value = value, convergence = convergence),
+                         fn = fn, ..., gr = gr, lower = lower, upper = upper,
+                         fnscale = fnscale, control = control)
+  opt <- x$findings$type == "optimizer"
+  x$findings$message[opt] <- sub("^optim reported", paste(source, "reported"),
+                                 x$findings$message[opt])
+  x$optimizer <- source
+  x$source <- list(class = class(fit)[1L], note = note)
+  x$problem$data <- data_args
+  n <- length(x$par)
+  if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
+    V <- matrix(as.double(vcov_package), n, n)
+    dimnames(V) <- list(names(x$par), names(x$par))
+    x$vcov_package <- V
+    se_pkg <- sqrt(pmax(diag(V), 0))
+    x$se_package <- cbind(package = se_pkg, hesscheck = x$table$se,
+                          ratio = se_pkg / x$table$se)
+    rownames(x$se_package) <- names(x$par)
+  }
+  class(x) <- c("hesscheck_from", class(x))
+  x
+}
+
+#' @export
+format.hesscheck_from <- function(x, digits = 4, ...) {
+  lines <- NextMethod()
+  extra <- sprintf("Fit of class \"%s\"%s", x$source$class,
+                   if (is.null(x$source$note)) "." else paste0(": ", x$source$note, "."))
+  if (!is.null(x$se_package)) {
+    r <- x$se_package[, "ratio"]
+    extra <- c(extra, if (all(is.na(r))) {
+      "The package's own vcov() has standard errors, but hesscheck gives none to compare."
+    } else {
+      dev <- max(abs(r - 1), na.rm = TRUE)
+      if (dev < 1e-3) {
+        # Rounded up to a power of ten, and no finer than 1e-6: the digits below depend
+        # on the platform.
+        sprintf("The package's own vcov(): its standard errors agree with hesscheck's to %s%s relative (x$se_package).",
+                if (dev < 1e-6) "better than " else "",
+                fmt(10^ceiling(log10(max(dev, 1e-6))), 1))
+      } else {
+        sprintf("The package's own vcov(): its standard errors are %s to %s times hesscheck's (x$se_package).",
+                fmt(min(r, na.rm = TRUE), 4), fmt(max(r, na.rm = TRUE), 4))
+      }
+    })
+  }
+  c(lines[1L], extra, lines[-1L])
+}
+
+# Methods whose objective needs nothing more reject extra arguments rather than
+# silently ignoring them (an `fn` passed out of habit, a misspelt `contol`).
+no_dots <- function(cls, ...) {
+  if (...length()) {
+    nm <- names(list(...))
+    if (is.null(nm)) nm <- rep("", ...length())
+    nm[!nzchar(nm)] <- "(unnamed)"
+    hc_abort("bad_argument", sprintf(
+      "check_fit() for a %s fit takes no further arguments, but was given: %s. The objective comes from the fit itself.",
+      cls, paste(nm, collapse = ", ")
+    ))
+  }
+}
+
+# ---- stats4 and bbmle ----------------------------------------------------------------
+
+# minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef.
+minuslogl_fn <- function(mll, full, free, vecpar = FALSE) {
+  function(p, data = NULL) {
+    f <- mll
+    if (!is.null(data)) {
+      env <- list2env(as.list(data), parent = environment(mll))
+      assign("data", data, envir = env)
+      environment(f) <- env
+    }
+    full[free] <- p
+    if (vecpar) f(full) else do.call(f, as.list(full))
+  }
+}
+
+# Bounds given to optim() through mle() or mle2(), per free parameter.
+call_bounds <- function(call, which, nm, env) {
+  b <- call[[which]]
+  if (is.null(b)) return(NULL)
+  b <- eval(b, env)
+  if (!is.null(names(b)) && all(names(b) %in% nm)) {
+    out <- stats::setNames(rep(if (which == "lower") -Inf else Inf, length(nm)), nm)
+    out[names(b)] <- b
+    return(unname(out))
+  }
+  rep_len(b, length(nm))
+}
+
+#' @section Fits from other packages:
+#' `check_fit(obj)` alone works for the fits below: the method recovers the objective as
+#' a negative log-likelihood (and its gradient where the object carries one), the
+#' estimates with readable unique names, fixed parameters and bounds, and runs the same
+#' diagnosis. The result also has class `"hesscheck_from"`; its print says where the
+#' objective came from and compares the standard errors with the package's own `vcov()`.
+#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data, fixed parameters held,
+#'   L-BFGS-B bounds from the call.
+#' * `fitdist` (fitdistrplus, method `"mle"`): the density `d<distname>` at the data,
+#'   `fix.arg` held, `lower`/`upper` from the fit.
+#' * `fitdistr` (MASS): it keeps neither data nor density: pass `x` and `densfun`
+#'   (a function or MASS's name, e.g. `"gamma"`), and `lower`/`upper` if it had bounds.
+#' * `maxLik`: its stored log-likelihood (maximised, so `fnscale = -1`), fixed
+#'   parameters held; give in `...` the extra arguments it was fitted with.
+#' * `nls`: the Gaussian log-likelihood, with sigma profiled out (`sigma = "profiled"`,
+#'   sigma^2 = RSS / n) or included as a parameter (`sigma = "included"`); `vcov()` uses
+#'   RSS / (n - p) and the Gauss-Newton matrix, so its SEs are about sqrt(n / (n - p))
+#'   times hesscheck's.
+#' * `glm` (binomial, poisson, gaussian, Gamma): the family's log-likelihood in the
+#'   coefficients, the dispersion held at `summary(fit)$dispersion` as `vcov()` does; the
+#'   value is `-logLik(fit)`.
+#' * TMB `MakeADFun()` objects: `obj$fn` and `obj$gr` at `obj$env$last.par.best` (the
+#'   best fixed-effect parameters TMB has seen, not the starting values); repeated names
+#'   (`beta`, `beta`) numbered; `vcov_package = TRUE` compares with `sdreport()`.
+#' * `glmmTMB`: its TMB object `fit$obj`, with the names of `vcov(fit, full = TRUE)`.
+#' * `merMod` (lme4): half the deviance function (`devFunOnly = TRUE`), theta's lower
+#'   bounds from `getME(fit, "lower")`; for `glmer` in (theta, beta); for an ML `lmer`
+#'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only.
+#' * `optimx` results: pass `fn` (optimx does not keep it); the row `method`, or the
+#'   best.
+#'
+#' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
+#' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the
+#' recovered objective depends on are named `...` arguments of `x$problem$fn` (a glm's
+#' `X`, `y`, `weights`, `offset`; a formula model's `data`), recorded in
+#' `x$problem$data`, so that [bootstrap_se()] resamples them by rows and refits by
+#' default.
+#' @param vcov_package Compare the standard errors with the package's own covariance
+#'   matrix (kept in `x$vcov_package`, and side by side in `x$se_package`). For a TMB
+#'   object it is `FALSE` by default (it calls [TMB::sdreport()], a Hessian of its own).
+#' @examples
+#' # Fits from other packages (each runs when its package is installed).
+#' set.seed(2)
+#' d <- data.frame(x = rnorm(100))
+#' d$y <- rpois(100, exp(0.5 + 0.3 * d$x))
+#' check_fit(glm(y ~ x, poisson, d))
+#'
+#' z <- rnorm(50, 3, 2)
+#' m <- stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(z, mu, exp(lsd), log = TRUE)),
+#'                  method = "BFGS")
+#' check_fit(m)
+#'
+#' tt <- 1:20
+#' conc <- 10 * exp(-0.2 * tt) + rnorm(20, 0, 0.2)
+#' check_fit(nls(conc ~ A * exp(-k * tt), start = list(A = 5, k = 0.1)))
+#'
+#' if (requireNamespace("MASS", quietly = TRUE)) {
+#'   f <- MASS::fitdistr(z, "normal")
+#'   check_fit(f, x = z, densfun = "normal")
+#' }
+#' if (requireNamespace("bbmle", quietly = TRUE)) {
+#'   m2 <- bbmle::mle2(z ~ dnorm(mean = mu, sd = exp(lsd)),
+#'                     start = list(mu = 0, lsd = 0), data = data.frame(z = z))
+#'   check_fit(m2)
+#' }
+#' if (requireNamespace("fitdistrplus", quietly = TRUE)) {
+#'   check_fit(fitdistrplus::fitdist(rgamma(100, 2, 3), "gamma"))
+#' }
+#' if (requireNamespace("maxLik", quietly = TRUE)) {
+#'   ll <- function(p, zz) sum(dnorm(zz, p[1], exp(p[2]), log = TRUE))
+#'   ml <- maxLik::maxLik(ll, start = c(mu = 1, lsd = 0), zz = z)
+#'   check_fit(ml, zz = z)       # the data maxLik() was given in its `...`
+#' }
+#' if (requireNamespace("optimx", quietly = TRUE)) {
+#'   nll <- function(p, z) -sum(dnorm(z, p[1], exp(p[2]), log = TRUE))
+#'   o <- optimx::optimx(c(mu = 1, lsd = 0), nll, z = z, method = c("BFGS", "Nelder-Mead"))
+#'   check_fit(o, nll, z = z, method = "Nelder-Mead")
+#' }
+#' if (requireNamespace("lme4", quietly = TRUE)) {
+#'   fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)
+#'   check_fit(fm)
+#' }
+#' if (requireNamespace("glmmTMB", quietly = TRUE)) {
+#'   g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+#'                         data = glmmTMB::Salamanders)
+#'   check_fit(g)
+#'   # Its TMB object (any MakeADFun() object works the same way):
+#'   check_fit(g$obj, vcov_package = TRUE)
+#' }
+#' @rdname check_fit
+#' @export
+check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("stats4 mle", ...)
+  free <- names(fit@coef)
+  env <- environment(fit@minuslogl)
+  bounded <- identical(fit@method, "L-BFGS-B")
+  from_package(
+    fit, "stats4::mle", fit@coef, minuslogl_fn(fit@minuslogl, fit@fullcoef, free),
+    value = fit@min, convergence = fit@details$convergence,
+    lower = if (bounded) call_bounds(fit@call, "lower", free, env),
+    upper = if (bounded) call_bounds(fit@call, "upper", free, env),
+    control = control, vcov_package = if (vcov_package) fit@vcov,
+    note = "the objective is its minuslogl, fixed parameters held at their values"
+  )
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("bbmle mle2", ...)
+  free <- names(fit@coef)
+  env <- environment(fit@minuslogl)
+  vecpar <- isTRUE(fit@call$vecpar)
+  data <- fit@data
+  if (length(data) && length(unique(lengths(data))) == 1L) {
+    data <- as.data.frame(data, optional = TRUE)
+  }
+  bounded <- fit@optimizer %in% c("nlminb", "L-BFGS-B") ||
+    identical(fit@call$method, "L-BFGS-B")
+  from_package(
+    fit, "bbmle::mle2", fit@coef,
+    minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar),
+    data = if (length(data)) data, data_args = if (is.data.frame(data)) "data",
+    value = fit@min, convergence = fit@details$convergence,
+    lower = if (bounded) call_bounds(fit@call, "lower", free, env),
+    upper = if (bounded) call_bounds(fit@call, "upper", free, env),
+    control = control, vcov_package = if (vcov_package) fit@vcov,
+    note = "the objective is its minuslogl with its data, fixed parameters held at their values"
+  )
+}
+
+# ---- distributions: fitdistrplus, MASS ------------------------------------------------
+
+# -sum(w * log f(x; p, fixed)) for a density function `d` taking its parameters by name.
+density_nll <- function(d, nm, fixed = list()) {
+  has_log <- "log" %in% names(formals(d))
+  function(p, data, weights = NULL) {
+    args <- c(list(data), as.list(stats::setNames(p, nm)), fixed)
+    lf <- if (has_log) do.call(d, c(args, list(log = TRUE))) else log(do.call(d, args))
+    if (is.null(weights)) -sum(lf) else -sum(weights * lf)
+  }
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("fitdist", ...)
+  if (!identical(fit$method, "mle")) {
+    hc_abort("unsupported_fit", sprintf(paste(
+      "check_fit() checks maximum-likelihood fits; this fitdist() fit used method \"%s\".",
+      "Refit with method = \"mle\"."), fit$method))
+  }
+  d <- get(paste0("d", fit$distname), mode = "function")
+  est <- fit$estimate
+  bounds <- fit$dots[c("lower", "upper")]
+  from_package(
+    fit, "fitdistrplus::fitdist", est,
+    density_nll(d, names(est), as.list(fit$fix.arg)), data = fit$data, weights = fit$weights,
+    data_args = c("data", if (!is.null(fit$weights)) "weights"), value = -fit$loglik,
+    convergence = fit$convergence,
+    lower = if (!is.null(bounds$lower)) rep_len(bounds$lower, length(est)),
+    upper = if (!is.null(bounds$upper)) rep_len(bounds$upper, length(est)),
+    control = control, vcov_package = if (vcov_package) fit$vcov,
+    note = sprintf("the objective is -sum(log d%s(data))%s", fit$distname,
+                   if (length(fit$fix.arg)) paste0(", with ", paste(names(fit$fix.arg),
+                                                                collapse = ", "), " fixed") else "")
+  )
+}
+
+# MASS::fitdistr()'s names for its densities.
+fitdistr_densities <- c(
+  beta = "dbeta", cauchy = "dcauchy", `chi-squared` = "dchisq", exponential = "dexp",
+  f = "df", gamma = "dgamma", geometric = "dgeom", `log-normal` = "dlnorm",
+  lognormal = "dlnorm", logistic = "dlogis", `negative binomial` = "dnbinom",
+  normal = "dnorm", poisson = "dpois", t = "dt", weibull = "dweibull"
+)
+
+#' @rdname check_fit
+#' @param x For a `fitdistr` fit: the data it was fitted to (MASS does not keep them).
+#' @param densfun For a `fitdistr` fit: the density it was given, a function or one of
+#'   MASS's names (`"normal"`, `"gamma"`, ...); MASS does not keep it. Fixed
+#'   parameters of the density go in `...`; bounds used in the fit in `lower`, `upper`.
+#' @export
+check_fit.fitdistr <- function(fit, x, densfun, ..., lower = NULL, upper = NULL,
+                               control = list(), vcov_package = TRUE) {
+  if (missing(x) || missing(densfun)) {
+    hc_abort("fitdistr_needs", paste(
+      "A MASS::fitdistr() fit keeps neither its data nor its density: pass both, as",
+      "check_fit(fit, x = <the data>, densfun = <the density, e.g. \"gamma\" or dgamma>),",
+      "with any fixed parameters as named arguments."
+    ))
+  }
+  if (is.character(densfun)) {
+    key <- tolower(densfun)
+    if (length(key) != 1L || !key %in% names(fitdistr_densities)) {
+      hc_abort("fitdistr_needs", sprintf(
+        "`densfun` must be a density function or one of %s, not %s.",
+        paste0("\"", names(fitdistr_densities), "\"", collapse = ", "), describe_value(densfun)
+      ))
+    }
+    densfun <- get(fitdistr_densities[[key]], envir = asNamespace("stats"))
+  }
+  densfun <- check_function(densfun, "densfun")
+  if (!is.numeric(x) || length(x) != fit$n) {
+    hc_abort("fitdistr_needs", sprintf(
+      "`x` must be the %d numbers the fit was made from, not %s.", fit$n, describe_value(x)
+    ))
+  }
+  est <- fit$estimate
+  from_package(
+    fit, "MASS::fitdistr", est, density_nll(densfun, names(est), list(...)),
+    data = x, data_args = "data", value = -fit$loglik, convergence = 0,
+    lower = lower, upper = upper, control = control, vcov_package = if (vcov_package) fit$vcov,
+    note = "the objective is -sum(log densfun(x)) with the density and data given"
+  )
+}
+
+# ---- maxLik ------------------------------------------------------------------------
+
+#' @rdname check_fit
+#' @export
+check_fit.maxLik <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  f <- fit$objectiveFn
+  if (!is.function(f)) {
+    hc_abort("bad_fit", "This maxLik fit has no stored objective (`fit$objectiveFn`); it needs maxLik >= 1.3.")
+  }
+  est <- fit$estimate
+  fixed <- fit$fixed
+  if (is.null(fixed)) fixed <- rep(FALSE, length(est))
+  free <- !fixed
+  full <- est
+  # A log-likelihood summed over observations: maxLik allows a vector of contributions.
+  fn <- function(p, ...) {
+    full[free] <- p
+    sum(f(full, ...))
+  }
+  V <- NULL
+  if (vcov_package) V <- tryCatch(stats::vcov(fit)[free, free, drop = FALSE],
+                                  error = function(e) NULL)
+  from_package(
+    fit, "maxLik", est[free], fn, ..., value = fit$maximum,
+    convergence = if (fit$code %in% c(1, 2, 8)) 0 else fit$code, fnscale = -1,
+    control = control, vcov_package = V,
+    note = "the objective is its log-likelihood (maximised: fnscale = -1), fixed parameters held"
+  )
+}
+
+# ---- optimx ------------------------------------------------------------------------
+
+#' @rdname check_fit
+#' @param method For an `optimx` result: the method (row) to check; by default the row
+#'   with the best value.
+#' @export
+check_fit.optimx <- function(fit, fn, ..., method = NULL, gr = NULL, lower = NULL,
+                             upper = NULL, control = list()) {
+  if (missing(fn)) {
+    hc_abort("bad_fn", "An optimx() result does not keep its objective: pass it as `fn`.")
+  }
+  maximize <- isTRUE(attr(fit, "maximize"))
+  npar <- attr(fit, "npar")
+  if (is.null(npar)) npar <- match("value", names(fit)) - 1L
+  if (is.null(method)) {
+    v <- fit$value
+    row <- if (all(is.na(v))) 1L else if (maximize) which.max(v) else which.min(v)
+  } else {
+    row <- match(method, rownames(fit))
+    if (length(method) != 1L || is.na(row)) {
+      hc_abort("bad_method", sprintf("`method` must be one of the optimx() result's rows: %s.",
+                                     paste0("\"", rownames(fit), "\"", collapse = ", ")))
+    }
+  }
+  par <- unlist(fit[row, seq_len(npar)])
+  from_package(
+    fit, sprintf("optimx (%s)", rownames(fit)[row]), par, fn, ..., gr = gr,
+    value = fit$value[row], convergence = fit$convcode[row], lower = lower, upper = upper,
+    fnscale = if (maximize) -1 else 1, control = control,
+    note = sprintf("row \"%s\"", rownames(fit)[row])
+  )
+}
+
+# ---- nls ---------------------------------------------------------------------------
+
+#' @rdname check_fit
+#' @param sigma For an `nls` fit: `"profiled"` (the default) checks the Gaussian
+#'   log-likelihood with the residual standard deviation profiled out, in the model's
+#'   parameters only; `"included"` adds `sigma` as a parameter.
+#' @export
+check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control = list(),
+                          vcov_package = TRUE) {
+  no_dots("nls", ...)
+  sigma <- match.arg(sigma)
+  form <- stats::formula(fit)
+  if (length(form) != 3L || !is.null(fit$call$algorithm) && fit$call$algorithm == "plinear") {
+    hc_abort("unsupported_fit", "check_fit() supports nls() fits with a two-sided formula and algorithm \"default\" or \"port\".")
+  }
+  est <- stats::coef(fit)
+  env <- environment(form)
+  vars <- setdiff(all.vars(form), names(est))
+  data <- if (!is.null(fit$call$data)) eval(fit$call$data, env) else NULL
+  data <- if (is.null(data)) mget(vars, envir = env, inherits = TRUE) else
+    as.list(data)[intersect(vars, names(data))]
+  if (length(unique(lengths(data))) == 1L) data <- as.data.frame(data, optional = TRUE)
+  w <- fit$weights
+  lhs <- form[[2L]]
+  rhs <- form[[3L]]
+  resid <- function(p, data, weights) {
+    e <- list2env(c(as.list(p), as.list(data)), parent = env)
+    r <- eval(lhs, e) - eval(rhs, e)
+    if (is.null(weights)) r else sqrt(weights) * r
+  }
+  n <- length(stats::residuals(fit))
+  np <- length(est)
+  fn <- if (sigma == "profiled") {
+    # Gaussian -log L with sigma^2 = RSS / n: n/2 (log(2 pi RSS / n) + 1) - sum(log w) / 2.
+    function(p, data, weights = NULL) {
+      r <- resid(p, data, weights)
+      m <- length(r)
+      m / 2 * (log(2 * pi * sum(r^2) / m) + 1) -
+        if (is.null(weights)) 0 else sum(log(weights)) / 2
+    }
+  } else {
+    function(p, data, weights = NULL) {
+      r <- resid(p[-length(p)], data, weights)
+      -sum(stats::dnorm(r, 0, p[[length(p)]], log = TRUE)) -
+        if (is.null(weights)) 0 else sum(log(weights)) / 2
+    }
+  }
+  par <- est
+  lower <- upper <- NULL
+  if (sigma == "included") {
+    par <- c(est, sigma = sqrt(stats::deviance(fit) / n))
+    lower <- c(rep(-Inf, np), 0)
+  }
+  port <- identical(fit$call$algorithm, "port")
+  if (port) {
+    lo <- fit$call$lower
+    up <- fit$call$upper
+    if (!is.null(lo)) lower <- c(rep_len(eval(lo, env), np), if (sigma == "included") 0)
+    if (!is.null(up)) upper <- c(rep_len(eval(up, env), np), if (sigma == "included") Inf)
+  }
+  V <- NULL
+  if (vcov_package) {
+    V <- stats::vcov(fit)
+    if (sigma == "included") V <- rbind(cbind(V, NA), NA)
+  }
+  from_package(
+    fit, "nls", par, fn, data = data, weights = w,
+    data_args = if (is.data.frame(data)) c("data", if (!is.null(w)) "weights"),
+    value = NULL, convergence = if (isTRUE(fit$convInfo$isConv)) 0 else 1,
+    lower = lower, upper = upper, control = control, vcov_package = V,
+    note = if (sigma == "profiled") {
+      "the Gaussian -log-likelihood with sigma profiled out (sigma^2 = RSS / n); vcov() uses RSS / (n - p) and the Gauss-Newton J'J, so expect ratios near sqrt(n / (n - p))"
+    } else {
+      "the Gaussian -log-likelihood with sigma included as a parameter"
+    }
+  )
+}
+
+# ---- glm ---------------------------------------------------------------------------
+
+# -log-likelihood kernels of the supported families (constants are added by check_fit.glm
+# so that the value is -logLik(fit)), with the dispersion phi held at its estimate.
+glm_kernel <- function(family) {
+  switch(family,
+    binomial = function(y, mu, w, phi) -sum(w * (y * log(mu) + (1 - y) * log1p(-mu)), na.rm = FALSE),
+    poisson = function(y, mu, w, phi) -sum(w * (ifelse(y > 0, y * log(mu), 0) - mu)),
+    gaussian = function(y, mu, w, phi) sum(w * (y - mu)^2) / (2 * phi),
+    Gamma = function(y, mu, w, phi) sum(w * (y / mu + log(mu))) / phi,
+    NULL
+  )
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.glm <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("glm", ...)
+  fam <- stats::family(fit)
+  kern <- glm_kernel(fam$family)
+  if (is.null(kern)) {
+    hc_abort("unsupported_fit", sprintf(
+      "check_fit() supports glm() fits of the binomial, poisson, gaussian and Gamma families, not %s: there is no likelihood to check.",
+      fam$family))
+  }
+  est <- stats::coef(fit)
+  ok <- !is.na(est)
+  X <- stats::model.matrix(fit)[, ok, drop = FALSE]
+  y <- fit$y
+  w <- fit$prior.weights
+  off <- fit$offset
+  if (is.null(off)) off <- numeric(length(y))
+  keep <- w > 0
+  X <- X[keep, , drop = FALSE]
+  y <- y[keep]
+  w <- w[keep]
+  off <- off[keep]
+  linkinv <- fam$linkinv
+  phi <- if (fam$family %in% c("binomial", "poisson")) 1 else summary(fit)$dispersion
+  fn0 <- function(p, X, y, weights, offset) {
+    kern(y, linkinv(drop(X %*% p) + offset), weights, phi)
+  }
+  # The constant that makes the value -logLik(fit) at the estimate (for gaussian and
+  # Gamma with phi estimated, -logLik up to a constant).
+  const <- -as.numeric(stats::logLik(fit)) - fn0(est[ok], X, y, w, off)
+  fn <- function(p, X, y, weights, offset) fn0(p, X, y, weights, offset) + const
+  from_package(
+    fit, "glm", est[ok], fn, X = X, y = y, weights = w, offset = off,
+    data_args = c("X", "y", "weights", "offset"), value = NULL,
+    convergence = if (isTRUE(fit$converged)) 0 else 1, control = control,
+    vcov_package = if (vcov_package) stats::vcov(fit)[ok, ok, drop = FALSE],
+    note = paste0(
+      sprintf("the %s(%s) -log-likelihood", fam$family, fam$link),
+      if (phi != 1) sprintf(", dispersion held at summary(fit)$dispersion = %s as vcov() does", fmt(phi, 4)) else "",
+      if (any(!ok)) sprintf("; aliased %s left out", paste(names(est)[!ok], collapse = ", ")) else ""
+    )
+  )
+}
+
+# ---- TMB and glmmTMB ---------------------------------------------------------------
+
+# obj$fn and obj$gr at the best fixed-effect parameters TMB has seen.
+tmb_problem <- function(obj) {
+  best <- obj$env$last.par.best
+  random <- obj$env$random
+  par <- if (length(random)) best[-random] else best
+  if (length(par) != length(obj$par)) par <- obj$par
+  names(par) <- names(obj$par)
+  list(par = par,
+       fn = function(p) obj$fn(p),
+       gr = function(p) as.vector(obj$gr(p)))
+}
+
+# Called by the generic for a TMB MakeADFun() object (a plain list, no class to dispatch on).
+check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL,
+                          vcov_package = FALSE) {
+  no_dots("TMB", ...)
+  pr <- tmb_problem(fit)
+  V <- NULL
+  if (vcov_package) {
+    if (requireNamespace("TMB", quietly = TRUE)) {
+      V <- TMB::sdreport(fit, par.fixed = pr$par)$cov.fixed
+    }
+  }
+  x <- from_package(
+    structure(list(), class = "MakeADFun"), "TMB", pr$par, pr$fn, gr = pr$gr,
+    value = NULL, lower = lower, upper = upper, control = control, vcov_package = V,
+    note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)"
+  )
+  # Leave TMB's state at the estimate, as the fit left it.
+  fit$fn(pr$par)
+  x
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("glmmTMB", ...)
+  obj <- fit$obj
+  pr <- tmb_problem(obj)
+  V <- NULL
+  nm <- names(pr$par)
+  full <- tryCatch(stats::vcov(fit, full = TRUE), error = function(e) NULL)
+  if (!is.null(full) && ncol(full) == length(pr$par)) {
+    readable <- colnames(full)
+    comp <- sub("[0-9]+$", "", names(readable))
+    if (is.null(names(readable))) comp <- rep("", length(readable))
+    dup <- readable %in% readable[duplicated(readable)]
+    readable[dup & nzchar(comp)] <- paste0(comp[dup & nzchar(comp)], "~",
+                                          readable[dup & nzchar(comp)])
+    nm <- readable
+    if (vcov_package) V <- unname(full)
+  }
+  names(pr$par) <- nm
+  # The objective as a function of the data too (for bootstrap_se() and
+  # coverage_check()): a new TMB object from glmmTMB's own set-up (doFit = FALSE) per
+  # data set, kept for reuse by fn and gr.
+  data0 <- tryCatch(eval(fit$call$data, environment(stats::formula(fit))),
+                    error = function(e) NULL)
+  if (!is.data.frame(data0)) data0 <- NULL
+  cache <- new.env(parent = emptyenv())
+  cache$data <- data0
+  cache$obj <- obj
+  obj_for <- function(data) {
+    if (!is.null(data) && !identical(data, cache$data)) {
+      cl <- stats::update(fit, doFit = FALSE, evaluate = FALSE)
+      cl$data <- data
+      st <- eval(cl, environment(stats::formula(fit)))
+      cache$obj <- TMB::MakeADFun(data = st$data.tmb, parameters = st$parameters,
+                                  map = st$map, random = st$randomArg, DLL = "glmmTMB",
+                                  silent = TRUE)
+      cache$data <- data
+    }
+    cache$obj
+  }
+  fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
+  gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
+  conv <- fit$fit$convergence
+  x <- from_package(
+    fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
+    data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
+    convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
+    note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)"
+  )
+  obj$fn(unname(pr$par))
+  x
+}
+
+# ---- lme4 --------------------------------------------------------------------------
+
+# lme4's deviance function for a fit, built from the fit's own model frame and terms
+# (exported lme4 constructors: no re-evaluation of the call, no first-stage glmer
+# optimisation, which update(fit, devFunOnly = TRUE) would repeat); update() if that fails.
+merMod_devfun <- function(fit, glmm) {
+  rt <- lme4::getME(fit, c("Zt", "theta", "Lambdat", "Lind", "Gp", "lower", "flist", "cnms"))
+  X <- lme4::getME(fit, "X")
+  d <- tryCatch(if (glmm) {
+    d1 <- lme4::mkGlmerDevfun(fit@frame, X, rt, family = stats::family(fit), nAGQ = 1L,
+                              start = list(theta = rt$theta, fixef = lme4::fixef(fit)))
+    lme4::updateGlmerDevfun(d1, rt, nAGQ = 1L)
+  } else {
+    lme4::mkLmerDevfun(fit@frame, X, rt, REML = lme4::isREML(fit), start = rt$theta)
+  }, error = function(e) NULL)
+  if (is.null(d) || (glmm && fit@devcomp$dims[["nAGQ"]] > 1L)) {
+    d <- eval(stats::update(fit, devFunOnly = TRUE, evaluate = FALSE),
+              environment(stats::formula(fit)))
+  }
+  d
+}
+
+#' @rdname check_fit
+#' @export
+check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  no_dots("merMod", ...)
+  if (!requireNamespace("lme4", quietly = TRUE)) {
+    hc_abort("missing_package", "Checking a merMod fit needs the lme4 package.")
+  }
+  theta <- lme4::getME(fit, "theta")
+  lower <- lme4::getME(fit, "lower")
+  glmm <- lme4::isGLMM(fit)
+  if (lme4::isNLMM(fit)) {
+    hc_abort("unsupported_fit", "check_fit() supports lmer() and glmer() fits, not nlmer().")
+  }
+  devfun <- merMod_devfun(fit, glmm)
+  reml <- lme4::isREML(fit)
+  beta <- lme4::fixef(fit)
+  nt <- length(theta)
+  ib <- nt + seq_along(beta)
+  with_beta <- glmm || !reml
+  half_deviance <- function(devfun, nobs) {
+    if (glmm || reml) {
+      # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
+      return(function(p) devfun(unname(p)) / 2)
+    }
+    # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
+    # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
+    # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
+    # The reference-class methods looked up once: `$` on them costs more than the
+    # deviance itself on small data.
+    rho <- environment(devfun)
+    wrss <- rho$resp$wrss
+    sqrL <- rho$pp$sqrL
+    RX <- rho$pp$RX
+    beta_theta <- rho$pp$beta
+    function(p) {
+      d <- devfun(unname(p[seq_len(nt)]))
+      pw <- wrss() + sqrL(1)
+      delta <- sum((RX() %*% (p[ib] - beta_theta(1)))^2)
+      (d + nobs * log1p(delta / pw)) / 2
+    }
+  }
+  # The objective as a function of the data too, so that bootstrap_se() and
+  # coverage_check() can refit and recompute on new data: the deviance function is built
+  # once per data set (update(fit, data = , devFunOnly = TRUE)) and kept for reuse.
+  data0 <- tryCatch(eval(fit@call$data, environment(stats::formula(fit))),
+                    error = function(e) NULL)
+  if (!is.data.frame(data0)) data0 <- NULL
+  cache <- new.env(parent = emptyenv())
+  cache$data <- data0
+  cache$nll <- half_deviance(devfun, stats::nobs(fit))
+  fn <- function(p, data = NULL) {
+    if (!is.null(data) && !identical(data, cache$data)) {
+      cl <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
+      cl$data <- data
+      d <- suppressMessages(suppressWarnings(eval(cl, environment(stats::formula(fit)))))
+      cache$data <- data
+      cache$nll <- half_deviance(d, nrow(data))
+    }
+    cache$nll(p)
+  }
+  par <- if (with_beta) c(theta, beta) else theta
+  if (with_beta) lower <- c(lower, rep(-Inf, length(beta)))
+  names(par) <- c(paste0("theta:", names(theta)), if (with_beta) names(beta))
+  V <- NULL
+  if (vcov_package && with_beta) {
+    V <- matrix(NA_real_, length(par), length(par))
+    V[ib, ib] <- as.matrix(stats::vcov(fit))
+  }
+  conv <- fit@optinfo$conv$opt
+  x <- from_package(
+    fit, "lme4", par, fn, data = data0, data_args = if (!is.null(data0)) "data",
+    value = NULL,
+    convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
+    vcov_package = V,
+    note = paste0(
+      if (glmm) "half glmer's deviance function in (theta, beta)" else if (reml)
+        "half lmer's REML deviance function in theta (beta and sigma profiled out)" else
+        "half lmer's ML deviance in (theta, beta), sigma profiled out",
+      "; theta's lower bounds from getME(fit, \"lower\")"
+    )
+  )
+  x
+}

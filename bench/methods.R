@@ -1,0 +1,103 @@
+# Overhead of check_fit()'s class methods over check_fit() on the objective they extract
+# (target: < 10%). For each class, the method on the fit object is timed against
+# check_fit.default() given the same fn, gr, `...` data, bounds and fnscale, taken from
+# the method's own result; batches alternate and the median ratio is reported.
+# Run with `Rscript bench/methods.R` (or `make bench`).
+suppressPackageStartupMessages(library(hesscheck))
+quick <- "--quick" %in% commandArgs(trailingOnly = TRUE)
+
+# Calls per timed batch, so that a batch lasts at least 50 ms.
+batch_size <- function(fun) {
+  t1 <- system.time(for (k in 1:5) fun())[["elapsed"]] / 5
+  max(1L, ceiling(0.05 / max(t1, 1e-5)))
+}
+
+ratio <- function(fa, fb, samples = if (quick) 5L else 11L) {
+  b <- batch_size(fb)
+  r <- vapply(seq_len(samples), function(i) {
+    ta <- system.time(for (k in seq_len(b)) fa())[["elapsed"]] / b
+    tb <- system.time(for (k in seq_len(b)) fb())[["elapsed"]] / b
+    c(ta, tb)
+  }, numeric(2))
+  c(method = stats::median(r[1, ]), extracted = stats::median(r[2, ]),
+    ratio = stats::median(r[1, ] / r[2, ]))
+}
+
+# check_fit.default() on what the method extracted.
+extracted <- function(x) {
+  pr <- x$problem
+  args <- c(list(list(par = x$par, value = x$value), fn = pr$fn), pr$dots,
+            list(gr = pr$gr, lower = pr$lower, upper = pr$upper, fnscale = pr$fnscale))
+  function() do.call(hesscheck:::check_fit.default, args)
+}
+
+cases <- list()
+set.seed(2)
+d <- data.frame(x1 = rnorm(500), x2 = rnorm(500))
+d$y <- rbinom(500, 1, plogis(0.5 + d$x1 - d$x2))
+g <- glm(y ~ x1 + x2, binomial, d)
+cases$glm <- list(fit = g, args = list())
+z <- rnorm(200, 3, 2)
+m <- stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(z, mu, exp(lsd), log = TRUE)),
+                 method = "BFGS")
+cases$mle <- list(fit = m, args = list())
+tt <- 1:50
+conc <- 10 * exp(-0.2 * tt) + rnorm(50, 0, 0.2)
+cases$nls <- list(fit = nls(conc ~ A * exp(-k * tt), start = list(A = 5, k = 0.1)),
+                  args = list())
+if (requireNamespace("bbmle", quietly = TRUE)) {
+  cases$mle2 <- list(fit = bbmle::mle2(z ~ dnorm(mean = mu, sd = exp(lsd)),
+                                       start = list(mu = 0, lsd = 0),
+                                       data = data.frame(z = z)), args = list())
+}
+if (requireNamespace("fitdistrplus", quietly = TRUE)) {
+  cases$fitdist <- list(fit = fitdistrplus::fitdist(rgamma(200, 2, 3), "gamma"),
+                        args = list())
+}
+if (requireNamespace("maxLik", quietly = TRUE)) {
+  ll <- function(p, zz) sum(dnorm(zz, p[1], exp(p[2]), log = TRUE))
+  cases$maxLik <- list(fit = maxLik::maxLik(ll, start = c(mu = 1, lsd = 0), zz = z),
+                       args = list(zz = z))
+}
+if (requireNamespace("lme4", quietly = TRUE)) {
+  cases$lmer <- list(fit = lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy,
+                                      REML = FALSE), args = list())
+  cases$glmer <- list(fit = lme4::glmer(cbind(incidence, size - incidence) ~ period +
+                                          (1 | herd), data = lme4::cbpp,
+                                        family = binomial), args = list())
+}
+if (requireNamespace("glmmTMB", quietly = TRUE)) {
+  cases$glmmTMB <- list(fit = glmmTMB::glmmTMB(count ~ mined + (1 | site),
+                                               family = poisson,
+                                               data = glmmTMB::Salamanders),
+                        args = list())
+}
+
+# Larger data sets, where the one-off extraction weighs less against the evaluations.
+set.seed(3)
+n <- 20000
+D <- data.frame(matrix(rnorm(n * 5), n))
+D$y <- rpois(n, exp(0.2 + 0.1 * rowSums(D)))
+cases$`glm (n = 20000, p = 6)` <- list(fit = glm(y ~ ., poisson, D), args = list())
+zz <- rnorm(n, 3, 2)
+cases$`mle (n = 20000)` <- list(
+  fit = stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(zz, mu, exp(lsd), log = TRUE)),
+                    method = "BFGS"), args = list())
+if (requireNamespace("lme4", quietly = TRUE)) {
+  G <- data.frame(g = factor(rep(1:200, each = 20)), x = rnorm(4000))
+  G$y <- 1 + G$x + rnorm(200)[G$g] + rnorm(4000)
+  cases$`lmer (n = 4000)` <- list(fit = lme4::lmer(y ~ x + (1 | g), G, REML = FALSE),
+                                  args = list())
+}
+
+out <- t(vapply(names(cases), function(k) {
+  cs <- cases[[k]]
+  # The comparison with the package's own vcov() is part of the method's work for
+  # glm, mle, ...; here both sides do the diagnosis only.
+  fa <- function() do.call(check_fit, c(list(cs$fit), cs$args, list(vcov_package = FALSE)))
+  x <- fa()
+  ratio(fa, extracted(x))
+}, numeric(3)))
+cat("check_fit(<fit>) against check_fit() on the extracted objective (seconds, median):\n")
+print(signif(out, 3))
+cat(sprintf("largest overhead: %.1f%% (target < 10%%)\n", 100 * (max(out[, "ratio"]) - 1)))

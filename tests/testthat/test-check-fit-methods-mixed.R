@@ -1,0 +1,102 @@
+# check_fit() methods for mixed models: TMB objects, glmmTMB and lme4. The TMB object is
+# built from glmmTMB's compiled template (no C++ compilation in the tests).
+
+test_that("TMB MakeADFun object: checked at last.par.best, names unique, SEs = sdreport", {
+  # No C++ is compiled here (glmmTMB's template is), so this runs on CRAN too.
+  skip_if_not_installed("TMB")
+  skip_if_not_installed("glmmTMB")
+  s <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                        data = glmmTMB::Salamanders, doFit = FALSE)
+  obj <- TMB::MakeADFun(data = s$data.tmb, parameters = s$parameters, map = s$map,
+                        random = s$randomArg, DLL = "glmmTMB", silent = TRUE)
+  # An optimiser stopped after 4 iterations: not stationary.
+  suppressWarnings(nlminb(obj$par, obj$fn, obj$gr, control = list(iter.max = 4)))
+  x0 <- check_fit(obj)
+  expect_verdict(x0, "not_stationary")
+  opt <- nlminb(obj$par, obj$fn, obj$gr, control = list(rel.tol = 1e-12))
+  x <- check_fit(obj, vcov_package = TRUE)
+  expect_verdict(x, "minimum")
+  expect_identical(names(x$par), c("beta[1]", "beta[2]", "theta"))
+  expect_equal(unname(x$par), unname(opt$par), tolerance = 1e-8)
+  V <- TMB::sdreport(obj)$cov.fixed
+  expect_lt(rel_diff(x$table$se, sqrt(diag(V))), 1e-5)
+  expect_silent(format(x))
+})
+
+test_that("glmmTMB: readable names, SEs = vcov(full = TRUE); a flat zero-inflation found", {
+  skip_if_not_installed("glmmTMB")
+  g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                        data = glmmTMB::Salamanders)
+  x <- check_fit(g)
+  expect_verdict(x, "minimum")
+  V <- vcov(g, full = TRUE)
+  expect_identical(names(x$par), unname(colnames(V)))
+  expect_lt(rel_diff(x$table$se, sqrt(diag(V))), 1e-5)
+  # Counts with no zeros and a zero-inflation intercept: it drifts towards -Inf, where
+  # the likelihood is flat; main's check_fit calls it a minimum with a separation warning.
+  set.seed(3)
+  d <- data.frame(g = factor(rep(1:10, each = 10)), y = rpois(100, 20))
+  gz <- suppressWarnings(glmmTMB::glmmTMB(y ~ 1 + (1 | g), ziformula = ~1,
+                                          family = poisson, data = d))
+  xz <- check_fit(gz)
+  expect_true("separation" %in% xz$findings$type)
+  expect_match(xz$findings$parameters[xz$findings$type == "separation"], "zi",
+               fixed = TRUE)
+})
+
+test_that("lmer at the ML fit: beta's SEs = vcov() to 1e-5, theta checked against lme4", {
+  skip_if_not_installed("lme4")
+  fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)
+  x <- check_fit(fm)
+  expect_verdict(x, "minimum")
+  b <- c("(Intercept)", "Days")
+  expect_lt(rel_diff(x$table[b, "se"], sqrt(diag(as.matrix(vcov(fm))))), 1e-5)
+  # theta's SEs from lme4's own finite-difference Hessian of the deviance, which
+  # profiles beta out (the sleepstudy design is balanced, so it does not matter).
+  th <- grep("^theta:", names(x$par))
+  se_lme4 <- sqrt(diag(solve(fm@optinfo$derivs$Hessian / 2)))
+  expect_lt(rel_diff(x$table$se[th], se_lme4), 1e-3)
+  expect_equal(x$value, -as.numeric(logLik(fm)), tolerance = 1e-8)
+  # REML: theta only, with the REML criterion.
+  fr <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy)
+  xr <- check_fit(fr)
+  expect_verdict(xr, "minimum")
+  expect_length(xr$par, 3L)
+})
+
+test_that("lmer with a variance component at 0 is at_bound; glmer includes beta", {
+  skip_if_not_installed("lme4")
+  set.seed(3)
+  d <- data.frame(g = factor(rep(1:10, each = 5)), y = rnorm(50))
+  d$y <- d$y - ave(d$y, d$g)    # equal group means: the between-group variance is 0
+  fm <- suppressMessages(lme4::lmer(y ~ 1 + (1 | g), d, REML = FALSE))
+  x <- check_fit(fm)
+  expect_verdict(x, "at_bound")
+  expect_equal(x$at_bound[["theta:g.(Intercept)"]], -1)
+  gm <- lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd),
+                    data = lme4::cbpp, family = binomial)
+  xg <- check_fit(gm)
+  expect_verdict(xg, "minimum")
+  expect_identical(names(xg$par), c("theta:herd.(Intercept)", names(lme4::fixef(gm))))
+  # glmer's vcov() comes from its own finite-difference Hessian: close, not exact.
+  b <- -1
+  expect_lt(rel_diff(xg$table$se[b], sqrt(diag(as.matrix(vcov(gm))))), 1e-4)
+})
+
+test_that("lmer and glmmTMB bootstrap by whole groups with the default refit", {
+  skip_if_not_installed("lme4")
+  fm <- lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy, REML = FALSE)
+  x <- check_fit(fm)
+  expect_identical(x$problem$data, "data")
+  b <- bootstrap_se(x, R = 8, cluster = "Subject", seed = 1, progress = FALSE)
+  expect_true(all(b$status == "ok"))
+  expect_true(all(is.finite(b$se) & b$se > 0))
+  skip_if_not_installed("glmmTMB")
+  g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                        data = glmmTMB::Salamanders)
+  xg <- check_fit(g)
+  bg <- bootstrap_se(xg, R = 6, cluster = "site", seed = 1, progress = FALSE)
+  expect_true(all(bg$status == "ok"))
+  # The objective was left at the fit's data: checking again gives the same answer.
+  expect_equal(check_fit(g)$table$se, xg$table$se)
+})
