@@ -118,7 +118,9 @@
 #' diag(hessian_fd(q, c(0, 0, 0))) * s^2
 #' @export
 hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
-                       control = list()) {
+                       control = list(),
+                       parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
+                       cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   x_user <- par
@@ -131,7 +133,17 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   n <- length(par)
   bounds <- check_bounds(lower, upper, par)
   ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
-                                      max_memory = NULL))
+                                      max_memory = NULL, trace = 1, parallel = NULL,
+                                      ncpus = NULL, cl = NULL))
+  ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
+  # The backend: the arguments, else control's entries (so that check_fit()'s
+  # control$hessian can carry them), else serial.
+  if (missing(parallel)) parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
+  if (missing(ncpus) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
+  if (missing(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
+  parallel <- check_parallel(parallel)
+  if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
+  ctrl$parallel <- ctrl$ncpus <- ctrl$cl <- NULL
   ctrl$noise <- check_number(ctrl$noise, "control$noise", lower = 0)
   ctrl$max_search <- check_number(ctrl$max_search, "control$max_search", lower = 1,
                                   null_ok = FALSE, integer = TRUE)
@@ -145,7 +157,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$step <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
-  guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
+  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.
@@ -162,8 +174,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       # `where`, so an error here is wrapped here.
       v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...),
                       function(e) abort_fn_failed(fname, x, e))
-      if (id == 2L) check_gr_value(v, x)
-      check_fn_value(v, x)
+      check_value(id, v, x)
     }
     if (what == "room") {
       hc_abort("bad_bounds", sprintf(
@@ -176,12 +187,28 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       fname, format_par(x)
     ), par = x)
   }
+  # A batch failed on a worker at x: the error serial mode raises there.
+  fail <- function(id, x, cond) {
+    names(x) <- names(x_user)
+    if (inherits(cond, "error")) {
+      if (is_time_limit(cond)) stop(cond)
+      abort_fn_failed(if (id == 2L) "gr" else "fn", x, cond)
+    }
+    check_value(id, cond$value, x)
+  }
   # fn (and gr) at par, then the C core, under one handler: `where` says whose error it
   # is (1 fn, 2 gr, 0 neither).
   f0 <- g0 <- NULL
+  prog <- evaluator <- NULL
+  on.exit({
+    if (!is.null(prog)) prog$close()
+    if (!is.null(evaluator)) evaluator$close()
+  })
   res <- tryCatch({
     where[1L] <- 1L
+    t0 <- proc.time()[["elapsed"]]
     f0 <- fn(x_user, ...)
+    t0 <- proc.time()[["elapsed"]] - t0
     where[1L] <- 0L
     f0 <- check_fn_value(f0, par)
     if (!is.null(gr)) {
@@ -190,8 +217,19 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       where[1L] <- 0L
       g0 <- check_gr_value(g0, par)
     }
+    # Progress, projected from fn's cost at par; the evaluator of a parallel backend.
+    workers <- if (parallel == "no") 1L else ncpus
+    if (parallel != "no") {
+      evaluator <- batch_evaluator(
+        parallel, ncpus, cl, chunk_function(fn, gr, list(...), names(x_user)), fail,
+        function(done) if (!is.null(prog)) prog$fun(done))
+      workers <- evaluator$workers
+    }
+    prog <- new_progress(ctrl$trace, work$evaluations, t0, workers)
+    ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
-          f0, g0, ctrl, handler, where)
+          f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,
+          if (!is.null(prog)) prog$fun)
   }, error = function(e) {
     in_gr <- where[1L] == 2L
     rethrow_user(e, where, if (in_gr) "gr" else "fn", (if (in_gr) gcall else fcall)[[2L]])
@@ -209,6 +247,12 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   attr(h, "value") <- f0
   warn_unresolved(h)
   h
+}
+
+# A value of fn (id 1) or gr (id 2) at x that the C core refused: the classed error.
+check_value <- function(id, v, x) {
+  if (id == 2L) check_gr_value(v, x)
+  check_fn_value(v, x)
 }
 
 # Thresholds of hessian_fd()'s reporting (the C core's own are its HC_* constants).
