@@ -135,14 +135,18 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
                                       max_memory = NULL, trace = 1, parallel = NULL,
                                       ncpus = NULL, cl = NULL))
-  ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
+  if (!identical(ctrl$trace, 1)) {
+    ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
+  }
   # The backend: the arguments, else control's entries (so that check_fit()'s
-  # control$hessian can carry them), else serial.
+  # control$hessian can carry them), else serial (without a check: the common case).
   if (missing(parallel)) parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
-  if (missing(ncpus) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
-  if (missing(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
-  parallel <- check_parallel(parallel)
-  if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
+  if (!identical(parallel, "no")) {
+    if (missing(ncpus) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
+    if (missing(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
+    parallel <- check_parallel(parallel)
+    if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
+  }
   ctrl$parallel <- ctrl$ncpus <- ctrl$cl <- NULL
   ctrl$noise <- check_number(ctrl$noise, "control$noise", lower = 0)
   ctrl$max_search <- check_number(ctrl$max_search, "control$max_search", lower = 1,
@@ -225,7 +229,9 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
         function(done) if (!is.null(prog)) prog$fun(done))
       workers <- evaluator$workers
     }
-    prog <- new_progress(ctrl$trace, work$evaluations, t0, workers)
+    if (ctrl$trace > 0 && t0 * work$evaluations / workers >= progress_thresholds$quiet_below) {
+      prog <- new_progress(work$evaluations, workers)
+    }
     ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,

@@ -28,18 +28,26 @@ check_backend <- function(parallel, ncpus, cl) {
 # workers whole (hesscheck need not be installed there).
 chunk_function <- function(fn, gr, dots, nm) {
   env <- new.env(parent = globalenv())
-  env$f <- bind_dots(fn, dots)
-  env$g <- if (!is.null(gr)) bind_dots(gr, dots)
+  f <- dots_call(fn, dots, NULL)
+  env$fcall <- f$call
+  env$fenv <- f$env
+  if (!is.null(gr)) {
+    g <- dots_call(gr, dots, NULL)
+    env$gcall <- g$call
+    env$genv <- g$env
+  }
   env$nm <- nm
   fun <- function(X, id) {
     k <- ncol(X)
     m <- if (id == 2L) nrow(X) else 1L
-    user <- if (id == 2L) g else f
+    call <- if (id == 2L) gcall else fcall
+    where <- if (id == 2L) genv else fenv
     out <- matrix(NA_real_, m, k)
     for (p in seq_len(k)) {
       x <- X[, p]
       names(x) <- nm
-      v <- tryCatch(user(x), error = function(e) e)
+      call[[2L]] <- x
+      v <- tryCatch(eval(call, where), error = function(e) e)
       if (inherits(v, "error")) return(list(values = out, fail = p, error = v))
       if (!typeof(v) %in% c("double", "integer", "logical") || length(v) != m) {
         return(list(values = out, fail = p, value = v))
@@ -131,7 +139,10 @@ snow_runner <- function(ncpus, cl, chunk, state) {
     for (i in which(busy)) try(recv(cl[[i]]), silent = TRUE)
     try(parallel::clusterCall(cl, rm, list = ".hesscheck_chunk", envir = globalenv()),
         silent = TRUE)
-    if (own) try(parallel::stopCluster(cl), silent = TRUE)
+    if (own) {
+      try(parallel::stopCluster(cl), silent = TRUE)
+      for (node in cl) try(close(node$con), silent = TRUE)
+    }
   }
   tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_chunk", chunk, envir = globalenv()),
            error = function(e) {
@@ -177,19 +188,17 @@ snow_runner <- function(ncpus, cl, chunk, state) {
 
 # A progress bar for calls projected to take more than `show_after` seconds: the
 # projection is the time per evaluation so far times the evaluations expected. Returns
-# function(done) -> evaluations until it wants to be called again (0: never), and
-# closes the bar through $close(). NULL when the first evaluation says the call is short.
+# list(fun = function(done) -> evaluations until it wants to be called again (0: never),
+# close). hessian_fd() makes one only when fn's cost at par, times the evaluations
+# expected, reaches `quiet_below` seconds (and control$trace > 0): a cheap call pays
+# nothing for it.
 progress_thresholds <- list(
   show_after = 2,      # seconds: a call projected to take longer shows a bar
   quiet_below = 0.5,   # seconds: a call projected (from fn at par) below this never asks
   update = 0.2         # seconds between updates of the bar
 )
 
-new_progress <- function(trace, expected, seconds_first, workers = 1L) {
-  if (trace <= 0 || !is.finite(seconds_first) ||
-      seconds_first * expected / workers < progress_thresholds$quiet_below) {
-    return(NULL)
-  }
+new_progress <- function(expected, workers = 1L) {
   start <- proc.time()[["elapsed"]]
   bar <- NULL
   fun <- function(done) {
