@@ -225,7 +225,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     workers <- if (parallel == "no") 1L else ncpus
     if (parallel != "no") {
       evaluator <- batch_evaluator(
-        parallel, ncpus, cl, chunk_function(fn, gr, list(...), names(x_user)), fail,
+        parallel, ncpus, cl, chunk_function(fn, gr, list(...), names(x_user), ship = parallel != "multicore"), fail,
         function(done) if (!is.null(prog)) prog$fun(done))
       workers <- evaluator$workers
     }

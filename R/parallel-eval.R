@@ -26,7 +26,11 @@ check_backend <- function(parallel, ncpus, cl) {
 # says which point and why: list(values = m x k, fail = 0 or the column, error or value).
 # Its environment holds only what it needs, so that it travels to snow and future
 # workers whole (hesscheck need not be installed there).
-chunk_function <- function(fn, gr, dots, nm) {
+chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
+  if (ship) {
+    fn <- with_globals(fn)
+    if (!is.null(gr)) gr <- with_globals(gr)
+  }
   env <- new.env(parent = globalenv())
   f <- dots_call(fn, dots, NULL)
   env$fcall <- f$call
@@ -60,6 +64,23 @@ chunk_function <- function(fn, gr, dots, nm) {
   fun
 }
 
+# fn with the objects it uses from its environments (the global environment, typically)
+# bound in a child of its environment, so that it travels to a snow or future worker with
+# them, as a function passed to future() does; for a function of a package, or without
+# the globals package, fn as it is.
+with_globals <- function(f) {
+  env <- environment(f)
+  if (is.primitive(f) || is.null(env) || isNamespace(env) ||
+      !requireNamespace("globals", quietly = TRUE)) {
+    return(f)
+  }
+  g <- tryCatch(
+    as.list(globals::cleanup(globals::globalsOf(body(f), envir = env, mustExist = FALSE))),
+    error = function(e) list())
+  if (length(g)) environment(f) <- list2env(g, parent = env)
+  f
+}
+
 # Contiguous chunks of 1..k, one per worker, as equal as can be.
 split_points <- function(k, workers) {
   w <- min(workers, k)
@@ -87,9 +108,21 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
     },
     snow = snow_runner(ncpus, cl, chunk, state),
     future = function(Xs, id) {
+      # One future per chunk, its globals given: the chunk function with its environment
+      # (fn, the `...` arguments) serialised once per call, so that future neither
+      # searches the code for globals nor walks fn's environments to size them, per
+      # future (the costly part of a future when the work is small).
+      if (is.null(state$chunk_raw)) state$chunk_raw <- serialize(chunk, NULL)
+      chunk_raw <- state$chunk_raw
       out <- tryCatch(
-        quiet_parallel(future.apply::future_lapply(Xs, chunk, id = id, future.seed = FALSE,
-                                                   future.chunk.size = 1L)),
+        quiet_parallel({
+          fs <- lapply(Xs, function(X) {
+            future::future(unserialize(chunk_raw)(X, id),
+                           globals = list(chunk_raw = chunk_raw, X = X, id = id),
+                           packages = character(), seed = FALSE, lazy = FALSE)
+          })
+          lapply(fs, future::value)
+        }),
         FutureError = function(e) {
           restart_future()
           hc_abort("worker_died", sprintf(
