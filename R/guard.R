@@ -6,7 +6,7 @@
 guard_const <- list(
   # The C core's work space in doubles per n^2 (hessian.c: stencil values, steps, errors),
   # f-only and gradient mode; the result adds the Hessian and its error matrix (2 n^2).
-  work_f = 2, work_gr = 4, result = 2,
+  work_f = 2.5, work_gr = 4, result = 2,
   # Calls of gr in gradient mode: about 6 n + 16 (the engine's budget on well-scaled
   # problems; calls of fn in f-only mode are about 2 (n^2 + n) + 4 n + 1).
   gr_per_n = 6, gr_fixed = 16,

@@ -64,6 +64,30 @@
 #' allocated once per call (about `2 n^2` doubles, `4 n^2` with `gr`), whatever the
 #' number of evaluations.
 #'
+#' @section Expensive objectives: parallel evaluation and progress:
+#' The points are evaluated in batches: the noise probe's line; the stencils of a group of
+#' parameters whose step searches run in lockstep (the first parameter alone, whose search
+#' teaches the others their first step, then up to 16 at a time in f-only mode; one at a
+#' time with `gr`); then the lines of up to 32 mixed elements at a time, their second
+#' opinions and refinements. With `parallel = "no"` (the default) each point is evaluated
+#' in this process as soon as it is known; with `"multicore"` (forked workers, not on
+#' Windows), `"snow"` (the cluster `cl`, or `ncpus` local workers started for the call)
+#' or `"future"` (the workers of the current [future::plan()]) each batch is split into
+#' one chunk per worker. The points, and so every decision and the result, are the same
+#' whatever the backend: the Hessian is identical, bit for bit, to the serial one (for an
+#' `fn` that does not draw random numbers). Parallel evaluation pays when one evaluation
+#' of `fn` costs more than the overhead of a batch divided by its points: on a 2-core
+#' machine, from about 1 ms per evaluation (see the README for measured figures). A snow
+#' or future worker gets `fn` with the objects it uses from its environment (found with
+#' the globals package); packages `fn` calls must be installed there.
+#'
+#' An error in `fn` on a worker is reported as in serial mode: `hesscheck_error_fn_failed`
+#' at the first failing point in the order serial mode evaluates them, with `fn`'s error
+#' as its `parent`. A worker that dies is an error of class `hesscheck_error_worker_died`,
+#' not a hang; `Ctrl-C` interrupts. A call projected to take more than about 2 s (from
+#' the cost of `fn` at `par` and of the first evaluations) shows a progress bar
+#' ([utils::txtProgressBar()]); `control = list(trace = 0)` silences it.
+#'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
 #' @param par Numeric vector: the point. Its names label the result.
 #' @param ... Further arguments passed to `fn` and `gr`.
@@ -78,10 +102,18 @@
 #'     the points are exact).
 #'   * `max_search`: at most this many stencils per parameter in the step search
 #'     (default 8).
+#'   * `trace`: `0` for no progress bar; `1` (default) shows one on calls projected to
+#'     take more than about 2 s.
+#'   * `parallel`, `ncpus`, `cl`: as the arguments, for callers that pass only a
+#'     `control` list (such as [check_fit()]'s `control$hessian`); the arguments win.
 #'   * `max_memory`: the most memory, in bytes, the computation may need (`Inf` for no
 #'     limit); `NULL` (default) allows half the memory available (4 GB where that cannot
 #'     be read). A larger job stops at once with `hesscheck_error_too_large`, naming the
 #'     memory and the number of evaluations it would need.
+#' @param parallel,ncpus,cl The backend that evaluates the batches of points (see the
+#'   section on expensive objectives): `"no"`, `"multicore"`, `"snow"` or `"future"`; the
+#'   number of workers (`"multicore"`, and `"snow"` without `cl`); a cluster from
+#'   [parallel::makeCluster()] for `"snow"`. The conventions of [bootstrap_se()].
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
 #'   `names(par)` (else `p1`, `p2`, ...), and attributes
 #'   * `error`: matrix of error estimates for each element;

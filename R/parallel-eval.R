@@ -31,17 +31,16 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
     fn <- with_globals(fn)
     if (!is.null(gr)) gr <- with_globals(gr)
   }
-  env <- new.env(parent = globalenv())
   f <- dots_call(fn, dots, NULL)
-  env$fcall <- f$call
-  env$fenv <- f$env
-  if (!is.null(gr)) {
-    g <- dots_call(gr, dots, NULL)
-    env$gcall <- g$call
-    env$genv <- g$env
-  }
-  env$nm <- nm
-  fun <- function(X, id) {
+  g <- if (!is.null(gr)) dots_call(gr, dots, NULL) else list(call = NULL, env = NULL)
+  # made in a frame whose parent is the global environment, not this namespace
+  environment(make_chunk) <- globalenv()
+  make_chunk(f$call, f$env, g$call, g$env, nm)
+}
+
+make_chunk <- function(fcall, fenv, gcall, genv, nm) {
+  force(fcall); force(fenv); force(gcall); force(genv); force(nm)
+  function(X, id) {
     k <- ncol(X)
     m <- if (id == 2L) nrow(X) else 1L
     call <- if (id == 2L) gcall else fcall
@@ -60,8 +59,6 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
     }
     list(values = out, fail = 0L)
   }
-  environment(fun) <- env
-  fun
 }
 
 # fn with the objects it uses from its environments (the global environment, typically)

@@ -384,10 +384,12 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     /* The workspace, allocated once: the searches of a group, the batch (a group's
      * stencils, a chunk of pairs' lines, or the noise probe's line) and the pairs. */
     int group = gmode ? HC_GROUP_G : HC_GROUP_F;
-    c.slots = hc_alloc_slots(group, c.m);
+    int nslots = n < group ? n : group;
+    int chunk = n * (n - 1) / 2 < HC_PAIR_CHUNK ? n * (n - 1) / 2 : HC_PAIR_CHUNK;
+    c.slots = hc_alloc_slots(nslots, c.m);
     hc_batch batch;
-    int cap = HC_NPTS_MAX * group;
-    if (!gmode && cap < 4 * HC_PAIR_CHUNK) cap = 4 * HC_PAIR_CHUNK;
+    int cap = HC_NPTS_MAX * nslots;
+    if (!gmode && cap < 4 * chunk) cap = 4 * chunk;
     if (cap < HC_NOISE_POINTS_MAX) cap = HC_NOISE_POINTS_MAX;
     batch.cap = cap;
     batch.k = 0;
@@ -401,7 +403,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     batch.vb = dw + cap;
     batch.vals = dw + 2 * (size_t) cap;
     c.b = &batch;
-    pair_state *ps = gmode ? NULL : (pair_state *) R_alloc(HC_PAIR_CHUNK, sizeof(pair_state));
+    pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
     hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
