@@ -114,3 +114,26 @@ test_that("a progress bar shows on calls projected past 2 s, never under trace =
   expect_silent(hessian_fd(slow, c(1, 2, 3, 4), control = list(trace = 0)))
   expect_silent(hessian_fd(function(p) sum(p^2), c(1, 2, 3, 4)))
 })
+
+test_that("a time limit (the way Ctrl-C arrives) stops a parallel call with R's own error", {
+  slow <- function(p) {
+    Sys.sleep(0.01)
+    sum(p^2)
+  }
+  limit_msg <- gettext("reached elapsed time limit", domain = "R")
+  cl <- parallel::makeCluster(2)
+  on.exit(parallel::stopCluster(cl), add = TRUE)
+  for (backend in c("multicore", "snow")) {
+    start <- proc.time()[["elapsed"]]
+    setTimeLimit(elapsed = 0.5, transient = TRUE)
+    e <- tryCatch(hessian_fd(slow, rep(1, 20), parallel = backend, ncpus = 2,
+                             cl = if (backend == "snow") cl, control = list(trace = 0)),
+                  error = identity)
+    setTimeLimit(elapsed = Inf)
+    expect_equal(conditionMessage(e), limit_msg)
+    expect_lt(proc.time()[["elapsed"]] - start, 10)
+  }
+  # the cluster is left usable
+  expect_identical(hessian_fd(function(p) sum(p^2), c(1, 2), parallel = "snow", cl = cl),
+                   hessian_fd(function(p) sum(p^2), c(1, 2)))
+})
