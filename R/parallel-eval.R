@@ -33,9 +33,11 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
   }
   f <- dots_call(fn, dots, NULL)
   g <- if (!is.null(gr)) dots_call(gr, dots, NULL) else list(call = NULL, env = NULL)
-  # made in a frame whose parent is the global environment, not this namespace
+  # made in a frame whose parent is the global environment, not this namespace; byte
+  # compiled here, so that a worker that receives it afresh (future: with every batch)
+  # does not compile it again
   environment(make_chunk) <- globalenv()
-  make_chunk(f$call, f$env, g$call, g$env, nm)
+  compiler::cmpfun(make_chunk(f$call, f$env, g$call, g$env, nm))
 }
 
 make_chunk <- function(fcall, fenv, gcall, genv, nm) {
@@ -75,7 +77,7 @@ with_globals <- function(f) {
     as.list(globals::cleanup(globals::globalsOf(body(f), envir = env, mustExist = FALSE))),
     error = function(e) list())
   if (length(g)) environment(f) <- list2env(g, parent = env)
-  f
+  tryCatch(compiler::cmpfun(f), error = function(e) f)
 }
 
 # Contiguous chunks of 1..k, one per worker, as equal as can be.
