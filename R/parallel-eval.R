@@ -33,11 +33,12 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
   }
   f <- dots_call(fn, dots, NULL)
   g <- if (!is.null(gr)) dots_call(gr, dots, NULL) else list(call = NULL, env = NULL)
-  # made in a frame whose parent is the global environment, not this namespace; byte
-  # compiled here, so that a worker that receives it afresh (future: with every batch)
-  # does not compile it again
+  # made in a frame whose parent is the global environment, not this namespace; for
+  # snow and future byte compiled here, so that a worker that receives it afresh (future:
+  # with every batch) does not compile it again
   environment(make_chunk) <- globalenv()
-  compiler::cmpfun(make_chunk(f$call, f$env, g$call, g$env, nm))
+  chunk <- make_chunk(f$call, f$env, g$call, g$env, nm)
+  if (ship) compiler::cmpfun(chunk) else chunk
 }
 
 make_chunk <- function(fcall, fenv, gcall, genv, nm) {
