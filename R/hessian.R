@@ -64,6 +64,30 @@
 #' allocated once per call (about `2 n^2` doubles, `4 n^2` with `gr`), whatever the
 #' number of evaluations.
 #'
+#' @section Expensive objectives: parallel evaluation and progress:
+#' The points are evaluated in batches: the noise probe's line; the stencils of a group of
+#' parameters whose step searches run in lockstep (the first parameter alone, whose search
+#' teaches the others their first step, then up to 16 at a time in f-only mode; one at a
+#' time with `gr`); then the lines of up to 32 mixed elements at a time, their second
+#' opinions and refinements. With `parallel = "no"` (the default) each point is evaluated
+#' in this process as soon as it is known; with `"multicore"` (forked workers, not on
+#' Windows), `"snow"` (the cluster `cl`, or `ncpus` local workers started for the call)
+#' or `"future"` (the workers of the current [future::plan()]) each batch is split into
+#' one chunk per worker. The points, and so every decision and the result, are the same
+#' whatever the backend: the Hessian is identical, bit for bit, to the serial one (for an
+#' `fn` that does not draw random numbers). Parallel evaluation pays when one evaluation
+#' of `fn` costs more than the overhead of a batch divided by its points: on a 2-core
+#' machine, from about 1 ms per evaluation (see the README for measured figures). A snow
+#' or future worker gets `fn` with the objects it uses from its environment (found with
+#' the globals package); packages `fn` calls must be installed there.
+#'
+#' An error in `fn` on a worker is reported as in serial mode: `hesscheck_error_fn_failed`
+#' at the first failing point in the order serial mode evaluates them, with `fn`'s error
+#' as its `parent`. A worker that dies is an error of class `hesscheck_error_worker_died`,
+#' not a hang; `Ctrl-C` interrupts. A call projected to take more than about 2 s (from
+#' the cost of `fn` at `par` and of the first evaluations) shows a progress bar
+#' ([utils::txtProgressBar()]); `control = list(trace = 0)` silences it.
+#'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
 #' @param par Numeric vector: the point. Its names label the result.
 #' @param ... Further arguments passed to `fn` and `gr`.
@@ -78,10 +102,18 @@
 #'     the points are exact).
 #'   * `max_search`: at most this many stencils per parameter in the step search
 #'     (default 8).
+#'   * `trace`: `0` for no progress bar; `1` (default) shows one on calls projected to
+#'     take more than about 2 s.
+#'   * `parallel`, `ncpus`, `cl`: as the arguments, for callers that pass only a
+#'     `control` list (such as [check_fit()]'s `control$hessian`); the arguments win.
 #'   * `max_memory`: the most memory, in bytes, the computation may need (`Inf` for no
 #'     limit); `NULL` (default) allows half the memory available (4 GB where that cannot
 #'     be read). A larger job stops at once with `hesscheck_error_too_large`, naming the
 #'     memory and the number of evaluations it would need.
+#' @param parallel,ncpus,cl The backend that evaluates the batches of points (see the
+#'   section on expensive objectives): `"no"`, `"multicore"`, `"snow"` or `"future"`; the
+#'   number of workers (`"multicore"`, and `"snow"` without `cl`); a cluster from
+#'   [parallel::makeCluster()] for `"snow"`. The conventions of [bootstrap_se()].
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
 #'   `names(par)` (else `p1`, `p2`, ...), and attributes
 #'   * `error`: matrix of error estimates for each element;
@@ -122,7 +154,9 @@
 #' diag(hessian_fd(q, c(0, 0, 0))) * s^2
 #' @export
 hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
-                       control = list()) {
+                       control = list(),
+                       parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
+                       cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   x_user <- par
@@ -135,7 +169,21 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   n <- length(par)
   bounds <- check_bounds(lower, upper, par)
   ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
-                                      max_memory = NULL))
+                                      max_memory = NULL, trace = 1, parallel = NULL,
+                                      ncpus = NULL, cl = NULL))
+  if (!identical(ctrl$trace, 1)) {
+    ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
+  }
+  # The backend: the arguments, else control's entries (so that check_fit()'s
+  # control$hessian can carry them), else serial (without a check: the common case).
+  if (missing(parallel)) parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
+  if (!identical(parallel, "no")) {
+    if (missing(ncpus) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
+    if (missing(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
+    parallel <- check_parallel(parallel)
+    if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
+  }
+  ctrl$parallel <- ctrl$ncpus <- ctrl$cl <- NULL
   ctrl$noise <- check_number(ctrl$noise, "control$noise", lower = 0)
   ctrl$max_search <- check_number(ctrl$max_search, "control$max_search", lower = 1,
                                   null_ok = FALSE, integer = TRUE)
@@ -149,7 +197,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$step <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
-  guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
+  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.
@@ -166,8 +214,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       # `where`, so an error here is wrapped here.
       v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...),
                       function(e) abort_fn_failed(fname, x, e))
-      if (id == 2L) check_gr_value(v, x)
-      check_fn_value(v, x)
+      check_value(id, v, x)
     }
     if (what == "room") {
       hc_abort("bad_bounds", sprintf(
@@ -180,12 +227,28 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       fname, format_par(x)
     ), par = x)
   }
+  # A batch failed on a worker at x: the error serial mode raises there.
+  fail <- function(id, x, cond) {
+    names(x) <- names(x_user)
+    if (inherits(cond, "error")) {
+      if (is_time_limit(cond)) stop(cond)
+      abort_fn_failed(if (id == 2L) "gr" else "fn", x, cond)
+    }
+    check_value(id, cond$value, x)
+  }
   # fn (and gr) at par, then the C core, under one handler: `where` says whose error it
   # is (1 fn, 2 gr, 0 neither).
   f0 <- g0 <- NULL
+  prog <- evaluator <- NULL
+  on.exit({
+    if (!is.null(prog)) prog$close()
+    if (!is.null(evaluator)) evaluator$close()
+  })
   res <- tryCatch({
     where[1L] <- 1L
+    t0 <- proc.time()[["elapsed"]]
     f0 <- fn(x_user, ...)
+    t0 <- proc.time()[["elapsed"]] - t0
     where[1L] <- 0L
     f0 <- check_fn_value(f0, par)
     if (!is.null(gr)) {
@@ -194,8 +257,21 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       where[1L] <- 0L
       g0 <- check_gr_value(g0, par)
     }
+    # Progress, projected from fn's cost at par; the evaluator of a parallel backend.
+    workers <- if (parallel == "no") 1L else ncpus
+    if (parallel != "no") {
+      evaluator <- batch_evaluator(
+        parallel, ncpus, cl, chunk_function(fn, gr, list(...), names(x_user), ship = parallel != "multicore"), fail,
+        function(done) if (!is.null(prog)) prog$fun(done))
+      workers <- evaluator$workers
+    }
+    if (ctrl$trace > 0 && t0 * work$evaluations / workers >= progress_thresholds$quiet_below) {
+      prog <- new_progress(work$evaluations, workers)
+    }
+    ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
-          f0, g0, ctrl, handler, where)
+          f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,
+          if (!is.null(prog)) prog$fun)
   }, error = function(e) {
     in_gr <- where[1L] == 2L
     rethrow_user(e, where, if (in_gr) "gr" else "fn", (if (in_gr) gcall else fcall)[[2L]])
@@ -213,6 +289,12 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   attr(h, "value") <- f0
   warn_unresolved(h)
   h
+}
+
+# A value of fn (id 1) or gr (id 2) at x that the C core refused: the classed error.
+check_value <- function(id, v, x) {
+  if (id == 2L) check_gr_value(v, x)
+  check_fn_value(v, x)
 }
 
 # Thresholds of hessian_fd()'s reporting (the C core's own are its HC_* constants).

@@ -334,8 +334,7 @@ try_z <- function(z_at, t, hat, s, se, d_prev, d) {
 # task(k) for each element of idx, on the replicate functions' backends, each with its
 # own random-number stream from a fixed seed (the caller's state is restored).
 run_over_backend <- function(task, idx, parallel, ncpus, cl) {
-  ncpus <- check_whole(ncpus, "ncpus", "bad_ncpus", 1)
-  check_backend(parallel, cl)
+  ncpus <- check_backend(parallel, ncpus, cl)
   k <- length(idx)
   had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
   old_seed <- if (had_seed) get(".Random.seed", envir = globalenv())

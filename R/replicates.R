@@ -290,12 +290,11 @@ describe_refit <- function(v) {
 # list(value (length m), status, message). A replicate whose worker process dies is
 # failed, with why, and a classed warning (hesscheck_warning_worker_died) says so.
 run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
-  ncpus <- check_whole(ncpus, "ncpus", "bad_ncpus", 1)
+  ncpus <- check_backend(parallel, ncpus, cl)
   if (!is.null(seed)) {
     seed <- check_whole(seed, "seed", "bad_seed", -.Machine$integer.max,
                         what = " (or NULL)")
   }
-  check_backend(parallel, cl)
   # The streams, the results and the value matrix, before any work.
   check_memory(as.double(R) * (16 * m + 400), sprintf("%s replicates", format_count(R)))
 
@@ -327,19 +326,6 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
   collect_replicates(run, R, m, seed)
 }
 
-# What the backend `parallel` needs: a cluster object, forking, future.apply.
-check_backend <- function(parallel, cl) {
-  if (parallel == "snow" && !is.null(cl) && !inherits(cl, "cluster")) {
-    hc_abort("bad_parallel", "`cl` must be a cluster from parallel::makeCluster().")
-  }
-  if (parallel == "multicore" && .Platform$OS.type == "windows") {
-    hc_abort("bad_parallel", "parallel = \"multicore\" needs forking, which Windows lacks: use \"snow\" or \"future\".")
-  }
-  if (parallel == "future" && !requireNamespace("future.apply", quietly = TRUE)) {
-    hc_abort("bad_parallel", "parallel = \"future\" needs the future.apply package: install.packages(\"future.apply\").")
-  }
-  invisible(parallel)
-}
 
 # Every backend returns list(results = one list element per replicate, lost = the
 # replicates whose worker died, where = which worker, advice = what to do about it).

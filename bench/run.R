@@ -7,6 +7,7 @@ has_numderiv <- requireNamespace("numDeriv", quietly = TRUE)
 if (!has_numderiv) cat("numDeriv is not installed: its columns are NA\n")
 args <- commandArgs(trailingOnly = TRUE)
 quick <- "--quick" %in% args
+only_parallel <- "--parallel" %in% args
 
 here <- local({
   f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
@@ -81,6 +82,116 @@ problems <- local({
 })
 
 sc_err <- function(H, Ht) scaled_err(H, Ht)
+
+# hessian_fd(parallel = ): the speed-up on an expensive fn, the overhead per batch, and the
+# same Hessian whatever the backend (run alone with `Rscript bench/run.R --parallel`).
+bench_parallel <- function() {
+  cat("\n== Parallel evaluation (hessian_fd(parallel = )) ==\n")
+  if (.Platform$OS.type == "windows" || parallel::detectCores() < 2L) {
+    cat("fewer than 2 cores (or Windows): not measured\n")
+    return(invisible())
+  }
+  n <- 10L
+  A <- crossprod(matrix(sin(seq_len(n * n)), n)) / n + diag(n)
+  slow <- function(p) {
+    Sys.sleep(0.02)
+    sum(p * (A %*% p)) / 2 + sum(cos(p))
+  }
+  par0 <- seq(-0.5, 0.5, length.out = n)
+  reps <- if (quick) 1L else 3L
+  wall <- function(...) {
+    stats::median(vapply(seq_len(reps), function(r) {
+      system.time(h <- hessian_fd(slow, par0, control = list(trace = 0), ...))[["elapsed"]]
+    }, 0))
+  }
+  H1 <- hessian_fd(slow, par0, control = list(trace = 0))
+  ne <- attr(H1, "evaluations")[["fn"]]
+  t1 <- wall()
+  tm1 <- wall(parallel = "multicore", ncpus = 1L)
+  tm <- wall(parallel = "multicore", ncpus = 2L)
+  cl <- parallel::makeCluster(2L)
+  parallel::clusterExport(cl, "A", envir = environment())
+  ts <- wall(parallel = "snow", cl = cl)
+  same <- c(multicore = identical(hessian_fd(slow, par0, control = list(trace = 0),
+                                             parallel = "multicore", ncpus = 2L), H1),
+            snow = identical(hessian_fd(slow, par0, control = list(trace = 0),
+                                        parallel = "snow", cl = cl), H1))
+  tf <- NA_real_
+  if (requireNamespace("future.apply", quietly = TRUE)) {
+    old <- future::plan(future::multisession, workers = 2L)
+    invisible(future::value(future::future(NULL)))   # workers started before timing
+    tf <- wall(parallel = "future")
+    same[["future"]] <- identical(hessian_fd(slow, par0, control = list(trace = 0),
+                                             parallel = "future"), H1)
+    future::plan(old)
+  }
+  # This machine's own ceiling: two independent R loops on 2 cores against one after the
+  # other (a shared or loaded host gives less than 2).
+  spin <- function() { s <- 0; for (i in 1:1e7) s <- s + i; s }
+  c1 <- system.time(spin())[["elapsed"]]
+  c2 <- system.time(parallel::mclapply(1:2, function(i) spin(), mc.cores = 2L))[["elapsed"]]
+  cat(sprintf("fn of 20 ms, n = %d, f only, %d evaluations: 1 worker (serial) %.2f s; multicore 1 worker %.2f s\n",
+              n, ne, t1, tm1))
+  cat(sprintf("  2 workers: multicore %.2f s = %s x serial (target <= 0.6; this machine's 2-core ceiling: two CPU-bound R loops on 2 workers take %s x the time of one after the other, 0.5 on two idle cores); snow %.2f s (%s x multicore), future %.2f s (%s x multicore) (targets <= 1.1)\n",
+              tm, fmt(tm / t1, 3), fmt(c2 / (2 * c1), 3), ts, fmt(ts / tm, 3), tf,
+              fmt(tf / tm, 3)))
+  cat(sprintf("  identical to serial: %s\n",
+              paste(sprintf("%s %s", names(same), same), collapse = ", ")))
+  # Overhead per batch: a cheap fn on 2 workers against serial, per batch of points.
+  cheap <- function(p) sum(p * (A %*% p)) / 2 + sum(cos(p))
+  hc <- hessian_fd(cheap, par0)
+  tc <- time_it(function() hessian_fd(cheap, par0))
+  tcm <- time_it(function() hessian_fd(cheap, par0, parallel = "multicore", ncpus = 2L), 3L)
+  tcs <- time_it(function() hessian_fd(cheap, par0, parallel = "snow", cl = cl), 3L)
+  nb <- batches(cheap, par0)
+  cat(sprintf("  overhead: %d batches a call; per batch %.1f ms (multicore), %.1f ms (snow); parallel pays when one evaluation costs more than about %.1f ms (multicore), %.1f ms (snow)\n",
+              nb, 1e3 * (tcm - tc) / nb, 1e3 * (tcs - tc) / nb,
+              1e3 * 2 * (tcm - tc) / attr(hc, "evaluations")[["fn"]],
+              1e3 * 2 * (tcs - tc) / attr(hc, "evaluations")[["fn"]]))
+  parallel::stopCluster(cl)
+  invisible()
+}
+
+# Number of batches hessian_fd() sends to a backend on this problem.
+batches <- function(fn, par) {
+  count <- new.env()
+  count$k <- 0L
+  suppressMessages(trace("split_points", bquote(assign("k", get("k", envir = .(count)) + 1L,
+                                                      envir = .(count))), print = FALSE,
+                         where = asNamespace("hesscheck")))
+  on.exit(suppressMessages(untrace("split_points", where = asNamespace("hesscheck"))))
+  hessian_fd(fn, par, parallel = "multicore", ncpus = 2L)
+  count$k
+}
+
+# Identical Hessians serial vs parallel on every problem of this bench.
+bench_identical <- function() {
+  if (.Platform$OS.type == "windows") return(invisible())
+  same <- vapply(problems, function(pb) {
+    q <- list(trace = 0)
+    a <- suppressWarnings(hessian_fd(pb$fn, pb$par, control = q))
+    b <- suppressWarnings(hessian_fd(pb$fn, pb$par, control = q, parallel = "multicore",
+                                     ncpus = 2L))
+    ok <- identical(a, b)
+    if (!is.null(pb$gr)) {
+      a <- hessian_fd(pb$fn, pb$par, gr = pb$gr, control = q)
+      b <- hessian_fd(pb$fn, pb$par, gr = pb$gr, control = q, parallel = "multicore",
+                      ncpus = 2L)
+      ok <- ok && identical(a, b)
+    }
+    ok
+  }, TRUE)
+  cat(sprintf("  serial and multicore Hessians identical on %d of %d problems of this bench%s\n",
+              sum(same), length(same),
+              if (all(same)) "" else paste0(" (differ: ", paste(names(same)[!same], collapse = ", "), ")")))
+}
+
+fmt <- function(x, d = 2) ifelse(is.na(x), "", format(signif(x, d), trim = TRUE))
+if (only_parallel) {
+  bench_parallel()
+  bench_identical()
+  quit(save = "no")
+}
 
 rows <- list()
 calib <- list()
@@ -407,3 +518,6 @@ for (sz in scale_cases) {
   }
 }
 if (!has_profmem) cat("R was built without memory profiling: allocations not broken down\n")
+
+bench_parallel()
+bench_identical()

@@ -22,6 +22,11 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
                  int n, int m, int id);
 int hc_eval(hc_fun *f, const double *x, double *out);
 void hc_signal(hc_fun *f, const char *what, const double *x);
+struct hc_ctx;
+void hc_batch_point(const struct hc_ctx *c, int p, double *xw);
+void hc_batch_unpoint(const struct hc_ctx *c, int p, double *xw);
+int hc_batch_add(struct hc_ctx *c, int ia, double va, int jb, double vb);
+void hc_batch_run(struct hc_ctx *c, hc_fun *f);
 
 /* One estimate from a stencil and its second opinion (stencil.c). */
 typedef struct hc_est {
@@ -39,7 +44,29 @@ typedef struct hc_est {
 } hc_est;
 
 #define HC_NPTS_MAX 6     /* points of a stencil, f(x) not counted */
-#define HC_CACHE 64       /* stencil points remembered per parameter during a search */
+#define HC_CACHE 32       /* stencil points remembered per parameter during a search */
+#define HC_TRIED 16       /* stencils remembered per parameter (not tried twice) */
+/* Parameters whose step searches run in lockstep, their stencils one batch: f mode
+ * (after the first parameter alone, whose search teaches the others their first step),
+ * and gr mode (where each value is a vector of n: one at a time, as the memory allows). */
+#define HC_GROUP_F 16
+#define HC_GROUP_G 1
+#define HC_PAIR_CHUNK 32  /* mixed elements computed in lockstep, their lines one batch */
+#define HC_NOISE_POINTS_MAX 16  /* points of the noise probe's line, at most */
+
+/* A batch of points for fn or gr (callback.c): x with coordinate ia (and jb, unless -1)
+ * set to va (vb), or, for ia = -1, point va of the noise probe's line. Evaluated one at a
+ * time in C (serial), or all at once by an R function (parallel backends); either way the
+ * same points in the same order, so that the results do not depend on the backend. */
+typedef struct hc_batch {
+    int cap;           /* points at most */
+    int k;             /* points now */
+    int *ia, *jb;
+    double *va, *vb;
+    double *vals;      /* cap * m values */
+    int *ok;           /* 1 if every value of the point is finite */
+    const struct hc_axis *pax;  /* the probe's axes (ia = -1) */
+} hc_batch;
 
 /* Status of a parameter's differences (the `status` attribute). */
 enum { HC_OK = 0, HC_FLAT = 1, HC_ROUGH = 2 };
@@ -82,19 +109,39 @@ typedef struct hc_ctx {
     int max_search;     /* step-search iterations per parameter */
     int nonfinite;      /* non-finite values met so far (all parameters) */
     double *xw;         /* work point, length n, equal to x between evaluations */
-    double *vals;       /* HC_NPTS_MAX * m values of the accepted stencil */
-    double *trial;      /* HC_NPTS_MAX * m values of the stencil being tried */
-    double ct[HC_CACHE];/* cache: offsets along the current axis ... */
-    int cok[HC_CACHE];  /* ... whether the value there was finite ... */
-    double *cv;         /* ... and the values, HC_CACHE * m */
-    int cn;
+    hc_batch *b;        /* the points of the current stage */
+    SEXP evaluator;     /* R function(X, id) evaluating the columns of X, or R_NilValue:
+                           one at a time from C */
+    SEXP progress;      /* R function(done) -> evaluations until the next call (0: never) */
+    SEXP rho;
+    int tick;           /* evaluations left before progress is called (0: never) */
+    struct hc_search *slots;  /* the searches of a group (HC_GROUP_F or HC_GROUP_G) */
 } hc_ctx;
+
+/* One parameter's step search, advanced one stencil at a time (steps.c). */
+typedef struct hc_search {
+    int i;              /* the parameter */
+    int active, have, it, ntried, side, np, search;
+    double h, lo, up;
+    double h_flat;      /* the largest step at which fn was exactly flat (a staircase?) */
+    double tried[HC_TRIED];
+    int src[HC_NPTS_MAX];   /* batch index of each point of the stencil, -1 if cached */
+    int tok[HC_NPTS_MAX];   /* whether each value is finite */
+    double ct[HC_CACHE];    /* cache: offsets along the axis, whether finite, values */
+    int cok[HC_CACHE];
+    int cn, cnext;
+    double *cv;         /* HC_CACHE * m */
+    double *trial;      /* HC_NPTS_MAX * m values of the stencil being tried */
+    double *vals;       /* HC_NPTS_MAX * m values of the accepted stencil */
+} hc_search;
 
 double hc_exact_step(double x, double h);
 double hc_first_step(double x, int gmode);
-void hc_tune_axis(hc_ctx *c, int i, double h0, int search, hc_axis *ax);
+void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, hc_axis *ax);
+hc_search *hc_alloc_slots(int count, int m);
 int hc_choose_side(double x, double lo, double up, int gmode, double *h);
 int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
+void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw);
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
 double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform);
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);
@@ -121,7 +168,7 @@ SEXP hc_new_elt(SEXP list, int k, SEXPTYPE type, int nrow, int ncol);
 /* Entry points (.Call). */
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower,
                 SEXP upper, SEXP f0, SEXP g0, SEXP control, SEXP handler,
-                SEXP where);
+                SEXP where, SEXP evaluator, SEXP progress);
 SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper,
                  SEXP tol_bound);
 SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,

@@ -17,29 +17,17 @@
 #define HC_PAIR_REFINE_RATIO 32.0
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
 
-/* f at x + t d (d along parameters i and j) for the offsets of a line stencil (central:
- * the axes' first four, t = 1, -1, 2, -2; one-sided: their six, t = 1, 2, 3, 4, 6, 8);
- * halves d after a non-finite value. */
-static void line_values(hc_ctx *c, int i, int j, double *di, double *dj, int central,
-                        double *v)
+/* Points of a line stencil and the offset of point k, in units of the direction: the
+ * axes' first four, t = 1, -1, 2, -2 (central), or their six, t = 1, 2, 3, 4, 6, 8
+ * (one-sided: two steps of its own). */
+static int line_np(int central)
 {
-    int tries = 0, ok = 0, np = central ? 4 : hc_npoints(1, 0);
-    while (!ok) {
-        ok = 1;
-        for (int k = 0; k < np && ok; k++) {
-            double t = hc_offset(central ? 0 : 1, k, 1.0);
-            c->xw[i] = c->x[i] + t * *di;
-            c->xw[j] = c->x[j] + t * *dj;
-            ok = hc_eval(c->f, c->xw, v + k);
-        }
-        if (!ok) {
-            if (++tries > HC_PAIR_TRIES || ++c->nonfinite > 60) hc_signal(c->f, "nonfinite", c->xw);
-            *di *= HC_PAIR_SHRINK;
-            *dj *= HC_PAIR_SHRINK;
-        }
-        c->xw[i] = c->x[i];
-        c->xw[j] = c->x[j];
-    }
+    return central ? 4 : hc_npoints(1, 0);
+}
+
+static double line_t(int central, int k)
+{
+    return hc_offset(central ? 0 : 1, k, 1.0);
 }
 
 /* Second derivative of f along the line through x with direction (di, dj) (unit step in
@@ -50,8 +38,7 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
     hc_est r;
     hc_d2_line(v, c->f0, central, &r);
     double e = fmax(c->noise, 2.0 * DBL_EPSILON * fabs(c->f0));
-    for (int k = 0; k < (central ? 4 : hc_npoints(1, 0)); k++)
-        e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
+    for (int k = 0; k < line_np(central); k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
     if (central) {
         *est = r.est;
         *round = r.rcoef * e;
@@ -70,100 +57,231 @@ static double diag_scale(const hc_axis *ax, int i, double hmax)
     return fmax(fabs(ax[i].est), HC_SCALE_FLOOR * hmax);
 }
 
-/* H_ij from the second derivative along d = (d_i, d_j): d' H d = d_i^2 H_ii + 2 d_i d_j H_ij
+/* A mixed element's computation, advanced one line of four points at a time, so that the
+ * pairs of a chunk run in lockstep (their lines one batch).
+ *
+ * H_ij from the second derivative along d = (d_i, d_j): d' H d = d_i^2 H_ii + 2 d_i d_j H_ij
  * + d_j^2 H_jj (four evaluations, central, inheriting the diagonal's error); where that
  * error bound is large or the pair nearly collinear, also from the cross stencil along d
  * and d' = (d_i, -d_j): H_ij = (d'H d - d'' H d'') / (4 d_i d_j), diagonal-free (four more).
- * The two estimates' disagreement beyond their bounds widens the error reported. */
-static void mixed_once(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
-                       double di, double dj, double *hij, double *eij, int *nsecond)
+ * The two estimates' disagreement beyond their bounds widens the error reported. Where a
+ * parameter's curvature was not resolved its step may have grown to HC_FLAT_CAP, far past
+ * the polynomial range of the pair, so the pair tries that step shortened by
+ * HC_PAIR_REFINE_RATIO (up to HC_PAIR_REFINE times) while its error bound falls, and keeps
+ * the best. A line with a non-finite value is tried again with its direction halved. */
+enum { PAIR_BASE, PAIR_CROSS, PAIR_REDO, PAIR_DONE };
+typedef struct pair_state {
+    int i, j, stage, central, tries, k, fi, fj, first, src;
+    double fdi, fdj;          /* the steps of this try, before the one-sided signs */
+    double di, dj, ei, ej;    /* the direction d, and d' for the cross */
+    double rho, sc;
+    double s, ts, rs, p, ep;  /* along d, and the first estimate */
+    double s2, ts2, rs2;      /* along d' */
+    double hij, eij;          /* the best so far */
+} pair_state;
+
+/* A try with steps (di, dj): one-sided along the diagonal, t = 1..8, into the side with
+ * room, unless both axes are central. */
+static void pair_try(const hc_ctx *c, const hc_axis *ax, pair_state *ps, double di, double dj)
 {
-    int central = ax[i].side == 0 && ax[j].side == 0;
-    double v[HC_NPTS_MAX];
-    if (!central) {
-        /* One-sided along the diagonal, t = 1..8, into the side with room. */
+    int i = ps->i, j = ps->j;
+    ps->fdi = di;
+    ps->fdj = dj;
+    ps->central = ax[i].side == 0 && ax[j].side == 0;
+    if (!ps->central) {
         int si = ax[i].side, sj = ax[j].side;
         if (!si) si = ax[i].up - c->x[i] >= c->x[i] - ax[i].lo ? 1 : -1;
         if (!sj) sj = ax[j].up - c->x[j] >= c->x[j] - ax[j].lo ? 1 : -1;
-        di *= si;
-        dj *= sj;
-    }
-    double rho = fmax(ax[i].rho, ax[j].rho);
-    if (!central) {
         /* the one-sided line reaches 8 d: half the step of a central axis (room 4 h) */
-        if (ax[i].side == 0) di *= 0.5;
-        if (ax[j].side == 0) dj *= 0.5;
+        di *= ax[i].side == 0 ? 0.5 * si : si;
+        dj *= ax[j].side == 0 ? 0.5 * sj : sj;
     }
-    line_values(c, i, j, &di, &dj, central, v);
-    double s, ts, rs;
-    line_d2(c, v, central, rho, &s, &ts, &rs);
+    ps->di = di;
+    ps->dj = dj;
+    ps->stage = PAIR_BASE;
+    ps->tries = 0;
+}
+
+static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i, int j,
+                       double hmax)
+{
+    ps->i = i;
+    ps->j = j;
+    ps->rho = fmax(ax[i].rho, ax[j].rho);
+    ps->sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
+    ps->fi = !ax[i].resolved;
+    ps->fj = !ax[j].resolved;
+    ps->first = 1;
+    ps->k = 0;
+    pair_try(c, ax, ps, ax[i].h, ax[j].h);
+}
+
+/* The four points of the pair's current line, added to the batch. */
+static void pair_plan(hc_ctx *c, pair_state *ps)
+{
+    int cross = ps->stage == PAIR_CROSS, central = ps->stage == PAIR_BASE ? ps->central : 1;
+    double di = cross ? ps->ei : ps->di, dj = cross ? ps->ej : ps->dj;
+    for (int k = 0; k < line_np(central); k++) {
+        double t = line_t(central, k);
+        int p = hc_batch_add(c, ps->i, c->x[ps->i] + t * di, ps->j, c->x[ps->j] + t * dj);
+        if (k == 0) ps->src = p;
+    }
+}
+
+/* A try's result (h, e): kept if it is the first or better; then the next shorter try,
+ * or the end. */
+static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, double h, double e)
+{
+    if (ps->first) {
+        ps->first = 0;
+        ps->hij = h;
+        ps->eij = e;
+        if (!(ps->fi || ps->fj)) {
+            ps->stage = PAIR_DONE;
+            return;
+        }
+    } else {
+        if (!(e < ps->eij)) {
+            ps->stage = PAIR_DONE;
+            return;
+        }
+        ps->hij = h;
+        ps->eij = e;
+        ps->k++;
+    }
+    if (!(ps->k < HC_PAIR_REFINE && ps->eij > HC_PAIR_RISK * ps->sc)) {
+        ps->stage = PAIR_DONE;
+        return;
+    }
+    double di = ps->fdi, dj = ps->fdj;
+    if (ps->fi) di = hc_exact_step(c->x[ps->i], di / HC_PAIR_REFINE_RATIO);
+    if (ps->fj) dj = hc_exact_step(c->x[ps->j], dj / HC_PAIR_REFINE_RATIO);
+    pair_try(c, ax, ps, di, dj);
+}
+
+/* The estimate from d and d' (the cross): the better bound of the two, widened by their
+ * disagreement beyond their bounds. */
+static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int *nsecond)
+{
+    (*nsecond)++;
+    double dx = 4.0 * ps->di * ps->dj;
+    double q = (ps->s - ps->s2) / dx, eq = (ps->ts + ps->rs + ps->ts2 + ps->rs2) / fabs(dx);
+    double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
+    if (fabs(q - ps->p) > eq + ps->ep) ebest += fabs(q - ps->p);
+    pair_tried(c, ax, ps, best, ebest);
+}
+
+/* The pair after its line's values came back. */
+static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hmax,
+                         int *nsecond)
+{
+    const hc_batch *b = c->b;
+    int i = ps->i, j = ps->j, central = ps->stage == PAIR_BASE ? ps->central : 1;
+    double v[HC_NPTS_MAX];
+    int bad = -1;
+    for (int k = 0; k < line_np(central); k++) {
+        v[k] = b->vals[ps->src + k];
+        if (bad < 0 && !b->ok[ps->src + k]) bad = k;
+    }
+    if (bad >= 0) {
+        if (++ps->tries > HC_PAIR_TRIES || ++c->nonfinite > 60) {
+            hc_batch_point(c, ps->src + bad, c->xw);
+            hc_signal(c->f, "nonfinite", c->xw);
+        }
+        if (ps->stage == PAIR_CROSS) {
+            ps->ei *= HC_PAIR_SHRINK;
+            ps->ej *= HC_PAIR_SHRINK;
+        } else {
+            ps->di *= HC_PAIR_SHRINK;
+            ps->dj *= HC_PAIR_SHRINK;
+        }
+        return;
+    }
+    if (ps->stage == PAIR_CROSS) {
+        line_d2(c, v, 1, ps->rho, &ps->s2, &ps->ts2, &ps->rs2);
+        if (ps->ei != ps->di) {
+            /* d' was shrunk by a non-finite value: redo d at the same steps for the cross. */
+            ps->di = ps->ei;
+            ps->dj = -ps->ej;
+            ps->stage = PAIR_REDO;
+            ps->tries = 0;
+            return;
+        }
+        pair_combine(c, ax, ps, nsecond);
+        return;
+    }
+    line_d2(c, v, central, ps->rho, &ps->s, &ps->ts, &ps->rs);
+    if (ps->stage == PAIR_REDO) {
+        pair_combine(c, ax, ps, nsecond);
+        return;
+    }
+    double di = ps->di, dj = ps->dj;
     double ci = di * di * ax[i].est, cj = dj * dj * ax[j].est;
     double den = 2.0 * di * dj;
-    double p = (s - ci - cj) / den;
-    double ep = (ts + rs + di * di * (ax[i].trunc + ax[i].round) +
+    double p = (ps->s - ci - cj) / den;
+    double ep = (ps->ts + ps->rs + di * di * (ax[i].trunc + ax[i].round) +
                  dj * dj * (ax[j].trunc + ax[j].round)) / fabs(den);
-    *hij = p;
-    *eij = ep;
-    double sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
-#ifdef HC_DEBUG
-
-#endif
+    ps->p = p;
+    ps->ep = ep;
+    double sc = ps->sc;
     /* What matters for the standard errors is the error against the smaller curvature
      * of the pair: the ratio of the smaller to the larger |eigenvalue| of the scaled
      * 2 x 2 block (1 - |scaled H_ij| for a positive definite one). */
-    double a = ax[i].est / diag_scale(ax, i, hmax), b = ax[j].est / diag_scale(ax, j, hmax);
-    double rr = p / sc, mid = 0.5 * (a + b), rad = sqrt(0.25 * (a - b) * (a - b) + rr * rr);
+    double a = ax[i].est / diag_scale(ax, i, hmax), bb = ax[j].est / diag_scale(ax, j, hmax);
+    double rr = p / sc, mid = 0.5 * (a + bb), rad = sqrt(0.25 * (a - bb) * (a - bb) + rr * rr);
     double lmax = fabs(mid) + rad, lmin = fabs(fabs(mid) - rad);
     double valley = fmax(lmax > 0.0 ? lmin / lmax : 1.0, HC_PAIR_VALLEY_MIN);
 #ifdef HC_DEBUG
-    Rprintf("pair %d %d p %g ep/sc %g valley %g ts %g rs %g prop %g\n", i, j, p, ep / sc, valley, ts / fabs(den), rs / fabs(den), ep - (ts + rs) / fabs(den));
+    Rprintf("pair %d %d p %g ep/sc %g valley %g ts %g rs %g\n", i, j, p, ep / sc, valley,
+            ps->ts / fabs(den), ps->rs / fabs(den));
 #endif
     /* The cross shares the pair's own rounding: it helps only where the diagonal's
      * errors or the truncation dominate. */
-    double own = rs / fabs(den);
-    if (!central || !(ep > HC_PAIR_RISK * valley * sc) || !(ep - own > own)) return;
-
-    /* The second opinion: the cross, with the same steps along d' = (d_i, -d_j). */
-    double w[4], ei = di, ej = -dj;
-    line_values(c, i, j, &ei, &ej, 1, w);
-    double s2, ts2, rs2;
-    line_d2(c, w, 1, rho, &s2, &ts2, &rs2);
-    if (ei != di) {
-        /* d' was shrunk by a non-finite value: redo d at the same steps for the cross. */
-        di = ei;
-        dj = -ej;
-        line_values(c, i, j, &di, &dj, 1, v);
-        line_d2(c, v, 1, rho, &s, &ts, &rs);
+    double own = ps->rs / fabs(den);
+    if (!ps->central || !(ep > HC_PAIR_RISK * valley * sc) || !(ep - own > own)) {
+        pair_tried(c, ax, ps, p, ep);
+        return;
     }
-    (*nsecond)++;
-    double dx = 4.0 * di * dj;
-    double q = (s - s2) / dx, eq = (ts + rs + ts2 + rs2) / fabs(dx);
-    double best = eq <= ep ? q : p, ebest = fmin(eq, ep);
-    if (fabs(q - p) > eq + ep) ebest += fabs(q - p);
-    *hij = best;
-    *eij = ebest;
+    /* The second opinion: the cross, with the same steps along d' = (d_i, -d_j). */
+    ps->ei = di;
+    ps->ej = -dj;
+    ps->stage = PAIR_CROSS;
+    ps->tries = 0;
 }
 
-/* H_ij with the axes' steps; where a parameter's curvature was not resolved its step
- * may have grown to HC_FLAT_CAP, far past the polynomial range of the pair, so the pair
- * tries that step shortened by HC_PAIR_REFINE_RATIO (up to HC_PAIR_REFINE times) while its
- * error bound falls, and keeps the best. */
-static void mixed_f(hc_ctx *c, const hc_axis *ax, int i, int j, double hmax,
-                    double *hij, double *eij, int *nsecond)
+/* The mixed elements, HC_PAIR_CHUNK pairs at a time in lockstep, in the order
+ * (0,1), (0,2), (1,2), (0,3), ... */
+static void mixed_all(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hmax,
+                      double *ph, double *pe, int *nsecond)
 {
-    double di = ax[i].h, dj = ax[j].h;
-    mixed_once(c, ax, i, j, hmax, di, dj, hij, eij, nsecond);
-    int fi = !ax[i].resolved, fj = !ax[j].resolved;
-    if (!(fi || fj)) return;
-    double sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
-    for (int k = 0; k < HC_PAIR_REFINE && *eij > HC_PAIR_RISK * sc; k++) {
-        if (fi) di = hc_exact_step(c->x[i], di / HC_PAIR_REFINE_RATIO);
-        if (fj) dj = hc_exact_step(c->x[j], dj / HC_PAIR_REFINE_RATIO);
-        double h2, e2;
-        mixed_once(c, ax, i, j, hmax, di, dj, &h2, &e2, nsecond);
-        if (!(e2 < *eij)) break;
-        *hij = h2;
-        *eij = e2;
+    int n = c->n, i = 0, j = 1;
+    while (j < n) {
+        int cnt = 0;
+        for (; j < n && cnt < HC_PAIR_CHUNK; cnt++) {
+            pair_start(c, ax, ps + cnt, i, j, hmax);
+            if (++i == j) {
+                i = 0;
+                j++;
+            }
+        }
+        for (;;) {
+            int running = 0;
+            c->b->k = 0;
+            for (int k = 0; k < cnt; k++) {
+                if (ps[k].stage == PAIR_DONE) continue;
+                pair_plan(c, ps + k);
+                running++;
+            }
+            if (!running) break;
+            hc_batch_run(c, c->f);
+            for (int k = 0; k < cnt; k++)
+                if (ps[k].stage != PAIR_DONE) pair_consume(c, ax, ps + k, hmax, nsecond);
+        }
+        for (int k = 0; k < cnt; k++) {
+            size_t ij = ps[k].i + (size_t) ps[k].j * n, ji = ps[k].j + (size_t) ps[k].i * n;
+            ph[ij] = ph[ji] = ps[k].hij;
+            pe[ij] = pe[ji] = ps[k].eij;
+        }
     }
 }
 
@@ -175,49 +293,81 @@ static void gradient_f(const hc_ctx *c, const hc_axis *ax, double *gi, double *g
     *gerr = ax->gtrunc + ax->grcoef * e;
 }
 
-/* g mode: column i of the Jacobian of gr, its truncation and rounding, from c->vals. */
-static void column_g(hc_ctx *c, const hc_axis *ax, int i, double *col, double *err)
+/* g mode: column i of the Jacobian of gr, its truncation and rounding, from the values
+ * of the accepted stencil. */
+static void column_g(hc_ctx *c, const hc_axis *ax, const double *vals, double *col,
+                     double *err)
 {
     int n = c->n, np = hc_npoints(ax->side, 1);
     for (int j = 0; j < n; j++) {
         hc_est r;
-        if (ax->side == 0) hc_d1_central(c->vals + j, n, ax->h, &r);
-        else hc_d1_forward(c->vals + j, n, c->g0[j], ax->side * ax->h, &r);
+        if (ax->side == 0) hc_d1_central(vals + j, n, ax->h, &r);
+        else hc_d1_forward(vals + j, n, c->g0[j], ax->side * ax->h, &r);
         col[j] = r.ext;
         double mag = fabs(c->g0[j]);
-        for (int k = 0; k < np; k++) mag = fmax(mag, fabs(c->vals[(size_t) k * n + j]));
+        for (int k = 0; k < np; k++) mag = fmax(mag, fabs(vals[(size_t) k * n + j]));
         /* the floor sqrt(F |H_jj|) is applied once the diagonal is known */
         err[j] = r.ext_trunc;
         col[n + j] = r.ext_rcoef;   /* scratch: rounding per unit noise */
         col[2 * n + j] = 2.0 * DBL_EPSILON * mag;
     }
-    (void) i;
 }
 
 /* The first trial step for parameter i: the user's, or hc_first_step() moved by the
- * geometric mean of how far the searches of the parameters before it moved theirs (on
- * problems whose parameters share a scale, or a noise level, that saves most moves; the
- * search corrects it where they do not). */
-static double first_step(const hc_ctx *c, const hc_axis *ax, int i, const double *user)
+ * geometric mean of how far the searches of the `known` parameters searched before it
+ * (the earlier groups) moved theirs (on problems whose parameters share a scale, or a
+ * noise level, that saves most moves; the search corrects it where they do not). */
+static double first_step(const hc_ctx *c, const hc_axis *ax, int i, int known,
+                         const double *user)
 {
     if (user) return user[i];
     double h0 = hc_first_step(c->x[i], c->g != NULL);
-    if (i == 0) return h0;
+    if (known == 0) return h0;
     double s = 0.0;
-    for (int k = 0; k < i; k++) s += log(ax[k].h / hc_first_step(c->x[k], c->g != NULL));
-    return h0 * exp(s / i);
+    for (int k = 0; k < known; k++) s += log(ax[k].h / hc_first_step(c->x[k], c->g != NULL));
+    return h0 * exp(s / known);
+}
+
+/* The steps and diagonal of all parameters, a group at a time: the first parameter alone
+ * (its search teaches the others their first step), then groups of `group` in lockstep.
+ * g mode: each parameter's column from its accepted stencil as its group ends. */
+static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
+                     double *ph, double *terr, double *fl, double *tmp)
+{
+    int n = c->n;
+    double h0[HC_GROUP_F > HC_GROUP_G ? HC_GROUP_F : HC_GROUP_G];
+    for (int done = 0; done < n;) {
+        int cnt = done == 0 && !user_step ? 1 : (n - done < group ? n - done : group);
+        for (int k = 0; k < cnt; k++) h0[k] = first_step(c, ax, done + k, done, user_step);
+        hc_tune_group(c, done, cnt, h0, user_step == NULL, ax);
+        if (c->g) {
+            for (int k = 0; k < cnt; k++) {
+                int i = done + k;
+                column_g(c, ax + i, c->slots[k].vals, tmp, terr + (size_t) i * n);
+                for (int j = 0; j < n; j++) {
+                    ph[j + (size_t) i * n] = tmp[j];
+                    fl[j + (size_t) i * n] = tmp[2 * n + j];
+                }
+            }
+        }
+        done += cnt;
+    }
 }
 
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upper,
-                SEXP f0, SEXP g0, SEXP control, SEXP handler, SEXP where)
+                SEXP f0, SEXP g0, SEXP control, SEXP handler, SEXP where, SEXP evaluator,
+                SEXP progress)
 {
     int n = (int) XLENGTH(par), gmode = !Rf_isNull(gcall);
     if (TYPEOF(par) != REALSXP || TYPEOF(lower) != REALSXP || TYPEOF(upper) != REALSXP ||
         XLENGTH(lower) != n || XLENGTH(upper) != n || TYPEOF(f0) != REALSXP ||
-        TYPEOF(where) != INTSXP || (gmode && (TYPEOF(g0) != REALSXP || XLENGTH(g0) != n)))
+        TYPEOF(where) != INTSXP || (gmode && (TYPEOF(g0) != REALSXP || XLENGTH(g0) != n)) ||
+        !(Rf_isNull(evaluator) || Rf_isFunction(evaluator)) ||
+        !(Rf_isNull(progress) || Rf_isFunction(progress)))
         Rf_error("hesscheck internal: bad arguments to hc_hessian");
     SEXP noise_s = hc_list_get(control, "noise"), step_s = hc_list_get(control, "step");
     int max_search = Rf_asInteger(hc_list_get(control, "max_search"));
+    int tick = Rf_asInteger(hc_list_get(control, "tick"));
 
     hc_fun f, g;
     hc_fun_init(&f, fcall, rho, handler, INTEGER(where), n, 1, 1);
@@ -241,10 +391,33 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.nonfinite = 0;
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
-    c.vals = (double *) R_alloc((size_t) HC_NPTS_MAX * c.m, sizeof(double));
-    c.trial = (double *) R_alloc((size_t) HC_NPTS_MAX * c.m, sizeof(double));
-    c.cv = (double *) R_alloc((size_t) HC_CACHE * c.m, sizeof(double));
-    c.cn = 0;
+    c.evaluator = evaluator;
+    c.progress = progress;
+    c.rho = rho;
+    c.tick = Rf_isNull(progress) || tick == NA_INTEGER || tick < 0 ? 0 : tick;
+    /* The workspace, allocated once: the searches of a group, the batch (a group's
+     * stencils, a chunk of pairs' lines, or the noise probe's line) and the pairs. */
+    int group = gmode ? HC_GROUP_G : HC_GROUP_F;
+    int nslots = n < group ? n : group;
+    int chunk = n * (n - 1) / 2 < HC_PAIR_CHUNK ? n * (n - 1) / 2 : HC_PAIR_CHUNK;
+    c.slots = hc_alloc_slots(nslots, c.m);
+    hc_batch batch;
+    int cap = HC_NPTS_MAX * nslots;
+    if (!gmode && cap < HC_NPTS_MAX * chunk) cap = HC_NPTS_MAX * chunk;
+    if (cap < HC_NOISE_POINTS_MAX) cap = HC_NOISE_POINTS_MAX;
+    batch.cap = cap;
+    batch.k = 0;
+    batch.pax = NULL;
+    int *iw = (int *) R_alloc(3 * (size_t) cap, sizeof(int));
+    batch.ia = iw;
+    batch.jb = iw + cap;
+    batch.ok = iw + 2 * (size_t) cap;
+    double *dw = (double *) R_alloc((2 + (size_t) c.m) * cap, sizeof(double));
+    batch.va = dw;
+    batch.vb = dw + cap;
+    batch.vals = dw + 2 * (size_t) cap;
+    c.b = &batch;
+    pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
     hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
@@ -267,8 +440,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
             sigma = hc_noise(&c, ax, &inform);
             c.noise = sigma;
         }
-        for (int i = 0; i < n; i++)
-            hc_tune_axis(&c, i, first_step(&c, ax, i, user_step), user_step == NULL, ax + i);
+        tune_all(&c, ax, user_step, group, NULL, NULL, NULL, NULL);
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
@@ -278,14 +450,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
             hmax = fmax(hmax, fabs(ax[i].est));
         }
         /* 3. Mixed elements. */
-        for (int j = 1; j < n; j++) {
-            for (int i = 0; i < j; i++) {
-                double hij, eij;
-                mixed_f(&c, ax, i, j, hmax, &hij, &eij, &nsecond);
-                ph[i + (size_t) j * n] = ph[j + (size_t) i * n] = hij;
-                pe[i + (size_t) j * n] = pe[j + (size_t) i * n] = eij;
-            }
-        }
+        mixed_all(&c, ax, ps, hmax, ph, pe, &nsecond);
     } else {
         c.gnoise = (double *) R_alloc(n, sizeof(double));
         for (int i = 0; i < n; i++) c.gnoise[i] = 0.0;
@@ -296,14 +461,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
          * 2. Steps, from the columns' diagonal elements, and the columns. */
         hc_probe_axes(&c, user_step, ax);
         hc_gnoise(&c, ax);
-        for (int i = 0; i < n; i++) {
-            hc_tune_axis(&c, i, first_step(&c, ax, i, user_step), user_step == NULL, ax + i);
-            column_g(&c, ax + i, i, tmp, terr + (size_t) i * n);
-            for (int j = 0; j < n; j++) {
-                ph[j + (size_t) i * n] = tmp[j];
-                fl[j + (size_t) i * n] = tmp[2 * n + j];
-            }
-        }
+        tune_all(&c, ax, user_step, group, ph, terr, fl, tmp);
         for (int i = 0; i < n; i++) {
             pg[i] = c.g0[i];
             pge[i] = c.gnoise[i];

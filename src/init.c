@@ -5,7 +5,7 @@
 #define CALLDEF(name, n) {#name, (DL_FUNC) &name, n}
 
 static const R_CallMethodDef CallEntries[] = {
-    CALLDEF(hc_hessian, 11),
+    CALLDEF(hc_hessian, 13),
     CALLDEF(hc_classify, 8),
     CALLDEF(hc_newton, 7),
     CALLDEF(hc_jacobian, 9),

@@ -48,7 +48,7 @@
  * 2n points for n > 3 (at least 8, at most 16: the levels of few differences scatter by
  * a factor 10), 5 for n = 2, 3 (the evaluation budget), none for n = 1. */
 #define HC_NOISE_DELTA (1.0 / 1048576.0)
-#define HC_NOISE_POINTS 16
+#define HC_NOISE_POINTS HC_NOISE_POINTS_MAX
 #define HC_NOISE_POINTS_MIN 8
 #define HC_NOISE_POINTS_SMALL 5
 #define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
@@ -122,28 +122,6 @@ int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i)
     if (off > 0) *up = fmin(*up, c->x[i] + HC_WALL * off);
     else *lo = fmax(*lo, c->x[i] + HC_WALL * off);
     return *up > c->x[i] || *lo < c->x[i];
-}
-
-/* fn or gr at x + off e_i, from the cache when this offset was evaluated already. */
-static int axis_value(hc_ctx *c, int i, double off, double *out)
-{
-    int m = c->m;
-    for (int k = 0; k < c->cn; k++) {
-        if (c->ct[k] == off) {
-            memcpy(out, c->cv + (size_t) k * m, m * sizeof(double));
-            return c->cok[k];
-        }
-    }
-    c->xw[i] = c->x[i] + off;
-    int ok = hc_eval(c->g ? c->g : c->f, c->xw, out);
-    c->xw[i] = c->x[i];
-    if (c->cn < HC_CACHE) {
-        c->ct[c->cn] = off;
-        c->cok[c->cn] = ok;
-        memcpy(c->cv + (size_t) c->cn * m, out, m * sizeof(double));
-        c->cn++;
-    }
-    return ok;
 }
 
 static double max_abs(const double *v, int np, int stride, double start)
@@ -288,6 +266,20 @@ static int better(const hc_ctx *c, const hc_axis *a, const hc_axis *b)
     return a->trunc + a->round < b->trunc + b->round;
 }
 
+/* Workspace of `count` searches (one allocation), for values of m doubles. */
+hc_search *hc_alloc_slots(int count, int m)
+{
+    size_t per = (size_t) (HC_CACHE + 2 * HC_NPTS_MAX) * m;
+    hc_search *s = (hc_search *) R_alloc(count, sizeof(hc_search));
+    double *w = (double *) R_alloc(count * per, sizeof(double));
+    for (int k = 0; k < count; k++) {
+        s[k].cv = w + k * per;
+        s[k].trial = s[k].cv + (size_t) HC_CACHE * m;
+        s[k].vals = s[k].trial + (size_t) HC_NPTS_MAX * m;
+    }
+    return s;
+}
+
 /* Whether every value of the stencil equals fn(x) exactly. */
 static int flat_stencil(const hc_ctx *c, int side, const double *v)
 {
@@ -310,73 +302,165 @@ static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
     ax->status = HC_ROUGH;
 }
 
-/* Choose the step for parameter i, starting from h (or hc_first_step(x_i) when h <= 0),
- * and leave the accepted stencil's values in c->vals and the estimates in ax. With
- * search = 0 the step is used as given (made exact, and cut to fit the bounds). */
-void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
+static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)
 {
+    ax->lo = s->lo;
+    ax->up = s->up;
+    s->active = 0;
+    if (s->h_flat > 0.0) stair_check(c, s->h_flat, ax);
+}
+
+/* The next stencil of search s: its side and step (from the bounds and the walls met), its
+ * values from the cache or, for the others, points added to the batch. Ends the search
+ * when no stencil fits and one was measured; signals when none was. */
+static void search_plan(hc_ctx *c, hc_search *s, hc_axis *ax)
+{
+    int i = s->i, gmode = c->g != NULL;
     size_t m = c->m;
-    int have = 0, it = 0, gmode = c->g != NULL;
-    double h_flat = 0.0;   /* the largest step at which fn was exactly flat */
-    double tried[64];
-    int ntried = 0;
-    hc_axis trial;
-    hc_fun *fun = gmode ? c->g : c->f;
-    double lo = c->lo[i], up = c->up[i];
-    if (!(h > 0.0)) h = hc_first_step(c->x[i], gmode);
-    h = hc_exact_step(c->x[i], h);
-    c->cn = 0;
-    for (;;) {
-        int side = hc_choose_side(c->x[i], lo, up, gmode, &h);
-        if (side == 2) {
-            if (have) break;
-            c->xw[i] = c->x[i];
-            hc_signal(fun, c->nonfinite ? "nonfinite" : "room", c->xw);
+    double h = s->h;
+    int side = hc_choose_side(c->x[i], s->lo, s->up, gmode, &h);
+    if (side == 2) {
+        if (s->have) {
+            search_finish(c, s, ax);
+            return;
         }
-        int np = hc_npoints(side, gmode), ok = 1, k;
-        for (k = 0; k < np && ok; k++)
-            ok = axis_value(c, i, hc_offset(side, k, h), c->trial + k * m);
-        if (!ok) {
-            if (!hc_wall(c, fun, hc_offset(side, k - 1, h), &lo, &up, i)) {
-                if (have) break;
-                hc_signal(fun, "nonfinite", c->xw);
-            }
-            continue;
-        }
-        if (ntried < 64) tried[ntried++] = side * 1e300 + h;
-        measure(c, i, h, side, c->trial, &trial);
-        trial.lo = lo;
-        trial.up = up;
-        if (!gmode && flat_stencil(c, side, c->trial)) h_flat = fmax(h_flat, h);
-        if (!have || better(c, &trial, ax)) {
-            *ax = trial;
-            memcpy(c->vals, c->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
-            have = 1;
-        }
-        if (!search || ++it >= c->max_search) break;
-        double r = step_ratio(c, i, &trial);
-#ifdef HC_DEBUG
-        Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d slope %d odd %g r %g\n", i, h, side,
-                trial.est, trial.trunc, trial.round, trial.resolved, trial.slope, odd_excess(c, &trial), r);
-#endif
-        double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
-        if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F)))
-            break;
-        /* A worse trial whose model points back towards the best: halve the distance to it
-         * (in log h) rather than trust the model of a step outside the polynomial range. */
-        if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
-            r = snap2(sqrt(ax->h / trial.h));
-        if (r == 1.0) break;
-        double hn = hc_exact_step(c->x[i], h * r);
-        int seen = 0;
-        int sn = hc_choose_side(c->x[i], lo, up, gmode, &hn);
-        for (int t = 0; t < ntried; t++) if (tried[t] == sn * 1e300 + hn) seen = 1;
-        if (seen || sn == 2) break;
-        h = hc_exact_step(c->x[i], h * r);
+        c->xw[i] = c->x[i];
+        hc_signal(gmode ? c->g : c->f, c->nonfinite ? "nonfinite" : "room", c->xw);
     }
-    ax->lo = lo;
-    ax->up = up;
-    if (h_flat > 0.0) stair_check(c, h_flat, ax);
+    s->h = h;
+    s->side = side;
+    s->np = hc_npoints(side, gmode);
+    for (int k = 0; k < s->np; k++) {
+        double off = hc_offset(side, k, h);
+        s->src[k] = -1;
+        int hit = 0;
+        for (int q = 0; q < s->cn && !hit; q++) {
+            if (s->ct[q] == off) {
+                memcpy(s->trial + k * m, s->cv + q * m, m * sizeof(double));
+                s->tok[k] = s->cok[q];
+                hit = 1;
+            }
+        }
+        if (!hit) s->src[k] = hc_batch_add(c, i, c->x[i] + off, -1, 0.0);
+    }
+}
+
+/* Search s after its stencil's values came back: the first non-finite value (in the order
+ * of the stencil) is a wall; otherwise the stencil is measured, kept if better, and the
+ * step moved (steps.c's model) or the search ended. */
+static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
+{
+    int i = s->i, gmode = c->g != NULL;
+    size_t m = c->m;
+    hc_batch *b = c->b;
+    hc_fun *fun = gmode ? c->g : c->f;
+    int bad = -1;
+    for (int k = 0; k < s->np; k++) {
+        int p = s->src[k];
+        if (p >= 0) {
+            memcpy(s->trial + k * m, b->vals + p * m, m * sizeof(double));
+            s->tok[k] = b->ok[p];
+            /* remember it (the oldest entry goes when the cache is full) */
+            int q = s->cn < HC_CACHE ? s->cn++ : (s->cnext++ % HC_CACHE);
+            s->ct[q] = hc_offset(s->side, k, s->h);
+            s->cok[q] = b->ok[p];
+            memcpy(s->cv + q * m, b->vals + p * m, m * sizeof(double));
+        }
+        if (bad < 0 && !s->tok[k]) bad = k;
+    }
+    double h = s->h;
+    int side = s->side;
+    if (bad >= 0) {
+        if (!hc_wall(c, fun, hc_offset(side, bad, h), &s->lo, &s->up, i)) {
+            if (s->have) {
+                search_finish(c, s, ax);
+                return;
+            }
+            hc_signal(fun, "nonfinite", c->xw);
+        }
+        return;
+    }
+    if (s->ntried < HC_TRIED) s->tried[s->ntried++] = side * 1e300 + h;
+    hc_axis trial;
+    measure(c, i, h, side, s->trial, &trial);
+    trial.lo = s->lo;
+    trial.up = s->up;
+    if (!gmode && flat_stencil(c, side, s->trial)) s->h_flat = fmax(s->h_flat, h);
+    if (!s->have || better(c, &trial, ax)) {
+        *ax = trial;
+        memcpy(s->vals, s->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
+        s->have = 1;
+    }
+    if (!s->search || ++s->it >= c->max_search) {
+        search_finish(c, s, ax);
+        return;
+    }
+    double r = step_ratio(c, i, &trial);
+#ifdef HC_DEBUG
+    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d slope %d odd %g r %g\n", i, h, side,
+            trial.est, trial.trunc, trial.round, trial.resolved, trial.slope, odd_excess(c, &trial), r);
+#endif
+    double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
+    if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) {
+        search_finish(c, s, ax);
+        return;
+    }
+    /* A worse trial whose model points back towards the best: halve the distance to it
+     * (in log h) rather than trust the model of a step outside the polynomial range. */
+    if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
+        r = snap2(sqrt(ax->h / trial.h));
+    if (r == 1.0) {
+        search_finish(c, s, ax);
+        return;
+    }
+    double hn = hc_exact_step(c->x[i], h * r);
+    int seen = 0;
+    int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
+    for (int t = 0; t < s->ntried; t++) if (s->tried[t] == sn * 1e300 + hn) seen = 1;
+    if (seen || sn == 2) {
+        search_finish(c, s, ax);
+        return;
+    }
+    s->h = hc_exact_step(c->x[i], h * r);
+}
+
+/* Choose the steps of parameters i0, ..., i0 + count - 1 (count <= the slots in c), each
+ * starting from h0[k] (or hc_first_step() when h0[k] <= 0), their searches in lockstep:
+ * each round, the next stencil of every search still running is one batch. The accepted
+ * stencils' values stay in the slots (vals), their estimates go to ax[i]. With
+ * search = 0 the steps are used as given (made exact, and cut to fit the bounds). */
+void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, hc_axis *ax)
+{
+    int gmode = c->g != NULL;
+    hc_fun *fun = gmode ? c->g : c->f;
+    for (int k = 0; k < count; k++) {
+        hc_search *s = c->slots + k;
+        int i = i0 + k;
+        double h = h0[k] > 0.0 ? h0[k] : hc_first_step(c->x[i], gmode);
+        s->i = i;
+        s->active = 1;
+        s->have = s->it = s->ntried = s->cn = s->cnext = 0;
+        s->h_flat = 0.0;
+        s->search = search;
+        s->lo = c->lo[i];
+        s->up = c->up[i];
+        s->h = hc_exact_step(c->x[i], h);
+    }
+    for (;;) {
+        int running = 0;
+        c->b->k = 0;
+        for (int k = 0; k < count; k++) {
+            hc_search *s = c->slots + k;
+            if (s->active) search_plan(c, s, ax + s->i);
+            running += s->active;
+        }
+        if (!running) break;
+        hc_batch_run(c, fun);
+        for (int k = 0; k < count; k++) {
+            hc_search *s = c->slots + k;
+            if (s->active) search_consume(c, s, ax + s->i);
+        }
+    }
 }
 
 /* Noise of fn (standard deviation of one value) along a line through x whose components
@@ -385,29 +469,34 @@ void hc_tune_axis(hc_ctx *c, int i, double h, int search, hc_axis *ax)
  * each component of gr along the same line goes to c->gnoise. Returns the noise bound of
  * fn (0 when no noise above rounding was found); *inform is hc_ecnoise's code (4: a
  * non-finite value). */
+/* Point k of the probe's line: a fixed pseudo-random sign per parameter (Knuth's
+ * multiplicative hash), kept within the bounds. */
+void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
+{
+    for (int i = 0; i < c->n; i++) {
+        int s = ax[i].side;
+        if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
+        double xi = c->x[i] + k * HC_NOISE_DELTA * s * ax[i].h;
+        xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
+    }
+}
+
 static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
 {
     int n = c->n, nf = HC_NOISE_POINTS_SMALL;
     if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
                     (2 * n > HC_NOISE_POINTS ? HC_NOISE_POINTS : 2 * n);
-    double delta = HC_NOISE_DELTA;
-    int m = c->m;
+    size_t m = c->m;
+    hc_batch *b = c->b;
     memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
+    b->k = 0;
+    b->pax = ax;
+    for (int k = 1; k < nf; k++) hc_batch_add(c, -1, (double) k, -1, 0.0);
+    hc_batch_run(c, c->g ? c->g : c->f);
     for (int k = 1; k < nf; k++) {
-        for (int i = 0; i < n; i++) {
-            /* A fixed pseudo-random sign per parameter (Knuth's multiplicative hash). */
-            int s = ax[i].side;
-            if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-            double xi = c->x[i] + k * delta * s * ax[i].h;
-            c->xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
-        }
-        int ok = hc_eval(c->g ? c->g : c->f, c->xw, fv + (size_t) k * m);
-        if (!ok) {
-            memcpy(c->xw, c->x, n * sizeof(double));
-            return 0;
-        }
+        if (!b->ok[k - 1]) return 0;
+        memcpy(fv + k * m, b->vals + (k - 1) * m, m * sizeof(double));
     }
-    memcpy(c->xw, c->x, n * sizeof(double));
     *nf_out = nf;
     return 1;
 }
@@ -460,10 +549,10 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
 SEXP hc_noise_values(SEXP values, SEXP fscale)
 {
     int nf = (int) XLENGTH(values);
-    if (TYPEOF(values) != REALSXP || nf < 4 || nf > HC_NOISE_POINTS ||
+    if (TYPEOF(values) != REALSXP || nf < 4 || nf > HC_NOISE_POINTS_MAX ||
         TYPEOF(fscale) != REALSXP || XLENGTH(fscale) != 1)
         Rf_error("hesscheck internal: bad arguments to hc_noise_values");
-    double fv[HC_NOISE_POINTS], sigma = 0.0;
+    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
     memcpy(fv, REAL(values), nf * sizeof(double));
     int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma);
     return Rf_ScalarReal(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0);

@@ -8,7 +8,7 @@
 # the tools and R packages are checked again at the end, so that a failure says what is
 # missing and why. DEPS_TOOLS (default "pandoc qpdf") lists the command-line tools needed.
 set -u
-rpkgs="roxygen2 numDeriv knitr rmarkdown testthat MASS sandwich future future.apply bbmle fitdistrplus maxLik optimx TMB glmmTMB lme4"
+rpkgs="roxygen2 numDeriv knitr rmarkdown testthat MASS sandwich future future.apply globals bbmle fitdistrplus maxLik optimx TMB glmmTMB lme4"
 tools="${DEPS_TOOLS:-pandoc qpdf}"
 lock_timeout="${DEPS_LOCK_TIMEOUT:-600}"
 

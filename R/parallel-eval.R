@@ -1,0 +1,254 @@
+# Evaluating the C core's batches of points on a backend (hessian_fd(parallel = )), and
+# the progress bar of long runs. The C core decides which points to evaluate and what the
+# values mean; here a batch (the points as the columns of a matrix) is split into one
+# contiguous chunk per worker, the chunks are evaluated, and the values come back in the
+# order of the points. A failure is reported as serial mode reports it: at the first
+# failing point in the batch's order (serial mode evaluates the points in that order and
+# stops there), with fn's error as the parent. A worker that dies is a classed error.
+
+# The backend checks shared with run_replicates(): `parallel` already matched.
+check_backend <- function(parallel, ncpus, cl) {
+  ncpus <- check_whole(ncpus, "ncpus", "bad_ncpus", 1)
+  if (parallel == "snow" && !is.null(cl) && !inherits(cl, "cluster")) {
+    hc_abort("bad_parallel", "`cl` must be a cluster from parallel::makeCluster().")
+  }
+  if (parallel == "multicore" && .Platform$OS.type == "windows") {
+    hc_abort("bad_parallel", "parallel = \"multicore\" needs forking, which Windows lacks: use \"snow\" or \"future\".")
+  }
+  if (parallel == "future" && !requireNamespace("future.apply", quietly = TRUE)) {
+    hc_abort("bad_parallel", "parallel = \"future\" needs the future.apply package: install.packages(\"future.apply\").")
+  }
+  ncpus
+}
+
+# The function a worker runs on a chunk: fn (id 1) or gr (id 2) at each column of X, with
+# the `...` arguments bound by name (dots.R). It stops at the chunk's first failure and
+# says which point and why: list(values = m x k, fail = 0 or the column, error or value).
+# Its environment holds only what it needs, so that it travels to snow and future
+# workers whole (hesscheck need not be installed there).
+chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
+  if (ship) {
+    fn <- with_globals(fn)
+    if (!is.null(gr)) gr <- with_globals(gr)
+  }
+  f <- dots_call(fn, dots, NULL)
+  g <- if (!is.null(gr)) dots_call(gr, dots, NULL) else list(call = NULL, env = NULL)
+  # made in a frame whose parent is the global environment, not this namespace; for
+  # snow and future byte compiled here, so that a worker that receives it afresh (future:
+  # with every batch) does not compile it again
+  environment(make_chunk) <- globalenv()
+  chunk <- make_chunk(f$call, f$env, g$call, g$env, nm)
+  if (ship) compiler::cmpfun(chunk) else chunk
+}
+
+make_chunk <- function(fcall, fenv, gcall, genv, nm) {
+  force(fcall); force(fenv); force(gcall); force(genv); force(nm)
+  function(X, id) {
+    k <- ncol(X)
+    m <- if (id == 2L) nrow(X) else 1L
+    call <- if (id == 2L) gcall else fcall
+    where <- if (id == 2L) genv else fenv
+    out <- matrix(NA_real_, m, k)
+    for (p in seq_len(k)) {
+      x <- X[, p]
+      names(x) <- nm
+      call[[2L]] <- x
+      v <- tryCatch(eval(call, where), error = function(e) e)
+      if (inherits(v, "error")) return(list(values = out, fail = p, error = v))
+      if (!typeof(v) %in% c("double", "integer", "logical") || length(v) != m) {
+        return(list(values = out, fail = p, value = v))
+      }
+      out[, p] <- as.double(v)
+    }
+    list(values = out, fail = 0L)
+  }
+}
+
+# fn with the objects it uses from its environments (the global environment, typically)
+# bound in a child of its environment, so that it travels to a snow or future worker with
+# them, as a function passed to future() does; for a function of a package, or without
+# the globals package, fn as it is.
+with_globals <- function(f) {
+  env <- environment(f)
+  if (is.primitive(f) || is.null(env) || isNamespace(env) ||
+      !requireNamespace("globals", quietly = TRUE)) {
+    return(f)
+  }
+  g <- tryCatch(
+    as.list(globals::cleanup(globals::globalsOf(body(f), envir = env, mustExist = FALSE))),
+    error = function(e) list())
+  if (length(g)) environment(f) <- list2env(g, parent = env)
+  tryCatch(compiler::cmpfun(f), error = function(e) f)
+}
+
+# Contiguous chunks of 1..k, one per worker, as equal as can be.
+split_points <- function(k, workers) {
+  w <- min(workers, k)
+  split(seq_len(k), rep(seq_len(w), diff(round(seq(0, k, length.out = w + 1)))))
+}
+
+# The batch evaluator: list(evaluate = function(X, id) -> values, close = function()).
+# `fail(id, x, cond_or_value)` raises the error serial mode raises at x.
+batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
+  done <- 0L
+  state <- new.env(parent = emptyenv())
+  run <- switch(parallel,
+    multicore = function(Xs, id) {
+      out <- suppressWarnings(parallel::mclapply(Xs, chunk, id = id, mc.cores = length(Xs),
+                                                 mc.preschedule = TRUE))
+      died <- which(!vapply(out, is.list, TRUE))
+      if (length(died)) {
+        hc_abort("worker_died", sprintf(
+          "A forked multicore worker evaluating %s died (or failed outside fn): %s. Nothing was computed; try parallel = \"no\" to see the error in this process.",
+          if (id == 2L) "gr" else "fn",
+          if (inherits(out[[died[1L]]], "try-error")) trimws(as.character(out[[died[1L]]])) else
+            "it returned no result"))
+      }
+      out
+    },
+    snow = snow_runner(ncpus, cl, chunk, state),
+    future = function(Xs, id) {
+      # One future per chunk, its globals given: the chunk function with its environment
+      # (fn, the `...` arguments) serialised once per call, so that future neither
+      # searches the code for globals nor walks fn's environments to size them, per
+      # future (the costly part of a future when the work is small).
+      if (is.null(state$chunk_raw)) state$chunk_raw <- serialize(chunk, NULL)
+      chunk_raw <- state$chunk_raw
+      out <- tryCatch(
+        quiet_parallel({
+          fs <- lapply(Xs, function(X) {
+            future::future(unserialize(chunk_raw)(X, id),
+                           globals = list(chunk_raw = chunk_raw, X = X, id = id),
+                           packages = character(), seed = FALSE, lazy = FALSE)
+          })
+          lapply(fs, future::value)
+        }),
+        FutureError = function(e) {
+          restart_future()
+          hc_abort("worker_died", sprintf(
+            "A worker of the future plan evaluating %s died (%s); the plan's workers were restarted.",
+            if (id == 2L) "gr" else "fn", error_text(e)))
+        })
+      out
+    }
+  )
+  workers <- switch(parallel,
+    snow = state$workers,
+    future = max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE),
+    ncpus)
+  evaluate <- function(X, id) {
+    k <- ncol(X)
+    idx <- split_points(k, workers)
+    Xs <- lapply(idx, function(ix) X[, ix, drop = FALSE])
+    out <- run(Xs, id)
+    m <- if (id == 2L) nrow(X) else 1L
+    for (c in seq_along(out)) {
+      r <- out[[c]]
+      if (r$fail > 0L) {
+        x <- X[, idx[[c]][r$fail]]
+        fail(id, x, if (is.null(r$error)) list(value = r$value) else r$error)
+      }
+    }
+    done <<- done + k
+    if (!is.null(progress)) progress(done)
+    as.vector(do.call(cbind, lapply(out, `[[`, "values")))
+  }
+  list(evaluate = evaluate, close = function() if (!is.null(state$close)) state$close(),
+       workers = workers)
+}
+
+# A snow cluster (the user's `cl`, or `ncpus` local workers started here): the chunk
+# function is sent to each node once; each batch sends only the points. Results are
+# read as they arrive (an interrupt stays possible); a node whose connection breaks is
+# a classed error naming it.
+snow_runner <- function(ncpus, cl, chunk, state) {
+  own <- is.null(cl)
+  if (own) cl <- parallel::makeCluster(ncpus)
+  send <- utils::getFromNamespace("sendCall", "parallel")
+  recv <- utils::getFromNamespace("recvData", "parallel")
+  busy <- logical(length(cl))
+  state$workers <- length(cl)
+  state$close <- function() {
+    for (i in which(busy)) try(recv(cl[[i]]), silent = TRUE)
+    try(parallel::clusterCall(cl, rm, list = ".hesscheck_chunk", envir = globalenv()),
+        silent = TRUE)
+    if (own) {
+      try(parallel::stopCluster(cl), silent = TRUE)
+      for (node in cl) try(close(node$con), silent = TRUE)
+    }
+  }
+  tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_chunk", chunk, envir = globalenv()),
+           error = function(e) {
+             state$close()
+             hc_abort("worker_died", sprintf(
+               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
+               error_text(e)))
+           })
+  call_chunk <- function(X, id) get(".hesscheck_chunk", envir = globalenv())(X, id)
+  environment(call_chunk) <- globalenv()   # travels as a reference, not as this frame
+  socket <- all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
+  dead <- function(i, e) {
+    busy[i] <<- FALSE
+    hc_abort("worker_died", sprintf(
+      "snow node %d died while evaluating a batch of points (%s).%s", i, error_text(e),
+      if (own) "" else " Stop `cl` with parallel::stopCluster(cl) and make a new one."))
+  }
+  function(Xs, id) {
+    out <- vector("list", length(Xs))
+    for (i in seq_along(Xs)) {
+      tryCatch(send(cl[[i]], call_chunk, list(Xs[[i]], id)), error = function(e) dead(i, e))
+      busy[i] <<- TRUE
+    }
+    while (any(busy)) {
+      b <- which(busy)
+      ready <- if (socket) socketSelect(lapply(cl[b], function(node) node$con),
+                                        timeout = 1) else rep(TRUE, length(b))
+      for (i in b[ready]) {
+        msg <- tryCatch(recv(cl[[i]]), error = function(e) e)
+        busy[i] <<- FALSE
+        if (inherits(msg, "error")) dead(i, msg)
+        if (inherits(msg$value, "try-error") || !is.list(msg$value)) {
+          dead(i, simpleError(paste(as.character(msg$value), collapse = " ")))
+        }
+        out[[i]] <- msg$value
+      }
+    }
+    out
+  }
+}
+
+# ---- progress ----------------------------------------------------------------------
+
+# A progress bar for calls projected to take more than `show_after` seconds: the
+# projection is the time per evaluation so far times the evaluations expected. Returns
+# list(fun = function(done) -> evaluations until it wants to be called again (0: never),
+# close). hessian_fd() makes one only when fn's cost at par, times the evaluations
+# expected, reaches `quiet_below` seconds (and control$trace > 0): a cheap call pays
+# nothing for it.
+progress_thresholds <- list(
+  show_after = 2,      # seconds: a call projected to take longer shows a bar
+  quiet_below = 0.5,   # seconds: a call projected (from fn at par) below this never asks
+  update = 0.2         # seconds between updates of the bar
+)
+
+new_progress <- function(expected, workers = 1L) {
+  start <- proc.time()[["elapsed"]]
+  bar <- NULL
+  fun <- function(done) {
+    now <- proc.time()[["elapsed"]] - start
+    per <- max(now / max(done, 1L), 1e-9)
+    if (is.null(bar)) {
+      if (now + per * max(expected - done, 0) < progress_thresholds$show_after) {
+        # Short: stop asking once the projection rests on a tenth of a second of work.
+        return(if (now > 0.1) 0L else as.integer(max(1L, done)))
+      }
+      bar <<- utils::txtProgressBar(0, expected, style = 3)
+    }
+    utils::setTxtProgressBar(bar, min(done, expected - 1))
+    as.integer(max(1, min(.Machine$integer.max / 2, progress_thresholds$update / per)))
+  }
+  list(fun = fun, close = function() if (!is.null(bar)) {
+    utils::setTxtProgressBar(bar, expected)
+    close(bar)
+  })
+}
