@@ -51,6 +51,14 @@ test_that("the backend can come through control, as check_fit()'s control$hessia
   H <- hessian_fd(pb$fn, c(1, 2, 3))
   expect_identical(hessian_fd(pb$fn, c(1, 2, 3),
                               control = list(parallel = "multicore", ncpus = 2)), H)
+  # a caller forwarding its own defaulted arguments does not shadow control's entries
+  fwd <- function(ctrl, parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
+                  cl = NULL) {
+    hessian_fd(pb$fn, c(1, 2, 3), control = ctrl, parallel = parallel, ncpus = ncpus,
+               cl = cl)
+  }
+  expect_identical(fwd(list(parallel = "multicore", ncpus = 2)), H)
+  expect_error(fwd(list(parallel = "snow", cl = 3)), class = "hesscheck_error_bad_parallel")
   x <- check_fit(c(a = 1, b = 2), function(p) sum((p - 1:2)^2) + p[1] * p[2],
                  control = list(hessian = list(parallel = "multicore", ncpus = 2)))
   expect_s3_class(x, "hesscheck")
