@@ -105,7 +105,8 @@
 #'   * `trace`: `0` for no progress bar; `1` (default) shows one on calls projected to
 #'     take more than about 2 s.
 #'   * `parallel`, `ncpus`, `cl`: as the arguments, for callers that pass only a
-#'     `control` list (such as [check_fit()]'s `control$hessian`); the arguments win.
+#'     `control` list (such as [check_fit()]'s `control$hessian`); arguments not at
+#'     their defaults win.
 #'   * `max_memory`: the most memory, in bytes, the computation may need (`Inf` for no
 #'     limit); `NULL` (default) allows half the memory available (4 GB where that cannot
 #'     be read). A larger job stops at once with `hesscheck_error_too_large`, naming the
@@ -175,11 +176,14 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
   }
   # The backend: the arguments, else control's entries (so that check_fit()'s
-  # control$hessian can carry them), else serial (without a check: the common case).
-  if (missing(parallel)) parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
+  # control$hessian can carry them), else serial (without a check: the common case). An
+  # argument at its default counts as not given, so a caller may forward its own.
+  if (missing(parallel) || identical(parallel, parallel_backends)) {
+    parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
+  }
   if (!identical(parallel, "no")) {
-    if (missing(ncpus) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
-    if (missing(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
+    if ((missing(ncpus) || identical(ncpus, 1L)) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
+    if (is.null(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
     parallel <- check_parallel(parallel)
     if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
   }

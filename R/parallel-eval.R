@@ -204,7 +204,16 @@ snow_runner <- function(ncpus, cl, chunk, state) {
       ready <- if (socket) socketSelect(lapply(cl[b], function(node) node$con),
                                         timeout = 1) else rep(TRUE, length(b))
       for (i in b[ready]) {
-        msg <- tryCatch(recv(cl[[i]]), error = function(e) e)
+        # A time limit met while a result is being read passes on unchanged (an interrupt
+        # is no error and passes anyway); the node's connection may then be left
+        # mid-message: close() does not read it again.
+        msg <- tryCatch(recv(cl[[i]]), error = function(e) {
+          if (is_time_limit(e)) {
+            busy[i] <<- FALSE
+            stop(e)
+          }
+          e
+        })
         busy[i] <<- FALSE
         if (inherits(msg, "error")) dead(i, msg)
         if (inherits(msg$value, "try-error") || !is.list(msg$value)) {

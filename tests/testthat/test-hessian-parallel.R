@@ -51,6 +51,14 @@ test_that("the backend can come through control, as check_fit()'s control$hessia
   H <- hessian_fd(pb$fn, c(1, 2, 3))
   expect_identical(hessian_fd(pb$fn, c(1, 2, 3),
                               control = list(parallel = "multicore", ncpus = 2)), H)
+  # a caller forwarding its own defaulted arguments does not shadow control's entries
+  fwd <- function(ctrl, parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
+                  cl = NULL) {
+    hessian_fd(pb$fn, c(1, 2, 3), control = ctrl, parallel = parallel, ncpus = ncpus,
+               cl = cl)
+  }
+  expect_identical(fwd(list(parallel = "multicore", ncpus = 2)), H)
+  expect_error(fwd(list(parallel = "snow", cl = 3)), class = "hesscheck_error_bad_parallel")
   x <- check_fit(c(a = 1, b = 2), function(p) sum((p - 1:2)^2) + p[1] * p[2],
                  control = list(hessian = list(parallel = "multicore", ncpus = 2)))
   expect_s3_class(x, "hesscheck")
@@ -121,19 +129,17 @@ test_that("a time limit (the way Ctrl-C arrives) stops a parallel call with R's 
     sum(p^2)
   }
   limit_msg <- gettext("reached elapsed time limit", domain = "R")
-  cl <- parallel::makeCluster(2)
-  on.exit(parallel::stopCluster(cl), add = TRUE)
   for (backend in c("multicore", "snow")) {
     start <- proc.time()[["elapsed"]]
-    setTimeLimit(elapsed = 0.5, transient = TRUE)
+    setTimeLimit(elapsed = 1, transient = TRUE)
     e <- tryCatch(hessian_fd(slow, rep(1, 20), parallel = backend, ncpus = 2,
-                             cl = if (backend == "snow") cl, control = list(trace = 0)),
+                             control = list(trace = 0)),
                   error = identity)
     setTimeLimit(elapsed = Inf)
     expect_equal(conditionMessage(e), limit_msg)
-    expect_lt(proc.time()[["elapsed"]] - start, 10)
+    expect_lt(proc.time()[["elapsed"]] - start, 15)
   }
-  # the cluster is left usable
-  expect_identical(hessian_fd(function(p) sum(p^2), c(1, 2), parallel = "snow", cl = cl),
+  # nothing is left behind: the next call works
+  expect_identical(hessian_fd(function(p) sum(p^2), c(1, 2), parallel = "snow", ncpus = 2),
                    hessian_fd(function(p) sum(p^2), c(1, 2)))
 })
