@@ -43,6 +43,9 @@
 #'   means none.
 #' @param fnscale As in [stats::optim()]'s `control`: a negative value means `fn` was
 #'   maximised (a log-likelihood), and the check works on `-fn`. Only its sign is used.
+#' @param parallel,ncpus,cl Evaluate the Hessian's stencil on a parallel backend, as in
+#'   [hessian_fd()] (`"no"`, the default, evaluates one point at a time); for objectives
+#'   that take milliseconds or more. The same settings in `control$hessian` work too.
 #' @param control A list of settings:
 #'   * `refine` (`FALSE`): take safeguarded Newton steps with the accurate Hessian until
 #'     the estimate is stationary, and report how far it moved; a step is halved until
@@ -124,7 +127,9 @@ check_fit <- function(fit, ...) {
 #' @rdname check_fit
 #' @export
 check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnscale = 1,
-                              control = list()) {
+                              control = list(),
+                              parallel = c("no", "multicore", "snow", "future"),
+                              ncpus = 1L, cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   info <- fit_info(fit)
@@ -161,7 +166,8 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   evaluate <- function(p) {
     # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
     h <- withCallingHandlers(
-      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian),
+      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
+                 parallel = parallel, ncpus = ncpus, cl = cl),
       hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
     )
     f0 <- attr(h, "value")

@@ -143,3 +143,16 @@ test_that("a time limit (the way Ctrl-C arrives) stops a parallel call with R's 
   expect_identical(hessian_fd(function(p) sum(p^2), c(1, 2), parallel = "snow", ncpus = 2),
                    hessian_fd(function(p) sum(p^2), c(1, 2)))
 })
+
+test_that("check_fit() takes the backend arguments and gives the serial result", {
+  skip_on_os("windows")
+  nll <- function(p, y) -sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
+  set.seed(1)
+  y <- rnorm(30)
+  mle <- c(mu = mean(y), ls = log(sqrt(mean((y - mean(y))^2))))
+  a <- check_fit(mle, nll, y = y)
+  b <- check_fit(mle, nll, y = y, parallel = "multicore", ncpus = 2)
+  expect_identical(a$table, b$table)
+  expect_identical(unclass(a$hessian), unclass(b$hessian))
+  expect_identical(b$verdict, "minimum")
+})
