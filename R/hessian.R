@@ -311,11 +311,15 @@ hessian_thresholds <- list(
 # its scale sqrt(d_i d_j) with d_i = max(|H_ii|, 1e-8 max_k |H_kk|) when it is near zero:
 # flat where fn stops being polynomial, kinked, saturating, or noisier than the steps allow.
 unresolved_elements <- function(H, E) {
-  d <- abs(diag(H))
-  d <- pmax(d, 1e-8 * max(d, 0))
-  if (all(d == 0)) d[] <- 1
-  size <- pmax(abs(H), sqrt(outer(d, d)))
-  !(E <= hessian_thresholds$unresolved * size)
+  d <- abs(H[seq.int(1L, length(H), nrow(H) + 1L)])
+  floor <- 1e-8 * max(d, 0)
+  d[d < floor] <- floor
+  if (!any(d > 0)) d[] <- 1
+  s <- sqrt(d %o% d)
+  a <- abs(H)
+  small <- a < s
+  a[small] <- s[small]
+  !(E <= hessian_thresholds$unresolved * a)
 }
 
 # The unresolved elements as "a" (diagonal) and "a:b" labels, at most `most` of them with
