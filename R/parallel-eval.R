@@ -237,7 +237,8 @@ snow_runner <- function(ncpus, cl, chunk, state) {
 progress_thresholds <- list(
   show_after = 2,      # seconds: a call projected to take longer shows a bar
   quiet_below = 0.5,   # seconds: a call projected (from fn at par) below this never asks
-  update = 0.2         # seconds between updates of the bar
+  update = 0.2,        # seconds between updates of the bar
+  first_bar = 0.5      # seconds of work before a bar is first drawn
 )
 
 new_progress <- function(expected, workers = 1L) {
@@ -250,6 +251,12 @@ new_progress <- function(expected, workers = 1L) {
       if (now + per * max(expected - done, 0) < progress_thresholds$show_after) {
         # Short: stop asking once the projection rests on a tenth of a second of work.
         return(if (now > 0.1) 0L else as.integer(max(1L, done)))
+      }
+      if (now < progress_thresholds$first_bar) {
+        # Long by the projection so far, which one slow first evaluation (a garbage
+        # collection, compilation) can make: asked again once first_bar seconds passed.
+        return(as.integer(max(1, min(.Machine$integer.max / 2,
+                                     (progress_thresholds$first_bar - now) / per))))
       }
       bar <<- utils::txtProgressBar(0, expected, style = 3)
     }
