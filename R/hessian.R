@@ -351,7 +351,7 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   step <- res$step
   side <- res$side
   resolved <- res$resolved
-  status <- c("ok", "flat", "stairs")[res$status + 1L]
+  status <- c("ok", "stairs")[res$status + 1L]
   g <- res$gradient
   ge <- res$gradient_error
   names(step) <- names(side) <- names(resolved) <- names(status) <- names(g) <- names(ge) <- nm

@@ -336,28 +336,7 @@ try_z <- function(z_at, t, hat, s, se, d_prev, d) {
 run_over_backend <- function(task, idx, parallel, ncpus, cl) {
   ncpus <- check_backend(parallel, ncpus, cl)
   k <- length(idx)
-  had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
-  old_seed <- if (had_seed) get(".Random.seed", envir = globalenv())
-  old_kind <- RNGkind()
-  on.exit({
-    RNGkind(old_kind[1L], old_kind[2L], old_kind[3L])
-    if (had_seed) assign(".Random.seed", old_seed, envir = globalenv())
-  }, add = TRUE)
-  RNGkind("L'Ecuyer-CMRG")
-  set.seed(1L)
-  streams <- vector("list", k)
-  s <- get(".Random.seed", envir = globalenv())
-  for (r in seq_len(k)) streams[[r]] <- s <- parallel::nextRNGStream(s)
-  one <- function(r, set_seed = TRUE) {
-    if (set_seed) assign(".Random.seed", streams[[r]], envir = globalenv())
-    task(idx[r])
-  }
-  run <- switch(parallel,
-    no = run_serial(one, k, FALSE),
-    multicore = run_multicore(one, k, ncpus),
-    snow = run_snow(one, k, ncpus, cl),
-    future = run_future(one, k, streams)
-  )
+  run <- run_on_backend(function(r) task(idx[r]), k, parallel, ncpus, cl, seed = 1L)
   res <- run$results
   for (r in seq_len(k)) {
     if (r %in% run$lost || !is.list(res[[r]]) || is.null(res[[r]]$j)) {

@@ -298,7 +298,16 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
   # The streams, the results and the value matrix, before any work.
   check_memory(as.double(R) * (16 * m + 400), sprintf("%s replicates", format_count(R)))
 
-  # Keep the caller's random-number state.
+  run <- run_on_backend(one, R, parallel, ncpus, cl, seed, progress)
+  collect_replicates(run, R, m, run$seed)
+}
+
+
+# one(r) for r = 1..R on the backend, each with its own L'Ecuyer-CMRG stream from `seed`
+# (the same whatever the backend or the number of workers; NULL draws one); the caller's
+# random-number state is restored. Returns the backend's list(results, lost, where) and
+# the seed.
+run_on_backend <- function(one, R, parallel, ncpus, cl, seed, progress = FALSE) {
   had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
   old_seed <- if (had_seed) get(".Random.seed", envir = globalenv())
   old_kind <- RNGkind()
@@ -312,7 +321,6 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
   streams <- vector("list", R)
   s <- get(".Random.seed", envir = globalenv())
   for (r in seq_len(R)) streams[[r]] <- s <- parallel::nextRNGStream(s)
-
   task <- function(r, set_seed = TRUE) {
     if (set_seed) assign(".Random.seed", streams[[r]], envir = globalenv())
     one(r)
@@ -323,9 +331,8 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
     snow = run_snow(task, R, ncpus, cl),
     future = run_future(task, R, streams)
   )
-  collect_replicates(run, R, m, seed)
+  c(run, list(seed = seed))
 }
-
 
 # Every backend returns list(results = one list element per replicate, lost = the
 # replicates whose worker died, where = which worker, advice = what to do about it).

@@ -390,15 +390,9 @@ if (.Platform$OS.type != "windows" && parallel::detectCores() >= 2L) {
 # from n = 10 observations (profile within 2 Monte-Carlo SEs of 95%).
 cat("\n== profile_ci() ==\n")
 local({
-  bw <- MASS::birthwt
-  X <- cbind("(Intercept)" = 1, age = bw$age, lwt = bw$lwt, smoke = bw$smoke)
-  nll <- function(b, X, y) {
-    eta <- drop(X %*% b)
-    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
-  }
-  g <- glm(low ~ age + lwt + smoke, binomial, data = bw)
-  x <- check_fit(coef(g), nll, X = X, y = bw$low, control = list(refine = TRUE))
-  lim <- as.matrix(profile_ci(x)$table[, c("lower", "upper")])
+  b <- birthwt_fit()
+  g <- b$glm
+  lim <- as.matrix(profile_ci(b$x)$table[, c("lower", "upper")])
   ci <- suppressMessages(confint(g))
   cat(sprintf("logistic (birthwt, 4): largest relative difference from confint(glm) %s (target <= 1e-3)\n",
               fmt(max(abs(lim / ci - 1)))))

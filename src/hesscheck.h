@@ -35,7 +35,6 @@ typedef struct hc_est {
     double lo;      /* the lower-order estimate at h ... */
     double lo2;     /* ... and at 2h: lo - lo2 is the first correction */
     double rcoef;   /* sum of |coefficients| of est: its rounding per unit of noise */
-    double diff;    /* |largest difference of values| on the stencil (resolution) */
     int order;      /* order of the truncation of est in h */
     int deriv;      /* order of the derivative: rounding scales as h^-deriv */
     double ext;     /* est and alt extrapolated (Richardson): est + (est - alt) / (2^order - 1) */
@@ -69,7 +68,7 @@ typedef struct hc_batch {
 } hc_batch;
 
 /* Status of a parameter's differences (the `status` attribute). */
-enum { HC_OK = 0, HC_FLAT = 1, HC_ROUGH = 2 };
+enum { HC_OK = 0, HC_STAIRS = 1 };
 
 /* Step selection and noise (steps.c). */
 typedef struct hc_axis {
@@ -81,7 +80,6 @@ typedef struct hc_axis {
     double rfloor;  /* rounding floor of one value: a few eps times the largest |value| */
     double round;   /* rounding bound of est, set once the noise is known */
     double rho;     /* |est - alt| / |lo - lo2| on this axis, or -1 when not measured */
-    double corr;    /* |lo - lo2|: the first correction (f units / h^2) */
     double g;       /* f mode: the first derivative, its truncation and rounding per noise */
     double gtrunc;
     double grcoef;
@@ -89,7 +87,7 @@ typedef struct hc_axis {
     int resolved;   /* 1 if the estimate stands above its rounding */
     int slope;      /* 1 if the first derivative (g mode: another element of the column)
                        stands above its rounding */
-    int status;     /* HC_OK, HC_FLAT, HC_ROUGH */
+    int status;     /* HC_OK, or HC_STAIRS: fn piecewise constant along the axis */
     double lo, up;  /* the bounds, narrowed to where fn was found finite */
 } hc_axis;
 
@@ -149,7 +147,6 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax);
 /* Difference formulas (stencil.c). */
 int hc_npoints(int side, int gmode);
 double hc_offset(int side, int k, double h);
-double hc_reach(int side);
 void hc_d2_central(const double *v, double f0, double h, hc_est *r);
 void hc_d2_forward(const double *v, double f0, double h, hc_est *r);
 void hc_d1_central(const double *v, int stride, double h, hc_est *r);

@@ -313,33 +313,30 @@ static void column_g(hc_ctx *c, const hc_axis *ax, const double *vals, double *c
     }
 }
 
-/* The first trial step for parameter i: the user's, or hc_first_step() moved by the
- * geometric mean of how far the searches of the `known` parameters searched before it
- * (the earlier groups) moved theirs (on problems whose parameters share a scale, or a
- * noise level, that saves most moves; the search corrects it where they do not). */
-static double first_step(const hc_ctx *c, const hc_axis *ax, int i, int known,
-                         const double *user)
-{
-    if (user) return user[i];
-    double h0 = hc_first_step(c->x[i], c->g != NULL);
-    if (known == 0) return h0;
-    double s = 0.0;
-    for (int k = 0; k < known; k++) s += log(ax[k].h / hc_first_step(c->x[k], c->g != NULL));
-    return h0 * exp(s / known);
-}
-
 /* The steps and diagonal of all parameters, a group at a time: the first parameter alone
  * (its search teaches the others their first step), then groups of `group` in lockstep.
  * g mode: each parameter's column from its accepted stencil as its group ends. */
 static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
                      double *ph, double *terr, double *fl, double *tmp)
 {
-    int n = c->n;
+    int n = c->n, gmode = c->g != NULL;
     double h0[HC_GROUP_F > HC_GROUP_G ? HC_GROUP_F : HC_GROUP_G];
+    /* First trial steps: the user's, or hc_first_step() moved by the geometric mean of how
+     * far the searches of the parameters before the group moved theirs (on problems whose
+     * parameters share a scale, or a noise level, that saves most moves; the search
+     * corrects it where they do not). `moved` sums their log ratios. */
+    double moved = 0.0;
     for (int done = 0; done < n;) {
         int cnt = done == 0 && !user_step ? 1 : (n - done < group ? n - done : group);
-        for (int k = 0; k < cnt; k++) h0[k] = first_step(c, ax, done + k, done, user_step);
+        for (int k = 0; k < cnt; k++) {
+            int i = done + k;
+            h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode);
+            if (!user_step && done > 0) h0[k] *= exp(moved / done);
+        }
         hc_tune_group(c, done, cnt, h0, user_step == NULL, ax);
+        if (!user_step)
+            for (int k = 0; k < cnt; k++)
+                moved += log(ax[done + k].h / hc_first_step(c->x[done + k], gmode));
         if (c->g) {
             for (int k = 0; k < cnt; k++) {
                 int i = done + k;

@@ -27,12 +27,6 @@ double hc_offset(int side, int k, double h)
     return side == 0 ? hc_central_k[k] * h : side * hc_forward_k[k] * h;
 }
 
-/* Largest offset of a stencil, in units of h. */
-double hc_reach(int side)
-{
-    return side == 0 ? 4.0 : 8.0;
-}
-
 /* Second derivative, central, v = f(h), f(-h), f(2h), f(-2h), f(4h), f(-4h).
  * D(s) = (f(s) + f(-s) - 2 f0) / s^2, error s^2 f''''/12;
  * R(s) = (4 D(s) - D(2s)) / 3, the five-point formula, error -s^4 f^(6)/90.
@@ -49,7 +43,6 @@ void hc_d2_central(const double *v, double f0, double h, hc_est *r)
     r->rcoef = (16.0 / 3.0) / h2;
     r->order = 4;
     r->deriv = 2;
-    r->diff = fabs(s4);
     hc_extrapolate(r);
 }
 
@@ -69,7 +62,6 @@ void hc_d2_forward(const double *v, double f0, double h, hc_est *r)
     r->rcoef = (80.0 / 3.0) / h2;
     r->order = 3;
     r->deriv = 2;
-    r->diff = fabs(v[5] - f0);
     hc_extrapolate(r);
 }
 
@@ -89,7 +81,6 @@ void hc_d1_central(const double *v, int stride, double h, hc_est *r)
     r->rcoef = 1.5 / fabs(h);
     r->order = 4;
     r->deriv = 1;
-    r->diff = fabs(b4);
     hc_extrapolate(r);
 }
 
@@ -108,7 +99,6 @@ void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r)
     r->rcoef = (20.0 / 3.0) / fabs(h);
     r->order = 3;
     r->deriv = 1;
-    r->diff = fabs(d - g0);
     hc_extrapolate(r);
 }
 
@@ -142,7 +132,6 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
     r->rcoef = 16.0 / 3.0;
     r->order = 4;
     r->deriv = 2;
-    r->diff = fabs(4.0 * d2);
     hc_extrapolate(r);
 }
 

@@ -191,11 +191,11 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     ax->trunc = e2.ext_trunc;
     ax->rcoef = e2.ext_rcoef;
     ax->round = e2.ext_rcoef * e;
-    ax->corr = fabs(e2.lo - e2.lo2);
+    double corr = fabs(e2.lo - e2.lo2);   /* the first correction */
     /* rho only where the first correction stands above its own noise. */
     double corr_noise = 2.0 * e2.rcoef * e;
     double trunc_net = fmax(0.0, ax->trunc - 1.25 * e2.rcoef * e);
-    ax->rho = ax->corr > 4.0 * corr_noise ? trunc_net / ax->corr : -1.0;
+    ax->rho = corr > 4.0 * corr_noise ? trunc_net / corr : -1.0;
     ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
     ax->status = HC_OK;
 }
@@ -299,7 +299,7 @@ static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
     ax->trunc += fabs(ax->est);
     ax->gtrunc += fabs(ax->g);
     ax->resolved = 0;
-    ax->status = HC_ROUGH;
+    ax->status = HC_STAIRS;
 }
 
 static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)

@@ -180,3 +180,16 @@ allocations <- function(call) {
   list(res = res, user = sum(bytes[user]), core = sum(bytes[core]), ncore = sum(core),
        rest = sum(bytes[!user & !core]))
 }
+
+# Logistic regression of MASS::birthwt (low ~ age + lwt + smoke): the glm and check_fit()
+# of its negative log-likelihood at the glm's estimate (profile tests and bench).
+birthwt_fit <- function() {
+  bw <- MASS::birthwt
+  X <- cbind("(Intercept)" = 1, age = bw$age, lwt = bw$lwt, smoke = bw$smoke)
+  nll <- function(b, X, y) {
+    eta <- drop(X %*% b)
+    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
+  }
+  g <- glm(low ~ age + lwt + smoke, binomial, data = bw)
+  list(glm = g, x = check_fit(coef(g), nll, X = X, y = bw$low, control = list(refine = TRUE)))
+}

@@ -1,17 +1,6 @@
 # profile_ci(), confint(method = ...), plot(): against glm's and bbmle's profile intervals
 # and analytic ones; bounds, flat profiles, a lower fn found while profiling; parallel.
 
-birthwt_fit <- function(gr = FALSE) {
-  bw <- MASS::birthwt
-  X <- cbind("(Intercept)" = 1, age = bw$age, lwt = bw$lwt, smoke = bw$smoke)
-  nll <- function(b, X, y) {
-    eta <- drop(X %*% b)
-    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
-  }
-  g <- glm(low ~ age + lwt + smoke, binomial, data = bw)
-  list(glm = g, x = check_fit(coef(g), nll, X = X, y = bw$low, control = list(refine = TRUE)))
-}
-
 # Exponential rate from y: the profile limits solve t - 1 - log(t) = cutoff / (2 n),
 # t = rate / rate_hat.
 exp_fit <- function(n = 10, seed = 3) {
