@@ -79,6 +79,7 @@ gctorture: install
 bench: install
 	$(RSCRIPT) bench/run.R
 	$(RSCRIPT) bench/suite.R
+	$(RSCRIPT) bench/serial.R
 
 clean:
 	rm -rf $(PKG).Rcheck $(PKG)_*.tar.gz .test-summary src/*.o src/*.so

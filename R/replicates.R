@@ -380,7 +380,7 @@ run_multicore <- function(task, R, ncpus) {
 # once; then only replicate numbers travel.
 run_snow <- function(task, R, ncpus, cl) {
   own <- is.null(cl)
-  if (own) cl <- parallel::makeCluster(ncpus)
+  if (own) cl <- make_cluster(ncpus)
   k <- length(cl)
   alive <- rep(TRUE, k)
   on.exit(if (own) {

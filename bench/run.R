@@ -109,17 +109,26 @@ bench_parallel <- function() {
   t1 <- wall()
   tm1 <- wall(parallel = "multicore", ncpus = 1L)
   tm <- wall(parallel = "multicore", ncpus = 2L)
+  # Sockets made as ?hessian_fd advises (options(socketOptions = "no-delay") first); the
+  # future plan is also timed with R's default sockets, for comparison.
+  no_delay <- options(socketOptions = "no-delay")
   cl <- parallel::makeCluster(2L)
+  options(no_delay)
   parallel::clusterExport(cl, "A", envir = environment())
   ts <- wall(parallel = "snow", cl = cl)
   same <- c(multicore = identical(hessian_fd(slow, par0, control = list(trace = 0),
                                              parallel = "multicore", ncpus = 2L), H1),
             snow = identical(hessian_fd(slow, par0, control = list(trace = 0),
                                         parallel = "snow", cl = cl), H1))
-  tf <- NA_real_
+  tf <- tf_default <- NA_real_
   if (requireNamespace("future.apply", quietly = TRUE)) {
     old <- future::plan(future::multisession, workers = 2L)
     invisible(future::value(future::future(NULL)))   # workers started before timing
+    tf_default <- wall(parallel = "future")
+    no_delay <- options(socketOptions = "no-delay")
+    future::plan(future::multisession, workers = 2L)
+    options(no_delay)
+    invisible(future::value(future::future(NULL)))
     tf <- wall(parallel = "future")
     same[["future"]] <- identical(hessian_fd(slow, par0, control = list(trace = 0),
                                              parallel = "future"), H1)
@@ -132,9 +141,9 @@ bench_parallel <- function() {
   c2 <- system.time(parallel::mclapply(1:2, function(i) spin(), mc.cores = 2L))[["elapsed"]]
   cat(sprintf("fn of 20 ms, n = %d, f only, %d evaluations: 1 worker (serial) %.2f s; multicore 1 worker %.2f s\n",
               n, ne, t1, tm1))
-  cat(sprintf("  2 workers: multicore %.2f s = %s x serial (target <= 0.6; this machine's 2-core ceiling: two CPU-bound R loops on 2 workers take %s x the time of one after the other, 0.5 on two idle cores); snow %.2f s (%s x multicore), future %.2f s (%s x multicore) (targets <= 1.1)\n",
+  cat(sprintf("  2 workers: multicore %.2f s = %s x serial (target <= 0.6; this machine's 2-core ceiling: two CPU-bound R loops on 2 workers take %s x the time of one after the other, 0.5 on two idle cores); snow %.2f s (%s x multicore), future multisession %.2f s (%s x multicore) (targets <= 1.1), both with no-delay sockets as ?hessian_fd advises; future with R's default sockets %.2f s (%s x multicore)\n",
               tm, fmt(tm / t1, 3), fmt(c2 / (2 * c1), 3), ts, fmt(ts / tm, 3), tf,
-              fmt(tf / tm, 3)))
+              fmt(tf / tm, 3), tf_default, fmt(tf_default / tm, 3)))
   cat(sprintf("  identical to serial: %s\n",
               paste(sprintf("%s %s", names(same), same), collapse = ", ")))
   # Overhead per batch: a cheap fn on 2 workers against serial, per batch of points.

@@ -156,3 +156,18 @@ test_that("check_fit() takes the backend arguments and gives the serial result",
   expect_identical(unclass(a$hessian), unclass(b$hessian))
   expect_identical(b$verdict, "minimum")
 })
+
+test_that("a snow cluster started for the call sends without delay, and the option is restored", {
+  skip_on_os("windows")
+  skip_on_cran()
+  old <- options(socketOptions = NULL)
+  on.exit(options(old))
+  seen <- new.env()
+  suppressMessages(trace(parallel::makeCluster, print = FALSE,
+                         tracer = bquote(assign("opt", getOption("socketOptions"), .(seen)))))
+  on.exit(suppressMessages(untrace(parallel::makeCluster)), add = TRUE)
+  expect_identical(hessian_fd(function(p) sum(p^2), c(1, 2), parallel = "snow", ncpus = 2),
+                   hessian_fd(function(p) sum(p^2), c(1, 2)))
+  expect_identical(seen$opt, "no-delay")
+  expect_null(getOption("socketOptions"))
+})
