@@ -6,7 +6,8 @@
 #' estimate that is not stationary (measured in standard errors), a maximum (a
 #' log-likelihood maximised without `fnscale = -1`), a saddle and the direction along
 #' which `fn` decreases, a parameter on a bound, ill-conditioning, badly scaled parameters
-#' and signs of separation. Standard errors are given only where they mean something.
+#' and estimates drifting to infinity (separation). Standard errors are given only where
+#' they mean something.
 #'
 #' @section How the verdict is reached:
 #' The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is
@@ -32,6 +33,16 @@
 #' says little about the optimum), maximum, saddle, not stationary, at bound,
 #' ill-conditioned, minimum. The thresholds and their meanings are listed in
 #' `hesscheck:::hc_thresholds`.
+#'
+#' A parameter drifting to infinity is not identified either: an estimate above 10 in
+#' absolute value with a larger standard error, at which `fn` is no higher with the
+#' estimate doubled (at a true minimum doubling it would raise `fn` by at least
+#' `(estimate / SE)^2 / 2`). That is separation in a logistic model, or, on a logit or
+#' log scale, a zero-inflation probability or a variance component whose
+#' maximum-likelihood value is 0; the Hessian there is positive definite and the
+#' optimiser reports success, but the standard errors it gives (and the package's own
+#' `vcov()`) describe only how flat the likelihood is where the optimiser stopped. Such
+#' parameters get no standard error.
 #'
 #' @param fit The optimiser's result: from [stats::optim()], [stats::nlminb()] or
 #'   [stats::nlm()], or a plain numeric vector of estimates. Parameter names come from
@@ -189,7 +200,8 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     refine <- r$refine
   }
   cl <- state$cl
-  v <- verdict(cl, th)
+  drift <- drifting(cl, state, fx$f, bounds, th)
+  v <- verdict(cl, th, drift)
 
   value <- attr(state$h, "value")
   escape <- NULL
@@ -199,7 +211,6 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
     if (sgn < 0) escape$value <- -escape$value
   }
-  drift <- drifting(cl, state, fx$f, bounds, th)
   evals[["fn"]] <- evals[["fn"]] + fx$count()
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
   problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
@@ -209,10 +220,12 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
                 evals = evals, first = first, drift = drift, problem = problem)
 }
 
-# Free parameters that look like separation: a large estimate with a larger standard
-# error, and fn no higher with the estimate doubled (the estimate drifting to infinity,
-# as a logistic slope does when the data are separated; an uncentred covariate's large
-# coefficient fails this, since fn rises steeply).
+# Free parameters drifting to infinity: a large estimate with a larger standard error,
+# and fn no higher with the estimate doubled (a logistic slope when the data are
+# separated; a zero-inflation logit or a log standard deviation whose maximum-likelihood
+# value is at 0 on its natural scale). At a true minimum doubling the estimate raises fn
+# by at least (estimate / SE)^2 / 2; an uncentred covariate's large coefficient fails
+# the test, since fn rises steeply. Such parameters make the point not identified.
 drifting <- function(cl, state, fx, bounds, th) {
   out <- logical(length(cl$free))
   if (is.null(cl$cov)) return(out)

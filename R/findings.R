@@ -328,6 +328,8 @@ finding_ill_conditioned <- function(ctx) {
 # suit none of them; `ndeps` (in parscale units, parscale left at 1) sets optim's and
 # optimHess()'s steps, ndeps_se standard errors each.
 finding_scaling <- function(ctx) {
+  # SEs of parameters drifting to infinity measure nothing: no advice built on them
+  if (any(ctx$drift)) return(list())
   sc <- if (!is.null(ctx$cl$cov)) ctx$se_free else 1 / ctx$cl$scale[ctx$cl$free]
   if (length(sc) < 2L || !all(is.finite(sc))) return(list())
   span <- max(sc) / min(sc)
@@ -360,9 +362,12 @@ finding_extreme <- function(ctx) {
   }
   sep <- which(ctx$drift)
   if (length(sep)) {
-    out <- c(out, new_finding("separation", "warning", fnm[sep], sprintf(
-      "extreme: %s %s large with a larger standard error; on a logit or log scale this suggests separation (the estimate drifting to infinity), where Wald standard errors are meaningless.",
-      name_list(fnm[sep]), if (length(sep) == 1L) "is" else "are"
+    one <- length(sep) == 1L
+    out <- c(out, new_finding("separation", "error", fnm[sep], sprintf(
+      "not identified: %s %s towards infinity: %s large with a larger standard error, and %s is no higher with %s doubled, so the maximum-likelihood estimate is not finite (separation in a logistic model; on a logit or log scale, a zero-inflation probability or a variance component at 0). %s no standard error, and a bootstrap would not give one: drop or fix %s, or use a penalised or bounded fit.",
+      name_list(fnm[sep]), if (one) "drifts" else "drift", if (one) "it is" else "they are",
+      ctx$fx, if (one) "it" else "them", if (one) "It has" else "They have",
+      if (one) "that term" else "those terms"
     )))
   }
   out
@@ -486,6 +491,10 @@ se_table <- function(ctx) {
     )
   }
   status[!cl$depends & cl$at_bound == 0L] <- "NA: fn does not depend on it"
+  if (length(ctx$drift) && any(ctx$drift)) {
+    se[cl$free[ctx$drift]] <- NA_real_
+    status[cl$free[ctx$drift]] <- "NA: drifts to infinity"
+  }
   if (identical(ctx$verdict, "not_smooth")) {
     # no Hessian at par: no Wald SE for any parameter of the joint fit
     se[] <- NA_real_
@@ -548,6 +557,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   if (!is.null(cl$cov)) {
     V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
     V[cl$free, cl$free] <- cl$cov
+    if (any(drift)) V[cl$free[drift], ] <- V[, cl$free[drift]] <- NA_real_
   }
   na_n <- rep(NA_real_, n)
   names(na_n) <- nm

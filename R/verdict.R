@@ -65,8 +65,9 @@ hc_thresholds <- list(
   scaling_span = 1e3,
   # |z| above this is implausible (a log-likelihood divided by n, or maximised).
   large_z = 1e3,
-  # |estimate| above this with a larger SE, and fn no higher at twice the estimate,
-  # suggests separation.
+  # |estimate| above this with a larger SE, and fn no higher at twice the estimate: the
+  # estimate drifts to infinity (separation, a probability or a variance at 0 on a logit
+  # or log scale), and the point is not identified.
   separation = 10,
   # fit$hessian's standard errors off by more than this fraction: a warning.
   fit_hessian_se = 0.01,
@@ -271,7 +272,7 @@ ridge_limit <- function(probed, cl, lam, unc, sure, th) {
 # The verdict: the most serious of the states found, in verdict_order. Far from
 # stationary (beyond tol_far standard errors) outranks curvature, whose sign there
 # says little about the optimum.
-verdict <- function(cl, th) {
+verdict <- function(cl, th, drift = logical()) {
   k <- length(cl$free)
   n_nodep <- sum(!cl$depends & cl$at_bound == 0L)
   zmax <- cl$newton_distance
@@ -279,7 +280,7 @@ verdict <- function(cl, th) {
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
     not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
-    not_identified = n_nodep > 0L || any(cl$sign == 0L),
+    not_identified = n_nodep > 0L || any(cl$sign == 0L) || any(drift),
     not_stationary_far = zmax > th$tol_far,
     maximum = k > 0L && all(cl$sign == -1L),
     saddle = any(cl$sign == -1L) && any(cl$sign == 1L),

@@ -33,21 +33,52 @@ test_that("glmmTMB: readable names, SEs = vcov(full = TRUE); a flat zero-inflati
   expect_identical(names(x$par), unname(colnames(V)))
   expect_lt(rel_diff(x$table$se, sqrt(diag(V))), 1e-5)
   # Counts with no zeros and a zero-inflation intercept: it drifts towards -Inf, where
-  # the likelihood is flat; main's check_fit calls it a minimum with a separation warning.
+  # the likelihood is flat (as does the log SD of a group effect the data do not need):
+  # not identified, naming both, with no SEs for them although the package gives some.
   set.seed(3)
   d <- data.frame(g = factor(rep(1:10, each = 10)), y = rpois(100, 20))
   gz <- suppressWarnings(glmmTMB::glmmTMB(y ~ 1 + (1 | g), ziformula = ~1,
                                           family = poisson, data = d))
   xz <- check_fit(gz)
-  expect_true("separation" %in% xz$findings$type)
-  expect_match(xz$findings$parameters[xz$findings$type == "separation"], "zi",
-               fixed = TRUE)
+  expect_verdict(xz, "not_identified")
+  f <- xz$findings[xz$findings$type == "separation", ]
+  expect_identical(f$severity, "error")
+  expect_identical(f$parameters, "zi~(Intercept), theta_1|g.1")
+  expect_identical(is.na(xz$table$se), c(FALSE, TRUE, TRUE))
+  expect_true(all(is.finite(xz$se_package[, "package"])))
+  expect_match(format(xz)[3], "mean nothing", fixed = TRUE)
+  # following the advice, both terms dropped: a minimum
+  g1 <- suppressWarnings(glmmTMB::glmmTMB(y ~ 1, family = poisson, data = d))
+  expect_verdict(check_fit(g1), "minimum")
+  expect_error(bootstrap_se(xz, R = 10), class = "hesscheck_error_bad_verdict")
 })
 
 test_that("lmer at the ML fit: beta's SEs = vcov() to 1e-5, theta checked against lme4", {
   skip_if_not_installed("lme4")
   fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)
+  # lme4's own deviance function works on the fit's internal state: check_fit() leaves
+  # it exactly as the fit did, even after an interruption
+  state <- function(f) {
+    list(f@pp$theta, f@pp$Lambdat, f@pp$delb, f@pp$delu, f@pp$beta(1), f@pp$u(1),
+         f@pp$RX(), f@pp$ldL2(), f@resp$mu, f@resp$wrss(), lme4::getME(f, "L"),
+         lme4::fixef(f), as.matrix(vcov(f)), logLik(f), lme4::ranef(f))
+  }
+  s0 <- state(fm)
   x <- check_fit(fm)
+  expect_identical(state(fm), s0)
+  suppressMessages(trace("check_fit.default", where = asNamespace("hesscheck"), print = FALSE,
+                         tracer = quote(fn <- local({
+                           f0 <- fn
+                           k <- 0
+                           function(...) {
+                             k <<- k + 1
+                             if (k > 20) stop("stop after 20 evaluations")
+                             f0(...)
+                           }
+                         }))))
+  expect_error(check_fit(fm), "stop after 20 evaluations")
+  suppressMessages(untrace("check_fit.default", where = asNamespace("hesscheck")))
+  expect_identical(state(fm), s0)
   expect_verdict(x, "minimum")
   b <- c("(Intercept)", "Days")
   expect_lt(rel_diff(x$table[b, "se"], sqrt(diag(as.matrix(vcov(fm))))), 1e-5)
