@@ -12,7 +12,7 @@ batch_size <- function(fun) {
   max(1L, ceiling(0.05 / max(t1, 1e-5)))
 }
 
-ratio <- function(fa, fb, samples = if (quick) 5L else 11L) {
+ratio <- function(fa, fb, samples = if (quick) 5L else 21L) {
   b <- batch_size(fb)
   r <- vapply(seq_len(samples), function(i) {
     ta <- system.time(for (k in seq_len(b)) fa())[["elapsed"]] / b
@@ -20,7 +20,8 @@ ratio <- function(fa, fb, samples = if (quick) 5L else 11L) {
     c(ta, tb)
   }, numeric(2))
   c(method = stats::median(r[1, ]), extracted = stats::median(r[2, ]),
-    ratio = stats::median(r[1, ] / r[2, ]))
+    ratio = stats::median(r[1, ] / r[2, ]),
+    `fixed cost (ms)` = 1e3 * stats::median(r[1, ] - r[2, ]))
 }
 
 # check_fit.default() on what the method extracted.
@@ -97,7 +98,7 @@ out <- t(vapply(names(cases), function(k) {
   fa <- function() do.call(check_fit, c(list(cs$fit), cs$args, list(vcov_package = FALSE)))
   x <- fa()
   ratio(fa, extracted(x))
-}, numeric(3)))
+}, numeric(4)))
 cat("check_fit(<fit>) against check_fit() on the extracted objective (seconds, median):\n")
 print(signif(out, 3))
 cat(sprintf("largest overhead: %.1f%% (target < 10%%)\n", 100 * (max(out[, "ratio"]) - 1)))
