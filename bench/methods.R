@@ -6,22 +6,16 @@
 suppressPackageStartupMessages(library(hesscheck))
 quick <- "--quick" %in% commandArgs(trailingOnly = TRUE)
 
-# Calls per timed batch, so that a batch lasts at least 50 ms.
-batch_size <- function(fun) {
-  t1 <- system.time(for (k in 1:5) fun())[["elapsed"]] / 5
-  max(1L, ceiling(0.05 / max(t1, 1e-5)))
-}
+here <- local({
+  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  if (length(f)) dirname(normalizePath(f)) else "bench"
+})
+source(file.path(here, "timing.R"))
 
-ratio <- function(fa, fb, samples = if (quick) 5L else 21L) {
-  b <- batch_size(fb)
-  r <- vapply(seq_len(samples), function(i) {
-    ta <- system.time(for (k in seq_len(b)) fa())[["elapsed"]] / b
-    tb <- system.time(for (k in seq_len(b)) fb())[["elapsed"]] / b
-    c(ta, tb)
-  }, numeric(2))
-  c(method = stats::median(r[1, ]), extracted = stats::median(r[2, ]),
-    ratio = stats::median(r[1, ] / r[2, ]),
-    `fixed cost (ms)` = 1e3 * stats::median(r[1, ] - r[2, ]))
+ratio <- function(fa, fb) {
+  r <- time_ratio(fa, fb, samples = if (quick) 5L else 21L, seconds = 0.05)
+  c(method = r[["a"]], extracted = r[["b"]], ratio = r[["ratio"]],
+    `fixed cost (ms)` = 1e3 * r[["diff"]])
 }
 
 # check_fit.default() on what the method extracted.

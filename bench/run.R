@@ -15,36 +15,7 @@ here <- local({
 })
 source(file.path(here, "..", "tests", "testthat", "helper-problems.R"))
 
-# Calls of fun per timed batch, so that a batch lasts at least 20 ms.
-batch_size <- function(fun) {
-  t1 <- system.time(fun())[["elapsed"]]
-  if (t1 < 0.002) t1 <- system.time(for (k in 1:50) fun())[["elapsed"]] / 50
-  max(1L, ceiling(0.02 / max(t1, 1e-7)))
-}
-
-# Median wall time of one call of fun over `samples` batches.
-time_it <- function(fun, samples = if (quick) 3L else 7L) {
-  batch <- batch_size(fun)
-  times <- vapply(seq_len(samples), function(i) {
-    system.time(for (k in seq_len(batch)) fun())[["elapsed"]] / batch
-  }, 0)
-  stats::median(times)
-}
-
-# Ratio of the wall times of fa and fb, robust to the machine's speed drifting (shared
-# hosts): batches of the two alternate, each pair gives a ratio, and the median ratio is
-# returned with the median times of one call each.
-time_ratio <- function(fa, fb, samples = if (quick) 5L else 15L) {
-  ba <- batch_size(fa)
-  bb <- batch_size(fb)
-  tab <- vapply(seq_len(samples), function(i) {
-    ta <- system.time(for (k in seq_len(ba)) fa())[["elapsed"]] / ba
-    tb <- system.time(for (k in seq_len(bb)) fb())[["elapsed"]] / bb
-    c(ta, tb)
-  }, numeric(2))
-  c(ratio = stats::median(tab[1, ] / tab[2, ]), a = stats::median(tab[1, ]),
-    b = stats::median(tab[2, ]))
-}
+source(file.path(here, "timing.R"))
 
 counted <- function(f) {
   env <- new.env()
@@ -406,15 +377,9 @@ local({
   cat(sprintf("logistic (birthwt, 4): largest relative difference from confint(glm) %s (target <= 1e-3)\n",
               fmt(max(abs(lim / ci - 1)))))
   if (requireNamespace("bbmle", quietly = TRUE)) {
-    set.seed(7)
-    y <- rgamma(40, shape = 3, rate = 0.5)
-    nllg <- function(p, y) -sum(dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE))
-    m <- bbmle::mle2(function(ls, lr, y) -sum(dgamma(y, shape = exp(ls), rate = exp(lr), log = TRUE)),
-                     start = list(ls = 0, lr = 0), data = list(y = y), method = "BFGS",
-                     control = list(reltol = 1e-14))
-    xg <- check_fit(bbmle::coef(m), nllg, y = y, control = list(refine = TRUE))
-    d <- max(abs(as.matrix(profile_ci(xg)$table[, c("lower", "upper")]) /
-                   bbmle::confint(m, method = "uniroot") - 1))
+    gm <- gamma_mle2_fit()
+    d <- max(abs(as.matrix(profile_ci(gm$x)$table[, c("lower", "upper")]) /
+                   bbmle::confint(gm$mle2, method = "uniroot") - 1))
     cat(sprintf("gamma (log shape, log rate), mle2: largest relative difference from bbmle's confint(method = \"uniroot\") %s (target <= 1e-5)\n",
                 fmt(d)))
   } else {

@@ -46,20 +46,7 @@ if (!suppressMessages(requireNamespace("hcbaseline", lib.loc = lib, quietly = TR
 }
 base_hessian <- getExportedValue("hcbaseline", "hessian_fd")
 
-batch_of <- function(fun) {
-  t1 <- system.time(for (k in 1:20) fun())[["elapsed"]] / 20
-  max(1L, ceiling(0.05 / max(t1, 1e-7)))
-}
-ratio <- function(fa, fb, samples) {
-  b <- max(batch_of(fa), batch_of(fb))
-  r <- vapply(seq_len(samples), function(i) {
-    ta <- system.time(for (k in seq_len(b)) fa())[["elapsed"]]
-    tb <- system.time(for (k in seq_len(b)) fb())[["elapsed"]]
-    c(ta / b, tb / b)
-  }, numeric(2))
-  q <- stats::quantile(r[1L, ] / r[2L, ], c(0.25, 0.5, 0.75), names = FALSE)
-  list(q = q, ta = stats::median(r[1L, ]), tb = stats::median(r[2L, ]))
-}
+source(file.path(here, "timing.R"))
 
 samples <- if (quick) 11L else 41L
 for (n in c(2L, 10L)) {
@@ -68,11 +55,12 @@ for (n in c(2L, 10L)) {
   t_fn <- system.time(for (k in 1:20000) fn(par0))[["elapsed"]] / 20000
   h_new <- hessian_fd(fn, par0)
   h_old <- base_hessian(fn, par0)
-  r <- ratio(function() hessian_fd(fn, par0), function() base_hessian(fn, par0), samples)
+  r <- time_ratio(function() hessian_fd(fn, par0), function() base_hessian(fn, par0),
+                  samples, seconds = 0.05)
   cat(sprintf("fn of %.1f microseconds, n = %d, parallel = \"no\": %d evaluations (baseline %d), same Hessian to %.1e; wall time %.3f x the baseline's (quartiles %.3f-%.3f over %d alternating batches; %.0f vs %.0f microseconds a call) (target <= 1.05)\n",
               1e6 * t_fn, n, attr(h_new, "evaluations")[["fn"]],
               attr(h_old, "evaluations")[["fn"]],
-              max(abs(h_new - h_old)) / max(abs(h_old)), r$q[2L], r$q[1L], r$q[3L], samples,
-              1e6 * r$ta, 1e6 * r$tb))
+              max(abs(h_new - h_old)) / max(abs(h_old)), r[["ratio"]], r[["q1"]], r[["q3"]],
+              samples, 1e6 * r[["a"]], 1e6 * r[["b"]]))
 }
 unlink(tmp, recursive = TRUE)

@@ -193,3 +193,15 @@ birthwt_fit <- function() {
   g <- glm(low ~ age + lwt + smoke, binomial, data = bw)
   list(glm = g, x = check_fit(coef(g), nll, X = X, y = bw$low, control = list(refine = TRUE)))
 }
+
+# Gamma sample (log shape, log rate) fitted by bbmle::mle2 to 1e-14, and check_fit() of
+# the same negative log-likelihood at its estimate (profile tests and bench).
+gamma_mle2_fit <- function() {
+  set.seed(7)
+  y <- rgamma(40, shape = 3, rate = 0.5)
+  nll <- function(p, y) -sum(dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE))
+  m <- bbmle::mle2(function(ls, lr, y) -sum(dgamma(y, shape = exp(ls), rate = exp(lr), log = TRUE)),
+                   start = list(ls = 0, lr = 0), data = list(y = y), method = "BFGS",
+                   control = list(reltol = 1e-14))
+  list(mle2 = m, x = check_fit(bbmle::coef(m), nll, y = y, control = list(refine = TRUE)))
+}

@@ -29,15 +29,9 @@ test_that("profile limits of a logistic regression equal confint() of the glm to
 
 test_that("profile limits equal bbmle's confint(method = \"uniroot\") to 1e-5", {
   skip_if_not_installed("bbmle")
-  set.seed(7)
-  y <- rgamma(40, shape = 3, rate = 0.5)
-  nll <- function(p, y) -sum(dgamma(y, shape = exp(p[1]), rate = exp(p[2]), log = TRUE))
-  m <- bbmle::mle2(function(ls, lr, y) -sum(dgamma(y, shape = exp(ls), rate = exp(lr), log = TRUE)),
-                   start = list(ls = 0, lr = 0), data = list(y = y), method = "BFGS",
-                   control = list(reltol = 1e-14))
-  x <- check_fit(bbmle::coef(m), nll, y = y, control = list(refine = TRUE))
-  pr <- profile_ci(x)
-  cb <- bbmle::confint(m, method = "uniroot")
+  gm <- gamma_mle2_fit()
+  pr <- profile_ci(gm$x)
+  cb <- bbmle::confint(gm$mle2, method = "uniroot")
   expect_lt(max(abs(as.matrix(pr$table[, c("lower", "upper")]) / cb - 1)), 1e-5)
 })
 
