@@ -265,3 +265,13 @@ test_that("bad fits and arguments get classed errors before any work", {
                class = "hesscheck_error_bad_fn_value")
   expect_error(check_fit(c(1, 2), function(p) stop("boom")), class = "hesscheck_error_fn_failed")
 })
+
+test_that("an estimate short of a finite minimum far out is not stationary, not drifting", {
+  # b's minimum is at 40 with SE 50; from b = 20 fn falls at twice the estimate but
+  # rises again at four times it
+  fn <- function(p) (p[1] - 1)^2 / 2 + (p[2] - 40)^2 / (2 * 50^2)
+  x <- check_fit(c(a = 1, b = 20), fn)
+  expect_verdict(x, "not_stationary")
+  expect_false("separation" %in% x$findings$type)
+  expect_false(any(x$table$status == "NA: drifts to infinity"))
+})
