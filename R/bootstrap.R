@@ -96,12 +96,12 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   require_usable_verdict(x, force, "bootstrap_se")
   R <- args$R
   dat <- args$dat
+  data <- args$data
   parallel <- args$parallel
   if (!is.null(resample)) resample <- check_function(resample, "resample")
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
   refit <- make_refit(x, data, refit, method, control)
   par <- x$par
-  if (is.null(data)) data <- x$problem$data
   column <- if (is.character(cluster) && length(cluster) == 1L) cluster
   cluster <- check_cluster(cluster, dat, data)
   if (!is.null(cluster) && (!is.null(resample) || !is.null(simulate))) {

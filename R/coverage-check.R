@@ -47,6 +47,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
   require_usable_verdict(x, force, "coverage_check")
   R <- args$R
   dat <- args$dat
+  data <- args$data
   parallel <- args$parallel
   simulate <- check_function(simulate, "simulate")
   check_level(level)
@@ -61,7 +62,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
     if (inherits(d, "hesscheck_failed")) return(d)
     fitted <- refit(d, par)
     if (inherits(fitted, "hesscheck_failed")) return(fitted)
-    dots <- with_data(pr$dots, if (is.null(data)) pr$data else data, d)
+    dots <- with_data(pr$dots, data, d)
     # A Hessian that cannot be computed at the refitted estimate leaves its SEs NA: the
     # replicate then does not count towards the coverage.
     H <- NULL

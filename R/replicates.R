@@ -35,7 +35,9 @@ check_replicate_args <- function(x, data, R, parallel, force, progress) {
   check_hesscheck(x)
   check_flag(force, "force")
   check_flag(progress, "progress")
-  list(R = check_replicates(R), dat = check_data_arg(x, data),
+  # data = NULL: the data arguments check_fit()'s method recorded, resolved here once
+  if (is.null(data)) data <- x$problem$data
+  list(R = check_replicates(R), dat = check_data_arg(x, data), data = data,
        parallel = check_parallel(parallel))
 }
 
@@ -79,8 +81,6 @@ check_parallel <- function(parallel) {
 check_data_arg <- function(x, data) {
   dots <- x$problem$dots
   nm <- names(dots)
-  # check_fit()'s methods for fitted models record which arguments hold the data.
-  if (is.null(data)) data <- x$problem$data
   if (!is.character(data) || length(data) < 1L || anyNA(data) || anyDuplicated(data) ||
       !all(data %in% nm)) {
     # Only the names: never the value, which may be the whole data set.
@@ -205,7 +205,6 @@ with_data <- function(dots, data, d) {
 # A refit function(data, start) -> list(value, status, message) or a failed replicate.
 make_refit <- function(x, data, refit, method, control) {
   pr <- x$problem
-  if (is.null(data)) data <- pr$data
   if (!is.null(refit)) {
     user <- check_function(refit, "refit")
   } else {

@@ -235,6 +235,15 @@ test_that("coverage_check simulates and refits a glm through its recorded data a
   cc <- coverage_check(x, NULL, sim, R = 30, seed = 1, progress = FALSE)
   expect_equal(cc$used, 30L)
   expect_true(all(cc$table$coverage > 0.7))
+  # data = NULL means the recorded data arguments for the percentile intervals too:
+  # resampled by rows jointly, as when they are named (it resampled the list's elements,
+  # giving intervals of zero width)
+  pc <- coverage_check(x, NULL, sim, R = 5, intervals = "percentile", boot_R = 19,
+                       seed = 1, progress = FALSE)
+  pn <- coverage_check(x, x$problem$data, sim, R = 5, intervals = "percentile",
+                       boot_R = 19, seed = 1, progress = FALSE)
+  expect_identical(pc$limits, pn$limits)
+  expect_true(all(pc$limits$percentile$upper > pc$limits$percentile$lower))
 })
 
 test_that("nls bootstraps its data frame by rows with the default refit", {
