@@ -175,11 +175,19 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
   hlower <- if (unbounded) -Inf else bounds$lower
   hupper <- if (unbounded) Inf else bounds$upper
+  # The backend's cluster under its own name (`cl` becomes the classification below).
+  # Refinement computes a Hessian per Newton step: a snow cluster is started once for all
+  # of them, not once per Hessian.
+  cluster <- cl
+  if (ctrl$refine && identical(parallel, "snow") && is.null(cluster)) {
+    cluster <- make_cluster(check_backend("snow", ncpus, NULL))
+    on.exit(parallel::stopCluster(cluster), add = TRUE)
+  }
   evaluate <- function(p) {
     # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
     h <- withCallingHandlers(
       hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
-                 parallel = parallel, ncpus = ncpus, cl = cl),
+                 parallel = parallel, ncpus = ncpus, cl = cluster),
       hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
     )
     f0 <- attr(h, "value")
@@ -264,11 +272,7 @@ check_fit_control <- function(control) {
     return(defaults)
   }
   ctrl <- check_control(control, defaults)
-  for (nm in c("refine", "escape")) {
-    if (!is.logical(ctrl[[nm]]) || length(ctrl[[nm]]) != 1L || is.na(ctrl[[nm]])) {
-      hc_abort("bad_control", sprintf("`control$%s` must be TRUE or FALSE.", nm))
-    }
-  }
+  for (nm in c("refine", "escape")) check_flag(ctrl[[nm]], paste0("control$", nm), "bad_control")
   ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
                                     null_ok = FALSE, integer = TRUE)
   ctrl$level <- check_number(ctrl$level, "control$level", 0, null_ok = FALSE)

@@ -269,7 +269,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       g0 <- check_gr_value(g0, par)
     }
     # Progress, projected from fn's cost at par; the evaluator of a parallel backend.
-    workers <- if (parallel == "no") 1L else ncpus
+    workers <- 1L
     if (parallel != "no") {
       evaluator <- batch_evaluator(
         parallel, ncpus, cl, chunk_function(fn, gr, list(...), names(x_user), ship = parallel != "multicore"), fail,
@@ -277,7 +277,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       workers <- evaluator$workers
     }
     if (ctrl$trace > 0 && t0 * work$evaluations / workers >= progress_thresholds$quiet_below) {
-      prog <- new_progress(work$evaluations, workers)
+      prog <- new_progress(work$evaluations)
     }
     ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
@@ -314,7 +314,8 @@ hessian_thresholds <- list(
   unresolved = 0.1
 )
 
-# An element is unresolved when its error bound exceeds HC_UNRESOLVED of its size, or of
+# An element is unresolved when its error bound exceeds hessian_thresholds$unresolved of
+# its size, or of
 # its scale sqrt(d_i d_j) with d_i = max(|H_ii|, 1e-8 max_k |H_kk|) when it is near zero:
 # flat where fn stops being polynomial, kinked, saturating, or noisier than the steps allow.
 unresolved_elements <- function(H, E) {

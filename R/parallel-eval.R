@@ -93,6 +93,11 @@ make_cluster <- function(ncpus) {
   parallel::makeCluster(ncpus)
 }
 
+# The number of workers of the current future plan (at least 1).
+future_workers <- function() {
+  max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE)
+}
+
 # Contiguous chunks of 1..k, one per worker, as equal as can be.
 split_points <- function(k, workers) {
   w <- min(workers, k)
@@ -146,14 +151,13 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
   )
   workers <- switch(parallel,
     snow = state$workers,
-    future = max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE),
+    future = future_workers(),
     ncpus)
   evaluate <- function(X, id) {
     k <- ncol(X)
     idx <- split_points(k, workers)
     Xs <- lapply(idx, function(ix) X[, ix, drop = FALSE])
     out <- run(Xs, id)
-    m <- if (id == 2L) nrow(X) else 1L
     for (c in seq_along(out)) {
       r <- out[[c]]
       if (r$fail > 0L) {
@@ -253,7 +257,7 @@ progress_thresholds <- list(
   first_bar = 0.5      # seconds of work before a bar is first drawn
 )
 
-new_progress <- function(expected, workers = 1L) {
+new_progress <- function(expected) {
   start <- proc.time()[["elapsed"]]
   bar <- NULL
   fun <- function(done) {

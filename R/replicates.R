@@ -41,9 +41,9 @@ check_replicate_args <- function(x, data, R, parallel, force, progress) {
        parallel = check_parallel(parallel))
 }
 
-check_flag <- function(v, arg) {
+check_flag <- function(v, arg, type = "bad_flag") {
   if (!is.logical(v) || length(v) != 1L || is.na(v)) {
-    hc_abort("bad_flag", sprintf("`%s` must be TRUE or FALSE.", arg))
+    hc_abort(type, sprintf("`%s` must be TRUE or FALSE.", arg))
   }
   v
 }
@@ -489,7 +489,7 @@ run_future <- function(task, R, streams) {
     tryCatch(quiet_parallel(future::value(f)), FutureError = function(e) e)
   }
   out <- vector("list", R)
-  w <- max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE)
+  w <- future_workers()
   lost <- integer()
   for (batch in split(seq_len(R), ceiling(seq_len(R) / w))) {
     vals <- lapply(lapply(batch, start), value_of)
