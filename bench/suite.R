@@ -238,6 +238,28 @@ for (m in c("f", "gr")) {
               fe(stats::median(rp$scaled_err, na.rm = TRUE))))
 }
 
+# The same problems with every parameter on a lower bound (lower = par): one-sided
+# stencils on every axis and pair, against the same exact Hessians.
+one_sided <- do.call(rbind, lapply(problems, function(pb) {
+  H <- tryCatch(suppressWarnings(hessian_fd(pb$fn, pb$par, lower = pb$par)),
+                error = function(e) NULL)
+  if (is.null(H)) return(data.frame(n = length(pb$hessian), covered = NA, miss10 = NA,
+                                    scaled = NA, evals = NA))
+  tr <- abs(as.matrix(H) - pb$hessian)
+  E <- attr(H, "error")
+  d <- pmax(abs(diag(pb$hessian)), 1e-300)
+  data.frame(n = length(E), covered = sum(E >= tr),
+             miss10 = sum(tr > 10 * E & tr / sqrt(d %o% d) > 1e-10),
+             scaled = max(suite_scaled_error(as.matrix(H), pb$hessian)),
+             evals = attr(H, "evaluations")[["fn"]])
+}))
+cat(sprintf("[f, one-sided: lower = par] error bound >= true error on %.2f%% of %d entries; entries > 10 x their bound with true scaled error > 1e-10: %d; worst scaled error %s, median %s, <= 1e-6 on %d of %d problems; %d evaluations; %d failed\n",
+            100 * sum(one_sided$covered, na.rm = TRUE) / sum(one_sided$n), sum(one_sided$n),
+            sum(one_sided$miss10, na.rm = TRUE), fe(max(one_sided$scaled, na.rm = TRUE)),
+            fe(stats::median(one_sided$scaled, na.rm = TRUE)),
+            sum(one_sided$scaled <= 1e-6, na.rm = TRUE), nrow(one_sided),
+            sum(one_sided$evals, na.rm = TRUE), sum(is.na(one_sided$covered))))
+
 # check_fit() at the suite's minima (the x* points and the likelihoods at their MLEs):
 # its verdict, and where it says "minimum" (or ill-conditioned with SEs), how far its SEs
 # are from those of the exact Hessian (target: none more than 1% off).

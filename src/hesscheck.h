@@ -122,7 +122,8 @@ typedef struct hc_search {
     int active, have, it, ntried, side, np, search;
     double h, lo, up;
     double h_flat;      /* the largest step at which fn was exactly flat (a staircase?) */
-    double tried[HC_TRIED];
+    double tried[HC_TRIED];     /* steps tried, with their sides */
+    int tried_side[HC_TRIED];
     int src[HC_NPTS_MAX];   /* batch index of each point of the stencil, -1 if cached */
     int tok[HC_NPTS_MAX];   /* whether each value is finite */
     double ct[HC_CACHE];    /* cache: offsets along the axis, whether finite, values */

@@ -380,7 +380,10 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         }
         return;
     }
-    if (s->ntried < HC_TRIED) s->tried[s->ntried++] = side * 1e300 + h;
+    if (s->ntried < HC_TRIED) {
+        s->tried[s->ntried] = h;
+        s->tried_side[s->ntried++] = side;
+    }
     hc_axis trial;
     measure(c, i, h, side, s->trial, &trial);
     trial.lo = s->lo;
@@ -416,7 +419,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     double hn = hc_exact_step(c->x[i], h * r);
     int seen = 0;
     int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
-    for (int t = 0; t < s->ntried; t++) if (s->tried[t] == sn * 1e300 + hn) seen = 1;
+    for (int t = 0; t < s->ntried; t++)
+        if (s->tried[t] == hn && s->tried_side[t] == sn) seen = 1;
     if (seen || sn == 2) {
         search_finish(c, s, ax);
         return;
