@@ -52,6 +52,7 @@ typedef struct hc_est {
 #define HC_GROUP_G 1
 #define HC_PAIR_CHUNK 32  /* mixed elements computed in lockstep, their lines one batch */
 #define HC_NOISE_POINTS_MAX 16  /* points of the noise probe's line, at most */
+#define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call (the one rule) */
 
 /* A batch of points for fn or gr (callback.c): x with coordinate ia (and jb, unless -1)
  * set to va (vb), or, for ia = -1, point va of the noise probe's line. Evaluated one at a
@@ -159,7 +160,6 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);
-void hc_set_names(SEXP x, const char **labels, int n);
 SEXP hc_named_list(const char **labels, int n);
 SEXP hc_new_elt(SEXP list, int k, SEXPTYPE type, int nrow, int ncol);
 

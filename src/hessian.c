@@ -184,7 +184,7 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
         if (bad < 0 && !b->ok[ps->src + k]) bad = k;
     }
     if (bad >= 0) {
-        if (++ps->tries > HC_PAIR_TRIES || ++c->nonfinite > 60) {
+        if (++ps->tries > HC_PAIR_TRIES || ++c->nonfinite > HC_MAX_NONFINITE) {
             hc_batch_point(c, ps->src + bad, c->xw);
             hc_signal(c->f, "nonfinite", c->xw);
         }
@@ -440,7 +440,6 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         tune_all(&c, ax, user_step, group, NULL, NULL, NULL, NULL);
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
-            ax[i].round = ax[i].rcoef * fmax(c.noise, ax[i].rfloor);
             ph[i + (size_t) i * n] = ax[i].est;
             pe[i + (size_t) i * n] = ax[i].trunc + ax[i].round;
             gradient_f(&c, ax + i, pg + i, pge + i);

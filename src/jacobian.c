@@ -27,7 +27,11 @@ SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP uppe
     const double *v0 = REAL(f0);
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
+    /* Only the points of the estimate at h are evaluated (4 central, 3 one-sided): the
+     * stencil's others feed the estimate at 2h, which the Jacobian does not use; they stay
+     * 0 so that its arithmetic reads defined values. */
     double *v = (double *) R_alloc((size_t) HC_NPTS_MAX * m, sizeof(double));
+    memset(v, 0, (size_t) HC_NPTS_MAX * m * sizeof(double));
     SEXP J = PROTECT(Rf_allocMatrix(REALSXP, m, n));
     double *pj = REAL(J);
     for (int i = 0; i < n; i++) {
@@ -38,7 +42,7 @@ SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP uppe
             double hh = h;
             side = hc_choose_side(c.x[i], lo, up, 1, &hh);
             if (side == 2) hc_signal(&f, "nonfinite", c.x);
-            int np = hc_npoints(side, 1);
+            int np = side == 0 ? 4 : 3;
             ok = 1;
             for (k = 0; k < np && ok; k++) {
                 c.xw[i] = c.x[i] + hc_offset(side, k, hh);

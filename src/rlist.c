@@ -14,7 +14,7 @@ SEXP hc_list_get(SEXP list, const char *name)
 }
 
 /* Set names(x) to labels[0 .. n-1]. */
-void hc_set_names(SEXP x, const char **labels, int n)
+static void hc_set_names(SEXP x, const char **labels, int n)
 {
     SEXP nms = PROTECT(Rf_allocVector(STRSXP, n));
     for (int k = 0; k < n; k++) SET_STRING_ELT(nms, k, Rf_mkChar(labels[k]));

@@ -165,11 +165,10 @@ double hc_line_trunc(const hc_est *r, int central, double rho, double e)
  * Returns 1 (noise found, *sigma set), 2 (values too close: step too small) or 3 (no
  * noise seen: step too large, or the function is smooth at this resolution). The spread
  * of the values is judged against fscale too, so that f = 0 at the point is no failure. */
-#define HC_ECNOISE_MAXF 16
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
 {
-    double level[HC_ECNOISE_MAXF];
-    int sign_change[HC_ECNOISE_MAXF];
+    double level[HC_NOISE_POINTS_MAX];
+    int sign_change[HC_NOISE_POINTS_MAX];
     double vmin = fv[0], vmax = fv[0];
     for (int k = 1; k < nf; k++) {
         vmin = fmin(vmin, fv[k]);

@@ -26,7 +26,6 @@
 #define HC_GROW_UNSEEN 4.0      /* growth when no truncation is seen above the noise */
 #define HC_GROW_SLOPE 16.0      /* largest growth of an unresolved step while the first
                                    derivative is resolved (the polynomial range is unknown) */
-#define HC_X_ZERO 1e-20         /* |x| below this is treated as 0 for the first step */
 #define HC_STEP_MIN 1e-150      /* smallest step: h^2 stays a normal number */
 #define HC_GOOD_F 1e-8          /* relative error at which a step is kept without moving */
 #define HC_GOOD_G 4e-10
@@ -38,7 +37,6 @@
 #define HC_FLAT_CAP 1024.0      /* an unresolved step stops at this times max(|x|, 1) */
 #define HC_STEP_MAX 1e300
 #define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
-#define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call */
 #define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
 /* Noise probe: points spaced 2^-20 of the chosen steps along a line, where the smooth part
  * of fn drops below rounding from the 2nd difference on, so that several orders of
@@ -48,7 +46,6 @@
  * 2n points for n > 3 (at least 8, at most 16: the levels of few differences scatter by
  * a factor 10), 5 for n = 2, 3 (the evaluation budget), none for n = 1. */
 #define HC_NOISE_DELTA (1.0 / 1048576.0)
-#define HC_NOISE_POINTS HC_NOISE_POINTS_MAX
 #define HC_NOISE_POINTS_MIN 8
 #define HC_NOISE_POINTS_SMALL 5
 #define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
@@ -416,7 +413,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         search_finish(c, s, ax);
         return;
     }
-    double hn = hc_exact_step(c->x[i], h * r);
+    double hx = hc_exact_step(c->x[i], h * r), hn = hx;
     int seen = 0;
     int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
     for (int t = 0; t < s->ntried; t++)
@@ -425,7 +422,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         search_finish(c, s, ax);
         return;
     }
-    s->h = hc_exact_step(c->x[i], h * r);
+    s->h = hx;
 }
 
 /* Choose the steps of parameters i0, ..., i0 + count - 1 (count <= the slots in c), each
@@ -489,7 +486,7 @@ static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
 {
     int n = c->n, nf = HC_NOISE_POINTS_SMALL;
     if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
-                    (2 * n > HC_NOISE_POINTS ? HC_NOISE_POINTS : 2 * n);
+                    (2 * n > HC_NOISE_POINTS_MAX ? HC_NOISE_POINTS_MAX : 2 * n);
     size_t m = c->m;
     hc_batch *b = c->b;
     memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
@@ -522,7 +519,7 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
 
 double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
 {
-    double fv[HC_NOISE_POINTS], sigma = 0.0;
+    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
     int nf = 0;
     if (!probe_line(c, ax, &nf, fv)) {
         *inform = 4;
@@ -535,13 +532,13 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
 void hc_gnoise(hc_ctx *c, const hc_axis *ax)
 {
     int n = c->n, nf = 0;
-    double *fv = (double *) R_alloc((size_t) HC_NOISE_POINTS * n, sizeof(double));
-    double col[HC_NOISE_POINTS], sigma;
+    double *fv = (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double));
+    double col[HC_NOISE_POINTS_MAX], sigma;
     for (int j = 0; j < n; j++) c->gnoise[j] = 0.0;
     if (!probe_line(c, ax, &nf, fv)) return;
     for (int j = 0; j < n; j++) {
         for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
-        double scale = fmax(fabs(c->g0[j]), sqrt(c->fscale * fabs(ax[j].est)));
+        double scale = fabs(c->g0[j]);
         if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma) == 1)
             c->gnoise[j] = HC_NOISE_BOUND * sigma;
     }
