@@ -13,17 +13,9 @@
 supported_fit_classes <- c("mle", "mle2", "fitdist", "fitdistr", "maxLik", "nls", "glm",
                            "glmmTMB", "merMod", "optimx")
 
-# Called by the generic before dispatch: an object of a class without a method is a
-# classed error, not a confusing complaint about a missing `fit$par`.
-check_fit_supported <- function(fit) {
-  if (!is.object(fit)) return(invisible(TRUE))
-  # .class2(): the classes S3 dispatch uses, an S4 object's superclasses (merMod) too.
-  cls <- .class2(fit)
-  if (any(cls %in% supported_fit_classes)) return(invisible(TRUE))
-  known <- vapply(cls, function(cl) {
-    !is.null(utils::getS3method("check_fit", cl, optional = TRUE))
-  }, logical(1L))
-  if (any(known)) return(invisible(TRUE))
+# Called by check_fit.default(), which dispatch reaches for an object only when its class
+# has no method: a classed error, not a confusing complaint about a missing `fit$par`.
+unsupported_fit <- function(fit) {
   hc_abort("unsupported_fit", sprintf(paste(
     "check_fit() has no method for an object of class %s. Supported: the results of",
     "optim(), nlminb(), nlm() and optimx(), TMB's MakeADFun() objects, and fits of class",
@@ -60,7 +52,6 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
                          control = list(), vcov_package = NULL, data_args = NULL,
                          note = NULL) {
-  names(par) <- unique_names(names(par), length(par))
   x <- check_fit.default(list(par = par, value = value, convergence = convergence),
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)

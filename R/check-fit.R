@@ -132,7 +132,6 @@
 #' @export
 check_fit <- function(fit, ...) {
   if (is_tmb_adfun(fit)) return(check_fit_tmb(fit, ...))
-  check_fit_supported(fit)
   UseMethod("check_fit")
 }
 
@@ -142,6 +141,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
                               control = list(),
                               parallel = c("no", "multicore", "snow", "future"),
                               ncpus = 1L, cl = NULL) {
+  if (is.object(fit)) unsupported_fit(fit)
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   info <- fit_info(fit)

@@ -342,7 +342,7 @@ check_se_parts <- function(x) {
     (is.null(x$vcov) || is.numeric(x$vcov) && identical(dim(x$vcov), c(n, n))) &&
     (is.null(x$fit_hessian) || is.list(x$fit_hessian) && (is.null(x$fit_hessian$matrix) ||
        is.numeric(x$fit_hessian$matrix) && identical(dim(x$fit_hessian$matrix), c(n, n)))) &&
-    is.character(x$verdict) && length(x$verdict) == 1L && x$verdict %in% names(verdict_text)
+    is_verdict(x$verdict)
   if (!ok) {
     hc_abort("bad_object", paste(
       "`x` is not a valid check_fit() result: its table, Hessian, eigenvalues, bounds or",

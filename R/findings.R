@@ -491,7 +491,7 @@ se_table <- function(ctx) {
     )
   }
   status[!cl$depends & cl$at_bound == 0L] <- "NA: fn does not depend on it"
-  if (length(ctx$drift) && any(ctx$drift)) {
+  if (any(ctx$drift)) {
     se[cl$free[ctx$drift]] <- NA_real_
     status[cl$free[ctx$drift]] <- "NA: drifts to infinity"
   }

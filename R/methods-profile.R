@@ -43,11 +43,9 @@ validate_profile <- function(x) {
 format.hesscheck_profile <- function(x, digits = 4, ...) {
   validate_profile(x)
   t <- x$table
-  lim <- function(v) ifelse(is.na(v), "NA", ifelse(is.infinite(v),
-                                                   ifelse(v > 0, "Inf", "-Inf"), fmt(v, digits)))
-  cells <- cbind(estimate = fmt(t$estimate, digits), lower = lim(t$lower),
-                 upper = lim(t$upper), "Wald lower" = lim(t$wald_lower),
-                 "Wald upper" = lim(t$wald_upper),
+  cells <- cbind(estimate = fmt(t$estimate, digits), lower = fmt(t$lower, digits),
+                 upper = fmt(t$upper, digits), "Wald lower" = fmt(t$wald_lower, digits),
+                 "Wald upper" = fmt(t$wald_upper, digits),
                  asymmetry = ifelse(is.na(t$asymmetry), "", fmt(t$asymmetry, 3)),
                  status = t$status)
   rownames(cells) <- rownames(t)
@@ -79,11 +77,7 @@ plot.hesscheck_profile <- function(x, parm, ...) {
   validate_profile(x)
   t <- x$table
   nm <- rownames(t)
-  k <- if (missing(parm)) seq_along(nm) else if (is.character(parm)) match(parm, nm) else parm
-  if (anyNA(k) || !all(k %in% seq_along(nm))) {
-    hc_abort("bad_parm", sprintf("`parm` must name profiled parameters among %s.",
-                                 paste(nm, collapse = ", ")))
-  }
+  k <- parm_index(nm, parm)
   if (length(k) > 1L) {
     old <- graphics::par(mfrow = grDevices::n2mfrow(length(k)))
     on.exit(graphics::par(old), add = TRUE)
@@ -159,7 +153,7 @@ confint.hesscheck <- function(object, parm, level = object$level,
   check_level(level)
   method <- match.arg(method)
   nm <- names(object$par)
-  idx <- parm_index(object, if (missing(parm)) NULL else parm)
+  idx <- parm_index(names(object$par), parm)
   a <- (1 - level) / 2
   ci <- switch(method,
     wald = {

@@ -127,7 +127,7 @@ format.hesscheck_boot <- function(x, digits = 4, ...) {
 
 # The check_fit verdict a replicate run was made at, for the header of its print.
 verdict_line <- function(verdict) {
-  if (!is.character(verdict) || length(verdict) != 1L || !verdict %in% names(verdict_text)) {
+  if (!is_verdict(verdict)) {
     return(character())
   }
   sprintf("The estimate, by check_fit(): %s.", verdict_text[[verdict]])

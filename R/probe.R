@@ -79,9 +79,8 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
     # D(t) = c + q t^2 + ...: q, the quartic term, from the two shortest steps.
     quart <- (D[2] - D[1]) / (3 * t^2)
     quart_err <- 2 * 4 * noise / t^2 / (3 * t^2)
-    res <- list(value = c1, error = trunc + rnd, step = t, kink = kink,
-                quartic = if (abs(quart) > th$significant * quart_err) quart else 0,
-                second_differences = D)
+    res <- list(value = c1, error = trunc + rnd, kink = kink,
+                quartic = if (abs(quart) > th$significant * quart_err) quart else 0)
     if (is.null(best) || res$error < best$error || kink) best <- res
     if (kink) break
     # Shorter steps while the truncation dominates by far (at most three times, from
@@ -169,7 +168,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
       M[i, j] <- M[j, i] <- pr$value - (M[i, i] + M[j, j]) / 2
       E[i, j] <- E[j, i] <- pr$error + (E[i, i] + E[j, j]) / 2
     }
-    list(par = x0, value = v0, directions = ask, matrix = M, error = E, kink = kink,
+    list(par = x0, value = v0, matrix = M, error = E, kink = kink,
          quartic = quartic, along = along)
   }
 }

@@ -80,7 +80,7 @@ profile_ci <- function(x, parm, level = 0.95,
   }
   ctrl$maxit <- check_number(ctrl$maxit, "control$maxit", 1, null_ok = FALSE,
                              integer = TRUE)
-  idx <- parm_index(x, parm)
+  idx <- parm_index(names(x$par), parm)
   if (!usable_minimum(x$verdict)) {
     hc_abort("not_minimum", sprintf(
       "check_fit() found %s, so there is no minimum to profile from. Fix the fit first: see print(x).",
@@ -103,8 +103,7 @@ profile_defaults <- list(max_se = 100, tol = 1e-8, tol_newmin = 1e-3, reltol = 1
 # bounds) that can be profiled and whose standard errors mean something: any verdict
 # that verdict.R's unusable_verdicts (the replicate functions' gate) does not exclude.
 usable_minimum <- function(verdict) {
-  is.character(verdict) && length(verdict) == 1L && verdict %in% names(verdict_text) &&
-    !verdict %in% unusable_verdicts
+  is_verdict(verdict) && !verdict %in% unusable_verdicts
 }
 
 # Thresholds of the profile and of compare_se()'s verdict, with their meaning.
@@ -125,8 +124,9 @@ report_thresholds <- list(
 
 # ---- argument helpers -----------------------------------------------------------------
 
-parm_index <- function(x, parm) {
-  nm <- names(x$par)
+# The indices of `parm` (names or indices) among the parameters named nm; all of them
+# when it is missing or NULL.
+parm_index <- function(nm, parm) {
   if (missing(parm) || is.null(parm)) return(seq_along(nm))
   if (is.numeric(parm) && !anyNA(parm) && all(parm == round(parm)) &&
       all(parm >= 1 & parm <= length(nm))) {
@@ -338,11 +338,11 @@ run_over_backend <- function(task, idx, parallel, ncpus, cl) {
   k <- length(idx)
   run <- run_on_backend(function(r) task(idx[r]), k, parallel, ncpus, cl, seed = 1L)
   res <- run$results
+  valid <- function(o) is.list(o) && !is.null(o$j)
   for (r in seq_len(k)) {
-    if (r %in% run$lost || !is.list(res[[r]]) || is.null(res[[r]]$j)) {
-      why <- if (r %in% run$lost) sprintf("the worker process died (%s)", run$where) else
-        if (inherits(res[[r]], "try-error")) paste(as.character(res[[r]]), collapse = " ") else
-          "the worker returned no result"
+    f <- run_failure(run, r, valid, "profile")
+    if (!is.null(f)) {
+      why <- f$message
       res[[r]] <- list(j = idx[r], lower = list(limit = NA_real_, status = "failed", message = why),
                        upper = list(limit = NA_real_, status = "failed", message = why),
                        points = data.frame(value = numeric(), deviance = numeric()),
@@ -387,7 +387,7 @@ new_profile <- function(pb, idx, res, level, parallel) {
     if (!is.null(r$best) && r$best$value < pb$f0 &&
         (is.null(better) || r$best$value < better$value)) better <- r$best
   }
-  findings <- profile_findings(pb, idx, res, table, better, level)
+  findings <- profile_findings(pb, res, table, better, level)
   if (!any(status == "lower_fn")) better <- NULL
   structure(list(table = table, profiles = profiles, findings = findings, better = better,
                  level = level, cutoff = stats::qchisq(level, 1),
@@ -400,7 +400,7 @@ new_profile <- function(pb, idx, res, level, parallel) {
 
 # One finding per thing a reader must know: a fit that was not at the minimum, a
 # direction that is not identified, a one-sided interval, a limit on a bound, a failure.
-profile_findings <- function(pb, idx, res, table, better, level) {
+profile_findings <- function(pb, res, table, better, level) {
   rows <- list()
   add <- function(type, severity, parameter, message) {
     rows[[length(rows) + 1L]] <<- data.frame(type = type, severity = severity,

@@ -519,21 +519,13 @@ restart_future <- function() {
 
 # The replicates' values, status and counted failure messages.
 collect_replicates <- function(run, R, m, seed) {
-  res <- run$results
-  lost_msg <- sprintf("the worker process running this replicate died (%s)", run$where)
-  for (r in run$lost) res[[r]] <- failed_replicate(lost_msg)
   values <- matrix(NA_real_, R, m)
   status <- character(R)
   msgs <- rep(NA_character_, R)
+  valid <- function(o) is.list(o) && is.character(o$status) && length(o$status) == 1L
   for (r in seq_len(R)) {
-    o <- res[[r]]
-    if (is.null(o)) o <- failed_replicate("the replicate returned no result")
-    if (inherits(o, "try-error")) {
-      o <- failed_replicate(paste(as.character(o), collapse = " "))
-    }
-    if (!is.list(o) || !is.character(o$status) || length(o$status) != 1L) {
-      o <- failed_replicate("the replicate returned an invalid result")
-    }
+    o <- run_failure(run, r, valid, "replicate")
+    if (is.null(o)) o <- run$results[[r]]
     status[r] <- o$status
     if (identical(o$status, "failed")) {
       msgs[r] <- if (is.character(o$message) && length(o$message) == 1L) o$message else
@@ -551,6 +543,25 @@ collect_replicates <- function(run, R, m, seed) {
   }
   msgs <- msgs[status == "failed" & !is.na(msgs)]
   list(values = values, status = status, messages = table(msgs, dnn = NULL), seed = seed)
+}
+
+# Why task r of a backend run gave no usable result, as a failed_replicate(): its worker
+# died, it raised an error, returned nothing, a failed_replicate() (from the task or the
+# backend, which says why), or something `valid` rejects. NULL when the result is
+# usable. `what` names a task in the messages.
+run_failure <- function(run, r, valid, what) {
+  if (r %in% run$lost) {
+    return(failed_replicate(sprintf("the worker process running this %s died (%s)", what,
+                                    run$where)))
+  }
+  o <- run$results[[r]]
+  if (is.null(o)) return(failed_replicate(sprintf("the %s returned no result", what)))
+  if (inherits(o, "try-error")) return(failed_replicate(paste(as.character(o), collapse = " ")))
+  if (inherits(o, "hesscheck_failed")) return(o)
+  if (!valid(o)) {
+    return(failed_replicate(sprintf("the %s returned an invalid result", what)))
+  }
+  NULL
 }
 
 # Monte-Carlo standard error of a standard deviation from R draws:

@@ -104,6 +104,11 @@ verdict_noun <- c(
   minimum = "a minimum"
 )
 
+# Whether v is one verdict check_fit() gives (objects read back are checked with it).
+is_verdict <- function(v) {
+  is.character(v) && length(v) == 1L && !is.na(v) && v %in% names(verdict_text)
+}
+
 # Verdicts at which Hessian-based (and resampled) standard errors mean nothing.
 unusable_verdicts <- c("not_smooth", "not_identified", "maximum", "saddle", "not_stationary")
 
@@ -242,7 +247,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     abs(cl$kkt) > th$tol_step & abs(cl$kkt) > th$significant * cl$kkt_error
   list(
     scale = d, depends = cl$depends, at_bound = cl$at_bound, kkt = cl$kkt,
-    kkt_error = cl$kkt_error, kkt_violated = kkt_bad, free = free,
+    kkt_violated = kkt_bad, free = free,
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
     ridge = ridge, probed = probed,
