@@ -153,8 +153,13 @@ void hc_d2_central(const double *v, double f0, double h, hc_est *r);
 void hc_d2_forward(const double *v, double f0, double h, hc_est *r);
 void hc_d1_central(const double *v, int stride, double h, hc_est *r);
 void hc_d1_forward(const double *v, int stride, double g0, double h, hc_est *r);
-void hc_d2_line(const double *v, double f0, int central, hc_est *r);
-double hc_line_trunc(const hc_est *r, int central, double rho, double e);
+void hc_d2_line(const double *v, double f0, hc_est *r);
+/* The side of x with more room in [lo, up]: 1 upwards, -1 downwards. */
+static inline int hc_room_side(double x, double lo, double up)
+{
+    return up - x >= x - lo ? 1 : -1;
+}
+double hc_line_trunc(const hc_est *r, double rho, double e);
 void hc_extrapolate(hc_est *r);
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 

@@ -36,13 +36,14 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
                     double *trunc, double *round)
 {
     hc_est r;
-    hc_d2_line(v, c->f0, central, &r);
+    if (central) hc_d2_line(v, c->f0, &r);
+    else hc_d2_forward(v, c->f0, 1.0, &r);
     double e = fmax(c->noise, 2.0 * DBL_EPSILON * fabs(c->f0));
     for (int k = 0; k < line_np(central); k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
     if (central) {
         *est = r.est;
         *round = r.rcoef * e;
-        *trunc = hc_line_trunc(&r, central, rho, e);
+        *trunc = hc_line_trunc(&r, rho, e);
     } else {
         /* two steps of its own, as on the axes */
         *est = r.ext;
@@ -90,8 +91,8 @@ static void pair_try(const hc_ctx *c, const hc_axis *ax, pair_state *ps, double 
     ps->central = ax[i].side == 0 && ax[j].side == 0;
     if (!ps->central) {
         int si = ax[i].side, sj = ax[j].side;
-        if (!si) si = ax[i].up - c->x[i] >= c->x[i] - ax[i].lo ? 1 : -1;
-        if (!sj) sj = ax[j].up - c->x[j] >= c->x[j] - ax[j].lo ? 1 : -1;
+        if (!si) si = hc_room_side(c->x[i], ax[i].lo, ax[i].up);
+        if (!sj) sj = hc_room_side(c->x[j], ax[j].lo, ax[j].up);
         /* the one-sided line reaches 8 d: half the step of a central axis (room 4 h) */
         di *= ax[i].side == 0 ? 0.5 * si : si;
         dj *= ax[j].side == 0 ? 0.5 * sj : sj;

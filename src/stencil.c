@@ -115,15 +115,11 @@ void hc_extrapolate(hc_est *r)
     r->ext_rcoef = r->rcoef * ((q + 1.0) + ldexp(1.0, -r->deriv)) / q;
 }
 
-/* Second derivative along a direction, unit step: central from f at t = 1, -1, 2, -2:
- * est = R(1), lo = D(1), lo2 = D(2) (no R(2): hc_line_trunc's model stands in for it);
- * one-sided from f at t = 1, 2, 3, 4, 6, 8 (towards the room): hc_d2_forward's two steps. */
-void hc_d2_line(const double *v, double f0, int central, hc_est *r)
+/* Second derivative along a direction, unit step, central from f at t = 1, -1, 2, -2:
+ * est = R(1), lo = D(1), lo2 = D(2) (no R(2): hc_line_trunc's model stands in for it; a
+ * one-sided line, at t = 1, 2, 3, 4, 6, 8, is hc_d2_forward's with its two steps). */
+void hc_d2_line(const double *v, double f0, hc_est *r)
 {
-    if (!central) {
-        hc_d2_forward(v, f0, 1.0, r);
-        return;
-    }
     double d1 = (v[0] - f0) + (v[1] - f0), d2 = ((v[2] - f0) + (v[3] - f0)) / 4.0;
     r->est = (4.0 * d1 - d2) / 3.0;
     r->alt = r->est;
@@ -132,7 +128,6 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
     r->rcoef = 16.0 / 3.0;
     r->order = 4;
     r->deriv = 2;
-    hc_extrapolate(r);
 }
 
 /* Truncation bound of hc_d2_line's estimate, which has no second step of its own.
@@ -142,14 +137,12 @@ void hc_d2_line(const double *v, double f0, int central, hc_est *r)
  * HC_TRUNC_SAFETY; and, where the axes measured it, their ratio rho of the second
  * correction (R(h) - R(2h)) to the first (D(h) - D(2h)) times this line's first
  * correction, times HC_RHO_SAFETY. D(1) - D(2) carries noise up to (4 + 1) e: only what
- * stands above it counts. One-sided: the bound from its own two steps. */
+ * stands above it counts. */
 #define HC_TRUNC_SAFETY 4.0
 #define HC_RHO_SAFETY 2.0
-double hc_line_trunc(const hc_est *r, int central, double rho, double e)
+double hc_line_trunc(const hc_est *r, double rho, double e)
 {
-    double corr = fabs(r->lo - r->lo2);
-    if (!central) return r->ext_trunc;
-    corr = fmax(0.0, corr - 5.0 * e);
+    double corr = fmax(0.0, fabs(r->lo - r->lo2) - 5.0 * e);
     double d = corr / 3.0, den = fmax(fabs(r->est), d);
     double model = den > 0.0 ? HC_TRUNC_SAFETY * 4.0 * d * d / den : 0.0;
     double cal = rho >= 0.0 ? HC_RHO_SAFETY * rho * corr : 0.0;

@@ -94,7 +94,7 @@ int hc_choose_side(double x, double lo, double up, int gmode, double *h)
 {
     double rup = up - x, rlo = x - lo;
     if (4.0 * *h <= fmin(rup, rlo)) return 0;
-    int s = rup >= rlo ? 1 : -1;
+    int s = hc_room_side(x, lo, up);
     double hc = exact_step_below(x, fmin(rup, rlo) / 4.0);
     double ho = exact_step_below(x, fmin(*h, (s > 0 ? rup : rlo) / 8.0));
     if (hc == 0.0 && ho == 0.0) return 2;
@@ -513,7 +513,7 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
         ax[i].up = c->up[i];
         ax[i].est = 0.0;
         double rup = c->up[i] - c->x[i], rlo = c->x[i] - c->lo[i];
-        ax[i].side = 4.0 * ax[i].h <= fmin(rup, rlo) ? 0 : (rup >= rlo ? 1 : -1);
+        ax[i].side = 4.0 * ax[i].h <= fmin(rup, rlo) ? 0 : hc_room_side(c->x[i], c->lo[i], c->up[i]);
     }
 }
 
