@@ -98,6 +98,32 @@ future_workers <- function() {
   max(1L, suppressWarnings(as.integer(future::nbrOfWorkers())), na.rm = TRUE)
 }
 
+# f stored in the global environment of every node of cl under `name`, and a function
+# that calls it there (it travels to the nodes as a reference, not with this frame). A
+# cluster that does not answer is a classed error, after on_error() has cleaned up.
+snow_install <- function(cl, name, f, on_error = function() NULL) {
+  tryCatch(parallel::clusterCall(cl, assign, name, f, envir = globalenv()),
+           error = function(e) {
+             on_error()
+             hc_abort("worker_died", sprintf(
+               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
+               error_text(e)))
+           })
+  call_it <- eval(bquote(function(...) get(.(name), envir = globalenv())(...)))
+  environment(call_it) <- globalenv()
+  call_it
+}
+
+# What snow_install() stored, removed from the nodes (silently: some may be dead).
+snow_remove <- function(cl, name) {
+  try(parallel::clusterCall(cl, rm, list = name, envir = globalenv()), silent = TRUE)
+}
+
+# Whether every node of cl talks over a socket (so that nodes can be polled one by one).
+is_socket_cluster <- function(cl) {
+  all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
+}
+
 # Contiguous chunks of 1..k, one per worker, as equal as can be.
 split_points <- function(k, workers) {
   w <- min(workers, k)
@@ -186,23 +212,14 @@ snow_runner <- function(ncpus, cl, chunk, state) {
   state$workers <- length(cl)
   state$close <- function() {
     for (i in which(busy)) try(recv(cl[[i]]), silent = TRUE)
-    try(parallel::clusterCall(cl, rm, list = ".hesscheck_chunk", envir = globalenv()),
-        silent = TRUE)
+    snow_remove(cl, ".hesscheck_chunk")
     if (own) {
       try(parallel::stopCluster(cl), silent = TRUE)
       for (node in cl) try(close(node$con), silent = TRUE)
     }
   }
-  tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_chunk", chunk, envir = globalenv()),
-           error = function(e) {
-             state$close()
-             hc_abort("worker_died", sprintf(
-               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
-               error_text(e)))
-           })
-  call_chunk <- function(X, id) get(".hesscheck_chunk", envir = globalenv())(X, id)
-  environment(call_chunk) <- globalenv()   # travels as a reference, not as this frame
-  socket <- all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
+  call_chunk <- snow_install(cl, ".hesscheck_chunk", chunk, state$close)
+  socket <- is_socket_cluster(cl)
   dead <- function(i, e) {
     busy[i] <<- FALSE
     hc_abort("worker_died", sprintf(

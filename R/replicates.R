@@ -386,8 +386,7 @@ run_snow <- function(task, R, ncpus, cl) {
     if (any(alive)) try(parallel::stopCluster(cl[alive]), silent = TRUE)
     for (i in which(!alive)) try(close(cl[[i]]$con), silent = TRUE)
   }, add = TRUE)
-  socket <- all(vapply(cl, function(node) inherits(node$con, "connection"), TRUE))
-  if (!socket) {
+  if (!is_socket_cluster(cl)) {
     # Not a socket cluster (e.g. MPI): no way to tell which node died.
     out <- tryCatch(parallel::parLapply(cl, seq_len(R), task), error = function(e) {
       hc_abort("worker_died", sprintf(
@@ -399,21 +398,13 @@ run_snow <- function(task, R, ncpus, cl) {
   send <- utils::getFromNamespace("sendCall", "parallel")
   recv <- utils::getFromNamespace("recvData", "parallel")
   busy <- integer(k)                # the replicate each node runs, 0 when idle
-  tryCatch(parallel::clusterCall(cl, assign, ".hesscheck_task", task, envir = globalenv()),
-           error = function(e) {
-             hc_abort("worker_died", sprintf(
-               "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
-               error_text(e)))
-           })
+  run <- snow_install(cl, ".hesscheck_task", task)
   # On the way out (an interrupt too), collect the replicates still running, so that no
   # stale result is left in a connection of the user's cluster, then remove the task.
   on.exit({
     for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
-    try(parallel::clusterCall(cl[alive], rm, list = ".hesscheck_task", envir = globalenv()),
-        silent = TRUE)
+    snow_remove(cl[alive], ".hesscheck_task")
   }, add = TRUE, after = FALSE)
-  run <- function(r) get(".hesscheck_task", envir = globalenv())(r)
-  environment(run) <- globalenv()   # travels as a reference, not as this frame
 
   out <- vector("list", R)
   nxt <- 1L
