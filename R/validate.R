@@ -94,16 +94,13 @@ check_control <- function(control, defaults) {
 
 check_number <- function(x, arg, lower = -Inf, null_ok = TRUE, integer = FALSE) {
   if (is.null(x) && null_ok) return(NULL)
-  # A whole number must also fit R's integers: as.integer(3e9) would be NA.
-  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < lower ||
-      (integer && (x != round(x) || abs(x) > .Machine$integer.max))) {
-    hc_abort("bad_control", sprintf(
-      "`%s` must be a single finite %s >= %s%s.", arg,
-      if (integer) "whole number" else "number", format(lower),
-      if (integer) sprintf(" and <= %d", .Machine$integer.max) else ""
-    ))
+  # A whole number must also fit R's integers (as.integer(3e9) would be NA): check_whole().
+  if (integer) return(check_whole(x, arg, "bad_control", lower))
+  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x < lower) {
+    hc_abort("bad_control", sprintf("`%s` must be a single finite number >= %s.", arg,
+                                    format(lower)))
   }
-  if (integer) as.integer(x) else as.double(x)
+  as.double(x)
 }
 
 # The value of fn at par, checked: a single finite number.
