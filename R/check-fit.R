@@ -214,7 +214,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 
   value <- attr(state$h, "value")
   escape <- NULL
-  if (ctrl$escape && any(cl$sign < 0L) && any(cl$sign > 0L)) {
+  if (ctrl$escape && cl$saddle) {
     x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
     v0 <- if (is.null(cl$probed)) value else cl$probed$value
     escape <- saddle_escape(cl, fx$f, x0, v0, bounds)

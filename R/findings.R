@@ -103,7 +103,7 @@ finding_not_smooth <- function(ctx) {
 finding_not_identified <- function(ctx) {
   cl <- ctx$cl
   out <- list()
-  nodep <- which(!cl$depends & cl$at_bound == 0L)
+  nodep <- which(cl$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]
     out <- c(out, new_finding("not_identified", "error", p, sprintf(
@@ -160,7 +160,7 @@ finding_maximum <- function(ctx) {
 
 finding_saddle <- function(ctx) {
   cl <- ctx$cl
-  if (!(any(cl$sign == -1L) && any(cl$sign == 1L))) return(list())
+  if (!cl$saddle) return(list())
   decreases <- if (ctx$sgn < 0) "fn increases" else "fn decreases"
   out <- list()
   for (q in which(cl$sign == -1L)) {
@@ -490,7 +490,7 @@ se_table <- function(ctx) {
       not_identified = "NA: not identified", "NA: Hessian not positive definite"
     )
   }
-  status[!cl$depends & cl$at_bound == 0L] <- "NA: fn does not depend on it"
+  status[cl$no_dependence] <- "NA: fn does not depend on it"
   if (any(ctx$drift)) {
     se[cl$free[ctx$drift]] <- NA_real_
     status[cl$free[ctx$drift]] <- "NA: drifts to infinity"

@@ -255,7 +255,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     stairs_parameters = which(attr(h, "status") == "stairs" & cl$at_bound == 0L),
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
     cov = cov, scaled_gradient = scaled_gradient,
-    cond = if (k && all(sgn == 1L)) max(lam) / min(lam) else NA_real_,
+    # the states read by the verdict, the findings and check_fit(), derived once
+    positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
+    no_dependence = !cl$depends & cl$at_bound == 0L,
+    cond = if (pos) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
   )
 }
@@ -279,20 +282,20 @@ ridge_limit <- function(probed, cl, lam, unc, sure, th) {
 # says little about the optimum.
 verdict <- function(cl, th, drift = logical()) {
   k <- length(cl$free)
-  n_nodep <- sum(!cl$depends & cl$at_bound == 0L)
+  n_nodep <- sum(cl$no_dependence)
   zmax <- cl$newton_distance
-  ill <- k > 0L && all(cl$sign == 1L) &&
+  ill <- cl$positive &&
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
     not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
     not_identified = n_nodep > 0L || any(cl$sign == 0L) || any(drift),
     not_stationary_far = zmax > th$tol_far,
     maximum = k > 0L && all(cl$sign == -1L),
-    saddle = any(cl$sign == -1L) && any(cl$sign == 1L),
+    saddle = cl$saddle,
     not_stationary = any(cl$off_optimum) || any(cl$kkt_violated),
     at_bound = any(cl$at_bound != 0L),
     ill_conditioned = ill,
-    minimum = k > 0L && all(cl$sign == 1L)
+    minimum = cl$positive
   )
   v <- verdict_order[state[verdict_order]][1L]
   if (is.na(v)) v <- "at_bound"        # no free parameter: all on bounds
