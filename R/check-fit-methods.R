@@ -243,16 +243,22 @@ call_bounds <- function(call, which, nm, env) {
 #' @export
 check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("stats4 mle", ...)
+  from_mle(fit, "stats4::mle", identical(fit@method, "L-BFGS-B"), FALSE, control,
+           vcov_package, "the objective is its minuslogl, fixed parameters held at their values")
+}
+
+# What stats4's mle and bbmle's mle2 fits share: minuslogl with the fixed parameters held,
+# the minimum, convergence and covariance, and the bounds of the call when it had them;
+# `...` (the data) goes to fn.
+from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...) {
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
-  bounded <- identical(fit@method, "L-BFGS-B")
   from_package(
-    fit, "stats4::mle", fit@coef, minuslogl_fn(fit@minuslogl, fit@fullcoef, free),
+    fit, source, fit@coef, minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar), ...,
     value = fit@min, convergence = fit@details$convergence,
     lower = if (bounded) call_bounds(fit@call, "lower", free, env),
     upper = if (bounded) call_bounds(fit@call, "upper", free, env),
-    control = control, vcov_package = if (vcov_package) fit@vcov,
-    note = "the objective is its minuslogl, fixed parameters held at their values"
+    control = control, vcov_package = if (vcov_package) fit@vcov, note = note
   )
 }
 
@@ -260,25 +266,15 @@ check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
 #' @export
 check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("bbmle mle2", ...)
-  free <- names(fit@coef)
-  env <- environment(fit@minuslogl)
-  vecpar <- isTRUE(fit@call$vecpar)
   data <- fit@data
   if (length(data) && length(unique(lengths(data))) == 1L) {
     data <- as.data.frame(data, optional = TRUE)
   }
   bounded <- fit@optimizer %in% c("nlminb", "L-BFGS-B") ||
     identical(fit@call$method, "L-BFGS-B")
-  from_package(
-    fit, "bbmle::mle2", fit@coef,
-    minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar),
-    data = if (length(data)) data, data_args = if (is.data.frame(data)) "data",
-    value = fit@min, convergence = fit@details$convergence,
-    lower = if (bounded) call_bounds(fit@call, "lower", free, env),
-    upper = if (bounded) call_bounds(fit@call, "upper", free, env),
-    control = control, vcov_package = if (vcov_package) fit@vcov,
-    note = "the objective is its minuslogl with its data, fixed parameters held at their values"
-  )
+  from_mle(fit, "bbmle::mle2", bounded, isTRUE(fit@call$vecpar), control, vcov_package,
+           "the objective is its minuslogl with its data, fixed parameters held at their values",
+           data = if (length(data)) data, data_args = if (is.data.frame(data)) "data")
 }
 
 # ---- distributions: fitdistrplus, MASS ------------------------------------------------
@@ -567,6 +563,31 @@ check_fit.glm <- function(fit, ..., control = list(), vcov_package = TRUE) {
   )
 }
 
+# ---- objectives of formula models, per data set ---------------------------------------
+
+# The data frame a formula model was fitted to (its call's `data`, evaluated where its
+# formula was made), or NULL.
+fit_data <- function(call, fit) {
+  d <- tryCatch(eval(call$data, environment(stats::formula(fit))), error = function(e) NULL)
+  if (is.data.frame(d)) d
+}
+
+# function(data): value0 for the fit's own data (NULL, or identical to data0), build(data)
+# for another data set, the last one kept for reuse (bootstrap_se() and coverage_check()
+# evaluate each replicate's objective many times).
+cached_by_data <- function(data0, value0, build) {
+  cache <- new.env(parent = emptyenv())
+  cache$data <- data0
+  cache$value <- value0
+  function(data) {
+    if (!is.null(data) && !identical(data, cache$data)) {
+      cache$value <- build(data)
+      cache$data <- data
+    }
+    cache$value
+  }
+}
+
 # ---- TMB and glmmTMB ---------------------------------------------------------------
 
 # obj$fn and obj$gr at the best fixed-effect parameters TMB has seen.
@@ -625,24 +646,14 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   # The objective as a function of the data too (for bootstrap_se() and
   # coverage_check()): a new TMB object from glmmTMB's own set-up (doFit = FALSE) per
   # data set, kept for reuse by fn and gr.
-  data0 <- tryCatch(eval(fit$call$data, environment(stats::formula(fit))),
-                    error = function(e) NULL)
-  if (!is.data.frame(data0)) data0 <- NULL
-  cache <- new.env(parent = emptyenv())
-  cache$data <- data0
-  cache$obj <- obj
-  obj_for <- function(data) {
-    if (!is.null(data) && !identical(data, cache$data)) {
-      cl <- stats::update(fit, doFit = FALSE, evaluate = FALSE)
-      cl$data <- data
-      st <- eval(cl, environment(stats::formula(fit)))
-      cache$obj <- TMB::MakeADFun(data = st$data.tmb, parameters = st$parameters,
-                                  map = st$map, random = st$randomArg, DLL = "glmmTMB",
-                                  silent = TRUE)
-      cache$data <- data
-    }
-    cache$obj
-  }
+  data0 <- fit_data(fit$call, fit)
+  obj_for <- cached_by_data(data0, obj, function(data) {
+    cl <- stats::update(fit, doFit = FALSE, evaluate = FALSE)
+    cl$data <- data
+    st <- eval(cl, environment(stats::formula(fit)))
+    TMB::MakeADFun(data = st$data.tmb, parameters = st$parameters, map = st$map,
+                   random = st$randomArg, DLL = "glmmTMB", silent = TRUE)
+  })
   fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
   gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
@@ -733,22 +744,14 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   # The objective as a function of the data too, so that bootstrap_se() and
   # coverage_check() can refit and recompute on new data: the deviance function is built
   # once per data set (update(fit, data = , devFunOnly = TRUE)) and kept for reuse.
-  data0 <- tryCatch(eval(fit@call$data, environment(stats::formula(fit))),
-                    error = function(e) NULL)
-  if (!is.data.frame(data0)) data0 <- NULL
-  cache <- new.env(parent = emptyenv())
-  cache$data <- data0
-  cache$nll <- half_deviance(devfun, stats::nobs(fit))
-  fn <- function(p, data = NULL) {
-    if (!is.null(data) && !identical(data, cache$data)) {
-      cl <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
-      cl$data <- data
-      d <- suppressMessages(suppressWarnings(eval(cl, environment(stats::formula(fit)))))
-      cache$data <- data
-      cache$nll <- half_deviance(d, nrow(data))
-    }
-    cache$nll(p)
-  }
+  data0 <- fit_data(fit@call, fit)
+  nll_for <- cached_by_data(data0, half_deviance(devfun, stats::nobs(fit)), function(data) {
+    cl <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
+    cl$data <- data
+    d <- suppressMessages(suppressWarnings(eval(cl, environment(stats::formula(fit)))))
+    half_deviance(d, nrow(data))
+  })
+  fn <- function(p, data = NULL) nll_for(data)(p)
   par <- if (with_beta) c(theta, beta) else theta
   if (with_beta) lower <- c(lower, rep(-Inf, length(beta)))
   names(par) <- c(paste0("theta:", names(theta)), if (with_beta) names(beta))
@@ -758,7 +761,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     V[ib, ib] <- as.matrix(stats::vcov(fit))
   }
   conv <- fit@optinfo$conv$opt
-  x <- from_package(
+  from_package(
     fit, "lme4", par, fn, data = data0, data_args = if (!is.null(data0)) "data",
     value = NULL,
     convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
@@ -770,5 +773,4 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
       "; theta's lower bounds from getME(fit, \"lower\")"
     )
   )
-  x
 }
