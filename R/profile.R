@@ -235,8 +235,7 @@ profile_one <- function(pb, j, level, ctrl) {
   }
 
   at_b <- pb$at_bound[j]
-  cut2 <- stats::qchisq(level, 1)
-  if (at_b != 0L) cut2 <- stats::qchisq(max(2 * level - 1, 0), 1)
+  cut2 <- stats::qchisq(cutoff_level(level, at_b), 1)
   sides <- list()
   for (s in c(-1, 1)) {
     bound <- if (s < 0) pb$lower[j] else pb$upper[j]
@@ -255,7 +254,7 @@ profile_one <- function(pb, j, level, ctrl) {
     }
   }
   o <- order(pts$t)
-  list(j = j, lower = sides$lower, upper = sides$upper, cutoff = cut2,
+  list(j = j, lower = sides$lower, upper = sides$upper,
        points = data.frame(value = pts$t[o], deviance = pts$dev[o]),
        best = best, fits = fits)
 }
@@ -329,6 +328,12 @@ try_z <- function(z_at, t, hat, s, se, d_prev, d) {
                             fmt(d_prev, 3))))
 }
 
+# The level whose chi-square(1) quantile cuts twice the rise of fn: `level`, or on a
+# bound 2 level - 1, for the chi-bar-square mixture 0.5 chi2(0) + 0.5 chi2(1).
+cutoff_level <- function(level, at_bound) {
+  if (at_bound != 0L) max(2 * level - 1, 0) else level
+}
+
 # ---- running the parameters on a backend ------------------------------------------------
 
 # task(k) for each element of idx, on the replicate functions' backends, each with its
@@ -346,7 +351,7 @@ run_over_backend <- function(task, idx, parallel, ncpus, cl) {
       res[[r]] <- list(j = idx[r], lower = list(limit = NA_real_, status = "failed", message = why),
                        upper = list(limit = NA_real_, status = "failed", message = why),
                        points = data.frame(value = numeric(), deviance = numeric()),
-                       best = NULL, fits = 0L, cutoff = NA_real_)
+                       best = NULL, fits = 0L)
     }
   }
   res
@@ -391,8 +396,8 @@ new_profile <- function(pb, idx, res, level, parallel) {
   if (!any(status == "lower_fn")) better <- NULL
   structure(list(table = table, profiles = profiles, findings = findings, better = better,
                  level = level, cutoff = stats::qchisq(level, 1),
-                 cutoffs = stats::setNames(vapply(res, function(r) as.double(r$cutoff), 0),
-                                           nm[idx]),
+                 cutoffs = stats::setNames(stats::qchisq(vapply(pb$at_bound[idx], cutoff_level,
+                                                                0, level = level), 1), nm[idx]),
                  evaluations = sum(vapply(res, function(r) as.integer(r$fits), 0L)),
                  parallel = parallel),
             class = "hesscheck_profile")
@@ -437,7 +442,7 @@ profile_findings <- function(pb, res, table, better, level) {
     if (table$status[k] == "one_sided") {
       add("one_sided", "note", p, sprintf(
         "%s is on its bound: the interval is one-sided, cut where twice the rise of fn reaches qchisq(%s, 1) = %s, since on a bound the likelihood-ratio statistic follows the chi-bar-square mixture 0.5 chi2(0) + 0.5 chi2(1) (Self & Liang 1987).",
-        p, fmt(max(2 * level - 1, 0), 4), fmt(r$cutoff, 4)))
+        p, fmt(cutoff_level(level, 1L), 4), fmt(stats::qchisq(cutoff_level(level, 1L), 1), 4)))
     }
   }
   if (!length(rows)) {
