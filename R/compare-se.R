@@ -75,12 +75,7 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
   if (!is.null(bootstrap) && !all(vapply(bootstrap, inherits, TRUE, "hesscheck_boot"))) {
     hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
   }
-  for (b in bootstrap) {
-    validate_boot(b)
-    if (!identical(names(b$estimate), names(x$par))) {
-      hc_abort("bad_bootstrap", "`bootstrap` is for other parameters than `x`: give bootstrap_se() results of this fit.")
-    }
-  }
+  for (b in bootstrap) check_boot_of(b, names(x$par), "x")
   pr <- x$problem
   par <- x$par
   nm <- names(par)

@@ -173,10 +173,7 @@ confint.hesscheck <- function(object, parm, level = object$level,
       } else if (!inherits(b, "hesscheck_boot")) {
         hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result of this fit.")
       }
-      validate_boot(b)
-      if (!identical(names(b$estimate), nm)) {
-        hc_abort("bad_bootstrap", "`bootstrap` is for other parameters than `object`: give a bootstrap_se() result of this fit.")
-      }
+      check_boot_of(b, nm, "object")
       ok <- b$status == "ok"
       t(apply(b$replicates[ok, idx, drop = FALSE], 2L, stats::quantile,
               probs = c(a, 1 - a), names = FALSE, na.rm = TRUE))

@@ -45,6 +45,18 @@ report_line <- function(v) {
   sprintf("Report %s: %s", report_text[[v$report]], v$reason)
 }
 
+# b, a valid bootstrap_se() result for the parameters named nm: the argument `of` is
+# the fit it must belong to.
+check_boot_of <- function(b, nm, of) {
+  validate_boot(b)
+  if (!identical(names(b$estimate), nm)) {
+    hc_abort("bad_bootstrap", sprintf(
+      "`bootstrap` is for other parameters than `%s`: give bootstrap_se() results of this fit.",
+      of))
+  }
+  invisible(b)
+}
+
 validate_boot <- function(x) {
   if (!is.list(x)) bad_object("the whole object", "bootstrap_se")
   if (!is_count(x$R)) bad_object("`R`", "bootstrap_se")
