@@ -80,6 +80,7 @@ bench: install
 	$(RSCRIPT) bench/run.R
 	$(RSCRIPT) bench/suite.R
 	$(RSCRIPT) bench/serial.R
+	$(RSCRIPT) bench/methods.R
 
 clean:
 	rm -rf $(PKG).Rcheck $(PKG)_*.tar.gz .test-summary src/*.o src/*.so
