@@ -53,6 +53,34 @@ test_that("glmmTMB: readable names, SEs = vcov(full = TRUE); a flat zero-inflati
   expect_error(bootstrap_se(xz, R = 10), class = "hesscheck_error_bad_verdict")
 })
 
+test_that("glmmTMB's names are vcov(full = TRUE)'s without calling it, or from it", {
+  skip_if_not_installed("glmmTMB")
+  S <- glmmTMB::Salamanders
+  fit <- function(...) suppressWarnings(glmmTMB::glmmTMB(..., data = S))
+  fits <- list(
+    fit(count ~ mined + (1 | site), family = poisson),
+    fit(count ~ mined + (1 | site), ziformula = ~mined, family = glmmTMB::nbinom2),
+    fit(count ~ mined + cover + (1 + cover | site) + (1 | spp), ziformula = ~1,
+        family = glmmTMB::nbinom1),
+    fit(count ~ mined + (1 | site), ziformula = ~ (1 | site), family = poisson),
+    fit(count ~ mined + (1 | site), dispformula = ~mined, family = glmmTMB::nbinom2),
+    fit(count ~ mined, family = gaussian)
+  )
+  for (g in fits) {
+    nm <- hesscheck:::glmmTMB_names(g)
+    expect_identical(nm, colnames(vcov(g, full = TRUE)))
+    expect_identical(names(check_fit(g, vcov_package = FALSE)$par), names(check_fit(g)$par))
+  }
+  # a layout it does not build (a family parameter; a map): vcov()'s names
+  tw <- fit(count ~ mined + (1 | site), family = glmmTMB::tweedie)
+  expect_null(hesscheck:::glmmTMB_names(tw))
+  expect_identical(names(check_fit(tw, vcov_package = FALSE)$par),
+                   unname(colnames(vcov(tw, full = TRUE))))
+  mp <- fit(count ~ mined + (1 | site), ziformula = ~mined, family = poisson,
+            map = list(betazi = factor(c(1, NA))), start = list(betazi = c(0, 0)))
+  expect_null(hesscheck:::glmmTMB_names(mp))
+})
+
 test_that("lmer at the ML fit: beta's SEs = vcov() to 1e-5, theta checked against lme4", {
   skip_if_not_installed("lme4")
   fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)

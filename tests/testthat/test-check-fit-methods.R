@@ -31,6 +31,39 @@ test_that("glm with a canonical link: minimum, SEs equal vcov() to 1e-5, value i
   }
 })
 
+test_that("a glm's model matrix is model.matrix()'s, by the fast path where it applies", {
+  set.seed(1)
+  d <- data.frame(y = rpois(60, 3), f = factor(sample(letters[1:3], 60, TRUE)),
+                  x = rnorm(60), o = runif(60), w = rpois(60, 2), k = 1:60,
+                  b = rnorm(60) > 0)
+  d$x[3] <- NA
+  fits <- list(
+    # simple numeric columns: the fast path
+    glm(y ~ x + o, poisson, d, na.action = na.exclude, weights = w),
+    glm(y ~ x + k, poisson, d, subset = x > -1),
+    glm(y ~ 0 + x + k, poisson, d),
+    glm(y ~ 1, poisson, d),
+    glm(y ~ log(o) + x + offset(o), poisson, d),
+    glm(y ~ ., poisson, d[, c("y", "x", "o", "k")]),
+    # factors, interactions, matrices, AsIs, logicals: model.matrix()
+    glm(y ~ f * x + poly(o, 2) + offset(log(o + 1)), poisson, d),
+    glm(y ~ b + x, poisson, d),
+    glm(y ~ I(x^2) + x, poisson, d),
+    glm(y ~ x:o + x, poisson, d, contrasts = NULL),
+    glm(y ~ f + x, poisson, d, x = TRUE)
+  )
+  fast <- c(rep(TRUE, 6), rep(FALSE, 5))
+  for (i in seq_along(fits)) {
+    g <- fits[[i]]
+    X <- hesscheck:::glm_model_matrix(g)
+    M <- model.matrix(g)
+    expect_identical(dim(X), dim(M))
+    expect_identical(colnames(X), colnames(M))
+    expect_true(is.double(X) && all(X == M))
+    expect_identical(!is.null(hesscheck:::simple_model_matrix(g$terms, g$model)), fast[i])
+  }
+})
+
 test_that("glm with complete separation is flagged as not identified", {
   d <- data.frame(x = 1:20, y = rep(0:1, each = 10))
   f <- suppressWarnings(glm(y ~ x, binomial, d))
