@@ -56,11 +56,13 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
   opt <- x$findings$type == "optimizer"
-  x$findings$message[opt] <- sub("^optim reported", paste(source, "reported"),
-                                 x$findings$message[opt])
+  if (any(opt)) {
+    x$findings$message[opt] <- sub("^optim reported", paste(source, "reported"),
+                                   x$findings$message[opt])
+  }
   x$optimizer <- source
   x$source <- list(class = class(fit)[1L], note = note)
-  x$problem$data <- data_args
+  if (!is.null(data_args)) x$problem$data <- data_args
   n <- length(x$par)
   if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
     V <- matrix(as.double(vcov_package), n, n)
@@ -530,6 +532,15 @@ glm_kernel <- function(family) {
   )
 }
 
+# summary(fit)$dispersion of a gaussian or Gamma glm, as summary.glm() computes it,
+# without the rest of the summary (0.2 ms).
+glm_dispersion <- function(fit) {
+  w <- fit$weights
+  r <- fit$df.residual
+  if (is.null(w) || is.null(r) || r <= 0) return(summary(fit)$dispersion)
+  sum((w * fit$residuals^2)[w > 0]) / r
+}
+
 # model.matrix(fit) for a glm: from the model frame it keeps (model = TRUE, the default),
 # as model.matrix.lm() does but without rebuilding the frame and dispatching twice, which
 # halves the cost (a quarter of a millisecond, a tenth of a small fit's check).
@@ -587,13 +598,14 @@ check_fit.glm <- function(fit, ..., control = list(), vcov_package = TRUE) {
     off <- off[keep]
   }
   linkinv <- fam$linkinv
-  phi <- if (fam$family %in% c("binomial", "poisson")) 1 else summary(fit)$dispersion
+  phi <- if (fam$family %in% c("binomial", "poisson")) 1 else glm_dispersion(fit)
   fn0 <- function(p, X, y, weights, offset) {
     kern(y, linkinv(drop(X %*% p) + offset), weights, phi)
   }
   # The constant that makes the value -logLik(fit) at the estimate (for gaussian and
-  # Gamma with phi estimated, -logLik up to a constant).
-  const <- -as.numeric(stats::logLik(fit)) - fn0(est[ok], X, y, w, off)
+  # Gamma with phi estimated, -logLik up to a constant), from the fitted means there.
+  mu <- fit$fitted.values
+  const <- -as.numeric(stats::logLik(fit)) - kern(y, if (all(keep)) mu else mu[keep], w, phi)
   fn <- function(p, X, y, weights, offset) fn0(p, X, y, weights, offset) + const
   from_package(
     fit, "glm", est[ok], fn, X = X, y = y, weights = w, offset = off,

@@ -31,6 +31,16 @@ test_that("glm with a canonical link: minimum, SEs equal vcov() to 1e-5, value i
   }
 })
 
+test_that("a glm's dispersion is summary()'s, zero prior weights included", {
+  d <- glm_data()
+  d$w <- rep(c(0, 1, 2, 3), length.out = nrow(d))
+  for (f in list(glm(yn ~ x1, gaussian, d), glm(yg ~ x1, Gamma, d, weights = w),
+                 glm(yg ~ x1, Gamma(link = "log"), d))) {
+    expect_equal(hesscheck:::glm_dispersion(f), suppressWarnings(summary(f)$dispersion),
+                 tolerance = 1e-14)
+  }
+})
+
 test_that("a glm's model matrix is model.matrix()'s, by the fast path where it applies", {
   set.seed(1)
   d <- data.frame(y = rpois(60, 3), f = factor(sample(letters[1:3], 60, TRUE)),
