@@ -194,7 +194,10 @@ call_bounds <- function(call, which, nm, env) {
 #' * `glmmTMB`: its TMB object `fit$obj`, with the names of `vcov(fit, full = TRUE)`.
 #' * `merMod` (lme4): half the deviance function (`devFunOnly = TRUE`), theta's lower
 #'   bounds from `getME(fit, "lower")`; for `glmer` in (theta, beta); for an ML `lmer`
-#'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only.
+#'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only. An
+#'   `lmer` fit's own deviance function is used (and its state restored); a `glmer` fit
+#'   keeps none that can be reused, so one is built from its model frame, which costs
+#'   about 10 ms (half as much again as the check of a small `glmer` fit itself).
 #' * `optimx` results: pass `fn` (optimx does not keep it); the row `method`, or the
 #'   best.
 #'
