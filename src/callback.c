@@ -18,8 +18,7 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
     f->m = m;
     f->id = id;
     f->count = 0;
-    if (TYPEOF(call) != LANGSXP || TYPEOF(CADR(call)) != REALSXP ||
-        XLENGTH(CADR(call)) != n)
+    if (TYPEOF(call) != LANGSXP || !hc_is_vec(CADR(call), REALSXP, n))
         Rf_error("hesscheck internal: malformed call");
 }
 
@@ -163,7 +162,7 @@ void hc_batch_run(hc_ctx *c, hc_fun *f)
     SEXP id = PROTECT(Rf_ScalarInteger(f->id));
     SEXP cl = PROTECT(Rf_lang3(c->evaluator, X, id));
     SEXP v = PROTECT(Rf_eval(cl, c->rho));
-    if (TYPEOF(v) != REALSXP || XLENGTH(v) != (R_xlen_t) m * k)
+    if (!hc_is_vec(v, REALSXP, (R_xlen_t) m * k))
         Rf_error("hesscheck internal: the batch evaluator returned a malformed value");
     const double *pv = REAL(v);
     for (int p = 0; p < k; p++) {

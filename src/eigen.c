@@ -108,11 +108,11 @@ SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper
                  SEXP tol_bound)
 {
     int n = (int) XLENGTH(x);
-    if (TYPEOF(H) != REALSXP || XLENGTH(H) != (R_xlen_t) n * n || TYPEOF(E) != REALSXP ||
-        XLENGTH(E) != (R_xlen_t) n * n || TYPEOF(g) != REALSXP || XLENGTH(g) != n ||
-        TYPEOF(ge) != REALSXP || XLENGTH(ge) != n || TYPEOF(x) != REALSXP ||
-        TYPEOF(lower) != REALSXP || XLENGTH(lower) != n || TYPEOF(upper) != REALSXP ||
-        XLENGTH(upper) != n || TYPEOF(tol_bound) != REALSXP || XLENGTH(tol_bound) != 1)
+    R_xlen_t nn = (R_xlen_t) n * n;
+    if (!hc_is_vec(x, REALSXP, -1) || !hc_is_vec(H, REALSXP, nn) ||
+        !hc_is_vec(E, REALSXP, nn) || !hc_is_vec(g, REALSXP, n) ||
+        !hc_is_vec(ge, REALSXP, n) || !hc_is_vec(lower, REALSXP, n) ||
+        !hc_is_vec(upper, REALSXP, n) || !hc_is_vec(tol_bound, REALSXP, 1))
         Rf_error("hesscheck internal: bad arguments to hc_classify");
     const double *ph = REAL(H), *pe = REAL(E);
 
@@ -173,11 +173,10 @@ SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,
                SEXP posdef)
 {
     int k = (int) XLENGTH(values);
-    if (TYPEOF(vectors) != REALSXP || XLENGTH(vectors) != (R_xlen_t) k * k ||
-        TYPEOF(values) != REALSXP || TYPEOF(use) != LGLSXP || XLENGTH(use) != k ||
-        TYPEOF(gs) != REALSXP || XLENGTH(gs) != k || TYPEOF(gse) != REALSXP ||
-        XLENGTH(gse) != k || TYPEOF(d) != REALSXP || XLENGTH(d) != k ||
-        TYPEOF(posdef) != LGLSXP || XLENGTH(posdef) != 1)
+    if (!hc_is_vec(values, REALSXP, -1) || !hc_is_vec(vectors, REALSXP, (R_xlen_t) k * k) ||
+        !hc_is_vec(use, LGLSXP, k) || !hc_is_vec(gs, REALSXP, k) ||
+        !hc_is_vec(gse, REALSXP, k) || !hc_is_vec(d, REALSXP, k) ||
+        !hc_is_vec(posdef, LGLSXP, 1))
         Rf_error("hesscheck internal: bad arguments to hc_newton");
     const double *pv = REAL(vectors), *pl = REAL(values), *pg = REAL(gs), *pge = REAL(gse),
         *pd = REAL(d);

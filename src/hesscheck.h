@@ -165,6 +165,7 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
 
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);
+int hc_is_vec(SEXP x, SEXPTYPE type, R_xlen_t len);
 SEXP hc_named_list(const char **labels, int n);
 SEXP hc_new_elt(SEXP list, int k, SEXPTYPE type, int nrow, int ncol);
 

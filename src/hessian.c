@@ -357,9 +357,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
                 SEXP progress)
 {
     int n = (int) XLENGTH(par), gmode = !Rf_isNull(gcall);
-    if (TYPEOF(par) != REALSXP || TYPEOF(lower) != REALSXP || TYPEOF(upper) != REALSXP ||
-        XLENGTH(lower) != n || XLENGTH(upper) != n || TYPEOF(f0) != REALSXP ||
-        TYPEOF(where) != INTSXP || (gmode && (TYPEOF(g0) != REALSXP || XLENGTH(g0) != n)) ||
+    if (!hc_is_vec(par, REALSXP, -1) || !hc_is_vec(lower, REALSXP, n) ||
+        !hc_is_vec(upper, REALSXP, n) || !hc_is_vec(f0, REALSXP, -1) ||
+        !hc_is_vec(where, INTSXP, -1) || (gmode && !hc_is_vec(g0, REALSXP, n)) ||
         !(Rf_isNull(evaluator) || Rf_isFunction(evaluator)) ||
         !(Rf_isNull(progress) || Rf_isFunction(progress)))
         Rf_error("hesscheck internal: bad arguments to hc_hessian");

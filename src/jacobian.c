@@ -12,9 +12,9 @@ SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP uppe
                  SEXP f0, SEXP handler, SEXP where)
 {
     int n = (int) XLENGTH(par), m = (int) XLENGTH(f0);
-    if (TYPEOF(par) != REALSXP || TYPEOF(step) != REALSXP || XLENGTH(step) != n ||
-        TYPEOF(lower) != REALSXP || XLENGTH(lower) != n || TYPEOF(upper) != REALSXP ||
-        XLENGTH(upper) != n || TYPEOF(f0) != REALSXP || TYPEOF(where) != INTSXP)
+    if (!hc_is_vec(par, REALSXP, -1) || !hc_is_vec(step, REALSXP, n) ||
+        !hc_is_vec(lower, REALSXP, n) || !hc_is_vec(upper, REALSXP, n) ||
+        !hc_is_vec(f0, REALSXP, -1) || !hc_is_vec(where, INTSXP, -1))
         Rf_error("hesscheck internal: bad arguments to hc_jacobian");
     hc_fun f;
     hc_fun_init(&f, call, rho, handler, INTEGER(where), n, m, 1);

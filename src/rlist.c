@@ -13,6 +13,13 @@ SEXP hc_list_get(SEXP list, const char *name)
     return R_NilValue;
 }
 
+/* Whether x is a vector of the type and, when len >= 0, of that length: the entry points'
+ * checks of what their R callers pass. */
+int hc_is_vec(SEXP x, SEXPTYPE type, R_xlen_t len)
+{
+    return TYPEOF(x) == type && (len < 0 || XLENGTH(x) == len);
+}
+
 /* Set names(x) to labels[0 .. n-1]. */
 static void hc_set_names(SEXP x, const char **labels, int n)
 {

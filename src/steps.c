@@ -550,8 +550,8 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
 SEXP hc_noise_values(SEXP values, SEXP fscale)
 {
     int nf = (int) XLENGTH(values);
-    if (TYPEOF(values) != REALSXP || nf < 4 || nf > HC_NOISE_POINTS_MAX ||
-        TYPEOF(fscale) != REALSXP || XLENGTH(fscale) != 1)
+    if (!hc_is_vec(values, REALSXP, -1) || nf < 4 || nf > HC_NOISE_POINTS_MAX ||
+        !hc_is_vec(fscale, REALSXP, 1))
         Rf_error("hesscheck internal: bad arguments to hc_noise_values");
     double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
     memcpy(fv, REAL(values), nf * sizeof(double));
