@@ -5,7 +5,6 @@
  * No verdict is taken here: R's verdict() decides, once, from these named fields and
  * from fn itself along the directions these error bars leave undecided. */
 #include <math.h>
-#include <float.h>
 #include <R_ext/Lapack.h>
 #include "hesscheck.h"
 
@@ -16,7 +15,8 @@
  * "a diagonal of zero means no curvature seen, not divide by it"). A diagonal within
  * its error bound takes the scale that makes its largest significant off-diagonal element 1
  * in the scaled matrix, |H_ij| / d_j; with none, fn does not depend on the parameter
- * at the point (depends[i] = 0) and the scale is 1, unused. */
+ * at the point (depends[i] = 0) and the scale is 1 (used only for its distance to a
+ * bound). */
 static void param_scale(int n, const double *ph, const double *pe, double *d, int *depends)
 {
     for (int i = 0; i < n; i++) {

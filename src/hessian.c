@@ -397,7 +397,8 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
      * stencils, a chunk of pairs' lines, or the noise probe's line) and the pairs. */
     int group = gmode ? HC_GROUP_G : HC_GROUP_F;
     int nslots = n < group ? n : group;
-    int chunk = n * (n - 1) / 2 < HC_PAIR_CHUNK ? n * (n - 1) / 2 : HC_PAIR_CHUNK;
+    size_t npairs = (size_t) n * (n - 1) / 2;
+    int chunk = npairs < HC_PAIR_CHUNK ? (int) npairs : HC_PAIR_CHUNK;
     c.slots = hc_alloc_slots(nslots, c.m);
     hc_batch batch;
     int cap = HC_NPTS_MAX * nslots;

@@ -549,10 +549,10 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
  * for check_fit()'s probes along a direction, whose rounding can differ from the axes'. */
 SEXP hc_noise_values(SEXP values, SEXP fscale)
 {
-    int nf = (int) XLENGTH(values);
-    if (!hc_is_vec(values, REALSXP, -1) || nf < 4 || nf > HC_NOISE_POINTS_MAX ||
-        !hc_is_vec(fscale, REALSXP, 1))
+    if (!hc_is_vec(values, REALSXP, -1) || XLENGTH(values) < 4 ||
+        XLENGTH(values) > HC_NOISE_POINTS_MAX || !hc_is_vec(fscale, REALSXP, 1))
         Rf_error("hesscheck internal: bad arguments to hc_noise_values");
+    int nf = (int) XLENGTH(values);
     double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
     memcpy(fv, REAL(values), nf * sizeof(double));
     int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma);
