@@ -59,14 +59,11 @@ format.hesscheck <- function(x, digits = 4, ...) {
   num <- function(v, d = digits) ifelse(is.na(v), "", fmt(v, d))
   # Values within 10^-digits standard errors of zero print as 0: an exact zero estimated
   # as -6e-11 shows as 0, not in e-notation.
-  near0 <- function(v) {
-    out <- num(v)
-    out[!is.na(v) & is.finite(tab$se) & abs(v) < tab$se * 10^-digits] <- "0"
-    out
-  }
+  small <- function(v) !is.na(v) & is.finite(tab$se) & abs(v) < tab$se * 10^-digits
+  near0 <- function(v) replace(num(v), small(v), "0")
   shown <- data.frame(
     estimate = near0(tab$estimate), se = ifelse(is.na(tab$se), "NA", num(tab$se)),
-    z = ifelse(near0(tab$estimate) == "0", "0", num(tab$z, 3)),
+    z = ifelse(small(tab$estimate), "0", num(tab$z, 3)),
     lower = near0(tab$lower), upper = near0(tab$upper),
     status = tab$status, row.names = rownames(tab), stringsAsFactors = FALSE
   )

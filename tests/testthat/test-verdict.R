@@ -221,6 +221,14 @@ test_that("printed output is pinned", {
   })
 })
 
+test_that("an estimate of exactly 0 without a standard error prints no z", {
+  # mu on its lower bound at 0: no SE, so no z (it printed "0" from the estimate's text)
+  x <- check_fit(c(mu = 0, b = 0), function(p) (p[1] + 1)^2 + p[2]^2, lower = c(0, -Inf))
+  row <- grep("^mu ", format(x), value = TRUE)
+  expect_match(row, "^mu +0 +NA +NA: on lower bound$")
+  expect_match(grep("^b ", format(x), value = TRUE), "^b +0 +0.7071 +0 ")
+})
+
 test_that("the eigenvalues' error bars cover the exact eigenvalues", {
   for (r in 1:5) {
     pr <- problem_random_convex(3 + r, seed = 200 + r)
