@@ -44,3 +44,11 @@ checked_fn <- function(pr, dots = pr$dots) {
   sgn <- if (pr$fnscale < 0) -1 else 1
   function(p) sgn * f(p)
 }
+
+# gr of a check_fit() problem likewise (NULL when it has none).
+checked_gr <- function(pr, dots = pr$dots) {
+  if (is.null(pr$gr)) return(NULL)
+  g <- bind_dots(pr$gr, dots)
+  sgn <- if (pr$fnscale < 0) -1 else 1
+  function(p) sgn * g(p)
+}

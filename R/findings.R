@@ -245,7 +245,6 @@ finding_refine <- function(ctx) {
   p <- r$growing_step
   fnm <- ctx$fnm
   lead <- fnm[which.max(abs(p) * ctx$cl$scale[ctx$cl$free])]
-  par <- ctx$par[ctx$cl$free]
   # A parameter at 0 or 1 whose Newton step points outward: a probability or a variance
   # whose bound was left out.
   start <- r$start[ctx$cl$free]
@@ -279,7 +278,6 @@ finding_missing_bound <- function(ctx) {
   g <- attr(first$h, "gradient")
   ge <- attr(first$h, "gradient_error")
   x <- first$par
-  out <- list()
   sig <- abs(g) > ctx$th$significant * ge
   lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
   up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)

@@ -153,7 +153,7 @@ confint.hesscheck <- function(object, parm, level = object$level,
   check_level(level)
   method <- match.arg(method)
   nm <- names(object$par)
-  idx <- parm_index(names(object$par), parm)
+  idx <- parm_index(nm, parm)
   a <- (1 - level) / 2
   ci <- switch(method,
     wald = {

@@ -143,17 +143,9 @@ parm_index <- function(nm, parm) {
 profile_problem <- function(x, dots = x$problem$dots, par = x$par, H = as.matrix(x$hessian),
                             at_bound = x$at_bound) {
   pr <- x$problem
-  sgn <- if (pr$fnscale < 0) -1 else 1
   f <- checked_fn(pr, dots)
-  g <- if (!is.null(pr$gr)) {
-    gb <- bind_dots(pr$gr, dots)
-    function(p) sgn * gb(p)
-  }
-  n <- length(par)
-  free <- at_bound == 0L
-  se <- rep(NA_real_, n)
-  V <- tryCatch(chol2inv(chol(H[free, free, drop = FALSE])), error = function(e) NULL)
-  if (!is.null(V)) se[free] <- sqrt(diag(V))
+  g <- checked_gr(pr, dots)
+  se <- se_from_hessian(H, at_bound == 0L)
   # Where there is no SE (a bound, a Hessian not positive definite): 1 / sqrt(H[j, j]),
   # else a step relative to the estimate; only a scale for the search.
   d <- diag(H)

@@ -246,7 +246,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   kkt_bad <- cl$at_bound != 0L & !is.na(cl$kkt) & cl$kkt < 0 &
     abs(cl$kkt) > th$tol_step & abs(cl$kkt) > th$significant * cl$kkt_error
   list(
-    scale = d, depends = cl$depends, at_bound = cl$at_bound, kkt = cl$kkt,
+    scale = d, at_bound = cl$at_bound, kkt = cl$kkt,
     kkt_violated = kkt_bad, free = free,
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
