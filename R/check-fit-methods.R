@@ -828,7 +828,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   nt <- length(theta)
   ib <- nt + seq_along(beta)
   with_beta <- glmm || !reml
-  half_deviance <- function(devfun, nobs) {
+  half_deviance <- function(devfun) {
     if (glmm || reml) {
       # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
       return(function(p) devfun(unname(p)) / 2)
@@ -839,6 +839,8 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     # The reference-class methods looked up once: `$` on them costs more than the
     # deviance itself on small data.
     rho <- environment(devfun)
+    # the observations the deviance uses (rows with NA dropped by lme4)
+    nobs <- length(rho$resp$y)
     wrss <- rho$resp$wrss
     sqrL <- rho$pp$sqrL
     RX <- rho$pp$RX
@@ -854,11 +856,11 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   # coverage_check() can refit and recompute on new data: the deviance function is built
   # once per data set (update(fit, data = , devFunOnly = TRUE)) and kept for reuse.
   data0 <- fit_data(fit@call, fit)
-  nll_for <- cached_by_data(data0, half_deviance(devfun, stats::nobs(fit)), function(data) {
+  nll_for <- cached_by_data(data0, half_deviance(devfun), function(data) {
     cl <- stats::update(fit, devFunOnly = TRUE, evaluate = FALSE)
     cl$data <- data
     d <- suppressMessages(suppressWarnings(eval(cl, environment(stats::formula(fit)))))
-    half_deviance(d, nrow(data))
+    half_deviance(d)
   })
   fn <- function(p, data = NULL) nll_for(data)(p)
   par <- if (with_beta) c(theta, beta) else theta

@@ -81,6 +81,20 @@ test_that("glmmTMB's names are vcov(full = TRUE)'s without calling it, or from i
   expect_null(hesscheck:::glmmTMB_names(mp))
 })
 
+test_that("an ML lmer objective rebuilt for other data counts the rows lme4 uses", {
+  skip_if_not_installed("lme4")
+  d <- lme4::sleepstudy
+  d$Reaction[c(3, 50, 100)] <- NA
+  fm <- lme4::lmer(Reaction ~ Days + (1 | Subject), d, REML = FALSE)
+  x <- check_fit(fm)
+  # the same rows under other row names: a data set the objective is rebuilt for
+  d2 <- d
+  rownames(d2) <- paste0("r", seq_len(nrow(d)))
+  p <- x$par + 0.1
+  expect_equal(x$problem$fn(p, data = d2), x$problem$fn(p), tolerance = 1e-12)
+  expect_equal(x$value, -as.numeric(logLik(fm)), tolerance = 1e-8)
+})
+
 test_that("lmer at the ML fit: beta's SEs = vcov() to 1e-5, theta checked against lme4", {
   skip_if_not_installed("lme4")
   fm <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4::sleepstudy, REML = FALSE)
