@@ -52,15 +52,10 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
                          control = list(), vcov_package = NULL, data_args = NULL,
                          note = NULL) {
-  x <- check_fit.default(list(par = par, value = value, convergence = convergence),
+  x <- check_fit.default(list(par = par, value = value, convergence = convergence,
+                              optimizer = source),
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
-  opt <- x$findings$type == "optimizer"
-  if (any(opt)) {
-    x$findings$message[opt] <- sub("^optim reported", paste(source, "reported"),
-                                   x$findings$message[opt])
-  }
-  x$optimizer <- source
   x$source <- list(class = class(fit)[1L], note = note)
   if (!is.null(data_args)) x$problem$data <- data_args
   n <- length(x$par)

@@ -322,7 +322,11 @@ fit_info <- function(fit) {
     conv <- if (conv %in% 1:2) 0L else conv
   } else if (!is.null(fit$par)) {
     par <- fit$par
-    optimizer <- if (!is.null(fit$objective) && !is.null(fit$iterations)) "nlminb" else "optim"
+    # The class methods name their source (from_package()); optim's own messages are
+    # optim's only.
+    named <- fit[["optimizer"]]
+    optimizer <- if (is.character(named) && length(named) == 1L && !is.na(named)) named else
+      if (!is.null(fit$objective) && !is.null(fit$iterations)) "nlminb" else "optim"
     conv <- if (is.null(fit$convergence)) NA else fit$convergence
     msg <- fit$message
     if (optimizer == "optim" && is.null(msg) && identical(conv, 1L)) {

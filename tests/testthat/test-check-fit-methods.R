@@ -195,6 +195,19 @@ test_that("an nlm result with a non-scalar code is a classed error", {
   expect_error(check_fit(fit, function(p) p^2), class = "hesscheck_error_bad_fit")
 })
 
+test_that("a class method's non-convergence is reported under its source's name", {
+  fn <- function(p) sum((p - 1)^2)
+  x <- hesscheck:::from_package(structure(list(), class = "foo"), "glmmTMB", c(a = 1, b = 1),
+                                fn, convergence = 1L)
+  f <- x$findings[x$findings$type == "optimizer", ]
+  # not optim's "iteration limit maxit reached", which is optim's code 1 only
+  expect_identical(f$message, "glmmTMB reported convergence code 1: it did not claim a minimum.")
+  expect_identical(x$optimizer, "glmmTMB")
+  fit <- optim(c(a = 0, b = 0), fn, control = list(maxit = 1), method = "BFGS")
+  expect_match(check_fit(fit, fn)$findings$message, "(iteration limit maxit reached)",
+               fixed = TRUE, all = FALSE)
+})
+
 test_that("an unsupported class is a classed error naming the classes and the fallback", {
   e <- expect_error(check_fit(lm(dist ~ speed, cars)),
                     class = "hesscheck_error_unsupported_fit")
