@@ -523,7 +523,11 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
 glm_kernel <- function(family) {
   switch(family,
     binomial = function(y, mu, w, phi) -sum(w * (y * log(mu) + (1 - y) * log1p(-mu)), na.rm = FALSE),
-    poisson = function(y, mu, w, phi) -sum(w * (ifelse(y > 0, y * log(mu), 0) - mu)),
+    poisson = function(y, mu, w, phi) {
+      l <- y * log(mu)
+      l[y == 0] <- 0 # 0 log 0 = 0
+      -sum(w * (l - mu))
+    },
     gaussian = function(y, mu, w, phi) sum(w * (y - mu)^2) / (2 * phi),
     Gamma = function(y, mu, w, phi) sum(w * (y / mu + log(mu))) / phi,
     NULL
@@ -662,20 +666,19 @@ check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL
                           vcov_package = FALSE) {
   no_dots("TMB", ...)
   pr <- tmb_problem(fit)
+  # Leave TMB's state at the estimate, as the fit left it, whatever happens.
+  on.exit(fit$fn(pr$par), add = TRUE)
   V <- NULL
   if (vcov_package) {
     if (requireNamespace("TMB", quietly = TRUE)) {
       V <- TMB::sdreport(fit, par.fixed = pr$par)$cov.fixed
     }
   }
-  x <- from_package(
+  from_package(
     structure(list(), class = "MakeADFun"), "TMB", pr$par, pr$fn, gr = pr$gr,
     value = NULL, lower = lower, upper = upper, control = control, vcov_package = V,
     note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)"
   )
-  # Leave TMB's state at the estimate, as the fit left it.
-  fit$fn(pr$par)
-  x
 }
 
 # glmmTMB's readable parameter names, as vcov(fit, full = TRUE) gives them ("(Intercept)",
@@ -751,14 +754,14 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
   gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
-  x <- from_package(
+  # TMB's state back at the estimate when done, whatever happens
+  on.exit(obj$fn(unname(pr$par)), add = TRUE)
+  from_package(
     fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
     data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
     convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
     note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)"
   )
-  obj$fn(unname(pr$par))
-  x
 }
 
 # ---- lme4 --------------------------------------------------------------------------

@@ -21,6 +21,21 @@ test_that("TMB MakeADFun object: checked at last.par.best, names unique, SEs = s
   V <- TMB::sdreport(obj)$cov.fixed
   expect_lt(rel_diff(x$table$se, sqrt(diag(V))), 1e-5)
   expect_silent(format(x))
+  # TMB's state is left at the estimate (its fixed effects, the random ones optimised
+  # there), also when the check stops with an error
+  suppressMessages(trace("check_fit.default", where = asNamespace("hesscheck"), print = FALSE,
+                         tracer = quote(gr <- local({
+                           g0 <- gr
+                           k <- 0
+                           function(...) {
+                             k <<- k + 1
+                             if (k > 5) stop("stop after 5 gradients")
+                             g0(...)
+                           }
+                         }))))
+  expect_error(check_fit(obj), "stop after 5 gradients")
+  suppressMessages(untrace("check_fit.default", where = asNamespace("hesscheck")))
+  expect_identical(unname(obj$env$last.par[-obj$env$random]), unname(x$par))
 })
 
 test_that("glmmTMB: readable names, SEs = vcov(full = TRUE); a flat zero-inflation found", {
