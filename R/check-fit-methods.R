@@ -135,15 +135,17 @@ no_dots <- function(cls, ...) {
 
 # ---- stats4 and bbmle ----------------------------------------------------------------
 
-# minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef.
+# minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef; with
+# `data`, minuslogl sees its columns (and `data` itself), bound once per data set.
 minuslogl_fn <- function(mll, full, free, vecpar = FALSE) {
+  with_data <- cached_by_data(NULL, NULL, function(data) {
+    env <- list2env(as.list(data), parent = environment(mll))
+    assign("data", data, envir = env)
+    environment(mll) <- env
+    mll
+  })
   function(p, data = NULL) {
-    f <- mll
-    if (!is.null(data)) {
-      env <- list2env(as.list(data), parent = environment(mll))
-      assign("data", data, envir = env)
-      environment(f) <- env
-    }
+    f <- if (is.null(data)) mll else with_data(data)
     full[free] <- p
     if (vecpar) f(full) else do.call(f, as.list(full))
   }
