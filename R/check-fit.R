@@ -157,7 +157,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   sgn <- if (fnscale < 0) -1 else 1
   th <- hc_thresholds
   ctrl <- check_fit_control(control)
-  th[names(ctrl$thresholds)] <- ctrl$thresholds
+  th[control_tols] <- ctrl[control_tols]
   bounds <- check_bounds(if (is.null(lower)) -Inf else lower,
                          if (is.null(upper)) Inf else upper, par)
   if (!is.null(info$hessian) && (!is.numeric(info$hessian) ||
@@ -261,16 +261,16 @@ drifting <- function(cl, state, fx, bounds, th) {
   out
 }
 
-# check_fit()'s control list, checked; its thresholds (tol_*) apart. The common case, no
-# control, without the checks (the defaults are valid).
+# The thresholds (hc_thresholds) that check_fit()'s control can set.
+control_tols <- c("tol_ill", "tol_step", "tol_bound")
+
+# check_fit()'s control list, checked. The common case, no control, without the checks
+# (the defaults are valid).
 check_fit_control <- function(control) {
-  tols <- c("tol_ill", "tol_step", "tol_bound")
+  tols <- control_tols
   defaults <- c(list(refine = FALSE, refine_maxit = 10L, escape = TRUE, level = 0.95),
                 hc_thresholds[tols], list(hessian = list()))
-  if (is.list(control) && !length(control)) {
-    defaults$thresholds <- list()
-    return(defaults)
-  }
+  if (is.list(control) && !length(control)) return(defaults)
   ctrl <- check_control(control, defaults)
   for (nm in c("refine", "escape")) check_flag(ctrl[[nm]], paste0("control$", nm), "bad_control")
   ctrl$refine_maxit <- check_number(ctrl$refine_maxit, "control$refine_maxit", 1,
@@ -283,7 +283,6 @@ check_fit_control <- function(control) {
   if (!is.list(ctrl$hessian)) {
     hc_abort("bad_control", "`control$hessian` must be a list of hessian_fd() settings.")
   }
-  ctrl$thresholds <- ctrl[tols]
   ctrl
 }
 

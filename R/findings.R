@@ -144,9 +144,7 @@ finding_not_identified <- function(ctx) {
 }
 
 finding_maximum <- function(ctx) {
-  if (ctx$verdict != "maximum" && !(length(ctx$cl$sign) && all(ctx$cl$sign == -1L))) {
-    return(list())
-  }
+  if (!ctx$cl$maximum) return(list())
   msg <- if (ctx$sgn > 0) {
     paste("maximum: the Hessian is negative definite, so fn looks maximised, not",
           "minimised. If fn is a log-likelihood that was maximised",
@@ -408,8 +406,7 @@ compare_fit_hessian <- function(ctx) {
   fnm <- nm[free]
   if (!length(free) || !all(is.finite(Hf[free, free, drop = FALSE]))) {
     return(list(difference = NA_real_, error = NA_real_,
-                se_ratio = stats::setNames(rep(NA_real_, length(free)), fnm), matrix = Hf,
-                finite = !length(free)))
+                se_ratio = stats::setNames(rep(NA_real_, length(free)), fnm), matrix = Hf))
   }
   H <- as.matrix(first$h)
   sc <- cl$scale[free]
@@ -419,17 +416,18 @@ compare_fit_hessian <- function(ctx) {
   se_fit <- se_from_hessian(Hf, seq_len(ncol(Hf)) %in% free)[free]
   ratio <- if (!is.null(cl$cov)) se_fit / sqrt(diag(cl$cov)) else rep(NA_real_, length(free))
   names(ratio) <- fnm
-  list(difference = max(dif), error = max(err), se_ratio = ratio, matrix = Hf, finite = TRUE)
+  list(difference = max(dif), error = max(err), se_ratio = ratio, matrix = Hf)
 }
 
 finding_fit_hessian <- function(ctx) {
   fh <- ctx$fit_hessian
   if (is.null(fh)) return(list())
-  if (!fh$finite) {
+  if (is.na(fh$difference)) {
+    # no comparison: no free parameters, or fit$hessian not finite over them
+    if (!length(ctx$first$cl$free)) return(list())
     return(new_finding("fit_hessian", "warning", character(),
                        "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's."))
   }
-  if (is.na(fh$difference)) return(list())
   ratio <- fh$se_ratio
   worst <- if (all(is.na(ratio))) NA else which.max(abs(ratio - 1))
   moved <- !is.null(ctx$refine) && ctx$refine$steps > 0L
@@ -560,8 +558,6 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   na_n <- rep(NA_real_, n)
   names(na_n) <- nm
   full <- function(x) `[<-`(na_n, cl$free, x)
-  fit_hessian <- ctx$fit_hessian
-  if (!is.null(fit_hessian)) fit_hessian$finite <- NULL
   structure(list(
     verdict = verdict,
     findings = findings,
@@ -583,7 +579,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     at_bound = `names<-`(cl$at_bound, nm),
     escape = escape,
     refine = refine,
-    fit_hessian = fit_hessian,
+    fit_hessian = ctx$fit_hessian,
     optimizer = info$optimizer,
     convergence = info$convergence,
     fnscale = sgn,

@@ -298,7 +298,7 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
   check_memory(as.double(R) * (16 * m + 400), sprintf("%s replicates", format_count(R)))
 
   run <- run_on_backend(one, R, parallel, ncpus, cl, seed, progress)
-  collect_replicates(run, R, m, run$seed)
+  collect_replicates(run, R, m)
 }
 
 
@@ -509,7 +509,7 @@ restart_future <- function() {
 }
 
 # The replicates' values, status and counted failure messages.
-collect_replicates <- function(run, R, m, seed) {
+collect_replicates <- function(run, R, m) {
   values <- matrix(NA_real_, R, m)
   status <- character(R)
   msgs <- rep(NA_character_, R)
@@ -533,7 +533,7 @@ collect_replicates <- function(run, R, m, seed) {
     ), replicates = sort(run$lost))
   }
   msgs <- msgs[status == "failed" & !is.na(msgs)]
-  list(values = values, status = status, messages = table(msgs, dnn = NULL), seed = seed)
+  list(values = values, status = status, messages = table(msgs, dnn = NULL), seed = run$seed)
 }
 
 # Why task r of a backend run gave no usable result, as a failed_replicate(): its worker

@@ -257,6 +257,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     cov = cov, scaled_gradient = scaled_gradient,
     # the states read by the verdict, the findings and check_fit(), derived once
     positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
+    maximum = length(sgn) > 0L && all(sgn == -1L),
     no_dependence = !cl$depends & cl$at_bound == 0L,
     cond = if (pos) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
@@ -281,7 +282,6 @@ ridge_limit <- function(probed, cl, lam, unc, sure, th) {
 # stationary (beyond tol_far standard errors) outranks curvature, whose sign there
 # says little about the optimum.
 verdict <- function(cl, th, drift = logical()) {
-  k <- length(cl$free)
   n_nodep <- sum(cl$no_dependence)
   zmax <- cl$newton_distance
   ill <- cl$positive &&
@@ -290,7 +290,7 @@ verdict <- function(cl, th, drift = logical()) {
     not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
     not_identified = n_nodep > 0L || any(cl$sign == 0L) || any(drift),
     not_stationary_far = zmax > th$tol_far,
-    maximum = k > 0L && all(cl$sign == -1L),
+    maximum = cl$maximum,
     saddle = cl$saddle,
     not_stationary = any(cl$off_optimum) || any(cl$kkt_violated),
     at_bound = any(cl$at_bound != 0L),
