@@ -92,8 +92,7 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
                          refit = NULL, method = NULL, control = list(), cluster = NULL,
                          parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                          cl = NULL, seed = NULL, progress = interactive(), force = FALSE) {
-  args <- check_replicate_args(x, data, R, parallel, force, progress)
-  require_usable_verdict(x, force, "bootstrap_se")
+  args <- check_replicate_args(x, data, R, parallel, force, progress, "bootstrap_se")
   R <- args$R
   dat <- args$dat
   data <- args$data

@@ -43,8 +43,7 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
                            parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                            cl = NULL, seed = NULL, progress = interactive(),
                            force = FALSE) {
-  args <- check_replicate_args(x, data, R, parallel, force, progress)
-  require_usable_verdict(x, force, "coverage_check")
+  args <- check_replicate_args(x, data, R, parallel, force, progress, "coverage_check")
   R <- args$R
   dat <- args$dat
   data <- args$data

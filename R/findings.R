@@ -54,6 +54,12 @@ new_finding <- function(type, severity, parameters, message) {
             parameters = paste(parameters, collapse = ", "), message = message))
 }
 
+# new_finding()s, concatenated, as a findings data frame (no rows for none).
+findings_frame <- function(out) {
+  cols <- c("type", "severity", "parameters", "message")
+  fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
+}
+
 # Standard errors from a Hessian over the free parameters (NA for the others): NA unless
 # its free block is finite and positive definite.
 se_from_hessian <- function(H, free) {
@@ -541,13 +547,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     r <- f(ctx)
     if (length(r)) out <- c(out, r)
   }
-  cols <- c("type", "severity", "parameters", "message")
-  findings <- if (length(out)) {
-    fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
-  } else {
-    fast_df(list(type = character(), severity = character(), parameters = character(),
-                 message = character()))
-  }
+  findings <- findings_frame(out)
 
   V <- NULL
   if (!is.null(cl$cov)) {

@@ -400,9 +400,7 @@ new_profile <- function(pb, idx, res, level, parallel) {
 profile_findings <- function(pb, res, table, better, level) {
   rows <- list()
   add <- function(type, severity, parameter, message) {
-    rows[[length(rows) + 1L]] <<- data.frame(type = type, severity = severity,
-                                             parameters = parameter, message = message,
-                                             stringsAsFactors = FALSE)
+    rows <<- c(rows, new_finding(type, severity, parameter, message))
   }
   nm <- rownames(table)
   lowered <- nm[table$status == "lower_fn"]
@@ -437,9 +435,5 @@ profile_findings <- function(pb, res, table, better, level) {
         p, fmt(cutoff_level(level, 1L), 4), fmt(stats::qchisq(cutoff_level(level, 1L), 1), 4)))
     }
   }
-  if (!length(rows)) {
-    return(data.frame(type = character(), severity = character(), parameters = character(),
-                      message = character(), stringsAsFactors = FALSE))
-  }
-  do.call(rbind, rows)
+  findings_frame(rows)
 }

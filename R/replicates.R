@@ -29,16 +29,19 @@ check_hesscheck <- function(x) {
   invisible(x)
 }
 
-# The arguments every resampling function shares: the check_fit() result, the name of its
-# data argument, the number of replicates and the backend.
-check_replicate_args <- function(x, data, R, parallel, force, progress) {
+# The arguments every resampling function (`what`) shares: the check_fit() result, the
+# name of its data argument, the number of replicates and the backend; then the verdict,
+# which must be one whose standard errors mean something unless force = TRUE.
+check_replicate_args <- function(x, data, R, parallel, force, progress, what) {
   check_hesscheck(x)
   check_flag(force, "force")
   check_flag(progress, "progress")
   # data = NULL: the data arguments check_fit()'s method recorded, resolved here once
   if (is.null(data)) data <- x$problem$data
-  list(R = check_replicates(R), dat = check_data_arg(x, data), data = data,
-       parallel = check_parallel(parallel))
+  args <- list(R = check_replicates(R), dat = check_data_arg(x, data), data = data,
+               parallel = check_parallel(parallel))
+  require_usable_verdict(x, force, what)
+  args
 }
 
 check_flag <- function(v, arg, type = "bad_flag") {
