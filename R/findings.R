@@ -91,7 +91,7 @@ finding_not_smooth <- function(ctx) {
       ctx$fx, name_list(p)
     ))
   }
-  if (!any(cl$kink)) return(out)
+  if (!any(cl$kink) && !length(cl$kink_parameters)) return(out)
   p <- ctx$nm[cl$kink_parameters]
   where <- if (length(p)) {
     paste("in", name_list(p))

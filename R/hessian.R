@@ -323,7 +323,7 @@ unresolved_elements <- function(H, E) {
   floor <- 1e-8 * max(d, 0)
   d[d < floor] <- floor
   if (!any(d > 0)) d[] <- 1
-  s <- sqrt(d %o% d)
+  s <- sqrt(d) %o% sqrt(d)   # not sqrt(d %o% d), which overflows beyond |H_ii| of 1e154
   a <- abs(H)
   small <- a < s
   a[small] <- s[small]
@@ -359,13 +359,21 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   step <- res$step
   side <- res$side
   resolved <- res$resolved
-  status <- c("ok", "stairs")[res$status + 1L]
+  status <- c("ok", "stairs", "kink")[res$status + 1L]
   g <- res$gradient
   ge <- res$gradient_error
   names(step) <- names(side) <- names(resolved) <- names(status) <- names(g) <- names(ge) <- nm
+  # unresolved: bounds above 10% of the size, or estimates at different steps that
+  # disagreed beyond their combined bounds (1-based positions from C)
+  u <- unresolved_elements(H, E)
+  u[res$inconsistent] <- TRUE
+  # a kink: no Hessian along that axis, none of its row resolved
+  kinked <- res$status == 2L
+  u[kinked, ] <- TRUE
+  u[, kinked] <- TRUE
   attributes(H) <- list(
     dim = dim(H), dimnames = dn, error = E, step = step, side = side,
-    resolved = resolved, status = status, unresolved = unresolved_elements(H, E),
+    resolved = resolved, status = status, unresolved = u,
     noise = res$noise[1L], gradient = g, gradient_error = ge,
     evaluations = c(fn = res$evaluations[1L] + extra[["fn"]],
                     gr = res$evaluations[2L] + extra[["gr"]]),

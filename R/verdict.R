@@ -133,7 +133,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   free <- cl$free
   # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
   # does not depend on it (the not-smooth finding says what it is).
-  cl$depends[attr(h, "status") == "stairs"] <- 1L
+  cl$depends[attr(h, "status") %in% c("stairs", "kink")] <- 1L
   k <- length(free)
   d <- cl$scale
   lam <- cl$values
@@ -214,6 +214,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       !is.null(pr) && pr$kink
     }, NA)]
   }
+  # A kink the engine saw on an axis (its one-sided second differences disagree).
+  kink_par <- sort(union(kink_par, which(attr(h, "status") == "kink" & cl$at_bound == 0L)))
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
@@ -287,7 +289,8 @@ verdict <- function(cl, th, drift = logical()) {
   ill <- cl$positive &&
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
-    not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
+    not_smooth = any(cl$kink) || length(cl$kink_parameters) > 0L ||
+      length(cl$stairs_parameters) > 0L,
     not_identified = n_nodep > 0L || any(cl$sign == 0L) || any(drift),
     not_stationary_far = zmax > th$tol_far,
     maximum = cl$maximum,

@@ -3,6 +3,8 @@
 #define HESSCHECK_H
 
 #define USE_FC_LEN_T
+#include <math.h>
+#include <float.h>
 #include <R.h>
 #include <Rinternals.h>
 
@@ -69,7 +71,15 @@ typedef struct hc_batch {
 } hc_batch;
 
 /* Status of a parameter's differences (the `status` attribute). */
-enum { HC_OK = 0, HC_STAIRS = 1 };
+enum { HC_OK = 0, HC_STAIRS = 1, HC_KINK = 2 };
+
+/* The rounding floor of one value v of fn or gr: HC_ROUND_EPS eps |v| (the one place it is
+ * written). */
+#define HC_ROUND_EPS 4.0
+static inline double hc_round_floor(double v)
+{
+    return HC_ROUND_EPS * DBL_EPSILON * fabs(v);
+}
 
 /* Step selection and noise (steps.c). */
 typedef struct hc_axis {
@@ -86,8 +96,16 @@ typedef struct hc_axis {
     double grcoef;
     double gtau;    /* g mode: the largest relative truncation over the column */
     int resolved;   /* 1 if the estimate stands above its rounding */
+    int credible;   /* 0 if the two steps disagree at the order of the estimate itself
+                       (far outside the polynomial range: its bound means nothing) */
+    int inconsistent;  /* 1 if estimates at other steps disagree with this one beyond
+                          their combined bounds (the bound was widened to cover them) */
+    int slope_kink; /* 1 if the stencil's differences grow as 1 / h, as those of |x| at 0;
+                       -1 if they are lost in the rounding */
     int slope;      /* 1 if the first derivative (g mode: another element of the column)
                        stands above its rounding */
+    double odd;     /* how far beyond its polynomial range the slope is at this step
+                       (above 1: beyond it; steps.c's odd_excess) */
     int status;     /* HC_OK, or HC_STAIRS: fn piecewise constant along the axis */
     double lo, up;  /* the bounds, narrowed to where fn was found finite */
 } hc_axis;
@@ -115,6 +133,8 @@ typedef struct hc_ctx {
     SEXP rho;
     int tick;           /* evaluations left before progress is called (0: never) */
     struct hc_search *slots;  /* the searches of a group (HC_GROUP_F or HC_GROUP_G) */
+    int want_probe;     /* 1: a stencil's differences looked like noise, measure it at the
+                           scale of the steps (f mode); 2: done */
 } hc_ctx;
 
 /* One parameter's step search, advanced one stencil at a time (steps.c). */
@@ -125,6 +145,15 @@ typedef struct hc_search {
     double h_flat;      /* the largest step at which fn was exactly flat (a staircase?) */
     double tried[HC_TRIED];     /* steps tried, with their sides */
     int tried_side[HC_TRIED];
+    double tried_est[HC_TRIED];  /* their estimates, truncation, rounding per unit noise
+                                    and rounding floor, and whether credible */
+    double tried_trunc[HC_TRIED];
+    double tried_rcoef[HC_TRIED];
+    double tried_rfloor[HC_TRIED];
+    int tried_cred[HC_TRIED];
+    int nslope_kink, nmeasured;  /* stencils measured above the rounding, and those of
+                                    them that looked like |x| at 0 */
+    int smooth_seen;    /* a credible, resolved stencil was measured */
     int src[HC_NPTS_MAX];   /* batch index of each point of the stencil, -1 if cached */
     int tok[HC_NPTS_MAX];   /* whether each value is finite */
     double ct[HC_CACHE];    /* cache: offsets along the axis, whether finite, values */
@@ -143,7 +172,12 @@ int hc_choose_side(double x, double lo, double up, int gmode, double *h);
 int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
 void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw);
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
-double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform);
+double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform);
+void hc_renoise(const hc_ctx *c, hc_axis *ax);
+void hc_step_noise(hc_ctx *c, hc_axis *ax);
+#define HC_NOISE_STEP_POINTS 8              /* points of the second probe's line */
+#define HC_NOISE_DELTA (1.0 / 1048576.0)   /* the first probe's spacing, of the steps */
+#define HC_NOISE_STEP_DELTA (1.0 / 16.0)   /* the second's, of the steps chosen */
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);
 
 /* Difference formulas (stencil.c). */
@@ -161,7 +195,7 @@ static inline int hc_room_side(double x, double lo, double up)
 }
 double hc_line_trunc(const hc_est *r, double rho, double e);
 void hc_extrapolate(hc_est *r);
-int hc_ecnoise(int nf, double *fv, double fscale, double *sigma);
+int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum);
 
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <float.h>
 #include <string.h>
+#include <stdlib.h>
 #include "hesscheck.h"
 
 #define HC_PAIR_SHRINK 0.5    /* pair step factor after a non-finite value */
@@ -16,6 +17,47 @@
 #define HC_PAIR_REFINE 6      /* tries with a shorter step for an unresolved parameter */
 #define HC_PAIR_REFINE_RATIO 32.0
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
+#define HC_LEARN_MAX 16.0     /* first steps move for what the searches before them
+                                 learned, unless that is more than this factor */
+
+/* The elements whose estimates at different steps disagreed beyond their combined bounds
+ * are marked, while the Hessian is assembled, by the sign of their (non-negative) error
+ * bound, so that no n x n flag matrix is needed; unmark() returns them as the 1-based
+ * positions R reads (usually none) and restores the bounds. */
+static double mark(double err, int inconsistent)
+{
+    return inconsistent ? -fabs(err) - DBL_MIN : err;
+}
+
+static SEXP unmark(double *pe, R_xlen_t nn)
+{
+    R_xlen_t k = 0;
+    for (R_xlen_t t = 0; t < nn; t++) k += pe[t] < 0.0;
+    SEXP idx = PROTECT(Rf_allocVector(REALSXP, k));
+    k = 0;
+    for (R_xlen_t t = 0; t < nn; t++) {
+        if (pe[t] < 0.0) {
+            REAL(idx)[k++] = (double) t + 1.0;
+            pe[t] = -pe[t];
+        }
+    }
+    UNPROTECT(1);
+    return idx;
+}
+
+/* Whether the noise must be measured again at the scale of the steps: where some axis's
+ * differences do not behave as a smooth fn's in the asymptotic range. There the second
+ * correction (R(h) - R(2h)) is of order h^2 against the first (D(h) - D(2h)): a ratio rho
+ * above HC_RHO_SUSPECT, or estimates at different steps that disagree beyond their
+ * bounds, mean that something between the first probe's spacing and the steps (an
+ * oscillation, rounding of fn to a few digits) moves the values. */
+#define HC_RHO_SUSPECT 0.01
+static int step_probe_needed(const hc_ctx *c, const hc_axis *ax)
+{
+    for (int i = 0; i < c->n; i++)
+        if (ax[i].rho > HC_RHO_SUSPECT || ax[i].inconsistent) return 1;
+    return 0;
+}
 
 /* Points of a line stencil and the offset of point k, in units of the direction: the
  * axes' first four, t = 1, -1, 2, -2 (central), or their six, t = 1, 2, 3, 4, 6, 8
@@ -38,8 +80,8 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
     hc_est r;
     if (central) hc_d2_line(v, c->f0, &r);
     else hc_d2_forward(v, c->f0, 1.0, &r);
-    double e = fmax(c->noise, 2.0 * DBL_EPSILON * fabs(c->f0));
-    for (int k = 0; k < line_np(central); k++) e = fmax(e, 2.0 * DBL_EPSILON * fabs(v[k]));
+    double e = fmax(c->noise, hc_round_floor(c->f0));
+    for (int k = 0; k < line_np(central); k++) e = fmax(e, hc_round_floor(v[k]));
     if (central) {
         *est = r.est;
         *round = r.rcoef * e;
@@ -79,6 +121,7 @@ typedef struct pair_state {
     double s, ts, rs, p, ep;  /* along d, and the first estimate */
     double s2, ts2, rs2;      /* along d' */
     double hij, eij;          /* the best so far */
+    int inconsistent;         /* two estimates disagreed beyond their combined bounds */
 } pair_state;
 
 /* A try with steps (di, dj): one-sided along the diagonal, t = 1..8, into the side with
@@ -110,9 +153,12 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->j = j;
     ps->rho = fmax(ax[i].rho, ax[j].rho);
     ps->sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
-    ps->fi = !ax[i].resolved;
-    ps->fj = !ax[j].resolved;
+    /* shorter steps for a parameter whose curvature was not resolved, or whose step
+     * lies beyond the polynomial range of its slope (the pair's line would too) */
+    ps->fi = !ax[i].resolved || ax[i].odd > 1.0;
+    ps->fj = !ax[j].resolved || ax[j].odd > 1.0;
     ps->first = 1;
+    ps->inconsistent = 0;
     ps->k = 0;
     pair_try(c, ax, ps, ax[i].h, ax[j].h);
 }
@@ -168,7 +214,10 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     double dx = 4.0 * ps->di * ps->dj;
     double q = (ps->s - ps->s2) / dx, eq = (ps->ts + ps->rs + ps->ts2 + ps->rs2) / fabs(dx);
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
-    if (fabs(q - ps->p) > eq + ps->ep) ebest += fabs(q - ps->p);
+    if (!(fabs(q - ps->p) <= eq + ps->ep)) {
+        ebest += fabs(q - ps->p);
+        ps->inconsistent = 1;
+    }
     pair_tried(c, ax, ps, best, ebest);
 }
 
@@ -281,7 +330,7 @@ static void mixed_all(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hmax,
         for (int k = 0; k < cnt; k++) {
             size_t ij = ps[k].i + (size_t) ps[k].j * n, ji = ps[k].j + (size_t) ps[k].i * n;
             ph[ij] = ph[ji] = ps[k].hij;
-            pe[ij] = pe[ji] = ps[k].eij;
+            pe[ij] = pe[ji] = mark(ps[k].eij, ps[k].inconsistent);
         }
     }
 }
@@ -310,7 +359,7 @@ static void column_g(hc_ctx *c, const hc_axis *ax, const double *vals, double *c
         /* the floor sqrt(F |H_jj|) is applied once the diagonal is known */
         err[j] = r.ext_trunc;
         col[n + j] = r.ext_rcoef;   /* scratch: rounding per unit noise */
-        col[2 * n + j] = 2.0 * DBL_EPSILON * mag;
+        col[2 * n + j] = hc_round_floor(mag);
     }
 }
 
@@ -327,21 +376,36 @@ static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
      * parameters share a scale, or a noise level, that saves most moves; the search
      * corrects it where they do not). `moved` sums their log ratios. */
     double moved = 0.0;
+    int learned = 0;
     for (int done = 0; done < n;) {
         int cnt = done == 0 && !user_step ? 1 : (n - done < group ? n - done : group);
+        double factor = learned ? exp(moved / learned) : 1.0;
+        /* a large move is particular to the parameters that made it (a small scale, a
+         * kink, an oscillation): the others start where their own scale says */
+        if (factor > HC_LEARN_MAX || factor < 1.0 / HC_LEARN_MAX) factor = 1.0;
+        if (getenv("HC_NO_LEARN")) factor = 1.0;
         for (int k = 0; k < cnt; k++) {
             int i = done + k;
-            h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode);
-            if (!user_step && done > 0) h0[k] *= exp(moved / done);
+            h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode) * factor;
         }
         hc_tune_group(c, done, cnt, h0, user_step == NULL, ax);
+        /* only searches that ended resolved within the polynomial range teach (a kink,
+         * a flat parameter, or one whose search ran out far outside the range says
+         * nothing of the others) */
         if (!user_step)
-            for (int k = 0; k < cnt; k++)
-                moved += log(ax[done + k].h / hc_first_step(c->x[done + k], gmode));
+            for (int k = 0; k < cnt; k++) {
+                const hc_axis *a = ax + done + k;
+                if (!a->credible || !a->resolved || a->status != HC_OK) continue;
+                moved += log(a->h / hc_first_step(c->x[done + k], gmode));
+                learned++;
+            }
         if (c->g) {
             for (int k = 0; k < cnt; k++) {
                 int i = done + k;
                 column_g(c, ax + i, c->slots[k].vals, tmp, terr + (size_t) i * n);
+                /* the diagonal's bound as the search left it (widened by a kink or by
+                 * the other steps' estimates) */
+                terr[i + (size_t) i * n] = fmax(terr[i + (size_t) i * n], ax[i].trunc);
                 for (int j = 0; j < n; j++) {
                     ph[j + (size_t) i * n] = tmp[j];
                     fl[j + (size_t) i * n] = tmp[2 * n + j];
@@ -387,6 +451,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.gnoise = NULL;
     c.max_search = max_search;
     c.nonfinite = 0;
+    c.want_probe = noise_given || gmode ? 2 : 0;   /* f mode only, as yet */
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
     c.evaluator = evaluator;
@@ -421,8 +486,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error", "second", "status"};
-    SEXP res = PROTECT(hc_named_list(labels, 11));
+                            "evaluations", "gradient", "gradient_error", "second", "status",
+                            "inconsistent"};
+    SEXP res = PROTECT(hc_named_list(labels, 12));
     double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
     double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
     double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
@@ -436,14 +502,19 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
          *    diagonal. */
         if (!noise_given && n > 1) {
             hc_probe_axes(&c, user_step, ax);
-            sigma = hc_noise(&c, ax, &inform);
+            sigma = hc_noise(&c, ax, HC_NOISE_DELTA, 0, &inform);
             c.noise = sigma;
         }
         tune_all(&c, ax, user_step, group, NULL, NULL, NULL, NULL);
+        /* 2b. The noise again, at the scale of the steps chosen: noise that is smooth far
+         * below them (an oscillation, a rounding of fn to a few digits) but rough at
+         * theirs counts in the bounds of the diagonal and of the mixed elements. */
+        if (!noise_given && n > 1 && c.want_probe != 2 && step_probe_needed(&c, ax))
+            hc_step_noise(&c, ax);
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ph[i + (size_t) i * n] = ax[i].est;
-            pe[i + (size_t) i * n] = ax[i].trunc + ax[i].round;
+            pe[i + (size_t) i * n] = mark(ax[i].trunc + ax[i].round, ax[i].inconsistent);
             gradient_f(&c, ax + i, pg + i, pge + i);
             hmax = fmax(hmax, fabs(ax[i].est));
         }
@@ -472,7 +543,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
                 size_t ji = j + (size_t) i * n;
                 double hjj = fabs(ph[j + (size_t) j * n]);
                 double e = fmax(fmax(c.gnoise[j], fl[ji]),
-                                2.0 * DBL_EPSILON * sqrt(c.fscale * hjj));
+                                hc_round_floor(sqrt(c.fscale) * sqrt(hjj)));
                 terr[ji] += ax[i].rcoef * e;
             }
         }
@@ -482,14 +553,16 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
                 double a = ph[ij], b = ph[ji];
                 double ea = terr[ij], eb = terr[ji];
                 double err = 0.5 * (ea + eb);
-                if (fabs(a - b) > ea + eb) err += 0.5 * fabs(a - b);
+                int bad = !(fabs(a - b) <= ea + eb);
+                if (bad) err += 0.5 * fabs(a - b);
                 else err = fmax(err, 0.5 * fabs(a - b));
                 ph[ij] = ph[ji] = 0.5 * (a + b);
-                pe[ij] = pe[ji] = err;
+                pe[ij] = pe[ji] = mark(err, bad || (i == j && ax[i].inconsistent));
             }
         }
     }
 
+    SET_VECTOR_ELT(res, 11, unmark(pe, (R_xlen_t) n * n));
     double *pstep = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
     int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
     int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));

@@ -155,10 +155,11 @@ double hc_line_trunc(const hc_est *r, double rho, double e)
  * sigma^2 (2k)! / (k!)^2; the estimate is accepted at the first order k whose neighbours
  * agree within a factor 4 and whose differences change sign (the largest of the three
  * levels is taken). fv is overwritten.
- * Returns 1 (noise found, *sigma set), 2 (values too close: step too small) or 3 (no
- * noise seen: step too large, or the function is smooth at this resolution). The spread
+ * Returns 1 (noise found, *sigma set), 2 (values too close: step too small; *quantum,
+ * when not NULL, is the smallest jump between neighbours, 0 if none) or 3 (no noise
+ * seen: step too large, or the function is smooth at this resolution). The spread
  * of the values is judged against fscale too, so that f = 0 at the point is no failure. */
-int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
+int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum)
 {
     double level[HC_NOISE_POINTS_MAX];
     int sign_change[HC_NOISE_POINTS_MAX];
@@ -168,7 +169,17 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
         vmax = fmax(vmax, fv[k]);
     }
     *sigma = 0.0;
-    if (vmax - vmin > 0.1 * fmax(fmax(fabs(vmax), fabs(vmin)), fscale)) return 3;
+    if (quantum) *quantum = 0.0;
+    /* (No test of the spread of the values against |fn|: at a point where fn is near 0,
+     * a fn shifted by a constant, any change would fail it. The agreement of three orders
+     * of differences below decides whether they show noise.) */
+    (void) fscale;
+    if (!R_FINITE(vmax - vmin)) return 3;
+    /* In units of the largest |value|, so that squares of differences cannot overflow
+     * (|fn| near 1e300) or underflow (near 1e-300). */
+    double unit = fmax(fabs(vmax), fabs(vmin));
+    if (!(unit > 0.0) || !R_FINITE(unit)) unit = 1.0;
+    for (int k = 0; k < nf; k++) fv[k] /= unit;
     double gamma = 1.0;
     for (int j = 1; j < nf; j++) {
         int zeros = 0;
@@ -180,7 +191,15 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
             emax = fmax(emax, fv[k]);
             ss += fv[k] * fv[k];
         }
-        if (j == 1 && 2 * zeros >= nf) return 2;
+        if (j == 1 && 2 * zeros >= nf) {
+            /* values mostly equal: fn rounded to a quantum, the smallest jump seen */
+            if (quantum) {
+                double q = HUGE_VAL;
+                for (int k = 0; k < nf - 1; k++) if (fv[k] != 0.0) q = fmin(q, fabs(fv[k]));
+                *quantum = R_FINITE(q) ? q * unit : 0.0;
+            }
+            return 2;
+        }
         gamma *= 0.5 * j / (2.0 * j - 1.0);   /* (j!)^2 / (2j)! */
         level[j - 1] = sqrt(gamma * ss / (nf - j));
         sign_change[j - 1] = emin * emax < 0.0;
@@ -189,7 +208,7 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma)
         double lmin = fmin(level[k], fmin(level[k + 1], level[k + 2]));
         double lmax = fmax(level[k], fmax(level[k + 1], level[k + 2]));
         if (lmax <= 4.0 * lmin && sign_change[k]) {
-            *sigma = lmax;   /* the largest of the three: the levels scatter */
+            *sigma = lmax * unit;   /* the largest of the three: the levels scatter */
             return 1;
         }
     }

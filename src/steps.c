@@ -19,7 +19,6 @@
  * whose scale is |x|. */
 #define HC_H0_REL_F 5e-3
 #define HC_H0_REL_G 2e-3
-#define HC_ROUND_EPS 2.0        /* rounding of one value: this many eps times its size */
 #define HC_RESOLVE 4.0          /* an estimate is resolved above this many rounding bounds */
 #define HC_RESOLVE_TARGET 64.0  /* an unresolved step grows to a difference this many e */
 #define HC_JUMP_MAX 1099511627776.0  /* 2^40: largest move in one search step */
@@ -27,6 +26,14 @@
 #define HC_GROW_SLOPE 16.0      /* largest growth of an unresolved step while the first
                                    derivative is resolved (the polynomial range is unknown) */
 #define HC_STEP_MIN 1e-150      /* smallest step: h^2 stays a normal number */
+#define HC_CREDIBLE 0.25        /* two steps disagreeing, beyond the noise, by more than
+                                   this share of the estimate: outside the polynomial
+                                   range, its bound means nothing */
+#define HC_GARBAGE_SHRINK (1.0 / 1024.0)   /* the least shrink of such a step */
+#define HC_RHO_NOISY 0.1       /* second correction over the first (rho) beyond which a
+                                   stencil's differences look like noise, not truncation */
+#define HC_CONSIST_BELOW 0.25   /* the consistency check compares steps from this share
+                                   of the accepted one upwards */
 #define HC_GOOD_F 1e-8          /* relative error at which a step is kept without moving */
 #define HC_GOOD_G 4e-10
 #define HC_TAU_ODD 1e-9         /* relative disagreement of the first derivative's two
@@ -45,10 +52,11 @@
  * in each value, from cancellation inside fn included, is independent between points.
  * 2n points for n > 3 (at least 8, at most 16: the levels of few differences scatter by
  * a factor 10), 5 for n = 2, 3 (the evaluation budget), none for n = 1. */
-#define HC_NOISE_DELTA (1.0 / 1048576.0)
 #define HC_NOISE_POINTS_MIN 8
 #define HC_NOISE_POINTS_SMALL 5
 #define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
+#define HC_NOISE_RETRIES 4      /* times the probe's spacing grows where values are equal */
+#define HC_NOISE_WIDEN 64.0     /* by this factor each time */
 
 static double ulp_above(double a)
 {
@@ -82,9 +90,16 @@ static double exact_step_below(double x, double h)
     return p >= ulp_above(fabs(x) + 8.0 * p) ? p : 0.0;
 }
 
+#include <stdlib.h>
 double hc_first_step(double x, int gmode)
 {
-    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * fmax(fabs(x), 1.0);
+    static int rule = -1;
+    if (rule < 0) { const char *e = getenv("HC_START_RULE"); rule = e ? atoi(e) : 1; }
+    double a = fabs(x), s;
+    if (rule == 0) s = fmax(a, 1.0);
+    else if (rule == 1) s = a > 0.0 ? a : 1.0;
+    else s = a > 0.0 ? sqrt(a * fmax(a, 1.0)) : 1.0;
+    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * s;
 }
 
 /* Central if the stencil (+-4h) fits inside [lo, up]. Otherwise the better of a central
@@ -133,8 +148,72 @@ static double max_abs(const double *v, int np, int stride, double start)
 static double gfloor(const hc_ctx *c, int j, const double *v, int np, double hjj)
 {
     double mag = max_abs(v + j, np, c->m, fabs(c->g0[j]));
-    return HC_ROUND_EPS * DBL_EPSILON * fmax(mag, sqrt(c->fscale * fabs(hjj)));
+    return hc_round_floor(fmax(mag, sqrt(c->fscale) * sqrt(fabs(hjj))));
 }
+
+/* A kink at x along the axis (central stencils). The second derivative jumps: the
+ * one-sided second derivatives from the right and from the left, each extrapolated from
+ * steps h and 2h (first order: r(s) = (f0 - 2 f(s) + f(2s)) / s^2 = f2 + s f3 + ..., so
+ * 2 r(h) - r(2h) with bound |r(h) - r(2h)|), disagree beyond twice their bounds and
+ * their rounding (coefficients (2 * 4 + 1) / h^2 per unit of noise each); with gr, the
+ * same of gr_i's one-sided first differences (rounding (2 * 2 + 1) / h). Returns the
+ * jump (0 if none), the one-sided values in *right and *left. Meaningful only within the
+ * polynomial range (a credible stencil): far outside it a smooth fn's sides differ too. */
+#define HC_KINK_SAFETY 2.0
+static double kink_jump(const hc_ctx *c, int i, double h, const double *v, double e,
+                        double *right, double *left)
+{
+    double r1, r2, l1, l2, rc;
+    if (!c->g) {
+        double f0 = c->f0, h2 = h * h;
+        r1 = (f0 - 2.0 * v[0] + v[2]) / h2;
+        r2 = (f0 - 2.0 * v[2] + v[4]) / (4.0 * h2);
+        l1 = (f0 - 2.0 * v[1] + v[3]) / h2;
+        l2 = (f0 - 2.0 * v[3] + v[5]) / (4.0 * h2);
+        rc = 9.0 / h2;
+    } else {
+        int m = c->m;
+        double g0 = c->g0[i];
+        r1 = (v[i] - g0) / h;
+        r2 = (v[2 * m + i] - g0) / (2.0 * h);
+        l1 = (g0 - v[m + i]) / h;
+        l2 = (g0 - v[3 * m + i]) / (2.0 * h);
+        rc = 5.0 / h;
+    }
+    *right = 2.0 * r1 - r2;
+    *left = 2.0 * l1 - l2;
+    double bound = HC_KINK_SAFETY * (fabs(r1 - r2) + fabs(l1 - l2) + 2.0 * rc * e);
+    double jump = fabs(*right - *left);
+    return jump > bound ? jump : 0.0;
+}
+
+/* fn itself kinked at x (its slope jumps, as |x| at 0): the central second differences
+ * grow as 1 / s, D(h) : D(2h) : D(4h) = 4 : 2 : 1, well above their rounding (f mode;
+ * with gr the first differences of gr_i do the same). A smooth fn that looks like |x|
+ * at a step far beyond its own scale does so too, so this is only concluded where no step
+ * the search measured was credible and resolved (the smooth range) and most of those
+ * whose differences stand above the rounding (at least two) show it. Returns 1 (kink), 0 (none) or -1 (lost in the rounding). */
+static int slope_kink(const hc_ctx *c, int i, double h, const double *v, double e)
+{
+    double d1, d2, d4, rc;
+    if (!c->g) {
+        double f0 = c->f0, h2 = h * h;
+        d1 = (v[0] + v[1] - 2.0 * f0) / h2;
+        d2 = (v[2] + v[3] - 2.0 * f0) / (4.0 * h2);
+        d4 = (v[4] + v[5] - 2.0 * f0) / (16.0 * h2);
+        rc = 4.0 / (16.0 * h2);
+    } else {
+        int m = c->m;
+        d1 = (v[i] - v[m + i]) / (2.0 * h);
+        d2 = (v[2 * m + i] - v[3 * m + i]) / (4.0 * h);
+        d4 = (v[4 * m + i] - v[5 * m + i]) / (8.0 * h);
+        rc = 2.0 / (8.0 * h);
+    }
+    if (!(fabs(d4) > 100.0 * rc * e)) return -1;   /* lost in the rounding: no opinion */
+    return d1 / d2 > 1.8 && d1 / d2 < 2.2 && d2 / d4 > 1.8 && d2 / d4 < 2.2;
+}
+
+static double odd_excess(const hc_ctx *c, const hc_axis *ax);
 
 /* Estimates for parameter i from the stencil values v at step h. */
 static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
@@ -155,7 +234,7 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
             hc_d2_forward(v, c->f0, side * h, &e2);
             hc_d1_forward(v, 1, c->f0, side * h, &e1);
         }
-        ax->rfloor = HC_ROUND_EPS * DBL_EPSILON * max_abs(v, np, 1, fabs(c->f0));
+        ax->rfloor = hc_round_floor(max_abs(v, np, 1, fabs(c->f0)));
         ax->g = e1.ext;
         ax->gtrunc = e1.ext_trunc;
         ax->grcoef = e1.ext_rcoef;
@@ -194,7 +273,21 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     double trunc_net = fmax(0.0, ax->trunc - 1.25 * e2.rcoef * e);
     ax->rho = corr > 4.0 * corr_noise ? trunc_net / corr : -1.0;
     ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
+    /* Far outside the polynomial range: the two steps disagree, beyond the noise, by a
+     * good part of the estimate itself (or of the larger of the two). */
+    ax->credible = !(trunc_net > HC_CREDIBLE * fmax(fabs(e2.est), fabs(e2.alt)));
+    ax->inconsistent = 0;
     ax->status = HC_OK;
+    ax->slope_kink = side == 0 ? slope_kink(c, i, h, v, e) : -1;
+    ax->odd = odd_excess(c, ax);
+    if (side == 0 && ax->credible) {
+        double right, left;
+        if (kink_jump(c, i, h, v, e, &right, &left) > 0.0) {
+            /* no derivative at x: the bound covers both one-sided values */
+            ax->trunc = fmax(ax->trunc, fmax(fabs(ax->est - right), fabs(ax->est - left)));
+            ax->status = HC_KINK;
+        }
+    }
 }
 
 /* Whether fn's first derivative along the axis (or the column, with gr) is still
@@ -219,30 +312,43 @@ static double snap2(double r)
     return r / p > M_SQRT2 ? 2.0 * p : p;
 }
 
-/* The factor by which to multiply the step. */
+/* The factor by which to multiply the step. Truncation seen beyond the noise: shrink to
+ * the step that balances it against the rounding (E(r) = T r^p + N r^-k), and far outside
+ * the polynomial range (not credible) by HC_GARBAGE_SHRINK at least, or at once to the
+ * parameter's relative scale HC_H0_REL |x| where that is smaller (a parameter much
+ * smaller than 1 whose fn changes on its own scale: a rate near 0, a coefficient of a
+ * cubic term). No truncation seen: grow, until the estimate stands above its rounding
+ * or towards the accuracy aimed at. */
 static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
 {
     double p = ax->side ? 3.0 : 4.0, k = c->g ? 1.0 : 2.0, r;
     double e = fmax(c->g ? c->gnoise[i] : c->noise, ax->rfloor);
     double N = ax->rcoef * e;
-    if (!ax->resolved) {
+    /* |est - alt| carries the noise of both: at most (1 + 2^-k) N. */
+    double T = ax->trunc - (1.0 + pow(2.0, -k)) * N;
+    if (T > 0.0 && (ax->resolved || !ax->credible)) {
+        r = pow(k * N / (p * T), 1.0 / (p + k));
+        if (!ax->credible) {
+            r = fmin(r, HC_GARBAGE_SHRINK);
+            double hrel = (c->g ? HC_H0_REL_G : HC_H0_REL_F) * fabs(c->x[i]);
+            if (hrel > 0.0 && hrel < r * ax->h) r = hrel / ax->h;
+        }
+    } else if (!ax->resolved) {
         /* Lost in the rounding: grow (the largest difference scales as h^k). */
         r = HC_JUMP_MAX;
         double est_scale = fabs(ax->est) * pow(ax->h, k);   /* in value units */
         if (est_scale > 0.0) r = pow(HC_RESOLVE_TARGET * e / est_scale, 1.0 / k);
         r = fmin(fmax(r, HC_GROW_UNSEEN), ax->slope ? HC_GROW_SLOPE : HC_JUMP_MAX);
+        /* a parameter far smaller than its scale (a variance of 1e-60 on the scale 1):
+         * at once to the unit scale, max(|x|, 1), which the search left untried */
+        double hunit = (c->g ? HC_H0_REL_G : HC_H0_REL_F) * fmax(fabs(c->x[i]), 1.0);
+        if (ax->h * r < hunit) r = hunit / ax->h;
     } else {
-        /* |est - alt| carries the noise of both: at most (1 + 2^-k) N. */
-        double T = ax->trunc - (1.0 + pow(2.0, -k)) * N;
-        if (T > 0.0) {
-            r = pow(k * N / (p * T), 1.0 / (p + k));
-        } else {
-            /* No truncation seen: grow towards the accuracy aimed at (rounding falls as
-             * h^-k), by HC_GROW_UNSEEN at least and HC_GROW_SLOPE at most. */
-            double rel = N / fmax(fabs(ax->est), DBL_MIN);
-            r = pow(rel / (c->g ? HC_GOOD_G : HC_GOOD_F), 1.0 / k);
-            r = fmin(fmax(r, HC_GROW_UNSEEN), HC_GROW_SLOPE);
-        }
+        /* No truncation seen: grow towards the accuracy aimed at (rounding falls as
+         * h^-k), by HC_GROW_UNSEEN at least and HC_GROW_SLOPE at most. */
+        double rel = N / fmax(fabs(ax->est), DBL_MIN);
+        r = pow(rel / (c->g ? HC_GOOD_G : HC_GOOD_F), 1.0 / k);
+        r = fmin(fmax(r, HC_GROW_UNSEEN), HC_GROW_SLOPE);
     }
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
@@ -252,14 +358,24 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     return snap2(fmax(r, 1.0 / HC_JUMP_MAX));
 }
 
-/* Whether a is a better stencil than b: within the polynomial range first, then the
- * smaller total error (truncation + rounding). */
+/* Total error of a resolved stencil relative to its estimate. */
+static double rel_error(const hc_axis *a)
+{
+    return (a->trunc + a->round) / fabs(a->est);
+}
+
+/* Whether a is a better stencil than b: a credible one (within the polynomial range, so
+ * that its bound means something) first, then a resolved one; among resolved ones the
+ * smaller relative error; among unresolved ones, one within the polynomial range of the
+ * slope, then the smaller error. (A resolved step beyond the slope's polynomial range is
+ * kept for the diagonal; the mixed elements then try shorter steps: hessian.c.) */
 static int better(const hc_ctx *c, const hc_axis *a, const hc_axis *b)
 {
-    if (!(a->resolved && b->resolved)) {
-        int oa = odd_excess(c, a) <= 1.0, ob = odd_excess(c, b) <= 1.0;
-        if (oa != ob) return oa;
-    }
+    if (a->credible != b->credible) return a->credible;
+    if (a->resolved != b->resolved) return a->resolved;
+    if (a->resolved) return rel_error(a) < rel_error(b);
+    int oa = odd_excess(c, a) <= 1.0, ob = odd_excess(c, b) <= 1.0;
+    if (oa != ob) return oa;
     return a->trunc + a->round < b->trunc + b->round;
 }
 
@@ -291,7 +407,7 @@ static int flat_stencil(const hc_ctx *c, int side, const double *v)
  * stairs smoothed, not a derivative of fn at x: its error bounds cover the values. */
 static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
 {
-    double e = fmax(c->noise, HC_ROUND_EPS * DBL_EPSILON * fabs(c->f0));   /* at h_flat */
+    double e = fmax(c->noise, hc_round_floor(c->f0));   /* at h_flat */
     if (!(h_flat < ax->h) || !(fabs(ax->g) * h_flat > HC_STAIR * e)) return;
     ax->trunc += fabs(ax->est);
     ax->gtrunc += fabs(ax->g);
@@ -299,11 +415,47 @@ static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
     ax->status = HC_STAIRS;
 }
 
+/* The bound of tried stencil t with the noise known now. */
+static double tried_error(const hc_ctx *c, const hc_search *s, int t)
+{
+    return s->tried_trunc[t] + s->tried_rcoef[t] * fmax(c->noise, s->tried_rfloor[t]);
+}
+
+/* The accepted stencil against every other credible one of the search: where two
+ * estimates at different steps disagree beyond their combined bounds, one of the bounds
+ * is wrong (noise the probe did not see, a step outside the polynomial range that looked
+ * inside it): the accepted bound is widened to cover the other's interval, and the element
+ * is marked inconsistent (unresolved). */
+static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
+{
+    double err = ax->trunc + ax->round;
+    for (int t = 0; t < s->ntried; t++) {
+        if (!s->tried_cred[t] || (s->tried[t] == ax->h && s->tried_side[t] == ax->side))
+            continue;
+        /* structure far below the step (an oscillation of fn that a longer step
+         * averages out) is noise at the scale of the step, bounded by its rounding
+         * term: only steps of the same scale or longer are compared */
+        if (s->tried[t] < HC_CONSIST_BELOW * ax->h) continue;
+        double d = fabs(s->tried_est[t] - ax->est), et = tried_error(c, s, t);
+        if (!(d <= err + et)) {
+            ax->inconsistent = 1;
+            ax->trunc = fmax(ax->trunc, d + et - ax->round);
+        }
+    }
+}
+
 static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)
 {
     ax->lo = s->lo;
     ax->up = s->up;
     s->active = 0;
+    consistency(c, s, ax);
+    if (!s->smooth_seen && s->nslope_kink >= 2 && 2 * s->nslope_kink > s->nmeasured) {
+        /* fn's slope jumps at x: no second derivative at any step */
+        ax->status = HC_KINK;
+        ax->trunc = fmax(ax->trunc, fabs(ax->est));
+        ax->resolved = 0;
+    }
     if (s->h_flat > 0.0) stair_check(c, s->h_flat, ax);
 }
 
@@ -377,12 +529,27 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         }
         return;
     }
-    if (s->ntried < HC_TRIED) {
-        s->tried[s->ntried] = h;
-        s->tried_side[s->ntried++] = side;
-    }
     hc_axis trial;
     measure(c, i, h, side, s->trial, &trial);
+    /* Second corrections as large as the first: not truncation but something that moves
+     * the values at the scale of this step (an oscillation, rounding to a few digits)
+     * which the first probe, far below it, did not see: measure the noise here. */
+    if (c->want_probe == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved)
+        c->want_probe = 1;
+    if (s->ntried < HC_TRIED) {
+        s->tried[s->ntried] = h;
+        s->tried_side[s->ntried] = side;
+        s->tried_est[s->ntried] = trial.est;
+        s->tried_trunc[s->ntried] = trial.trunc;
+        s->tried_rcoef[s->ntried] = trial.rcoef;
+        s->tried_rfloor[s->ntried] = trial.rfloor;
+        s->tried_cred[s->ntried++] = trial.credible && trial.status == HC_OK;
+    }
+    s->smooth_seen |= trial.credible && trial.resolved;
+    if (trial.slope_kink >= 0) {
+        s->nslope_kink += trial.slope_kink;
+        s->nmeasured++;
+    }
     trial.lo = s->lo;
     trial.up = s->up;
     if (!gmode && flat_stencil(c, side, s->trial)) s->h_flat = fmax(s->h_flat, h);
@@ -397,8 +564,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
     double r = step_ratio(c, i, &trial);
 #ifdef HC_DEBUG
-    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d slope %d odd %g r %g\n", i, h, side,
-            trial.est, trial.trunc, trial.round, trial.resolved, trial.slope, odd_excess(c, &trial), r);
+    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d skink %d slope %d odd %g r %g\n", i, h, side,
+            trial.est, trial.trunc, trial.round, trial.resolved, trial.credible, trial.slope_kink, trial.slope, odd_excess(c, &trial), r);
 #endif
     double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
     if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) {
@@ -442,6 +609,7 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
         s->active = 1;
         s->have = s->it = s->ntried = s->cn = s->cnext = 0;
         s->h_flat = 0.0;
+        s->nslope_kink = s->nmeasured = s->smooth_seen = 0;
         s->search = search;
         s->lo = c->lo[i];
         s->up = c->up[i];
@@ -449,6 +617,10 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
     }
     for (;;) {
         int running = 0;
+        if (c->want_probe == 1) {
+            c->want_probe = 2;   /* once per Hessian */
+            hc_step_noise(c, ax);
+        }
         c->b->k = 0;
         for (int k = 0; k < count; k++) {
             hc_search *s = c->slots + k;
@@ -473,26 +645,31 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
 /* Point k of the probe's line: a fixed pseudo-random sign per parameter (Knuth's
  * multiplicative hash), kept within the bounds. */
 void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
+/* (k: the offset in units of the steps) */
 {
     for (int i = 0; i < c->n; i++) {
         int s = ax[i].side;
         if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-        double xi = c->x[i] + k * HC_NOISE_DELTA * s * ax[i].h;
+        double xi = c->x[i] + k * s * ax[i].h;
         xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
     }
 }
 
-static int probe_line(hc_ctx *c, const hc_axis *ax, int *nf_out, double *fv)
+static int probe_line(hc_ctx *c, const hc_axis *ax, double delta, int nf, int *nf_out,
+                      double *fv)
 {
-    int n = c->n, nf = HC_NOISE_POINTS_SMALL;
-    if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
-                    (2 * n > HC_NOISE_POINTS_MAX ? HC_NOISE_POINTS_MAX : 2 * n);
+    int n = c->n;
+    if (nf <= 0) {
+        nf = HC_NOISE_POINTS_SMALL;
+        if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
+                        (2 * n > HC_NOISE_POINTS_MAX ? HC_NOISE_POINTS_MAX : 2 * n);
+    }
     size_t m = c->m;
     hc_batch *b = c->b;
     memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
     b->k = 0;
     b->pax = ax;
-    for (int k = 1; k < nf; k++) hc_batch_add(c, -1, (double) k, -1, 0.0);
+    for (int k = 1; k < nf; k++) hc_batch_add(c, -1, k * delta, -1, 0.0);
     hc_batch_run(c, c->g ? c->g : c->f);
     for (int k = 1; k < nf; k++) {
         if (!b->ok[k - 1]) return 0;
@@ -517,16 +694,25 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
     }
 }
 
-double hc_noise(hc_ctx *c, const hc_axis *ax, int *inform)
+double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform)
 {
-    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
+    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0, quantum = 0.0;
     int nf = 0;
-    if (!probe_line(c, ax, &nf, fv)) {
-        *inform = 4;
-        return 0.0;
+    /* Values mostly equal (fn rounded to a few digits, or a table): the spacing grows by
+     * HC_NOISE_WIDEN until they differ, at most HC_NOISE_RETRIES times; the quantum seen
+     * on the way is the noise where no other is found (rounding error of one value is
+     * at most half of it: the bound is the quantum itself). */
+    for (int t = 0; t <= HC_NOISE_RETRIES; t++, delta *= HC_NOISE_WIDEN) {
+        double q = 0.0;
+        if (!probe_line(c, ax, delta, npts, &nf, fv)) {
+            *inform = 4;
+            return quantum;
+        }
+        *inform = hc_ecnoise(nf, fv, c->fscale, &sigma, &q);
+        quantum = fmax(quantum, q);
+        if (*inform != 2) break;
     }
-    *inform = hc_ecnoise(nf, fv, c->fscale, &sigma);
-    return *inform == 1 ? HC_NOISE_BOUND * sigma : 0.0;
+    return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
 }
 
 void hc_gnoise(hc_ctx *c, const hc_axis *ax)
@@ -535,11 +721,11 @@ void hc_gnoise(hc_ctx *c, const hc_axis *ax)
     double *fv = (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double));
     double col[HC_NOISE_POINTS_MAX], sigma;
     for (int j = 0; j < n; j++) c->gnoise[j] = 0.0;
-    if (!probe_line(c, ax, &nf, fv)) return;
+    if (!probe_line(c, ax, HC_NOISE_DELTA, 0, &nf, fv)) return;
     for (int j = 0; j < n; j++) {
         for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
         double scale = fabs(c->g0[j]);
-        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma) == 1)
+        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, NULL) == 1)
             c->gnoise[j] = HC_NOISE_BOUND * sigma;
     }
 }
@@ -555,6 +741,34 @@ SEXP hc_noise_values(SEXP values, SEXP fscale)
     int nf = (int) XLENGTH(values);
     double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
     memcpy(fv, REAL(values), nf * sizeof(double));
-    int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma);
+    int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma, NULL);
     return Rf_ScalarReal(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0);
+}
+
+/* The noise measured again along the probe's line, at HC_NOISE_STEP_DELTA of the steps
+ * now (the accepted ones, or the first for parameters not yet searched); where it is
+ * above the noise used so far, it replaces it and the bounds of the stencils accepted so
+ * far are recomputed with it. */
+void hc_step_noise(hc_ctx *c, hc_axis *ax)
+{
+    int inform;
+    double sigma = hc_noise(c, ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS, &inform);
+    if (sigma > c->noise) {
+        c->noise = sigma;
+        hc_renoise(c, ax);
+    }
+}
+
+/* The rounding bounds of the accepted stencils again, with the noise c->noise measured at
+ * the scale of the steps (after the search, which used the noise seen far below them). */
+void hc_renoise(const hc_ctx *c, hc_axis *ax)
+{
+    for (int i = 0; i < c->n; i++) {
+        double e = fmax(c->noise, ax[i].rfloor);
+        double r = ax[i].rcoef * e;
+        if (r > ax[i].round) {
+            ax[i].round = r;
+            ax[i].resolved = ax[i].resolved && fabs(ax[i].est) > HC_RESOLVE * r;
+        }
+    }
 }
