@@ -133,8 +133,10 @@ typedef struct hc_ctx {
     SEXP rho;
     int tick;           /* evaluations left before progress is called (0: never) */
     struct hc_search *slots;  /* the searches of a group (HC_GROUP_F or HC_GROUP_G) */
-    int want_probe;     /* 1: a stencil's differences looked like noise, measure it at the
-                           scale of the steps (f mode); 2: done */
+    int probe_axis;     /* a parameter whose stencils looked noisy: the noise is measured
+                           along its axis before the next round (-1: none) */
+    int probes_left;    /* such probes left (f mode; 0 with gr or a given noise) */
+    struct hc_axis *tmp_ax;  /* n axes of scratch */
 } hc_ctx;
 
 /* One parameter's step search, advanced one stencil at a time (steps.c). */
@@ -154,6 +156,7 @@ typedef struct hc_search {
     int nslope_kink, nmeasured;  /* stencils measured above the rounding, and those of
                                     them that looked like |x| at 0 */
     int smooth_seen;    /* a credible, resolved stencil was measured */
+    int probed;         /* its axis's noise was measured */
     int src[HC_NPTS_MAX];   /* batch index of each point of the stencil, -1 if cached */
     int tok[HC_NPTS_MAX];   /* whether each value is finite */
     double ct[HC_CACHE];    /* cache: offsets along the axis, whether finite, values */
@@ -176,6 +179,7 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *infor
 void hc_renoise(const hc_ctx *c, hc_axis *ax);
 void hc_step_noise(hc_ctx *c, hc_axis *ax);
 #define HC_NOISE_STEP_POINTS 8              /* points of the second probe's line */
+#define HC_AXIS_PROBES 3   /* noise probes along single axes per Hessian, at most */
 #define HC_NOISE_DELTA (1.0 / 1048576.0)   /* the first probe's spacing, of the steps */
 #define HC_NOISE_STEP_DELTA (1.0 / 16.0)   /* the second's, of the steps chosen */
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);

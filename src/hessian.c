@@ -451,7 +451,8 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.gnoise = NULL;
     c.max_search = max_search;
     c.nonfinite = 0;
-    c.want_probe = noise_given || gmode ? 2 : 0;   /* f mode only, as yet */
+    c.probe_axis = -1;
+    c.probes_left = noise_given || gmode ? 0 : HC_AXIS_PROBES;   /* f mode only, as yet */
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
     c.evaluator = evaluator;
@@ -483,6 +484,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.b = &batch;
     pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
     hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
+    c.tmp_ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
@@ -509,8 +511,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         /* 2b. The noise again, at the scale of the steps chosen: noise that is smooth far
          * below them (an oscillation, a rounding of fn to a few digits) but rough at
          * theirs counts in the bounds of the diagonal and of the mixed elements. */
-        if (!noise_given && n > 1 && c.want_probe != 2 && step_probe_needed(&c, ax))
+        if (!noise_given && n > 1 && step_probe_needed(&c, ax)) {
             hc_step_noise(&c, ax);
+            hc_renoise(&c, ax);
+        }
         double hmax = 0.0;
         for (int i = 0; i < n; i++) {
             ph[i + (size_t) i * n] = ax[i].est;

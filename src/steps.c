@@ -534,8 +534,15 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     /* Second corrections as large as the first: not truncation but something that moves
      * the values at the scale of this step (an oscillation, rounding to a few digits)
      * which the first probe, far below it, did not see: measure the noise here. */
-    if (c->want_probe == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved)
-        c->want_probe = 1;
+    /* So too where a shorter step than a credible one fell outside the polynomial range:
+     * truncation shrinks with the step; noise grows. Along this axis, at the step of its
+     * best stencil so far, once per parameter and HC_AXIS_PROBES times per Hessian. */
+    int noisy = (trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
+        (!trial.credible && s->have && ax->credible && h < ax->h);
+    if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
+        c->probe_axis = i;
+        s->probed = 1;
+    }
     if (s->ntried < HC_TRIED) {
         s->tried[s->ntried] = h;
         s->tried_side[s->ntried] = side;
@@ -592,6 +599,25 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     s->h = hx;
 }
 
+/* The noise along axis i alone, at HC_NOISE_STEP_DELTA of its step now (the best
+ * stencil's): where it is above the noise used so far it replaces it, and the bounds of
+ * the stencils accepted so far are recomputed with it. */
+static void axis_noise(hc_ctx *c, hc_axis *ax, int i)
+{
+    for (int j = 0; j < c->n; j++) {
+        c->tmp_ax[j] = ax[j];
+        if (j != i) c->tmp_ax[j].h = 0.0;
+    }
+    hc_step_noise(c, c->tmp_ax);
+    for (int j = 0; j < c->n; j++) {
+        double r = ax[j].rcoef * fmax(c->noise, ax[j].rfloor);
+        if (r > ax[j].round) {
+            ax[j].round = r;
+            ax[j].resolved = ax[j].resolved && fabs(ax[j].est) > HC_RESOLVE * r;
+        }
+    }
+}
+
 /* Choose the steps of parameters i0, ..., i0 + count - 1 (count <= the slots in c), each
  * starting from h0[k] (or hc_first_step() when h0[k] <= 0), their searches in lockstep:
  * each round, the next stencil of every search still running is one batch. The accepted
@@ -609,7 +635,7 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
         s->active = 1;
         s->have = s->it = s->ntried = s->cn = s->cnext = 0;
         s->h_flat = 0.0;
-        s->nslope_kink = s->nmeasured = s->smooth_seen = 0;
+        s->nslope_kink = s->nmeasured = s->smooth_seen = s->probed = 0;
         s->search = search;
         s->lo = c->lo[i];
         s->up = c->up[i];
@@ -617,9 +643,10 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
     }
     for (;;) {
         int running = 0;
-        if (c->want_probe == 1) {
-            c->want_probe = 2;   /* once per Hessian */
-            hc_step_noise(c, ax);
+        if (c->probe_axis >= 0) {
+            axis_noise(c, ax, c->probe_axis);
+            c->probe_axis = -1;
+            c->probes_left--;
         }
         c->b->k = 0;
         for (int k = 0; k < count; k++) {
@@ -746,17 +773,15 @@ SEXP hc_noise_values(SEXP values, SEXP fscale)
 }
 
 /* The noise measured again along the probe's line, at HC_NOISE_STEP_DELTA of the steps
- * now (the accepted ones, or the first for parameters not yet searched); where it is
- * above the noise used so far, it replaces it and the bounds of the stencils accepted so
- * far are recomputed with it. */
+ * in ax; where it is above the noise used so far, it replaces it. */
 void hc_step_noise(hc_ctx *c, hc_axis *ax)
 {
     int inform;
     double sigma = hc_noise(c, ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS, &inform);
-    if (sigma > c->noise) {
-        c->noise = sigma;
-        hc_renoise(c, ax);
-    }
+#ifdef HC_DEBUG
+    Rprintf("step noise %g inform %d (was %g)\n", sigma, inform, c->noise);
+#endif
+    if (sigma > c->noise) c->noise = sigma;
 }
 
 /* The rounding bounds of the accepted stencils again, with the noise c->noise measured at
