@@ -210,7 +210,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   }
   cl <- state$cl
   drift <- drifting(cl, state, fx$f, bounds, th)
-  v <- verdict(cl, th, drift)
+  v <- verdict(cl, th, list(not_identified = any(drift)))
 
   value <- attr(state$h, "value")
   escape <- NULL
