@@ -209,8 +209,11 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     refine <- r$refine
   }
   cl <- state$cl
-  drift <- drifting(cl, state, fx$f, bounds, th)
-  v <- verdict(cl, th, list(not_identified = any(drift)))
+  drifts <- find_drift(cl, state, fx$f, bounds, th)
+  kinds <- vapply(drifts, `[[`, "", "kind")
+  drift <- cl$free %in% unlist(lapply(drifts, `[[`, "parameters"))
+  v <- verdict(cl, th, list(unbounded = any(kinds == "unbounded"),
+                            no_finite_estimate = any(kinds == "asymptote")))
 
   value <- attr(state$h, "value")
   escape <- NULL
@@ -218,6 +221,14 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
     v0 <- if (is.null(cl$probed)) value else cl$probed$value
     escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
+    # a degenerate saddle: the lowest point of a falling profile (the others re-minimised)
+    for (pr in cl$profiles) {
+      if (identical(pr$shape, "decreasing") && v0 - pr$value > escape$decrease) {
+        dd <- pr$par - x0
+        escape <- list(par = pr$par, value = pr$value, decrease = v0 - pr$value,
+                       direction = dd / sqrt(sum(dd^2)), distance = sqrt(sum(dd^2)))
+      }
+    }
     if (sgn < 0) escape$value <- -escape$value
   }
   evals[["fn"]] <- evals[["fn"]] + fx$count()
@@ -226,39 +237,133 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
                   upper = bounds$upper, fnscale = fnscale)
   new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
                 th = th, bounds = bounds, escape = escape, refine = refine,
-                evals = evals, first = first, drift = drift, problem = problem)
+                evals = evals, first = first, drift = drift, drifts = drifts,
+                problem = problem)
 }
 
-# Free parameters drifting to infinity: a large estimate with a larger standard error,
-# and fn no higher with the estimate doubled (a logistic slope when the data are
-# separated; a zero-inflation logit or a log standard deviation whose maximum-likelihood
-# value is at 0 on its natural scale). At a true minimum doubling the estimate raises fn
-# by at least (estimate / SE)^2 / 2; an uncentred covariate's large coefficient fails
-# the test, since fn rises steeply. Where the Newton step moves the parameter (not
-# stationary), fn must stay no higher at 4 and 8 times the estimate too (within the
-# bounds): an estimate short of a finite minimum further out sees fn fall at twice the
-# estimate but rise again beyond the minimum. (At a stationary point twice is enough,
-# and further out the objective itself may break down: a glmmTMB log-SD at 4 times
-# -16 gives a Laplace approximation 0.07 off, at 8 times NaN.) Such parameters make the
-# point not identified.
-drifting <- function(cl, state, fx, bounds, th) {
-  out <- logical(length(cl$free))
-  if (is.null(cl$cov)) return(out)
-  est <- state$par[cl$free]
-  se <- sqrt(diag(cl$cov))
+# Drift: a direction along which fn decreases monotonically as the parameters run off to
+# infinity, so that no finite estimate exists (numerics notes, "Separation and drift").
+# The candidates: (a) a flat direction whose profile kept falling (classify_point()); (b)
+# the direction of the estimate itself (complete separation: fn at m times the estimate,
+# m = 2, 4, 8, 16), tried when a doubling would raise fn by less than th$drift_rise on the
+# Hessian's own prediction; (c) the flattest directions (curvature below th$drift_small
+# of the largest), from 2 of their own standard errors outwards (x 4), where a minimum
+# would have raised fn by 2 at least (quasi-separation: the drift runs along a
+# combination of coefficients); (d) each large estimate with a larger standard error,
+# doubled (a zero-inflation logit or a log-SD whose maximum-likelihood value is at 0 on its
+# natural scale, where what is left of the fall is below the noise). fn must not rise
+# beyond its noise at any of these points, and (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a log-likelihood minimised,
+# say) where they do not. Returns a list of drifts, each with its direction (original
+# units, all parameters), kind and the free parameters it involves.
+find_drift <- function(cl, state, fx, bounds, th) {
+  out <- list()
+  free <- cl$free
+  k <- length(free)
+  if (!k) return(out)
+  par <- state$par
   f0 <- attr(state$h, "value")
-  for (i in which(abs(est) > th$separation & se > abs(est))) {
-    j <- cl$free[i]
-    p <- state$par
-    for (m in if (cl$off_optimum[i]) c(2, 4, 8) else 2) {
-      p[j] <- m * est[i]
-      if (p[j] < bounds$lower[j] || p[j] > bounds$upper[j]) break
-      v <- fx(p)
-      out[i] <- !is.na(v) && v <= f0 + th$significant * state$noise
-      if (!out[i]) break
+  tol <- th$significant * state$noise
+  d <- cl$scale[free]
+  nm <- names(par)
+  direction <- function(u) {
+    full <- stats::setNames(numeric(length(par)), nm)
+    full[free] <- u
+    full
+  }
+  # fn at the distances ts (value_at(t): fn there, NA where it fails or is out of
+  # bounds): a drift, or NULL
+  walk <- function(value_at, ts, start = f0, need_fall = TRUE) {
+    vals <- start
+    for (t in ts) {
+      v <- value_at(t)
+      if (is.na(v) || v > vals[length(vals)] + tol) return(NULL)
+      vals <- c(vals, v)
+    }
+    falls <- -diff(vals)
+    m <- length(falls)
+    if (m < 1L + need_fall || (need_fall && !(vals[1L] - vals[m + 1L] > tol))) return(NULL)
+    # unbounded: the falls do not shrink (a linear fall grows 4-fold as the distance
+    # does) and the last one is no small share of the largest
+    grows <- m >= 2L && falls[m] >= 0.5 * falls[m - 1L] && falls[m] >= 0.1 * max(falls) &&
+      falls[m] > tol
+    list(kind = if (grows) "unbounded" else "asymptote", value = vals[m + 1L])
+  }
+  straight <- function(u) {
+    function(t) {
+      p <- par
+      p[free] <- p[free] + t * u
+      if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
     }
   }
-  out
+  add <- function(u, dr, how) {
+    w <- abs(u * d)
+    involved <- free[w >= th$combo_share * max(w)]
+    out[[length(out) + 1L]] <<- list(direction = direction(u), kind = dr$kind,
+                                     parameters = involved, how = how)
+  }
+  # (a) profiles that kept falling
+  for (q in seq_len(k)) {
+    pr <- cl$profiles[[q]]
+    if (!is.null(pr) && identical(pr$shape, "drift")) {
+      add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
+    }
+  }
+  # (b) the direction of the estimate (not at a maximum or saddle, where fn falls away
+  # from par anyway: those verdicts say more)
+  x <- par[free]
+  concave <- any(cl$sign < 0L)
+  if (any(x != 0) && !concave) {
+    rise <- sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
+    if (is.finite(rise) && rise < th$drift_rise) {
+      dr <- walk(straight(x), c(1, 3, 7, 15))
+      if (!is.null(dr)) add(x, dr, "estimate")
+    }
+  }
+  # (c) the flattest directions, each with the others re-minimised (its profile), from
+  # the point the probe reached
+  lam <- cl$values
+  lmax <- max(abs(lam), 0)
+  cand <- which(cl$sign == 1L & lam < th$drift_small * lmax)
+  pa <- cl$probed$profile_at
+  for (q in if (is.null(pa) || concave) integer() else utils::head(cand[order(lam[cand])], 2L)) {
+    sigma <- 1 / sqrt(lam[q])
+    comp <- which(cl$sign == 1L & seq_len(k) != q)
+    for (s in c(1, -1)) {
+      v <- s * cl$vectors[, q]
+      at <- function(t) {
+        r <- pa(v, cl$vectors[, comp, drop = FALSE], lam[comp], t)
+        if (is.null(r)) NA_real_ else r$value
+      }
+      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value)
+      if (!is.null(dr)) {
+        add(v / d, dr, "flattest")
+        break
+      }
+    }
+  }
+  # (d) single large estimates with larger standard errors, doubled
+  if (!is.null(cl$cov)) {
+    se <- sqrt(diag(cl$cov))
+    for (i in which(abs(x) > th$separation & se > abs(x))) {
+      u <- numeric(k)
+      u[i] <- x[i]
+      dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
+      if (!is.null(dr)) add(u, dr, "coordinate")
+    }
+  }
+  # the single coordinates as one drift (one finding names them all)
+  co <- vapply(out, function(o) o$how == "coordinate", NA)
+  if (sum(co) > 1L) {
+    one <- out[[which(co)[1L]]]
+    one$direction <- Reduce(`+`, lapply(out[co], `[[`, "direction"))
+    one$parameters <- unlist(lapply(out[co], `[[`, "parameters"))
+    one$kind <- if (all(vapply(out[co], `[[`, "", "kind") == "asymptote")) "asymptote" else
+      "unbounded"
+    out <- c(out[!co], list(one))
+  }
+  # one entry per set of parameters
+  keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")
+  out[!duplicated(keys)]
 }
 
 # The thresholds (hc_thresholds) that check_fit()'s control can set.

@@ -86,7 +86,7 @@ summary.hesscheck <- function(object, ...) {
     eigenvalue = e$values, uncertainty = e$uncertainty,
     sign = c("negative", "zero", "positive")[e$sign + 2L],
     from = if (is.null(e$source)) rep("hessian", length(e$values)) else e$source,
-    direction = vapply(seq_along(e$values), function(q) {
+    direction = if (!is.null(e$labels)) e$labels else vapply(seq_along(e$values), function(q) {
       v <- e$vectors[, q]
       format_combo(v, v, e$parameters, min_share = hc_thresholds$combo_share)$text
     }, ""),

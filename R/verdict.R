@@ -31,6 +31,13 @@ hc_thresholds <- list(
   # second difference on, so that More and Wild's test sees the noise alone).
   probe_noise_points = 8L,
   probe_noise_delta = 2^-20,
+  # Relative size (to the largest curvature) below which an eigenvalue of the scaled
+  # Hessian is zero: rounding of fn and of its data at the level of a few eps.
+  rounding = 64 * .Machine$double.eps,
+  # The profile along a flat direction: its distances (scaled units), and the Newton
+  # steps that re-minimise the other parameters at each.
+  profile_steps = c(1, 4, 16),
+  profile_newton = 8L,
   # The probe's largest step, in scaled units (one unit: one standard error of a
   # parameter with the others held fixed, for a negative log-likelihood).
   probe_max = 1e4,
@@ -69,6 +76,14 @@ hc_thresholds <- list(
   # estimate drifts to infinity (separation, a probability or a variance at 0 on a logit
   # or log scale), and the point is not identified.
   separation = 10,
+  # Drift searches (find_drift()): the estimate's own direction is tried when doubling it
+  # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
+  # curvature is below drift_small of the largest are walked from 2 standard errors out.
+  drift_rise = 1,
+  drift_small = 1e-4,
+  # A parameter is estimable (keeps its SE where directions are flat) when its share of
+  # every flat direction (unit vectors in the scaled coordinates) is below this.
+  estimable = 1e-3,
   # fit$hessian's standard errors off by more than this fraction: a warning.
   fit_hessian_se = 0.01,
   # Coefficients of a direction below this share of the largest (on the parameters'
@@ -221,7 +236,7 @@ scaled_hessian <- function(H, E, g, ge, par, bounds, th) {
   Es <- E[free, free, drop = FALSE] / s
   off <- row(A) != col(A) & abs(A) <= Es
   A[off & !is.na(off)] <- 0
-  c(list(scale = ps$scale, depends = ps$depends, free = free), bs,
+  c(list(scale = ps$scale, depends = ps$depends, free = free, matrix = unname(A)), bs,
     eigen_with_error(unname(A), unname(Es)))
 }
 
@@ -265,6 +280,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
   cl <- scaled_hessian(unclass(h), attr(h, "error"), g, ge, unname(par), bounds, th)
+  hs <- cl$matrix
   free <- cl$free
   # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
   # does not depend on it (the not-smooth finding says what it is).
@@ -352,12 +368,49 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
     cl$vectors <- cl$vectors[, o, drop = FALSE]
   }
+  # An eigenvalue below what the rounding of fn can resolve is zero: a perturbation of
+  # the scaled Hessian's elements by a few eps of the largest curvature (data and fn
+  # computed in double precision) moves every eigenvalue by that much (Weyl).
+  lmax <- max(abs(lam), 0)
+  unc <- pmax(unc, th$rounding * lmax)
   sgn <- (lam > th$significant * unc) - (lam < -th$significant * unc)
   # A curved ridge's own curvature is zero up to the tilt of a leftover gradient; a
   # clearly curved direction (a banana-shaped valley such as Rosenbrock's at its
   # minimum, whose fn also rises at fourth order) is identified.
-  ridge <- ridge & abs(lam) < th$ridge_curvature * max(abs(lam), 0)
+  ridge <- ridge & abs(lam) < th$ridge_curvature * lmax
   sgn[ridge] <- 0L
+  # Along every direction still flat or undecided, the profile decides (others
+  # re-minimised): constant, a ridge; decreasing, a (degenerate) saddle with its lower
+  # point; increasing, identified (at second order) or weakly (at fourth).
+  weak <- rep(FALSE, k)
+  profiles <- vector("list", k)
+  if (!is.null(probed$profile)) {
+    for (q in which(sgn == 0L & !kink)) {
+      comp <- which(sgn == 1L & seq_len(k) != q)
+      pr <- probed$profile(cl$vectors[, q], cl$vectors[, comp, drop = FALSE], lam[comp])
+      if (is.null(pr)) next
+      profiles[[q]] <- pr
+      src[q] <- "profile"
+      switch(pr$shape,
+        increasing = if (pr$order == 2L) {
+          if (!(lam[q] > th$significant * unc[q])) {
+            lam[q] <- pr$curvature
+            unc[q] <- pr$error
+          }
+          sgn[q] <- 1L
+          ridge[q] <- FALSE
+        } else {
+          weak[q] <- TRUE
+        },
+        decreasing = {
+          sgn[q] <- -1L
+        },
+        constant = {
+          unc[q] <- max(unc[q], pr$resolution, abs(lam[q]) / th$significant)
+        }
+      )
+    }
+  }
   flat <- sgn == 0L
 
   # Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
@@ -383,7 +436,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     kkt_violated = kkt_bad, free = free,
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
-    ridge = ridge, probed = probed,
+    ridge = ridge, probed = probed, weak = weak, profiles = profiles,
+    hessian_scaled = hs,
     kink_parameters = kink_par,
     stairs_parameters = which(attr(h, "status") == "stairs" & cl$at_bound == 0L),
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
@@ -424,13 +478,13 @@ verdict <- function(cl, th, extra = list()) {
     too_noisy = FALSE,
     unbounded = FALSE,
     no_finite_estimate = FALSE,
-    not_identified = any(cl$no_dependence) || any(cl$sign == 0L),
+    not_identified = any(cl$no_dependence) || any(cl$sign == 0L & !cl$weak),
     not_stationary_far = zmax > th$tol_far,
     maximum = cl$maximum,
     saddle = cl$saddle,
     not_stationary = any(cl$off_optimum) || any(cl$kkt_violated),
     at_bound = any(cl$at_bound != 0L),
-    weakly_identified = FALSE,
+    weakly_identified = any(cl$weak),
     ill_conditioned = ill,
     minimum = cl$positive
   )
