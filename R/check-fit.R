@@ -183,12 +183,26 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     cluster <- make_cluster(check_backend("snow", ncpus, NULL))
     on.exit(parallel::stopCluster(cluster), add = TRUE)
   }
+  # At a point where fn is -Inf or hugely negative (its differences overflow): a classed
+  # error that says what that means; elsewhere hessian_fd()'s own error stands.
+  unbounded_abort <- function(p) {
+    v <- fx$raw(p)
+    if (!is.na(v) && v < -th$unbounded_value) {
+      hc_abort("unbounded", sprintf(
+        "%s is %s at the estimate (its differences overflow): it falls without bound there. If fn is a log-likelihood, you minimised it: maximise it with optim(control = list(fnscale = -1)), or minimise -fn, and check the fit again.",
+        if (sgn < 0) "-fn" else "fn", format(signif(v, 3))
+      ), par = p)
+    }
+  }
   evaluate <- function(p) {
-    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
+    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's;
+    # differences that overflow where fn is hugely negative say what that means.
     h <- withCallingHandlers(
       hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
                  parallel = parallel, ncpus = ncpus, cl = cluster),
-      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
+      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning"),
+      hesscheck_error_nonfinite = function(e) unbounded_abort(p),
+      hesscheck_error_bad_fn_value = function(e) unbounded_abort(p)
     )
     f0 <- attr(h, "value")
     noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
@@ -209,7 +223,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     refine <- r$refine
   }
   cl <- state$cl
-  drifts <- find_drift(cl, state, fx$f, bounds, th)
+  drifts <- find_drift(cl, state, fx$raw, bounds, th)
   kinds <- vapply(drifts, `[[`, "", "kind")
   drift <- cl$free %in% unlist(lapply(drifts, `[[`, "parameters"))
   v <- verdict(cl, th, list(unbounded = any(kinds == "unbounded"),
@@ -254,7 +268,8 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 # natural scale, where what is left of the fall is below the noise). fn must not rise
 # beyond its noise at any of these points, and (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a log-likelihood minimised,
 # say) where they do not. Returns a list of drifts, each with its direction (original
-# units, all parameters), kind and the free parameters it involves.
+# units, all parameters), kind and the free parameters it involves. `fx`: fn, -Inf kept
+# (reached: unbounded at once), NA where it fails.
 find_drift <- function(cl, state, fx, bounds, th) {
   out <- list()
   free <- cl$free
@@ -276,7 +291,8 @@ find_drift <- function(cl, state, fx, bounds, th) {
     vals <- start
     for (t in ts) {
       v <- value_at(t)
-      if (is.na(v) || v > vals[length(vals)] + tol) return(NULL)
+      if (identical(v, -Inf)) return(list(kind = "unbounded", value = v))
+      if (!is.finite(v) || v > vals[length(vals)] + tol) return(NULL)
       vals <- c(vals, v)
     }
     falls <- -diff(vals)

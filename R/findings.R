@@ -123,6 +123,8 @@ identified_pair <- function(u, x, v, p, curved) {
 finding_not_identified <- function(ctx) {
   cl <- ctx$cl
   out <- list()
+  # on a slope down to -Inf the curvatures say nothing about identification
+  if (identical(ctx$verdict, "unbounded")) return(out)
   nodep <- which(cl$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]

@@ -3,16 +3,21 @@
 # with its own error estimate), a test for a kink, and the search for a lower point at a
 # saddle.
 
-# fn at p, counted, NA where it fails or is not one finite number.
+# fn at p, counted, NA where it fails or is not one finite number (raw: one number).
 make_fx <- function(f, ...) {
   env <- new.env(parent = emptyenv())
   env$count <- 0
-  fx <- function(p) {
+  raw <- function(p) {
     env$count <- env$count + 1
     v <- catch_user(f(p, ...), function(e) NA_real_)
-    if (is.numeric(v) && length(v) == 1L && is.finite(v)) as.double(v) else NA_real_
+    if (is.numeric(v) && length(v) == 1L && !is.nan(v)) as.double(v) else NA_real_
   }
-  list(f = fx, count = function() env$count)
+  fx <- function(p) {
+    v <- raw(p)
+    if (is.finite(v)) v else NA_real_
+  }
+  # f: finite values or NA; raw: -Inf and Inf kept (a fall without bound is news)
+  list(f = fx, raw = raw, count = function() env$count)
 }
 
 # The largest t >= 0 with x0 + s t u inside the bounds for s = -1 and 1.
@@ -290,6 +295,7 @@ profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th)
     dp <- pp$value - f0
     dm <- pm$value - f0
     tol <- max(tol_of(pp), tol_of(pm))
+    if (!is.finite(tol)) return(NULL)
     if (min(dp, dm) < -tol) {
       s <- if (dp < dm) 1 else -1
       return(follow_descent(at, s, t, if (s > 0) pp else pm, f0, tol, th))

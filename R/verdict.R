@@ -80,6 +80,8 @@ hc_thresholds <- list(
   # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
   # curvature is below drift_small of the largest are walked from 2 standard errors out.
   drift_rise = 1,
+  # fn below -unbounded_value where its differences overflow: it falls without bound.
+  unbounded_value = 1e100,
   drift_small = 1e-4,
   # A parameter is estimable (keeps its SE where directions are flat) when its share of
   # every flat direction (unit vectors in the scaled coordinates) is below this.
@@ -218,8 +220,11 @@ eigen_with_error <- function(A, Es) {
   o <- rev(seq_len(k))
   V <- e$vectors[, o, drop = FALSE]
   frob <- sqrt(sum(Es^2))
-  list(values = e$values[o], vectors = V,
-       uncertainty = pmin(colSums(abs(V) * (Es %*% abs(V))), frob))
+  # 0 x Inf (an unknown element error where a vector has no weight) is no information:
+  # Weyl's bound stands (as C's fmin() ignores a NaN)
+  u <- pmin(colSums(abs(V) * (Es %*% abs(V))), frob)
+  u[is.na(u)] <- frob
+  list(values = e$values[o], vectors = V, uncertainty = u)
 }
 
 # The decomposition classify_point() starts from. An off-diagonal element within its
