@@ -350,7 +350,8 @@ find_drift <- function(cl, state, fx, bounds, th) {
         r <- pa(v, cl$vectors[, comp, drop = FALSE], lam[comp], t)
         if (is.null(r)) NA_real_ else r$value
       }
-      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value)
+      # no fall needed: a log-SD or a zero-inflation logit far out has none left
+      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value, need_fall = FALSE)
       if (!is.null(dr)) {
         add(v / d, dr, "flattest")
         break

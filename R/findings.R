@@ -91,7 +91,7 @@ finding_not_smooth <- function(ctx) {
       ctx$fx, name_list(p)
     ))
   }
-  if (!any(cl$kink)) return(out)
+  if (!any(cl$kink) && !length(cl$kink_parameters)) return(out)
   p <- ctx$nm[cl$kink_parameters]
   where <- if (length(p)) {
     paste("in", name_list(p))
@@ -217,6 +217,8 @@ finding_saddle <- function(ctx) {
 finding_not_stationary <- function(ctx) {
   cl <- ctx$cl
   out <- list()
+  # a gradient of noise says nothing about the optimum
+  if (identical(ctx$verdict, "too_noisy")) return(out)
   z <- cl$newton_z
   sig <- cl$off_optimum
   if (any(sig)) {
@@ -308,6 +310,7 @@ missing_bound_parameters <- function(first, th) {
 }
 
 finding_missing_bound <- function(ctx) {
+  if (identical(ctx$verdict, "too_noisy")) return(list())
   mb <- missing_bound_parameters(ctx$first, ctx$th)
   lo <- mb$lo
   up <- mb$up
@@ -356,8 +359,16 @@ finding_ill_conditioned <- function(ctx) {
 # suit none of them; `ndeps` (in parscale units, parscale left at 1) sets optim's and
 # optimHess()'s steps, ndeps_se standard errors each.
 finding_scaling <- function(ctx) {
-  # SEs of parameters drifting to infinity measure nothing: no advice built on them
+  # SEs of parameters drifting to infinity measure nothing: no advice built on them;
+  # and the advice is for optim()'s Hessian: none where the fit came with a Hessian whose
+  # SEs are within fit_hessian_se of hesscheck's (it would change nothing)
   if (any(ctx$drift)) return(list())
+  fh <- ctx$fit_hessian
+  if (!is.null(fh) && !is.na(fh$difference) &&
+      (fh$difference <= 3 * fh$error ||
+       isTRUE(max(abs(fh$se_ratio - 1), na.rm = TRUE) <= ctx$th$fit_hessian_se))) {
+    return(list())
+  }
   sc <- if (!is.null(ctx$cl$cov)) ctx$se_free else 1 / ctx$cl$scale[ctx$cl$free]
   if (length(sc) < 2L || !all(is.finite(sc))) return(list())
   span <- max(sc) / min(sc)
@@ -519,7 +530,20 @@ finding_near_bound <- function(ctx) {
 }
 
 # The findings in the order they are printed: the verdict's kind first.
+finding_too_noisy <- function(ctx) {
+  if (!isTRUE(ctx$cl$too_noisy)) return(list())
+  h <- ctx$h
+  u <- attr(h, "unresolved")
+  lab <- unresolved_labels(u, ctx$nm)
+  new_finding("too_noisy", "error", lab$parameters, sprintf(
+    "too noisy: %s's noise, measured at %s (%s of |%s|), swamps its curvature at the steps a difference can take for %s: the Hessian there measures the noise, and no standard error follows from it. If %s is simulated, fix its random numbers inside it (the same seed on every call) or use more draws.",
+    ctx$fx, fmt(attr(h, "noise")), fmt(attr(h, "noise") / max(abs(attr(h, "value")), 1)),
+    ctx$fx, lab$text, ctx$fx
+  ))
+}
+
 finding_functions <- list(
+  finding_too_noisy,
   finding_not_smooth, finding_not_identified, finding_maximum, finding_saddle,
   finding_not_stationary, finding_optimizer, finding_refine, finding_missing_bound,
   finding_at_bound,
@@ -562,10 +586,11 @@ se_table <- function(ctx) {
     se[cl$free[ctx$drift]] <- NA_real_
     status[cl$free[ctx$drift]] <- "NA: drifts to infinity (no finite estimate)"
   }
-  if (identical(ctx$verdict, "not_smooth")) {
+  if (ctx$verdict %in% c("not_smooth", "too_noisy")) {
     # no Hessian at par: no Wald SE for any parameter of the joint fit
     se[] <- NA_real_
-    status[cl$at_bound == 0L] <- "NA: fn not smooth"
+    status[cl$at_bound == 0L] <- if (ctx$verdict == "too_noisy") "NA: fn too noisy" else
+      "NA: fn not smooth"
   }
   # An SE shown at a point the verdict rejects says why it is not valid.
   shown <- is.finite(se) & !nzchar(status)
@@ -637,7 +662,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     se_est <- ifelse(est, sqrt(diag(cl$cov)), NA_real_)
   }
   # Parameters at 0 or 1 with fn falling beyond: a bound check_fit() was not given.
-  mb <- missing_bound_parameters(first, th)
+  mb <- if (verdict != "too_noisy") missing_bound_parameters(first, th)
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
               estimable = est, se_estimable = se_est, null = null,
               missing_bound = seq_along(par) %in% c(mb$lo, mb$up),

@@ -119,7 +119,13 @@ direction_noise <- function(fx, x0, f0, u, t, th) {
 # (Rayleigh-Ritz): its diagonal from probe_curvature() along each, its off-diagonal
 # elements from the curvature along (v_i + v_j) / sqrt(2), minus the mean of the two.
 make_probe <- function(fx, par, f0, noise, bounds, th) {
-  function(cl, sure, ask) {
+  # fn along parameter i's axis (unit steps of the parameter's own units), at par
+  axis <- function(i) {
+    u <- numeric(length(par))
+    u[i] <- 1
+    probe_curvature(fx, par, f0, u, 1, 1, noise, bounds, th)
+  }
+  structure(function(cl, sure, ask) {
     free <- cl$free
     d <- cl$scale[free]
     x0 <- par
@@ -183,7 +189,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     }
     list(par = x0, value = v0, matrix = M, error = E, kink = kink,
          quartic = quartic, along = along, profile = profile, profile_at = profile_at)
-  }
+  }, axis = axis)
 }
 
 # At a saddle: fn along each direction of negative curvature, both ways, at distances

@@ -31,6 +31,9 @@ hc_thresholds <- list(
   # second difference on, so that More and Wild's test sees the noise alone).
   probe_noise_points = 8L,
   probe_noise_delta = 2^-20,
+  # fn's measured noise above this share of |fn| (far above rounding: a simulated or
+  # approximated fn), with Hessian elements it leaves unresolved: too noisy for a Hessian.
+  noisy = 1e-6,
   # Relative size (to the largest curvature) below which an eigenvalue of the scaled
   # Hessian is zero: rounding of fn and of its data at the level of a few eps.
   rounding = 64 * .Machine$double.eps,
@@ -75,7 +78,7 @@ hc_thresholds <- list(
   # |estimate| above this with a larger SE, and fn no higher at twice the estimate: the
   # estimate drifts to infinity (separation, a probability or a variance at 0 on a logit
   # or log scale), and the point is not identified.
-  separation = 10,
+  separation = 5,
   # Drift searches (find_drift()): the estimate's own direction is tried when doubling it
   # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
   # curvature is below drift_small of the largest are walked from 2 standard errors out.
@@ -368,6 +371,19 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       !is.null(pr) && pr$kink
     }, NA)]
   }
+  # A parameter fn seems not to depend on (its Hessian row zero within its error), asked
+  # along its axis: a kink there makes the differences meaningless, not zero. The
+  # engine's own "kink" status (one-sided second differences that disagree) says the same.
+  nodep <- which(!cl$depends & cl$at_bound == 0L)
+  if (length(nodep) && !is.null(probe)) {
+    ax <- attr(probe, "axis")
+    hit <- vapply(nodep, function(i) {
+      pr <- ax(i)
+      !is.null(pr) && pr$kink
+    }, NA)
+    kink_par <- c(kink_par, nodep[hit])
+  }
+  kink_par <- sort(unique(c(kink_par, which(attr(h, "status") == "kink" & cl$at_bound == 0L))))
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
@@ -390,7 +406,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   weak <- rep(FALSE, k)
   profiles <- vector("list", k)
   if (!is.null(probed$profile)) {
-    for (q in which(sgn == 0L & !kink)) {
+    # (a direction of tiny negative curvature too: a ridge tilted by rounding or by an
+  # approximate inner optimisation, as in a Laplace approximation, or a degenerate saddle)
+  small_neg <- sgn == -1L & abs(lam) < th$probe_small * lmax
+  for (q in which((sgn == 0L | small_neg) & !kink)) {
       comp <- which(sgn == 1L & seq_len(k) != q)
       pr <- probed$profile(cl$vectors[, q], cl$vectors[, comp, drop = FALSE], lam[comp])
       if (is.null(pr)) next
@@ -411,7 +430,9 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
           sgn[q] <- -1L
         },
         constant = {
-          unc[q] <- max(unc[q], pr$resolution, abs(lam[q]) / th$significant)
+          unc[q] <- max(unc[q], abs(lam[q]) / th$significant,
+                        min(pr$resolution, th$probe_small * lmax))
+          sgn[q] <- 0L
         }
       )
     }
@@ -450,7 +471,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     # the states read by the verdict, the findings and check_fit(), derived once
     positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
     maximum = length(sgn) > 0L && all(sgn == -1L),
-    no_dependence = !cl$depends & cl$at_bound == 0L,
+    no_dependence = !cl$depends & cl$at_bound == 0L & !seq_along(cl$depends) %in% kink_par,
+    # fn's measured noise far above rounding, and Hessian elements it leaves unresolved
+    too_noisy = isTRUE(attr(h, "noise") > th$noisy * max(abs(attr(h, "value")), 1)) &&
+      any(attr(h, "unresolved")),
     cond = if (pos) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
   )
@@ -479,8 +503,9 @@ verdict <- function(cl, th, extra = list()) {
   ill <- cl$positive &&
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
-    not_smooth = any(cl$kink) || length(cl$stairs_parameters) > 0L,
-    too_noisy = FALSE,
+    not_smooth = any(cl$kink) || length(cl$kink_parameters) > 0L ||
+      length(cl$stairs_parameters) > 0L,
+    too_noisy = cl$too_noisy,
     unbounded = FALSE,
     no_finite_estimate = FALSE,
     not_identified = any(cl$no_dependence) || any(cl$sign == 0L & !cl$weak),
