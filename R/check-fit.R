@@ -298,11 +298,7 @@ find_drift <- function(cl, state, fx, bounds, th) {
     falls <- -diff(vals)
     m <- length(falls)
     if (m < 1L + need_fall || (need_fall && !(vals[1L] - vals[m + 1L] > tol))) return(NULL)
-    # unbounded: the falls do not shrink (a linear fall grows 4-fold as the distance
-    # does) and the last one is no small share of the largest
-    grows <- m >= 2L && falls[m] >= 0.5 * falls[m - 1L] && falls[m] >= 0.1 * max(falls) &&
-      falls[m] > tol
-    list(kind = if (grows) "unbounded" else "asymptote", value = vals[m + 1L])
+    list(kind = drift_kind(falls, tol), value = vals[m + 1L])
   }
   straight <- function(u) {
     function(t) {
@@ -343,6 +339,7 @@ find_drift <- function(cl, state, fx, bounds, th) {
   pa <- cl$probed$profile_at
   for (q in if (is.null(pa) || concave) integer() else utils::head(cand[order(lam[cand])], 2L)) {
     sigma <- 1 / sqrt(lam[q])
+    # (far out, the drift may need the other nearly flat directions re-minimised too)
     comp <- which(cl$sign == 1L & seq_len(k) != q)
     for (s in c(1, -1)) {
       v <- s * cl$vectors[, q]

@@ -190,10 +190,15 @@ finding_saddle <- function(ctx) {
   out <- list()
   for (q in which(cl$sign == -1L)) {
     cmb <- combo_of(ctx, q)
-    out <- c(out, new_finding("saddle", "error", cmb$parameters, sprintf(
-      "saddle: %s along %s (curvature %s on the scale of the diagonal).",
-      decreases, cmb$text, fmt(cl$values[q])
-    )))
+    msg <- if (identical(cl$profiles[[q]]$shape, "decreasing")) {
+      sprintf(
+        "saddle: %s's profile along %s (the other parameters re-minimised) falls, although its curvature there is %s +- %s (flat at second order): a degenerate saddle.",
+        ctx$fx, cmb$text, fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]))
+    } else {
+      sprintf("saddle: %s along %s (curvature %s on the scale of the diagonal).",
+              decreases, cmb$text, fmt(cl$values[q]))
+    }
+    out <- c(out, new_finding("saddle", "error", cmb$parameters, msg))
   }
   e <- ctx$escape
   if (!is.null(e)) {

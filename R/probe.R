@@ -288,7 +288,8 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
 # `noise`: the noise of fn. NULL where fn fails at the first distance.
 profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th) {
   at <- function(t) profile_point(fx, x0, free, d, v, W, lam, t, bounds, th)
-  tol_of <- function(p) th$significant * (noise + p$error)
+  # values at different points, each after several steps: their rounding errors add up
+  tol_of <- function(p) th$significant * (th$profile_noise * noise + p$error)
   prev_t <- NA_real_
   rose <- FALSE
   for (t in th$profile_steps) {
@@ -330,7 +331,8 @@ profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th)
 }
 
 # Along side s from distance t (where fn is p$value below f0 by more than tol), outwards
-# by factors of 4 while fn keeps falling, up to th$probe_max.
+# by factors of 4 up to th$probe_max: fn rising again beyond tol is a saddle (the lowest
+# point is the restart point); fn falling or staying level all the way is a drift.
 follow_descent <- function(at, s, t, p, f0, tol, th) {
   vals <- c(f0, p$value)
   best <- p
@@ -338,15 +340,25 @@ follow_descent <- function(at, s, t, p, f0, tol, th) {
   while (4 * tt <= th$probe_max) {
     tt <- 4 * tt
     q <- at(s * tt)
-    if (is.null(q) || q$value >= best$value - tol) {
+    if (is.null(q) || q$value > best$value + tol) {
       return(list(shape = "decreasing", par = best$par, value = best$value, t = tt / 4,
                   side = s))
     }
     vals <- c(vals, q$value)
-    best <- q
+    if (q$value < best$value) best <- q
   }
   falls <- -diff(vals)
   m <- length(falls)
   list(shape = "drift", par = best$par, value = best$value, t = tt, side = s,
-       kind = if (m >= 3L && falls[m] < 0.5 * falls[m - 1L]) "asymptote" else "unbounded")
+       kind = drift_kind(falls, tol))
+}
+
+# How fn falls along a drift, from its successive falls at distances growing 4-fold:
+# "unbounded" when they do not shrink (a linear fall grows 4-fold) and the last is no
+# small share of the largest and above the noise; else "asymptote".
+drift_kind <- function(falls, tol) {
+  m <- length(falls)
+  grows <- m >= 2L && falls[m] >= 0.5 * falls[m - 1L] && falls[m] >= 0.1 * max(falls) &&
+    falls[m] > tol
+  if (grows) "unbounded" else "asymptote"
 }

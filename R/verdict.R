@@ -41,6 +41,8 @@ hc_thresholds <- list(
   # steps that re-minimise the other parameters at each.
   profile_steps = c(1, 4, 16),
   profile_newton = 8L,
+  # ... and the multiple of fn's noise within which two of its values count as equal
+  profile_noise = 10,
   # The probe's largest step, in scaled units (one unit: one standard error of a
   # parameter with the others held fixed, for a negative log-likelihood).
   probe_max = 1e4,
@@ -410,7 +412,9 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # approximate inner optimisation, as in a Laplace approximation, or a degenerate saddle)
   small_neg <- sgn == -1L & abs(lam) < th$probe_small * lmax
   for (q in which((sgn == 0L | small_neg) & !kink)) {
-      comp <- which(sgn == 1L & seq_len(k) != q)
+      # re-minimised over the clearly curved directions only: along another nearly
+      # flat one a Newton step is long and moves fn by as much as the profile does
+      comp <- which(sgn == 1L & seq_len(k) != q & lam > th$drift_small * lmax)
       pr <- probed$profile(cl$vectors[, q], cl$vectors[, comp, drop = FALSE], lam[comp])
       if (is.null(pr)) next
       profiles[[q]] <- pr
