@@ -72,10 +72,15 @@ se_from_hessian <- function(H, free) {
   out
 }
 
+# A direction v of the scaled Hessian (scale: the free parameters' scales), in words:
+# the one label print(), summary() and plot() give it.
+direction_label <- function(v, scale, nm, share = hc_thresholds$combo_share) {
+  format_combo(v, v / scale, nm, share)
+}
+
 # The direction of eigenvector q of the scaled Hessian, in words.
 combo_of <- function(ctx, q) {
-  v <- ctx$cl$vectors[, q]
-  format_combo(v, v / ctx$cl$scale[ctx$cl$free], ctx$fnm, ctx$th$combo_share)
+  direction_label(ctx$cl$vectors[, q], ctx$cl$scale[ctx$cl$free], ctx$fnm, ctx$th$combo_share)
 }
 
 # One function per finding: each takes the context built by new_hesscheck() and returns a
@@ -707,7 +712,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     eigen = list(values = cl$values, vectors = `dimnames<-`(cl$vectors, list(fnm, NULL)),
                  uncertainty = cl$uncertainty, sign = cl$sign, parameters = fnm,
                  source = cl$source,
-                 labels = vapply(seq_along(cl$values), function(q) combo_of(ctx, q)$text, ""),
+                 scale = cl$scale[cl$free],
                  hessian_values = cl$hessian_values,
                  hessian_uncertainty = cl$hessian_uncertainty),
     se_uncertainty = full(se_unc),

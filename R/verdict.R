@@ -205,10 +205,16 @@ param_scale <- function(H, E, th) {
 bound_status <- function(x, bounds, d, g, ge, tol_bound) {
   dl <- (x - bounds$lower) * d
   du <- (bounds$upper - x) * d
-  b <- ifelse(dl <= tol_bound, -1L, ifelse(du <= tol_bound, 1L, 0L))
+  lo <- !is.na(dl) & dl <= tol_bound
+  up <- !lo & !is.na(du) & du <= tol_bound
+  b <- up - lo
+  kkt <- kkt_error <- rep(NA_real_, length(x))
   on <- b != 0L
-  list(at_bound = b, kkt = ifelse(on, -b * g / d, NA_real_),
-       kkt_error = ifelse(on, ge / d, NA_real_))
+  if (any(on)) {
+    kkt[on] <- (-b * g / d)[on]
+    kkt_error[on] <- (ge / d)[on]
+  }
+  list(at_bound = b, kkt = kkt, kkt_error = kkt_error)
 }
 
 # Eigen-decomposition (ascending) of a symmetric matrix with element error bounds Es:
@@ -263,8 +269,9 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef) {
   a <- drop(crossprod(V, gs))
   b <- drop(crossprod(abs(V), gse))
   r <- sqrt(abs(lam))
-  dz <- ifelse(use, a / r, NA_real_)
-  dze <- ifelse(use, b / r, NA_real_)
+  dz <- a / r
+  dze <- b / r
+  dz[!use] <- dze[!use] <- NA_real_
   Vu <- V[, use, drop = FALSE]
   Cs <- Vu %*% (t(Vu) / abs(lam[use]))
   se <- sqrt(diag(Cs))
@@ -277,8 +284,10 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef) {
     R <- tryCatch(chol(V %*% (lam * t(V))), error = function(e) NULL)
     if (!is.null(R)) sg <- max(abs(backsolve(R, gs * d) / d))
   }
-  list(step = if (none) rep(NA_real_, k) else step,
-       z = ifelse(ok, step / se, NA_real_), z_error = ifelse(ok, err / se, NA_real_),
+  z <- step / se
+  ze <- err / se
+  z[!ok] <- ze[!ok] <- NA_real_
+  list(step = if (none) rep(NA_real_, k) else step, z = z, z_error = ze,
        direction_z = dz, direction_z_error = dze,
        cov = if (posdef) Cs, scaled_gradient = sg)
 }
@@ -385,7 +394,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     }, NA)
     kink_par <- c(kink_par, nodep[hit])
   }
-  kink_par <- sort(unique(c(kink_par, which(attr(h, "status") == "kink" & cl$at_bound == 0L))))
+  engine_kink <- which(attr(h, "status") == "kink" & cl$at_bound == 0L)
+  if (length(engine_kink)) kink_par <- sort(unique(c(kink_par, engine_kink)))
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
