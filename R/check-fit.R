@@ -2,48 +2,67 @@
 #'
 #' Computes an accurate Hessian and gradient at the estimate with [hessian_fd()], then
 #' classifies the point and reports what it finds in words that name the parameters
-#' involved: a kink (no Hessian), flat directions (parameters that are not identified), an
-#' estimate that is not stationary (measured in standard errors), a maximum (a
-#' log-likelihood maximised without `fnscale = -1`), a saddle and the direction along
-#' which `fn` decreases, a parameter on a bound, ill-conditioning, badly scaled parameters
-#' and estimates drifting to infinity (separation). Standard errors are given only where
-#' they mean something.
+#' involved: a kink (no Hessian), a function too noisy for differences, no finite
+#' estimate (separation: `fn` falls towards an asymptote as parameters run off to
+#' infinity) or none at all (`fn` unbounded below: a log-likelihood minimised by
+#' mistake), flat directions (parameters that are not identified, and which functions of
+#' them are), an estimate that is not stationary (measured in standard errors), a
+#' maximum (a log-likelihood maximised without `fnscale = -1`), a saddle and the point
+#' along which `fn` decreases, a parameter on a bound, a weakly identified or an
+#' ill-conditioned minimum. Standard errors are given only where they mean something,
+#' and a standard error shown at a point the verdict rejects says why it is not valid.
 #'
 #' @section How the verdict is reached:
-#' The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is
-#' zero within its error takes the scale of its largest off-diagonal element; with none,
-#' `fn` does not depend on the parameter and it is not identified), so that its
+#' One verdict, decided in R from one table of verdicts (`hesscheck:::verdict_table`:
+#' its wording, its order and whether standard errors mean anything there). The Hessian
+#' `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is zero within
+#' its error takes the scale of its largest off-diagonal element; with none, `fn` does not
+#' depend on the parameter, unless `fn` has a kink along its axis), so that its
 #' eigenvalues do not depend on the units of the parameters. Each eigenvalue has an error
 #' bar from the Hessian's element errors: the smaller of the first-order bound
-#' `|v|' E |v|` and Weyl's bound `||E||`. A direction whose eigenvalue is within three
-#' error bars of zero, uncertain by more than `1e-4` of itself, or below `1e-3` of the
-#' largest is asked of `fn` itself: from the Newton point over the certain directions
-#' (where a leftover gradient no longer tilts it), second differences along it with
+#' `|v|' E |v|` and Weyl's bound `||E||`, and at least `64 eps` times the largest
+#' eigenvalue: an eigenvalue below what the rounding of `fn` and its data can resolve is
+#' zero (an aliased column is not identified, whether its factor is exact in binary or
+#' not). A direction whose eigenvalue is within three error bars of zero, uncertain by
+#' more than `1e-4` of itself, or below `1e-3` of the largest is asked of `fn` itself:
+#' from the Newton point over the certain directions, second differences along it with
 #' steps that balance truncation against `fn`'s noise give its curvature and error
-#' (Rayleigh-Ritz on the subspace of such directions). A curvature within three error
-#' bars of zero, or swamped within one standard error by `fn`'s fourth-order rise (a
-#' curved ridge), is flat: not identified. A clear quadratic rise is an identified
-#' direction, however large the condition number, and its measured curvature gives the
-#' standard errors. Second differences that halve as the step doubles are a kink.
+#' (Rayleigh-Ritz on the subspace of such directions). Second differences that halve as
+#' the step doubles are a kink (as is the engine's status `"kink"`).
+#'
+#' Along every direction still flat or undecided (and every tiny negative curvature),
+#' the **profile** decides: `fn` stepped along the direction (1, 4 and 16 scaled units
+#' each way) with the other parameters re-minimised by Newton steps with the Hessian we
+#' have. Constant within `fn`'s noise: a ridge, not identified. Falling: a (degenerate)
+#' saddle, whose lowest point is `x$escape`; falling all the way out: a drift. Rising
+#' quadratically: identified; rising at fourth order only: a weakly identified minimum.
+#'
+#' **Drift** (no finite estimate) is searched along the flat directions' profiles, the
+#' direction of the estimate itself (`fn` at 2, 4, 8 and 16 times the estimate, when
+#' doubling it would raise `fn` by less than 1 on the Hessian's prediction: complete
+#' separation), the flattest directions (curvature below `1e-4` of the largest),
+#' profiled from two of their standard errors out (quasi-separation, where the drift runs
+#' along a combination of coefficients), and each estimate beyond 5 in absolute value
+#' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
+#' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
+#' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
+#' unbounded (`fn` has no minimum: a log-likelihood minimised, say).
+#'
+#' Where directions are flat or drift, parameters orthogonal to them (in the scaled
+#' coordinates) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
+#' (estimable functions; the same for any generalised inverse); the others have none. A
+#' flat direction of two parameters proportional to their estimates `(a, -b)` on a
+#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`.
+#' `fn`'s measured noise above `1e-6` of `|fn|` with Hessian elements it leaves
+#' unresolved is too noisy (a simulated likelihood re-seeded on every call).
 #'
 #' The estimate is not stationary if the Newton step `-solve(H, g)` (with `|curvature|`,
 #' so that it is defined at a saddle too) exceeds `tol_step` standard errors in some
 #' parameter and three times its own uncertainty. The verdict is the first of: not
-#' smooth, not identified, not stationary beyond one standard error (the curvature there
-#' says little about the optimum), maximum, saddle, not stationary, at bound,
-#' ill-conditioned, minimum. The thresholds and their meanings are listed in
-#' `hesscheck:::hc_thresholds`.
-#'
-#' A parameter drifting to infinity is not identified either: an estimate above 10 in
-#' absolute value with a larger standard error, at which `fn` is no higher with the
-#' estimate doubled (at a true minimum doubling it would raise `fn` by at least
-#' `(estimate / SE)^2 / 2`), and, if the estimate is not stationary, no higher at 4 and
-#' 8 times it either (else it is short of a minimum further out). That is separation in a logistic model, or, on a logit or
-#' log scale, a zero-inflation probability or a variance component whose
-#' maximum-likelihood value is 0; the Hessian there is positive definite and the
-#' optimiser reports success, but the standard errors it gives (and the package's own
-#' `vcov()`) describe only how flat the likelihood is where the optimiser stopped. Such
-#' parameters get no standard error.
+#' smooth, too noisy, unbounded, no finite estimate, not identified, not stationary
+#' beyond one standard error (the curvature there says little about the optimum),
+#' maximum, saddle, not stationary, at bound, weakly identified, ill-conditioned,
+#' minimum. The thresholds and their meanings are listed in `hesscheck:::hc_thresholds`.
 #'
 #' @param fit The optimiser's result: from [stats::optim()], [stats::nlminb()] or
 #'   [stats::nlm()], or a plain numeric vector of estimates. Parameter names come from
@@ -76,12 +95,15 @@
 #'   * `hessian`: a list of `control` settings passed to [hessian_fd()].
 #' @return An object of class `"hesscheck"`, a list with
 #'   * `verdict`: the most serious finding's type: one of `"not_smooth"`,
-#'     `"not_identified"`, `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`,
+#'     `"too_noisy"`, `"unbounded"`, `"no_finite_estimate"`, `"not_identified"`,
+#'     `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`, `"weakly_identified"`,
 #'     `"ill_conditioned"`, `"minimum"`;
 #'   * `findings`: a data frame with columns `type`, `severity` (`"error"`, `"warning"`,
 #'     `"note"`), `parameters` (comma-separated names) and `message`;
 #'   * `table`: a data frame with one row per parameter: `estimate`, `se`, `z`, `lower`,
-#'     `upper` (Wald interval) and `status` (why the SE is `NA`, where it is);
+#'     `upper` (Wald interval) and `status` (why the SE is `NA`, where it is; that it is
+#'     `"estimable"` where other directions are flat; why it is not valid where it is
+#'     shown at a point the verdict rejects);
 #'   * `par`: the estimates (after refinement, if asked for); `value`: `fn` there;
 #'   * `gradient`, `gradient_error`: the gradient of the function checked (`fn` times the
 #'     sign of `fnscale`) and its error estimate;
@@ -90,16 +112,18 @@
 #'     else `NULL`;
 #'   * `eigen`: a list with `values` (curvatures of the scaled Hessian of the free
 #'     parameters that enter `fn`, ascending), `vectors`, `uncertainty` (error bars),
-#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, or `"fn"` where
-#'     measured with `fn` along the direction), and `hessian_values` and
+#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, `"fn"` where
+#'     measured with `fn` along the direction, `"profile"` where its profile decided),
+#'     `scale` (the free parameters' scales), and `hessian_values` and
 #'     `hessian_uncertainty` (from the Hessian alone);
 #'   * `se_uncertainty`: relative uncertainty of each standard error, from the error
 #'     bars; `condition`: the scaled condition number (`NA` unless positive definite);
 #'   * `newton`: the Newton step `-solve(H, g)` and its size in standard errors (`z`),
 #'     with `scaled_gradient`, lme4's `max(abs(solve(chol(H), g)))`;
 #'   * `at_bound`: per parameter, `-1` / `1` on the lower / upper bound, else `0`;
-#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease`,
-#'     `direction` and `distance`; else `NULL`;
+#'   * `escape`: at a saddle, `par` (a restart point: the lowest point of a falling
+#'     profile at a degenerate saddle), `value`, `decrease`, `direction` and `distance`;
+#'     else `NULL`;
 #'   * `refine`: when `refine = TRUE`, the starting point, the steps taken, the
 #'     distance moved in standard errors, `status` (how it ended) and `growing_step`
 #'     (the step that grew, if that ended it);
