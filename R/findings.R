@@ -376,7 +376,8 @@ finding_scaling <- function(ctx) {
   fh <- ctx$fit_hessian
   if (!is.null(fh) && !is.na(fh$difference) &&
       (fh$difference <= 3 * fh$error ||
-       isTRUE(max(abs(fh$se_ratio - 1), na.rm = TRUE) <= ctx$th$fit_hessian_se))) {
+       (any(!is.na(fh$se_ratio)) &&
+          max(abs(fh$se_ratio - 1), na.rm = TRUE) <= ctx$th$fit_hessian_se))) {
     return(list())
   }
   sc <- if (!is.null(ctx$cl$cov)) ctx$se_free else 1 / ctx$cl$scale[ctx$cl$free]
