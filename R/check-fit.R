@@ -2,48 +2,67 @@
 #'
 #' Computes an accurate Hessian and gradient at the estimate with [hessian_fd()], then
 #' classifies the point and reports what it finds in words that name the parameters
-#' involved: a kink (no Hessian), flat directions (parameters that are not identified), an
-#' estimate that is not stationary (measured in standard errors), a maximum (a
-#' log-likelihood maximised without `fnscale = -1`), a saddle and the direction along
-#' which `fn` decreases, a parameter on a bound, ill-conditioning, badly scaled parameters
-#' and estimates drifting to infinity (separation). Standard errors are given only where
-#' they mean something.
+#' involved: a kink (no Hessian), a function too noisy for differences, no finite
+#' estimate (separation: `fn` falls towards an asymptote as parameters run off to
+#' infinity) or none at all (`fn` unbounded below: a log-likelihood minimised by
+#' mistake), flat directions (parameters that are not identified, and which functions of
+#' them are), an estimate that is not stationary (measured in standard errors), a
+#' maximum (a log-likelihood maximised without `fnscale = -1`), a saddle and the point
+#' along which `fn` decreases, a parameter on a bound, a weakly identified or an
+#' ill-conditioned minimum. Standard errors are given only where they mean something,
+#' and a standard error shown at a point the verdict rejects says why it is not valid.
 #'
 #' @section How the verdict is reached:
-#' The Hessian `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is
-#' zero within its error takes the scale of its largest off-diagonal element; with none,
-#' `fn` does not depend on the parameter and it is not identified), so that its
+#' One verdict, decided in R from one table of verdicts (`hesscheck:::verdict_table`:
+#' its wording, its order and whether standard errors mean anything there). The Hessian
+#' `H` is scaled to `D^-1/2 H D^-1/2`, `D` its diagonal (a diagonal that is zero within
+#' its error takes the scale of its largest off-diagonal element; with none, `fn` does not
+#' depend on the parameter, unless `fn` has a kink along its axis), so that its
 #' eigenvalues do not depend on the units of the parameters. Each eigenvalue has an error
 #' bar from the Hessian's element errors: the smaller of the first-order bound
-#' `|v|' E |v|` and Weyl's bound `||E||`. A direction whose eigenvalue is within three
-#' error bars of zero, uncertain by more than `1e-4` of itself, or below `1e-3` of the
-#' largest is asked of `fn` itself: from the Newton point over the certain directions
-#' (where a leftover gradient no longer tilts it), second differences along it with
+#' `|v|' E |v|` and Weyl's bound `||E||`, and at least `64 eps` times the largest
+#' eigenvalue: an eigenvalue below what the rounding of `fn` and its data can resolve is
+#' zero (an aliased column is not identified, whether its factor is exact in binary or
+#' not). A direction whose eigenvalue is within three error bars of zero, uncertain by
+#' more than `1e-4` of itself, or below `1e-3` of the largest is asked of `fn` itself:
+#' from the Newton point over the certain directions, second differences along it with
 #' steps that balance truncation against `fn`'s noise give its curvature and error
-#' (Rayleigh-Ritz on the subspace of such directions). A curvature within three error
-#' bars of zero, or swamped within one standard error by `fn`'s fourth-order rise (a
-#' curved ridge), is flat: not identified. A clear quadratic rise is an identified
-#' direction, however large the condition number, and its measured curvature gives the
-#' standard errors. Second differences that halve as the step doubles are a kink.
+#' (Rayleigh-Ritz on the subspace of such directions). Second differences that halve as
+#' the step doubles are a kink (as is the engine's status `"kink"`).
+#'
+#' Along every direction still flat or undecided (and every tiny negative curvature),
+#' the **profile** decides: `fn` stepped along the direction (1, 4 and 16 scaled units
+#' each way) with the other parameters re-minimised by Newton steps with the Hessian we
+#' have. Constant within `fn`'s noise: a ridge, not identified. Falling: a (degenerate)
+#' saddle, whose lowest point is `x$escape`; falling all the way out: a drift. Rising
+#' quadratically: identified; rising at fourth order only: a weakly identified minimum.
+#'
+#' **Drift** (no finite estimate) is searched along the flat directions' profiles, the
+#' direction of the estimate itself (`fn` at 2, 4, 8 and 16 times the estimate, when
+#' doubling it would raise `fn` by less than 1 on the Hessian's prediction: complete
+#' separation), the flattest directions (curvature below `1e-4` of the largest),
+#' profiled from two of their standard errors out (quasi-separation, where the drift runs
+#' along a combination of coefficients), and each estimate beyond 5 in absolute value
+#' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
+#' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
+#' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
+#' unbounded (`fn` has no minimum: a log-likelihood minimised, say).
+#'
+#' Where directions are flat or drift, parameters orthogonal to them (in the scaled
+#' coordinates) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
+#' (estimable functions; the same for any generalised inverse); the others have none. A
+#' flat direction of two parameters proportional to their estimates `(a, -b)` on a
+#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`.
+#' `fn`'s measured noise above `1e-6` of `|fn|` with Hessian elements it leaves
+#' unresolved is too noisy (a simulated likelihood re-seeded on every call).
 #'
 #' The estimate is not stationary if the Newton step `-solve(H, g)` (with `|curvature|`,
 #' so that it is defined at a saddle too) exceeds `tol_step` standard errors in some
 #' parameter and three times its own uncertainty. The verdict is the first of: not
-#' smooth, not identified, not stationary beyond one standard error (the curvature there
-#' says little about the optimum), maximum, saddle, not stationary, at bound,
-#' ill-conditioned, minimum. The thresholds and their meanings are listed in
-#' `hesscheck:::hc_thresholds`.
-#'
-#' A parameter drifting to infinity is not identified either: an estimate above 10 in
-#' absolute value with a larger standard error, at which `fn` is no higher with the
-#' estimate doubled (at a true minimum doubling it would raise `fn` by at least
-#' `(estimate / SE)^2 / 2`), and, if the estimate is not stationary, no higher at 4 and
-#' 8 times it either (else it is short of a minimum further out). That is separation in a logistic model, or, on a logit or
-#' log scale, a zero-inflation probability or a variance component whose
-#' maximum-likelihood value is 0; the Hessian there is positive definite and the
-#' optimiser reports success, but the standard errors it gives (and the package's own
-#' `vcov()`) describe only how flat the likelihood is where the optimiser stopped. Such
-#' parameters get no standard error.
+#' smooth, too noisy, unbounded, no finite estimate, not identified, not stationary
+#' beyond one standard error (the curvature there says little about the optimum),
+#' maximum, saddle, not stationary, at bound, weakly identified, ill-conditioned,
+#' minimum. The thresholds and their meanings are listed in `hesscheck:::hc_thresholds`.
 #'
 #' @param fit The optimiser's result: from [stats::optim()], [stats::nlminb()] or
 #'   [stats::nlm()], or a plain numeric vector of estimates. Parameter names come from
@@ -76,12 +95,15 @@
 #'   * `hessian`: a list of `control` settings passed to [hessian_fd()].
 #' @return An object of class `"hesscheck"`, a list with
 #'   * `verdict`: the most serious finding's type: one of `"not_smooth"`,
-#'     `"not_identified"`, `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`,
+#'     `"too_noisy"`, `"unbounded"`, `"no_finite_estimate"`, `"not_identified"`,
+#'     `"maximum"`, `"saddle"`, `"not_stationary"`, `"at_bound"`, `"weakly_identified"`,
 #'     `"ill_conditioned"`, `"minimum"`;
 #'   * `findings`: a data frame with columns `type`, `severity` (`"error"`, `"warning"`,
 #'     `"note"`), `parameters` (comma-separated names) and `message`;
 #'   * `table`: a data frame with one row per parameter: `estimate`, `se`, `z`, `lower`,
-#'     `upper` (Wald interval) and `status` (why the SE is `NA`, where it is);
+#'     `upper` (Wald interval) and `status` (why the SE is `NA`, where it is; that it is
+#'     `"estimable"` where other directions are flat; why it is not valid where it is
+#'     shown at a point the verdict rejects);
 #'   * `par`: the estimates (after refinement, if asked for); `value`: `fn` there;
 #'   * `gradient`, `gradient_error`: the gradient of the function checked (`fn` times the
 #'     sign of `fnscale`) and its error estimate;
@@ -90,16 +112,18 @@
 #'     else `NULL`;
 #'   * `eigen`: a list with `values` (curvatures of the scaled Hessian of the free
 #'     parameters that enter `fn`, ascending), `vectors`, `uncertainty` (error bars),
-#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, or `"fn"` where
-#'     measured with `fn` along the direction), and `hessian_values` and
+#'     `sign` (`-1`, `0`, `1`), `parameters`, `source` (`"hessian"`, `"fn"` where
+#'     measured with `fn` along the direction, `"profile"` where its profile decided),
+#'     `scale` (the free parameters' scales), and `hessian_values` and
 #'     `hessian_uncertainty` (from the Hessian alone);
 #'   * `se_uncertainty`: relative uncertainty of each standard error, from the error
 #'     bars; `condition`: the scaled condition number (`NA` unless positive definite);
 #'   * `newton`: the Newton step `-solve(H, g)` and its size in standard errors (`z`),
 #'     with `scaled_gradient`, lme4's `max(abs(solve(chol(H), g)))`;
 #'   * `at_bound`: per parameter, `-1` / `1` on the lower / upper bound, else `0`;
-#'   * `escape`: at a saddle, `par` (a restart point), `value`, `decrease`,
-#'     `direction` and `distance`; else `NULL`;
+#'   * `escape`: at a saddle, `par` (a restart point: the lowest point of a falling
+#'     profile at a degenerate saddle), `value`, `decrease`, `direction` and `distance`;
+#'     else `NULL`;
 #'   * `refine`: when `refine = TRUE`, the starting point, the steps taken, the
 #'     distance moved in standard errors, `status` (how it ended) and `growing_step`
 #'     (the step that grew, if that ended it);
@@ -183,12 +207,26 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     cluster <- make_cluster(check_backend("snow", ncpus, NULL))
     on.exit(parallel::stopCluster(cluster), add = TRUE)
   }
+  # At a point where fn is -Inf or hugely negative (its differences overflow): a classed
+  # error that says what that means; elsewhere hessian_fd()'s own error stands.
+  unbounded_abort <- function(p) {
+    v <- fx$raw(p)
+    if (!is.na(v) && v < -th$unbounded_value) {
+      hc_abort("unbounded", sprintf(
+        "%s is %s at the estimate (its differences overflow): it falls without bound there. If fn is a log-likelihood, you minimised it: maximise it with optim(control = list(fnscale = -1)), or minimise -fn, and check the fit again.",
+        if (sgn < 0) "-fn" else "fn", format(signif(v, 3))
+      ), par = p)
+    }
+  }
   evaluate <- function(p) {
-    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's.
+    # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's;
+    # differences that overflow where fn is hugely negative say what that means.
     h <- withCallingHandlers(
       hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
                  parallel = parallel, ncpus = ncpus, cl = cluster),
-      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning")
+      hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning"),
+      hesscheck_error_nonfinite = function(e) unbounded_abort(p),
+      hesscheck_error_bad_fn_value = function(e) unbounded_abort(p)
     )
     f0 <- attr(h, "value")
     noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
@@ -209,8 +247,11 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     refine <- r$refine
   }
   cl <- state$cl
-  drift <- drifting(cl, state, fx$f, bounds, th)
-  v <- verdict(cl, th, drift)
+  drifts <- find_drift(cl, state, fx$raw, bounds, th)
+  kinds <- vapply(drifts, `[[`, "", "kind")
+  drift <- cl$free %in% unlist(lapply(drifts, `[[`, "parameters"))
+  v <- verdict(cl, th, list(unbounded = any(kinds == "unbounded"),
+                            no_finite_estimate = any(kinds == "asymptote")))
 
   value <- attr(state$h, "value")
   escape <- NULL
@@ -218,6 +259,14 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
     v0 <- if (is.null(cl$probed)) value else cl$probed$value
     escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
+    # a degenerate saddle: the lowest point of a falling profile (the others re-minimised)
+    for (pr in cl$profiles) {
+      if (identical(pr$shape, "decreasing") && v0 - pr$value > escape$decrease) {
+        dd <- pr$par - x0
+        escape <- list(par = pr$par, value = pr$value, decrease = v0 - pr$value,
+                       direction = dd / sqrt(sum(dd^2)), distance = sqrt(sum(dd^2)))
+      }
+    }
     if (sgn < 0) escape$value <- -escape$value
   }
   evals[["fn"]] <- evals[["fn"]] + fx$count()
@@ -226,39 +275,133 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
                   upper = bounds$upper, fnscale = fnscale)
   new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
                 th = th, bounds = bounds, escape = escape, refine = refine,
-                evals = evals, first = first, drift = drift, problem = problem)
+                evals = evals, first = first, drift = drift, drifts = drifts,
+                problem = problem)
 }
 
-# Free parameters drifting to infinity: a large estimate with a larger standard error,
-# and fn no higher with the estimate doubled (a logistic slope when the data are
-# separated; a zero-inflation logit or a log standard deviation whose maximum-likelihood
-# value is at 0 on its natural scale). At a true minimum doubling the estimate raises fn
-# by at least (estimate / SE)^2 / 2; an uncentred covariate's large coefficient fails
-# the test, since fn rises steeply. Where the Newton step moves the parameter (not
-# stationary), fn must stay no higher at 4 and 8 times the estimate too (within the
-# bounds): an estimate short of a finite minimum further out sees fn fall at twice the
-# estimate but rise again beyond the minimum. (At a stationary point twice is enough,
-# and further out the objective itself may break down: a glmmTMB log-SD at 4 times
-# -16 gives a Laplace approximation 0.07 off, at 8 times NaN.) Such parameters make the
-# point not identified.
-drifting <- function(cl, state, fx, bounds, th) {
-  out <- logical(length(cl$free))
-  if (is.null(cl$cov)) return(out)
-  est <- state$par[cl$free]
-  se <- sqrt(diag(cl$cov))
+# Drift: a direction along which fn decreases monotonically as the parameters run off to
+# infinity, so that no finite estimate exists (numerics notes, "Separation and drift").
+# The candidates: (a) a flat direction whose profile kept falling (classify_point()); (b)
+# the direction of the estimate itself (complete separation: fn at m times the estimate,
+# m = 2, 4, 8, 16), tried when a doubling would raise fn by less than th$drift_rise on the
+# Hessian's own prediction; (c) the flattest directions (curvature below th$drift_small
+# of the largest), from 2 of their own standard errors outwards (x 4), where a minimum
+# would have raised fn by 2 at least (quasi-separation: the drift runs along a
+# combination of coefficients); (d) each large estimate with a larger standard error,
+# doubled (a zero-inflation logit or a log-SD whose maximum-likelihood value is at 0 on its
+# natural scale, where what is left of the fall is below the noise). fn must not rise
+# beyond its noise at any of these points, and (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a log-likelihood minimised,
+# say) where they do not. Returns a list of drifts, each with its direction (original
+# units, all parameters), kind and the free parameters it involves. `fx`: fn, -Inf kept
+# (reached: unbounded at once), NA where it fails.
+find_drift <- function(cl, state, fx, bounds, th) {
+  out <- list()
+  free <- cl$free
+  k <- length(free)
+  if (!k) return(out)
+  par <- state$par
   f0 <- attr(state$h, "value")
-  for (i in which(abs(est) > th$separation & se > abs(est))) {
-    j <- cl$free[i]
-    p <- state$par
-    for (m in if (cl$off_optimum[i]) c(2, 4, 8) else 2) {
-      p[j] <- m * est[i]
-      if (p[j] < bounds$lower[j] || p[j] > bounds$upper[j]) break
-      v <- fx(p)
-      out[i] <- !is.na(v) && v <= f0 + th$significant * state$noise
-      if (!out[i]) break
+  tol <- th$significant * state$noise
+  d <- cl$scale[free]
+  nm <- names(par)
+  direction <- function(u) {
+    full <- stats::setNames(numeric(length(par)), nm)
+    full[free] <- u
+    full
+  }
+  # fn at the distances ts (value_at(t): fn there, NA where it fails or is out of
+  # bounds): a drift, or NULL
+  walk <- function(value_at, ts, start = f0, need_fall = TRUE) {
+    vals <- start
+    for (t in ts) {
+      v <- value_at(t)
+      if (identical(v, -Inf)) return(list(kind = "unbounded", value = v))
+      if (!is.finite(v) || v > vals[length(vals)] + tol) return(NULL)
+      vals <- c(vals, v)
+    }
+    falls <- -diff(vals)
+    m <- length(falls)
+    if (m < 1L + need_fall || (need_fall && !(vals[1L] - vals[m + 1L] > tol))) return(NULL)
+    list(kind = drift_kind(falls, tol), value = vals[m + 1L])
+  }
+  straight <- function(u) {
+    function(t) {
+      p <- par
+      p[free] <- p[free] + t * u
+      if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
     }
   }
-  out
+  add <- function(u, dr, how) {
+    w <- abs(u * d)
+    involved <- free[w >= th$combo_share * max(w)]
+    out[[length(out) + 1L]] <<- list(direction = direction(u), kind = dr$kind,
+                                     parameters = involved, how = how)
+  }
+  # (a) profiles that kept falling
+  for (q in seq_len(k)) {
+    pr <- cl$profiles[[q]]
+    if (!is.null(pr) && identical(pr$shape, "drift")) {
+      add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
+    }
+  }
+  # (b) the direction of the estimate (not at a maximum or saddle, where fn falls away
+  # from par anyway: those verdicts say more)
+  x <- par[free]
+  concave <- any(cl$sign < 0L)
+  if (any(x != 0) && !concave) {
+    rise <- sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
+    if (is.finite(rise) && rise < th$drift_rise) {
+      dr <- walk(straight(x), c(1, 3, 7, 15))
+      if (!is.null(dr)) add(x, dr, "estimate")
+    }
+  }
+  # (c) the flattest directions, each with the others re-minimised (its profile), from
+  # the point the probe reached
+  lam <- cl$values
+  lmax <- max(abs(lam), 0)
+  cand <- which(cl$sign == 1L & lam < th$drift_small * lmax)
+  pa <- cl$probed$profile_at
+  for (q in if (is.null(pa) || concave) integer() else utils::head(cand[order(lam[cand])], 2L)) {
+    sigma <- 1 / sqrt(lam[q])
+    # (far out, the drift may need the other nearly flat directions re-minimised too)
+    comp <- which(cl$sign == 1L & seq_len(k) != q)
+    for (s in c(1, -1)) {
+      v <- s * cl$vectors[, q]
+      at <- function(t) {
+        r <- pa(v, cl$vectors[, comp, drop = FALSE], lam[comp], t)
+        if (is.null(r)) NA_real_ else r$value
+      }
+      # no fall needed: a log-SD or a zero-inflation logit far out has none left
+      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value, need_fall = FALSE)
+      if (!is.null(dr)) {
+        add(v / d, dr, "flattest")
+        break
+      }
+    }
+  }
+  # (d) single large estimates with larger standard errors, doubled
+  if (!is.null(cl$cov)) {
+    se <- sqrt(diag(cl$cov))
+    for (i in which(abs(x) > th$separation & se > abs(x))) {
+      u <- numeric(k)
+      u[i] <- x[i]
+      dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
+      if (!is.null(dr)) add(u, dr, "coordinate")
+    }
+  }
+  # the single coordinates as one drift (one finding names them all)
+  co <- vapply(out, function(o) o$how == "coordinate", NA)
+  if (sum(co) > 1L) {
+    one <- out[[which(co)[1L]]]
+    one$direction <- Reduce(`+`, lapply(out[co], `[[`, "direction"))
+    one$parameters <- unlist(lapply(out[co], `[[`, "parameters"))
+    one$kind <- if (all(vapply(out[co], `[[`, "", "kind") == "asymptote")) "asymptote" else
+      "unbounded"
+    out <- c(out[!co], list(one))
+  }
+  # one entry per set of parameters
+  keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")
+  out[!duplicated(keys)]
 }
 
 # The thresholds (hc_thresholds) that check_fit()'s control can set.

@@ -36,14 +36,18 @@
 #'   profile interval is clearly asymmetric (one limit more than 1.25 times as far from
 #'   the estimate as the other) or the bootstrap distribution is skewed (|skewness| above
 #'   0.5 and three Monte-Carlo SEs): Wald intervals mislead there;
-#' * `"sandwich"`: the sandwich differs from the Hessian beyond its expected error, and a
-#'   non-parametric bootstrap, if given, agrees with the sandwich rather than the Hessian:
-#'   the model is probably misspecified (the information-matrix equality fails);
+#' * `"sandwich"`: the sandwich and a non-parametric bootstrap agree with each other
+#'   (their ratios to the Hessian SE within two standard errors of their difference) and,
+#'   taken together (inverse-variance weighted), differ from the Hessian beyond two of
+#'   their combined standard errors; or, without a bootstrap, the sandwich alone differs
+#'   beyond its expected error: the model is probably misspecified (the
+#'   information-matrix equality fails);
 #' * `"bootstrap"`: a non-parametric bootstrap differs from the Hessian without a sandwich
 #'   to confirm it (give `fn_obs`);
 #' * `"hessian"`: every source agrees with the Hessian within its expected error.
-#' Sources whose evidence conflicts (the sandwich differs but the bootstrap agrees with the
-#' Hessian, or the reverse) give `"none"`, with the advice to run [coverage_check()].
+#' A sandwich and a bootstrap that disagree with each other beyond their combined error,
+#' one of them against the Hessian, conflict: `"none"`, with the advice to run
+#' [coverage_check()].
 #' @return An object of class `"hesscheck_se"`: a list with `table` (long format: one
 #'   row per parameter and source, with `se`, `ratio` to the hesscheck SE, `expected`
 #'   relative error, `flag`) and `se` (a parameters x sources matrix), `notes`,
@@ -230,6 +234,11 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
       "%s %s on a bound, where no standard error is valid; the profile interval is one-sided there (profile_ci(), with the chi-bar-square cutoff).",
       name_list(bnd), if (length(bnd) == 1L) "is" else "are"), bnd))
   }
+  misspecified <- function(p, ev) {
+    out("sandwich", sprintf(
+      "the sandwich and the bootstrap agree with each other but differ from the Hessian for %s (together %s times it, beyond their combined error), so the model is probably misspecified (the information-matrix equality fails).",
+      name_list(p), paste(fmt(ev$ratio[p], 3), collapse = ", ")), p)
+  }
   flagged <- function(src) {
     t <- table[table$source == src, , drop = FALSE]
     t$parameter[t$flag %in% TRUE]
@@ -237,20 +246,14 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
   has <- function(src) src %in% table$source
   sw <- flagged("sandwich")
   bs <- flagged("bootstrap")
-  # Sandwich and non-parametric bootstrap agree where each is within the other's
-  # expected error (the two relative errors combined).
-  agree_sb <- function(p) {
-    s <- table[table$source == "sandwich" & table$parameter %in% p, , drop = FALSE]
-    b <- table[table$source == "bootstrap" & table$parameter %in% p, , drop = FALSE]
-    b <- b[match(s$parameter, b$parameter), , drop = FALSE]
-    all(abs(s$ratio / b$ratio - 1) <= sqrt(s$expected^2 + b$expected^2), na.rm = TRUE)
-  }
-  if (length(sw) && (!has("bootstrap") || (length(bs) && agree_sb(sw)))) {
+  ev <- sandwich_bootstrap_evidence(table)
+  # both flagged and agreeing: misspecified, whatever the shape of the distribution
+  both <- intersect(intersect(sw, bs), ev$misspecified)
+  if (length(both)) return(misspecified(both, ev))
+  if (length(sw) && !has("bootstrap")) {
     return(out("sandwich", sprintf(
-      "%s from the Hessian for %s beyond %s expected error, so the model is probably misspecified (the information-matrix equality fails)%s.",
-      if (has("bootstrap")) "the sandwich and the bootstrap agree with each other but differ" else
-        "the sandwich differs", name_list(sw), if (has("bootstrap")) "their" else "its",
-      if (has("bootstrap")) "" else "; a bootstrap_se() would confirm it"), sw))
+      "the sandwich differs from the Hessian for %s beyond its expected error, so the model is probably misspecified (the information-matrix equality fails); a bootstrap_se() would confirm it.",
+      name_list(sw)), sw))
   }
   # Skewed bootstrap replicates, asymmetric profile intervals.
   sk <- character()
@@ -273,17 +276,18 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
       "%s, so Wald intervals mislead (profile_ci() gives the profile intervals).",
       paste(why, collapse = " and ")), p))
   }
+  # one flagged, the two agreeing: together they differ from the Hessian
+  if (length(ev$misspecified)) return(misspecified(ev$misspecified, ev))
   if (length(bs) && !has("sandwich")) {
     return(out("bootstrap", sprintf(
       "the bootstrap differs from the Hessian for %s beyond its Monte-Carlo error, so the model may be misspecified (give fn_obs to confirm it with the sandwich).",
       name_list(bs)), bs))
   }
-  if (length(sw) || length(bs)) {
-    p <- union(sw, bs)
+  if (length(ev$conflict)) {
+    p <- ev$conflict
     return(out("none", sprintf(
-      "the %s differs from the Hessian for %s but the %s does not: the evidence conflicts; check with coverage_check() or a larger bootstrap.",
-      if (length(sw)) "sandwich" else "bootstrap", name_list(p),
-      if (length(sw)) "bootstrap" else "sandwich"), p))
+      "the sandwich and the bootstrap disagree with each other for %s beyond their combined error, one of them against the Hessian: the evidence conflicts; check with coverage_check() or a larger bootstrap.",
+      name_list(p)), p))
   }
   srcs <- setdiff(unique(table$source), "hesscheck")
   out("hessian", sprintf(
@@ -291,6 +295,36 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
     name_list(srcs), if (length(srcs) == 1L) "s" else "",
     if (length(srcs) == 1L) "its" else "their",
     if (!is.null(prof)) " and the profile intervals are symmetric" else ""))
+}
+
+# The sandwich and the non-parametric bootstrap, two independent estimates of the same
+# (robust) standard error, read together. Each source's `expected` is two of its
+# standard errors (relative); per parameter with both:
+# * they agree with each other when their ratios to the Hessian SE differ by at most
+#   two standard errors of the difference, 2 sqrt(s_s^2 + s_b^2);
+# * together (inverse-variance weighted mean of the two ratios, its standard error
+#   1 / sqrt(1 / s_s^2 + 1 / s_b^2)) they differ from the Hessian when that mean is
+#   more than two of its standard errors from 1.
+# Agreeing and differing: misspecified (report the sandwich). Disagreeing with each
+# other while one of them is flagged against the Hessian: the evidence conflicts.
+sandwich_bootstrap_evidence <- function(table) {
+  s <- table[table$source == "sandwich", , drop = FALSE]
+  b <- table[table$source == "bootstrap", , drop = FALSE]
+  none <- list(misspecified = character(), conflict = character(), ratio = numeric())
+  if (!nrow(s) || !nrow(b)) return(none)
+  b <- b[match(s$parameter, b$parameter), , drop = FALSE]
+  ok <- !is.na(s$ratio) & !is.na(b$ratio) & s$expected > 0 & b$expected > 0
+  ss <- s$expected / 2
+  sb <- b$expected / 2
+  w <- 1 / ss^2 + 1 / sb^2
+  mean_r <- (s$ratio / ss^2 + b$ratio / sb^2) / w
+  agree <- abs(s$ratio - b$ratio) <= 2 * sqrt(ss^2 + sb^2)
+  differ <- abs(mean_r - 1) > 2 / sqrt(w)
+  flagged <- s$flag | b$flag
+  nm <- s$parameter
+  list(misspecified = nm[ok & agree & differ],
+       conflict = nm[ok & !agree & flagged],
+       ratio = stats::setNames(mean_r, nm))
 }
 
 # Per-observation scores by differences of fn_obs, in C.

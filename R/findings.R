@@ -72,10 +72,15 @@ se_from_hessian <- function(H, free) {
   out
 }
 
+# A direction v of the scaled Hessian (scale: the free parameters' scales), in words:
+# the one label print(), summary() and plot() give it.
+direction_label <- function(v, scale, nm, share = hc_thresholds$combo_share) {
+  format_combo(v, v / scale, nm, share)
+}
+
 # The direction of eigenvector q of the scaled Hessian, in words.
 combo_of <- function(ctx, q) {
-  v <- ctx$cl$vectors[, q]
-  format_combo(v, v / ctx$cl$scale[ctx$cl$free], ctx$fnm, ctx$th$combo_share)
+  direction_label(ctx$cl$vectors[, q], ctx$cl$scale[ctx$cl$free], ctx$fnm, ctx$th$combo_share)
 }
 
 # One function per finding: each takes the context built by new_hesscheck() and returns a
@@ -106,9 +111,25 @@ finding_not_smooth <- function(ctx) {
   )))
 }
 
+# What a flat direction u (original units) through the estimates x of two parameters p
+# leaves identified: on a curved ridge (fn rises at fourth order along the straight line:
+# the ridge bends away from it), their product when u is proportional to (x1, -x2)
+# (d log x1 + d log x2 = 0) and their ratio when proportional to (x1, x2); else the
+# linear combination orthogonal to u (v: the same direction in scaled coordinates).
+identified_pair <- function(u, x, v, p, curved) {
+  if (curved && all(x != 0) && all(u != 0)) {
+    r <- (u[1] / u[2]) / (x[1] / x[2])
+    if (abs(r + 1) < 0.05) return(sprintf("%s*%s", p[1], p[2]))
+    if (abs(r - 1) < 0.05) return(sprintf("%s/%s", p[1], p[2]))
+  }
+  format_combo(c(v[2], -v[1]), c(u[2], -u[1]), p, min_share = 0)$text
+}
+
 finding_not_identified <- function(ctx) {
   cl <- ctx$cl
   out <- list()
+  # on a slope down to -Inf the curvatures say nothing about identification
+  if (identical(ctx$verdict, "unbounded")) return(out)
   nodep <- which(cl$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]
@@ -124,7 +145,12 @@ finding_not_identified <- function(ctx) {
     u <- v / cl$scale[cl$free]
     cmb <- combo_of(ctx, q)
     p <- cmb$parameters
-    how <- if (isTRUE(cl$ridge[q])) {
+    pr <- cl$profiles[[q]]
+    how <- if (identical(pr$shape, "constant")) {
+      sprintf("its profile, the other parameters re-minimised, stays constant out to %s scaled units: curvature %s +- %s, the largest being %s",
+              fmt(pr$t), fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
+              fmt(lmax))
+    } else if (isTRUE(cl$ridge[q])) {
       sprintf("its curvature %s, the largest being %s, is swamped by fn's fourth-order rise within one standard error: a curved ridge",
               fmt(cl$values[q]), fmt(lmax))
     } else {
@@ -136,10 +162,10 @@ finding_not_identified <- function(ctx) {
       sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
     } else if (length(p) == 2L) {
       sel <- match(p, ctx$fnm)
-      ident <- format_combo(c(v[sel[2]], -v[sel[1]]), c(u[sel[2]], -u[sel[1]]), p,
-                            min_share = 0)
+      ident <- identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
+                               curved = isTRUE(cl$ridge[q]))
       sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).",
-              name_list(p), ident$text, ctx$fx, cmb$text, how)
+              name_list(p), ident, ctx$fx, cmb$text, how)
     } else {
       sprintf("not identified: %s are not separately identified; %s is flat along %s (%s).",
               name_list(p), ctx$fx, cmb$text, how)
@@ -169,10 +195,15 @@ finding_saddle <- function(ctx) {
   out <- list()
   for (q in which(cl$sign == -1L)) {
     cmb <- combo_of(ctx, q)
-    out <- c(out, new_finding("saddle", "error", cmb$parameters, sprintf(
-      "saddle: %s along %s (curvature %s on the scale of the diagonal).",
-      decreases, cmb$text, fmt(cl$values[q])
-    )))
+    msg <- if (identical(cl$profiles[[q]]$shape, "decreasing")) {
+      sprintf(
+        "saddle: %s's profile along %s (the other parameters re-minimised) falls, although its curvature there is %s +- %s (flat at second order): a degenerate saddle.",
+        ctx$fx, cmb$text, fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]))
+    } else {
+      sprintf("saddle: %s along %s (curvature %s on the scale of the diagonal).",
+              decreases, cmb$text, fmt(cl$values[q]))
+    }
+    out <- c(out, new_finding("saddle", "error", cmb$parameters, msg))
   }
   e <- ctx$escape
   if (!is.null(e)) {
@@ -196,6 +227,8 @@ finding_saddle <- function(ctx) {
 finding_not_stationary <- function(ctx) {
   cl <- ctx$cl
   out <- list()
+  # a gradient of noise says nothing about the optimum
+  if (identical(ctx$verdict, "too_noisy")) return(out)
   z <- cl$newton_z
   sig <- cl$off_optimum
   if (any(sig)) {
@@ -277,14 +310,20 @@ bounds_advice <- function(ctx, lo, up) {
 
 # A free parameter at exactly 0 or 1 in the fit, with fn decreasing out of [0, 1]: a
 # probability or a variance fitted with a bound that check_fit() was not given.
-finding_missing_bound <- function(ctx) {
-  first <- ctx$first
+missing_bound_parameters <- function(first, th) {
   g <- attr(first$h, "gradient")
   ge <- attr(first$h, "gradient_error")
   x <- first$par
-  sig <- abs(g) > ctx$th$significant * ge
-  lo <- which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig)
-  up <- which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig)
+  sig <- abs(g) > th$significant * ge
+  list(lo = which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig),
+       up = which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig))
+}
+
+finding_missing_bound <- function(ctx) {
+  if (identical(ctx$verdict, "too_noisy")) return(list())
+  mb <- missing_bound_parameters(ctx$first, ctx$th)
+  lo <- mb$lo
+  up <- mb$up
   if (!length(lo) && !length(up)) return(list())
   hint <- bounds_advice(ctx, lo, up)
   p <- ctx$nm[c(lo, up)]
@@ -330,8 +369,17 @@ finding_ill_conditioned <- function(ctx) {
 # suit none of them; `ndeps` (in parscale units, parscale left at 1) sets optim's and
 # optimHess()'s steps, ndeps_se standard errors each.
 finding_scaling <- function(ctx) {
-  # SEs of parameters drifting to infinity measure nothing: no advice built on them
+  # SEs of parameters drifting to infinity measure nothing: no advice built on them;
+  # and the advice is for optim()'s Hessian: none where the fit came with a Hessian whose
+  # SEs are within fit_hessian_se of hesscheck's (it would change nothing)
   if (any(ctx$drift)) return(list())
+  fh <- ctx$fit_hessian
+  if (!is.null(fh) && !is.na(fh$difference) &&
+      (fh$difference <= 3 * fh$error ||
+       (any(!is.na(fh$se_ratio)) &&
+          max(abs(fh$se_ratio - 1), na.rm = TRUE) <= ctx$th$fit_hessian_se))) {
+    return(list())
+  }
   sc <- if (!is.null(ctx$cl$cov)) ctx$se_free else 1 / ctx$cl$scale[ctx$cl$free]
   if (length(sc) < 2L || !all(is.finite(sc))) return(list())
   span <- max(sc) / min(sc)
@@ -362,15 +410,39 @@ finding_extreme <- function(ctx) {
       fmt(max(abs(zz[big]))), name_list(fnm[big])
     )))
   }
-  sep <- which(ctx$drift)
-  if (length(sep)) {
-    one <- length(sep) == 1L
-    out <- c(out, new_finding("separation", "error", fnm[sep], sprintf(
-      "not identified: %s %s towards infinity: %s large with a larger standard error, and %s is no higher with %s doubled, so the maximum-likelihood estimate is not finite (separation in a logistic model; on a logit or log scale, a zero-inflation probability or a variance component at 0). %s no standard error, and a bootstrap would not give one: drop or fix %s, or use a penalised or bounded fit.",
-      name_list(fnm[sep]), if (one) "drifts" else "drift", if (one) "it is" else "they are",
-      ctx$fx, if (one) "it" else "them", if (one) "It has" else "They have",
-      if (one) "that term" else "those terms"
-    )))
+  out
+}
+
+# Drift (find_drift()): fn falls towards an asymptote, or without bound, as parameters run
+# off to infinity along a direction.
+finding_drift <- function(ctx) {
+  out <- list()
+  for (dr in ctx$drifts) {
+    u <- dr$direction[ctx$cl$free]
+    p <- ctx$nm[dr$parameters]
+    along <- if (dr$how == "estimate" && length(p) > 1L) {
+      sprintf("the direction of the estimate itself (%s scaled up together)", name_list(p))
+    } else if (dr$how == "coordinate" || length(p) == 1L) {
+      name_list(sprintf("%s (%s)", p, ifelse(u[match(p, ctx$fnm)] > 0, "increasing",
+                                             "decreasing")))
+    } else {
+      format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
+    }
+    one <- length(p) == 1L
+    msg <- if (dr$kind == "unbounded") {
+      sprintf(
+        "unbounded: %s decreases without bound along %s, by more at each step out: it has no minimum. If %s is a log-likelihood, you minimised it: maximise it with optim(control = list(fnscale = -1)), or minimise -%s. %s no standard error.",
+        ctx$fx, along, ctx$fx, ctx$fx, if (one) "It has" else "They have"
+      )
+    } else {
+      sprintf(
+        "no finite estimate: %s decreases monotonically towards an asymptote along %s, so the maximum-likelihood estimate is at infinity (separation in a logistic model; on a logit or log scale, a zero-inflation probability or a variance component at 0). %s %s no standard error, and a bootstrap would not give one: drop or fix %s, or use a penalised or bounded fit.",
+        ctx$fx, along, name_list(p), if (one) "has" else "have",
+        if (one) "that term" else "those terms"
+      )
+    }
+    out <- c(out, new_finding(if (dr$kind == "unbounded") "unbounded" else "no_finite_estimate",
+                              "error", p, msg))
   }
   out
 }
@@ -469,11 +541,24 @@ finding_near_bound <- function(ctx) {
 }
 
 # The findings in the order they are printed: the verdict's kind first.
+finding_too_noisy <- function(ctx) {
+  if (!isTRUE(ctx$cl$too_noisy)) return(list())
+  h <- ctx$h
+  u <- attr(h, "unresolved")
+  lab <- unresolved_labels(u, ctx$nm)
+  new_finding("too_noisy", "error", lab$parameters, sprintf(
+    "too noisy: %s's noise, measured at %s (%s of |%s|), swamps its curvature at the steps a difference can take for %s: the Hessian there measures the noise, and no standard error follows from it. If %s is simulated, fix its random numbers inside it (the same seed on every call) or use more draws.",
+    ctx$fx, fmt(attr(h, "noise")), fmt(attr(h, "noise") / max(abs(attr(h, "value")), 1)),
+    ctx$fx, lab$text, ctx$fx
+  ))
+}
+
 finding_functions <- list(
+  finding_too_noisy,
   finding_not_smooth, finding_not_identified, finding_maximum, finding_saddle,
   finding_not_stationary, finding_optimizer, finding_refine, finding_missing_bound,
   finding_at_bound,
-  finding_ill_conditioned, finding_scaling, finding_extreme, finding_unresolved,
+  finding_ill_conditioned, finding_scaling, finding_extreme, finding_drift, finding_unresolved,
   finding_fit_hessian, finding_fnscale, finding_near_bound
 )
 
@@ -489,19 +574,46 @@ se_table <- function(ctx) {
   if (is.null(cl$cov)) {
     status[cl$free] <- switch(ctx$verdict,
       maximum = "NA: maximum", saddle = "NA: saddle", not_smooth = "NA: fn not smooth",
-      not_identified = "NA: not identified", "NA: Hessian not positive definite"
+      not_identified = "NA: not identified", too_noisy = "NA: fn too noisy",
+      weakly_identified = "NA: fn flat at second order",
+      "NA: Hessian not positive definite"
     )
+  }
+  # Estimable parameters (orthogonal to the flat directions) keep their SEs: c' H^+ c;
+  # the others have none.
+  est <- ctx$estimable
+  if (any(ctx$null)) {
+    se[cl$free[!est]] <- NA_real_
+    status[cl$free[!est]] <- if (ctx$verdict %in% c("no_finite_estimate", "unbounded"))
+      "NA: on a direction with no finite estimate" else "NA: not identified"
+  }
+  if (any(est)) {
+    se[cl$free[est]] <- ctx$se_estimable[est]
+    status[cl$free[est]] <- if (any(ctx$drift)) "estimable (off the drifting directions)" else
+      "estimable (off the flat directions)"
   }
   status[cl$no_dependence] <- "NA: fn does not depend on it"
   if (any(ctx$drift)) {
     se[cl$free[ctx$drift]] <- NA_real_
-    status[cl$free[ctx$drift]] <- "NA: drifts to infinity"
+    status[cl$free[ctx$drift]] <- "NA: drifts to infinity (no finite estimate)"
   }
-  if (identical(ctx$verdict, "not_smooth")) {
+  if (ctx$verdict %in% c("not_smooth", "too_noisy")) {
     # no Hessian at par: no Wald SE for any parameter of the joint fit
     se[] <- NA_real_
-    status[cl$at_bound == 0L] <- "NA: fn not smooth"
+    status[cl$at_bound == 0L] <- if (ctx$verdict == "too_noisy") "NA: fn too noisy" else
+      "NA: fn not smooth"
   }
+  # An SE shown at a point the verdict rejects says why it is not valid.
+  shown <- is.finite(se) & !nzchar(status)
+  if (!verdict_table$se_usable[verdict_table$verdict == ctx$verdict]) {
+    why <- switch(ctx$verdict,
+      not_stationary = if (!is.na(ctx$info$convergence) && ctx$info$convergence != 0)
+        "not valid: the optimiser stopped short of the optimum" else
+        "not valid: not at the optimum",
+      paste("not valid:", verdict_noun[[ctx$verdict]]))
+    status[shown] <- why
+  }
+  status[ctx$missing_bound] <- "not valid: at a bound check_fit() was not given"
   status[cl$at_bound < 0L] <- "NA: on lower bound"
   status[cl$at_bound > 0L] <- "NA: on upper bound"
   par <- ctx$par
@@ -517,7 +629,8 @@ se_table <- function(ctx) {
 }
 
 new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
-                          refine, evals, first, drift = logical(), problem = NULL) {
+                          refine, evals, first, drift = logical(), drifts = list(),
+                          problem = NULL) {
   h <- state$h
   cl <- state$cl
   par <- state$par
@@ -534,10 +647,39 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     w <- t(t(cl$vectors^2) / cl$values)
     se_unc <- drop(w %*% (cl$uncertainty / cl$values)) / rowSums(w) / 2
   }
+  # Estimable parameters where the verdict leaves flat directions: those orthogonal (in
+  # the scaled coordinates) to every direction that is flat, weak, or (with a drift) below
+  # drift_small of the largest curvature; their variance is c' H^+ c over the other
+  # directions, the same for any generalised inverse (numerics notes, "What stays
+  # estimable under non-identification").
+  est <- rep(FALSE, length(cl$free))
+  se_est <- rep(NA_real_, length(cl$free))
+  null <- if (verdict %in% c("not_identified", "weakly_identified")) {
+    cl$sign == 0L
+  } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
+    cl$sign != 1L | cl$values < th$drift_small * max(abs(cl$values), 0)
+  }
+  if (any(null) && all(cl$sign[!null] == 1L) && !any(cl$no_dependence)) {
+    V <- cl$vectors
+    est <- apply(abs(V[, null, drop = FALSE]), 1L, max) <= th$estimable & !drift
+    keep <- !null
+    se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / cl$values[keep]))) /
+      cl$scale[cl$free]
+    se_est[!est] <- NA_real_
+  } else if (any(drift) && !is.null(cl$cov)) {
+    # drifting coordinates with no flat eigen-direction: the others keep theirs
+    null <- rep(TRUE, length(cl$free))
+    est <- !drift
+    se_est <- ifelse(est, sqrt(diag(cl$cov)), NA_real_)
+  }
+  # Parameters at 0 or 1 with fn falling beyond: a bound check_fit() was not given.
+  mb <- if (verdict != "too_noisy") missing_bound_parameters(first, th)
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
+              estimable = est, se_estimable = se_est, null = null,
+              missing_bound = seq_along(par) %in% c(mb$lo, mb$up),
               bounds = bounds, info = info, escape = escape, refine = refine,
               verdict = verdict, level = ctrl$level, se_free = se_free,
-              se_uncertainty = se_unc, first = first, drift = drift,
+              se_uncertainty = se_unc, first = first, drift = drift, drifts = drifts,
               fx = if (sgn < 0) "-fn" else "fn")
   tab <- se_table(ctx)
   ctx$table_cross <- tab$cross
@@ -570,7 +712,9 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     vcov = V,
     eigen = list(values = cl$values, vectors = `dimnames<-`(cl$vectors, list(fnm, NULL)),
                  uncertainty = cl$uncertainty, sign = cl$sign, parameters = fnm,
-                 source = cl$source, hessian_values = cl$hessian_values,
+                 source = cl$source,
+                 scale = cl$scale[cl$free],
+                 hessian_values = cl$hessian_values,
                  hessian_uncertainty = cl$hessian_uncertainty),
     se_uncertainty = full(se_unc),
     condition = cl$cond,

@@ -86,15 +86,20 @@ summary.hesscheck <- function(object, ...) {
     eigenvalue = e$values, uncertainty = e$uncertainty,
     sign = c("negative", "zero", "positive")[e$sign + 2L],
     from = if (is.null(e$source)) rep("hessian", length(e$values)) else e$source,
-    direction = vapply(seq_along(e$values), function(q) {
-      v <- e$vectors[, q]
-      format_combo(v, v, e$parameters, min_share = hc_thresholds$combo_share)$text
-    }, ""),
+    direction = eigen_labels(e),
     stringsAsFactors = FALSE
   )
   object$eigen_table <- tab
   class(object) <- c("summary.hesscheck", class(object))
   object
+}
+
+# The label of each direction in x$eigen, as the findings word it (direction_label()).
+eigen_labels <- function(e) {
+  sc <- if (is.null(e$scale)) rep(1, length(e$parameters)) else e$scale
+  vapply(seq_along(e$values), function(q) {
+    direction_label(e$vectors[, q], sc, e$parameters)$text
+  }, "")
 }
 
 #' @rdname hesscheck-methods

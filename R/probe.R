@@ -3,16 +3,21 @@
 # with its own error estimate), a test for a kink, and the search for a lower point at a
 # saddle.
 
-# fn at p, counted, NA where it fails or is not one finite number.
+# fn at p, counted, NA where it fails or is not one finite number (raw: one number).
 make_fx <- function(f, ...) {
   env <- new.env(parent = emptyenv())
   env$count <- 0
-  fx <- function(p) {
+  raw <- function(p) {
     env$count <- env$count + 1
     v <- catch_user(f(p, ...), function(e) NA_real_)
-    if (is.numeric(v) && length(v) == 1L && is.finite(v)) as.double(v) else NA_real_
+    if (is.numeric(v) && length(v) == 1L && !is.nan(v)) as.double(v) else NA_real_
   }
-  list(f = fx, count = function() env$count)
+  fx <- function(p) {
+    v <- raw(p)
+    if (is.finite(v)) v else NA_real_
+  }
+  # f: finite values or NA; raw: -Inf and Inf kept (a fall without bound is news)
+  list(f = fx, raw = raw, count = function() env$count)
 }
 
 # The largest t >= 0 with x0 + s t u inside the bounds for s = -1 and 1.
@@ -114,7 +119,13 @@ direction_noise <- function(fx, x0, f0, u, t, th) {
 # (Rayleigh-Ritz): its diagonal from probe_curvature() along each, its off-diagonal
 # elements from the curvature along (v_i + v_j) / sqrt(2), minus the mean of the two.
 make_probe <- function(fx, par, f0, noise, bounds, th) {
-  function(cl, sure, ask) {
+  # fn along parameter i's axis (unit steps of the parameter's own units), at par
+  axis <- function(i) {
+    u <- numeric(length(par))
+    u[i] <- 1
+    probe_curvature(fx, par, f0, u, 1, 1, noise, bounds, th)
+  }
+  structure(function(cl, sure, ask) {
     free <- cl$free
     d <- cl$scale[free]
     x0 <- par
@@ -168,9 +179,17 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
       M[i, j] <- M[j, i] <- pr$value - (M[i, i] + M[j, j]) / 2
       E[i, j] <- E[j, i] <- pr$error + (E[i, i] + E[j, j]) / 2
     }
+    # The profile along scaled direction v, the others (W, curvatures lam) re-minimised.
+    profile <- function(v, W, lam) {
+      profile_direction(fx, x0, v0, free, d, v, W, lam, noise, bounds, th)
+    }
+    # One point of that profile, at distance t.
+    profile_at <- function(v, W, lam, t) {
+      profile_point(fx, x0, free, d, v, W, lam, t, bounds, th)
+    }
     list(par = x0, value = v0, matrix = M, error = E, kink = kink,
-         quartic = quartic, along = along)
-  }
+         quartic = quartic, along = along, profile = profile, profile_at = profile_at)
+  }, axis = axis)
 }
 
 # At a saddle: fn along each direction of negative curvature, both ways, at distances
@@ -204,4 +223,142 @@ saddle_escape <- function(cl, fx, x0, value, bounds) {
   }
   list(par = best$par, value = best$value, decrease = value - best$value,
        direction = best$direction, distance = best$t)
+}
+
+# The profile of fn along a direction the Hessian leaves flat or undecided: p(t) = fn at
+# x0 + t u, u = v / d, with the other free parameters re-minimised (numerics notes,
+# "Flat directions: ridge, degenerate saddle or weak minimum"). The re-minimisation is a
+# few Newton steps over the complement `comp` (scaled eigenvectors `W` with positive
+# curvatures `lam`, the Hessian we have), each from central first differences of fn
+# along those directions, accepted only where fn decreases. Returns the point, its value
+# and the decrease a further Newton step predicts (the profile's own error), or NULL
+# where fn fails or a bound is crossed.
+profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
+  x <- x0
+  x[free] <- x[free] + t * v / d
+  if (any(x < bounds$lower | x > bounds$upper)) return(NULL)
+  val <- fx(x)
+  if (is.na(val)) return(NULL)
+  h <- th$probe_slope_step
+  # the profile's error: the decrease still predicted where the steps stopped, or the
+  # last decrease achieved (the steps converge at least linearly)
+  err <- 0
+  for (it in seq_len(if (length(lam)) th$profile_newton else 0L)) {
+    g <- vapply(seq_along(lam), function(j) {
+      w <- numeric(length(x))
+      w[free] <- W[, j] / d
+      (fx(x + h * w) - fx(x - h * w)) / (2 * h)
+    }, 0)
+    if (anyNA(g)) break
+    pred <- sum(g^2 / lam) / 2
+    err <- pred
+    if (!(pred > 2 * .Machine$double.eps * abs(val))) break
+    step <- -drop(W %*% (g / lam))
+    acc <- FALSE
+    for (k in 1:4) {
+      xn <- x
+      xn[free] <- xn[free] + step / d
+      xn <- pmin(pmax(xn, bounds$lower), bounds$upper)
+      vn <- fx(xn)
+      if (!is.na(vn) && vn <= val) {
+        acc <- TRUE
+        break
+      }
+      step <- step / 2
+    }
+    if (!acc) break
+    err <- val - vn
+    x <- xn
+    val <- vn
+  }
+  list(par = x, value = val, error = err)
+}
+
+# What the profile along scaled direction v does, from the point x0 (value f0) at
+# distances t = 1, 4, 16 (scaled units: one unit moves fn by about half the curvature of
+# a parameter's own axis), both ways:
+# * "decreasing": fn falls on one side (beyond its error); the side is followed
+#   outwards (x 4) while fn keeps falling: a saddle, whose lowest point is a restart
+#   point, or, still falling at th$probe_max, a drift: "asymptote" when the falls shrink
+#   (no finite estimate), "unbounded" when they do not;
+# * "increasing": fn rises on both sides; `curvature` is 2 x the mean rise / t^2 at the
+#   first t that shows it, and `order` 2 or 4 from the rise at 4t (x 16 or x 256);
+# * "constant": no change beyond the error out to t = 16: a ridge; `resolution` is the
+#   smallest curvature the profile could have seen.
+# `noise`: the noise of fn. NULL where fn fails at the first distance.
+profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th) {
+  at <- function(t) profile_point(fx, x0, free, d, v, W, lam, t, bounds, th)
+  # values at different points, each after several steps: their rounding errors add up
+  tol_of <- function(p) th$significant * (th$profile_noise * noise + p$error)
+  prev_t <- NA_real_
+  rose <- FALSE
+  for (t in th$profile_steps) {
+    pp <- at(t)
+    pm <- at(-t)
+    if (is.null(pp) || is.null(pm)) {
+      if (is.na(prev_t)) return(NULL)
+      break
+    }
+    dp <- pp$value - f0
+    dm <- pm$value - f0
+    tol <- max(tol_of(pp), tol_of(pm))
+    if (!is.finite(tol)) return(NULL)
+    if (min(dp, dm) < -tol) {
+      s <- if (dp < dm) 1 else -1
+      return(follow_descent(at, s, t, if (s > 0) pp else pm, f0, tol, th))
+    }
+    if (min(dp, dm) > tol) {
+      rise <- (dp + dm) / 2
+      # the rise at 4t tells its order
+      p4 <- at(4 * t)
+      m4 <- at(-4 * t)
+      order <- 2L
+      if (!is.null(p4) && !is.null(m4)) {
+        r4 <- (p4$value + m4$value) / 2 - f0
+        if (r4 > 64 * rise) order <- 4L
+      }
+      return(list(shape = "increasing", curvature = 2 * rise / t^2, order = order, t = t,
+                  error = 2 * tol / t^2))
+    }
+    rose <- rose || max(dp, dm) > tol
+    prev_t <- t
+    last_tol <- tol
+  }
+  # fn rose on one side only: no quadratic rise either way, yet not a ridge
+  if (rose) return(list(shape = "increasing", curvature = 0, order = 4L, t = prev_t,
+                        error = 2 * last_tol / prev_t^2))
+  list(shape = "constant", resolution = 2 * last_tol / prev_t^2, t = prev_t)
+}
+
+# Along side s from distance t (where fn is p$value below f0 by more than tol), outwards
+# by factors of 4 up to th$probe_max: fn rising again beyond tol is a saddle (the lowest
+# point is the restart point); fn falling or staying level all the way is a drift.
+follow_descent <- function(at, s, t, p, f0, tol, th) {
+  vals <- c(f0, p$value)
+  best <- p
+  tt <- t
+  while (4 * tt <= th$probe_max) {
+    tt <- 4 * tt
+    q <- at(s * tt)
+    if (is.null(q) || q$value > best$value + tol) {
+      return(list(shape = "decreasing", par = best$par, value = best$value, t = tt / 4,
+                  side = s))
+    }
+    vals <- c(vals, q$value)
+    if (q$value < best$value) best <- q
+  }
+  falls <- -diff(vals)
+  m <- length(falls)
+  list(shape = "drift", par = best$par, value = best$value, t = tt, side = s,
+       kind = drift_kind(falls, tol))
+}
+
+# How fn falls along a drift, from its successive falls at distances growing 4-fold:
+# "unbounded" when they do not shrink (a linear fall grows 4-fold) and the last is no
+# small share of the largest and above the noise; else "asymptote".
+drift_kind <- function(falls, tol) {
+  m <- length(falls)
+  grows <- m >= 2L && falls[m] >= 0.5 * falls[m - 1L] && falls[m] >= 0.1 * max(falls) &&
+    falls[m] > tol
+  if (grows) "unbounded" else "asymptote"
 }

@@ -31,6 +31,18 @@ hc_thresholds <- list(
   # second difference on, so that More and Wild's test sees the noise alone).
   probe_noise_points = 8L,
   probe_noise_delta = 2^-20,
+  # fn's measured noise above this share of |fn| (far above rounding: a simulated or
+  # approximated fn), with Hessian elements it leaves unresolved: too noisy for a Hessian.
+  noisy = 1e-6,
+  # Relative size (to the largest curvature) below which an eigenvalue of the scaled
+  # Hessian is zero: rounding of fn and of its data at the level of a few eps.
+  rounding = 64 * .Machine$double.eps,
+  # The profile along a flat direction: its distances (scaled units), and the Newton
+  # steps that re-minimise the other parameters at each.
+  profile_steps = c(1, 4, 16),
+  profile_newton = 8L,
+  # ... and the multiple of fn's noise within which two of its values count as equal
+  profile_noise = 10,
   # The probe's largest step, in scaled units (one unit: one standard error of a
   # parameter with the others held fixed, for a negative log-likelihood).
   probe_max = 1e4,
@@ -68,7 +80,17 @@ hc_thresholds <- list(
   # |estimate| above this with a larger SE, and fn no higher at twice the estimate: the
   # estimate drifts to infinity (separation, a probability or a variance at 0 on a logit
   # or log scale), and the point is not identified.
-  separation = 10,
+  separation = 5,
+  # Drift searches (find_drift()): the estimate's own direction is tried when doubling it
+  # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
+  # curvature is below drift_small of the largest are walked from 2 standard errors out.
+  drift_rise = 1,
+  # fn below -unbounded_value where its differences overflow: it falls without bound.
+  unbounded_value = 1e100,
+  drift_small = 1e-4,
+  # A parameter is estimable (keeps its SE where directions are flat) when its share of
+  # every flat direction (unit vectors in the scaled coordinates) is below this.
+  estimable = 1e-3,
   # fit$hessian's standard errors off by more than this fraction: a warning.
   fit_hessian_se = 0.01,
   # Coefficients of a direction below this share of the largest (on the parameters'
@@ -78,31 +100,52 @@ hc_thresholds <- list(
   ndeps_se = 1e-3
 )
 
-verdict_order <- c("not_smooth", "not_identified", "not_stationary_far", "maximum",
-                   "saddle", "not_stationary", "at_bound", "ill_conditioned", "minimum")
+# The verdicts, one row each, most serious first: `text` heads print(x), `noun` names the
+# point in sentences such as "No covariance matrix: the point is ...", `se_usable` says
+# whether Hessian-based (and resampled) standard errors mean anything there. verdict()
+# takes the first row whose state holds.
+verdict_table <- local({
+  v <- function(verdict, text, noun, se_usable) {
+    list(verdict = verdict, text = text, noun = noun, se_usable = se_usable)
+  }
+  rows <- list(
+    v("not_smooth", "fn is not smooth at par: Wald standard errors do not apply",
+      "a point where fn is not smooth", FALSE),
+    v("too_noisy", "fn is too noisy here: its differences measure the noise, not a curvature, and no standard error can be had from them",
+      "a point where fn is too noisy for a Hessian", FALSE),
+    v("unbounded", "fn decreases without bound: you minimised a log-likelihood, or fn has no minimum; maximise it with optim(control = list(fnscale = -1)) or minimise -fn",
+      "a point on a slope down to -Inf (a log-likelihood minimised?)", FALSE),
+    v("no_finite_estimate", "no finite estimate: fn decreases towards an asymptote as parameters run to infinity, so the standard errors describe nothing",
+      "a point on the way to infinity (no finite estimate exists)", FALSE),
+    v("not_identified", "flat directions: some parameters are not identified and have no standard error",
+      "on a flat ridge (parameters not identified)", FALSE),
+    v("not_stationary_far", "not at the optimum: the estimate is not a stationary point",
+      "not a stationary point", FALSE),
+    v("maximum", "a maximum, not a minimum: the standard errors are not valid",
+      "a maximum", FALSE),
+    v("saddle", "a saddle point, not a minimum: the standard errors are not valid",
+      "a saddle point", FALSE),
+    v("not_stationary", "not at the optimum: the estimate is not a stationary point",
+      "not a stationary point", FALSE),
+    v("at_bound", "a minimum with parameters on a bound: no Wald standard error for those",
+      "on a bound", TRUE),
+    v("weakly_identified", "a minimum, but fn rises only at fourth order along a direction: Wald standard errors do not apply along it",
+      "a weakly identified minimum", TRUE),
+    v("ill_conditioned", "a minimum, but ill-conditioned: treat the standard errors with care",
+      "an ill-conditioned minimum", TRUE),
+    v("minimum", "a minimum: the Hessian is positive definite and the standard errors can be used",
+      "a minimum", TRUE)
+  )
+  fast_df(lapply(stats::setNames(names(rows[[1L]]), names(rows[[1L]])),
+                 function(k) unlist(lapply(rows, `[[`, k))))
+})
 
-verdict_text <- c(
-  not_smooth = "fn is not smooth at par: Wald standard errors do not apply",
-  not_identified = "flat directions: some parameters are not identified and have no standard error",
-  maximum = "a maximum, not a minimum: the standard errors are not valid",
-  saddle = "a saddle point, not a minimum: the standard errors are not valid",
-  not_stationary = "not at the optimum: the estimate is not a stationary point",
-  at_bound = "a minimum with parameters on a bound: no Wald standard error for those",
-  ill_conditioned = "a minimum, but ill-conditioned: treat the standard errors with care",
-  minimum = "a minimum: the Hessian is positive definite and the standard errors can be used"
-)
-
-# The point as a noun phrase, for sentences such as "No covariance matrix: ...".
-verdict_noun <- c(
-  not_smooth = "a point where fn is not smooth",
-  not_identified = "on a flat ridge (parameters not identified)",
-  maximum = "a maximum",
-  saddle = "a saddle point",
-  not_stationary = "not a stationary point",
-  at_bound = "on a bound",
-  ill_conditioned = "an ill-conditioned minimum",
-  minimum = "a minimum"
-)
+verdict_order <- verdict_table$verdict
+# The verdicts check_fit() returns ("not_stationary_far" is reported as "not_stationary").
+verdict_text <- stats::setNames(verdict_table$text, verdict_table$verdict)[
+  verdict_order != "not_stationary_far"]
+verdict_noun <- stats::setNames(verdict_table$noun, verdict_table$verdict)[
+  verdict_order != "not_stationary_far"]
 
 # Whether v is one verdict check_fit() gives (objects read back are checked with it).
 is_verdict <- function(v) {
@@ -110,7 +153,7 @@ is_verdict <- function(v) {
 }
 
 # Verdicts at which Hessian-based (and resampled) standard errors mean nothing.
-unusable_verdicts <- c("not_smooth", "not_identified", "maximum", "saddle", "not_stationary")
+unusable_verdicts <- verdict_table$verdict[!verdict_table$se_usable]
 
 # For bootstrap_se() and coverage_check(): stop with a classed error at a point whose
 # standard errors mean nothing, unless force = TRUE. `what` names the caller.
@@ -122,18 +165,145 @@ require_usable_verdict <- function(x, force, what) {
   ), verdict = x$verdict)
 }
 
-# Classify the point: C's scaled eigen-decomposition with error bars, then fn along each
+# The scale of each parameter, which parameters sit on a bound or do not enter fn at
+# all, and the eigen-decomposition of the Hessian of the free parameters scaled to unit
+# diagonal, each eigenvalue with an error bar from the Hessian's element errors.
+#
+# Scale d_i = sqrt|H_ii|, never ~0 (numerics notes: "a diagonal of zero means no
+# curvature seen, not divide by it"): a diagonal within its error bound takes the scale
+# that makes its largest significant off-diagonal element 1 in the scaled matrix,
+# |H_ij| / d_j; with none, fn does not depend on the parameter at the point and the scale
+# is 1 (used only for its distance to a bound). An unknown (infinite) error says nothing
+# about the curvature: kept.
+param_scale <- function(H, E, th) {
+  n <- nrow(H)
+  hd <- diag(H)
+  ed <- diag(E)
+  dep <- is.finite(hd) & abs(hd) > 0 & (abs(hd) > ed | !is.finite(ed))
+  dep[is.na(dep)] <- FALSE
+  d <- ifelse(dep, sqrt(abs(hd)), 0)
+  for (i in which(!dep)) {
+    sig <- abs(H[i, ]) > th$significant * E[i, ]
+    sig[is.na(sig) | seq_len(n) == i] <- FALSE
+    any <- max(0, sqrt(abs(H[i, sig])))
+    on <- sig & dep
+    s <- max(0, abs(H[i, on]) / d[on])
+    if (s == 0) s <- any                 # all diagonals zero: f = x y at 0
+    if (s > 0 && is.finite(s)) {
+      dep[i] <- TRUE
+      d[i] <- s
+    } else {
+      d[i] <- 1
+    }
+  }
+  list(scale = d, depends = dep)
+}
+
+# Bounds: -1 / 1 on the lower / upper bound (closer than tol_bound in units of 1 / d_i),
+# else 0; on a bound, the slope of fn into the interior in the same units (negative: fn
+# decreases away from the bound) and its error.
+bound_status <- function(x, bounds, d, g, ge, tol_bound) {
+  dl <- (x - bounds$lower) * d
+  du <- (bounds$upper - x) * d
+  lo <- !is.na(dl) & dl <= tol_bound
+  up <- !lo & !is.na(du) & du <= tol_bound
+  b <- up - lo
+  kkt <- kkt_error <- rep(NA_real_, length(x))
+  on <- b != 0L
+  if (any(on)) {
+    kkt[on] <- (-b * g / d)[on]
+    kkt_error[on] <- (ge / d)[on]
+  }
+  list(at_bound = b, kkt = kkt, kkt_error = kkt_error)
+}
+
+# Eigen-decomposition (ascending) of a symmetric matrix with element error bounds Es:
+# each eigenvalue's error bar is the smaller of the first-order per-eigenpair bound
+# sum_pr |v_p| E_pr |v_r| (dlambda = v' dH v) and Weyl's bound ||E||_2 <= ||E||_F
+# (numerics notes, "Turning element errors into eigenvalue error bars").
+eigen_with_error <- function(A, Es) {
+  k <- nrow(A)
+  if (!k) return(list(values = numeric(), vectors = matrix(0, 0, 0), uncertainty = numeric()))
+  if (!all(is.finite(A))) {
+    return(list(values = rep(NaN, k), vectors = diag(k), uncertainty = rep(Inf, k)))
+  }
+  e <- eigen(A, symmetric = TRUE)
+  o <- rev(seq_len(k))
+  V <- e$vectors[, o, drop = FALSE]
+  frob <- sqrt(sum(Es^2))
+  # 0 x Inf (an unknown element error where a vector has no weight) is no information:
+  # Weyl's bound stands (as C's fmin() ignores a NaN)
+  u <- pmin(colSums(abs(V) * (Es %*% abs(V))), frob)
+  u[is.na(u)] <- frob
+  list(values = e$values[o], vectors = V, uncertainty = u)
+}
+
+# The decomposition classify_point() starts from. An off-diagonal element within its
+# error is set to zero (a change inside the error bars), so that a diagonal Hessian with
+# equal eigenvalues keeps the parameters as its eigenvectors rather than arbitrary
+# rotations of them.
+scaled_hessian <- function(H, E, g, ge, par, bounds, th) {
+  ps <- param_scale(H, E, th)
+  bs <- bound_status(par, bounds, ps$scale, g, ge, th$tol_bound)
+  free <- which(bs$at_bound == 0L & ps$depends)
+  d <- ps$scale[free]
+  s <- outer(d, d)
+  A <- H[free, free, drop = FALSE] / s
+  Es <- E[free, free, drop = FALSE] / s
+  off <- row(A) != col(A) & abs(A) <= Es
+  A[off & !is.na(off)] <- 0
+  c(list(scale = ps$scale, depends = ps$depends, free = free, matrix = unname(A)), bs,
+    eigen_with_error(unname(A), unname(Es)))
+}
+
+# Stationarity and covariance from an eigen-decomposition of the scaled Hessian (the
+# Hessian's, or one whose curvatures fn measured): over the directions with use = TRUE
+# (the non-flat ones), Cs = sum_q v_q v_q' / |lambda_q|, the Newton step s = -Cs gs in
+# scaled units, z = s / sqrt(diag Cs) (standard errors of the |curvature| metric) with
+# the gradient errors' effect |Cs| gse / sqrt(diag Cs), and per direction the step in
+# its own standard errors (v_q' gs) / sqrt|lambda_q| with its error. When posdef, also
+# Cs itself (the scaled covariance) and lme4's scaled gradient max |solve(chol(H), g)|,
+# H = D Hs D, whose Cholesky factor is chol(Hs) D.
+newton_measures <- function(V, lam, use, gs, gse, d, posdef) {
+  k <- length(lam)
+  a <- drop(crossprod(V, gs))
+  b <- drop(crossprod(abs(V), gse))
+  r <- sqrt(abs(lam))
+  dz <- a / r
+  dze <- b / r
+  dz[!use] <- dze[!use] <- NA_real_
+  Vu <- V[, use, drop = FALSE]
+  Cs <- Vu %*% (t(Vu) / abs(lam[use]))
+  se <- sqrt(diag(Cs))
+  step <- -drop(Cs %*% gs)
+  err <- drop(abs(Cs) %*% gse)
+  none <- !any(use)
+  ok <- !none & se > 0
+  sg <- NA_real_
+  if (posdef && k > 0L) {
+    R <- tryCatch(chol(V %*% (lam * t(V))), error = function(e) NULL)
+    if (!is.null(R)) sg <- max(abs(backsolve(R, gs * d) / d))
+  }
+  z <- step / se
+  ze <- err / se
+  z[!ok] <- ze[!ok] <- NA_real_
+  list(step = if (none) rep(NA_real_, k) else step, z = z, z_error = ze,
+       direction_z = dz, direction_z_error = dze,
+       cov = if (posdef) Cs, scaled_gradient = sg)
+}
+
+# Classify the point: the scaled eigen-decomposition with error bars, then fn along each
 # direction the Hessian leaves undecided, the stationarity measures and the covariance.
 # `probe`: make_probe()'s function(cl, sure, ask), or NULL to use the Hessian alone.
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
-  cl <- .Call(hc_classify, unclass(h), attr(h, "error"), g, ge, unname(par),
-              bounds$lower, bounds$upper, th$tol_bound)
+  cl <- scaled_hessian(unclass(h), attr(h, "error"), g, ge, unname(par), bounds, th)
+  hs <- cl$matrix
   free <- cl$free
   # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
   # does not depend on it (the not-smooth finding says what it is).
-  cl$depends[attr(h, "status") %in% c("stairs", "kink")] <- 1L
+  cl$depends[attr(h, "status") %in% c("stairs", "kink")] <- TRUE
   k <- length(free)
   d <- cl$scale
   lam <- cl$values
@@ -162,16 +332,14 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     ok <- !is.na(diag(M))
     if (all(ok) && !anyNA(M)) {
       # Rayleigh-Ritz on the probed subspace: its eigenvalues replace the Hessian's,
-      # its eigenvectors rotate theirs, with the error bars of eigen.c.
-      e <- eigen(M, symmetric = TRUE)
-      ord <- order(e$values)
-      W <- e$vectors[, ord, drop = FALSE]
-      frob <- sqrt(sum(Em^2))
+      # its eigenvectors rotate theirs, with the same error bars.
+      e <- eigen_with_error(M, Em)
+      W <- e$vectors
       vecs <- cl$vectors
       vecs[, ask] <- cl$vectors[, ask, drop = FALSE] %*% W
       cl$vectors <- vecs
-      lam[ask] <- e$values[ord]
-      unc[ask] <- pmin(colSums(abs(W) * (Em %*% abs(W))), frob)
+      lam[ask] <- e$values
+      unc[ask] <- e$uncertainty
       src[ask] <- "fn"
       # The quartic term along each new direction, from those along the old ones.
       qn <- drop(crossprod(W^2, qd))
@@ -214,27 +382,83 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       !is.null(pr) && pr$kink
     }, NA)]
   }
-  # A kink the engine saw on an axis (its one-sided second differences disagree).
-  kink_par <- sort(union(kink_par, which(attr(h, "status") == "kink" & cl$at_bound == 0L)))
+  # A parameter fn seems not to depend on (its Hessian row zero within its error), asked
+  # along its axis: a kink there makes the differences meaningless, not zero. The
+  # engine's own "kink" status (one-sided second differences that disagree) says the same.
+  nodep <- which(!cl$depends & cl$at_bound == 0L)
+  if (length(nodep) && !is.null(probe)) {
+    ax <- attr(probe, "axis")
+    hit <- vapply(nodep, function(i) {
+      pr <- ax(i)
+      !is.null(pr) && pr$kink
+    }, NA)
+    kink_par <- c(kink_par, nodep[hit])
+  }
+  engine_kink <- which(attr(h, "status") == "kink" & cl$at_bound == 0L)
+  if (length(engine_kink)) kink_par <- sort(unique(c(kink_par, engine_kink)))
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
     cl$vectors <- cl$vectors[, o, drop = FALSE]
   }
+  # An eigenvalue below what the rounding of fn can resolve is zero: a perturbation of
+  # the scaled Hessian's elements by a few eps of the largest curvature (data and fn
+  # computed in double precision) moves every eigenvalue by that much (Weyl).
+  lmax <- max(abs(lam), 0)
+  unc <- pmax(unc, th$rounding * lmax)
   sgn <- (lam > th$significant * unc) - (lam < -th$significant * unc)
   # A curved ridge's own curvature is zero up to the tilt of a leftover gradient; a
   # clearly curved direction (a banana-shaped valley such as Rosenbrock's at its
   # minimum, whose fn also rises at fourth order) is identified.
-  ridge <- ridge & abs(lam) < th$ridge_curvature * max(abs(lam), 0)
+  ridge <- ridge & abs(lam) < th$ridge_curvature * lmax
   sgn[ridge] <- 0L
+  # Along every direction still flat or undecided, the profile decides (others
+  # re-minimised): constant, a ridge; decreasing, a (degenerate) saddle with its lower
+  # point; increasing, identified (at second order) or weakly (at fourth).
+  weak <- rep(FALSE, k)
+  profiles <- vector("list", k)
+  if (!is.null(probed$profile)) {
+    # (a direction of tiny negative curvature too: a ridge tilted by rounding or by an
+  # approximate inner optimisation, as in a Laplace approximation, or a degenerate saddle)
+  small_neg <- sgn == -1L & abs(lam) < th$probe_small * lmax
+  for (q in which((sgn == 0L | small_neg) & !kink)) {
+      # re-minimised over the clearly curved directions only: along another nearly
+      # flat one a Newton step is long and moves fn by as much as the profile does
+      comp <- which(sgn == 1L & seq_len(k) != q & lam > th$drift_small * lmax)
+      pr <- probed$profile(cl$vectors[, q], cl$vectors[, comp, drop = FALSE], lam[comp])
+      if (is.null(pr)) next
+      profiles[[q]] <- pr
+      src[q] <- "profile"
+      switch(pr$shape,
+        increasing = if (pr$order == 2L) {
+          if (!(lam[q] > th$significant * unc[q])) {
+            lam[q] <- pr$curvature
+            unc[q] <- pr$error
+          }
+          sgn[q] <- 1L
+          ridge[q] <- FALSE
+        } else {
+          weak[q] <- TRUE
+        },
+        decreasing = {
+          sgn[q] <- -1L
+        },
+        constant = {
+          unc[q] <- max(unc[q], abs(lam[q]) / th$significant,
+                        min(pr$resolution, th$probe_small * lmax))
+          sgn[q] <- 0L
+        }
+      )
+    }
+  }
   flat <- sgn == 0L
 
   # Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
   # it is defined at a saddle too), in standard errors of that metric; per parameter,
   # and along each direction in its own standard errors, so that a step along a
-  # well-determined direction is not hidden by a poorly determined one (eigen.c).
+  # well-determined direction is not hidden by a poorly determined one (newton_measures()).
   pos <- k > 0L && all(sgn == 1L)
-  nt <- .Call(hc_newton, cl$vectors, lam, !flat, gs, gse, d[free], pos)
+  nt <- newton_measures(cl$vectors, lam, !flat, gs, gse, d[free], pos)
   z <- nt$z
   ze <- nt$z_error
   zk <- nt$direction_z
@@ -252,7 +476,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     kkt_violated = kkt_bad, free = free,
     values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
     hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
-    ridge = ridge, probed = probed,
+    ridge = ridge, probed = probed, weak = weak, profiles = profiles,
+    hessian_scaled = hs,
     kink_parameters = kink_par,
     stairs_parameters = which(attr(h, "status") == "stairs" & cl$at_bound == 0L),
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
@@ -260,7 +485,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     # the states read by the verdict, the findings and check_fit(), derived once
     positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
     maximum = length(sgn) > 0L && all(sgn == -1L),
-    no_dependence = !cl$depends & cl$at_bound == 0L,
+    no_dependence = !cl$depends & cl$at_bound == 0L & !seq_along(cl$depends) %in% kink_par,
+    # fn's measured noise far above rounding, and Hessian elements it leaves unresolved
+    too_noisy = isTRUE(attr(h, "noise") > th$noisy * max(abs(attr(h, "value")), 1)) &&
+      any(attr(h, "unresolved")),
     cond = if (pos) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
   )
@@ -280,26 +508,31 @@ ridge_limit <- function(probed, cl, lam, unc, sure, th) {
   max(th$ridge_ratio * r, 1)
 }
 
-# The verdict: the most serious of the states found, in verdict_order. Far from
-# stationary (beyond tol_far standard errors) outranks curvature, whose sign there
-# says little about the optimum.
-verdict <- function(cl, th, drift = logical()) {
-  n_nodep <- sum(cl$no_dependence)
+# The verdict: the first row of verdict_table whose state holds. Far from stationary
+# (beyond tol_far standard errors) outranks curvature, whose sign there says little about
+# the optimum. `extra`: states found beyond the classification (drift, profiles), named
+# as in verdict_table.
+verdict <- function(cl, th, extra = list()) {
   zmax <- cl$newton_distance
   ill <- cl$positive &&
     (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
   state <- c(
     not_smooth = any(cl$kink) || length(cl$kink_parameters) > 0L ||
       length(cl$stairs_parameters) > 0L,
-    not_identified = n_nodep > 0L || any(cl$sign == 0L) || any(drift),
+    too_noisy = cl$too_noisy,
+    unbounded = FALSE,
+    no_finite_estimate = FALSE,
+    not_identified = any(cl$no_dependence) || any(cl$sign == 0L & !cl$weak),
     not_stationary_far = zmax > th$tol_far,
     maximum = cl$maximum,
     saddle = cl$saddle,
     not_stationary = any(cl$off_optimum) || any(cl$kkt_violated),
     at_bound = any(cl$at_bound != 0L),
+    weakly_identified = any(cl$weak),
     ill_conditioned = ill,
     minimum = cl$positive
   )
+  for (k in names(extra)) state[[k]] <- state[[k]] || isTRUE(extra[[k]])
   v <- verdict_order[state[verdict_order]][1L]
   if (is.na(v)) v <- "at_bound"        # no free parameter: all on bounds
   if (v == "not_stationary_far") v <- "not_stationary"

@@ -331,6 +331,31 @@ for (k in c(5L, 10L, 20L)) {
   cat(sprintf("logistic (%d): check_fit / hessian_fd wall time %s (target <= 1.3 with nothing undecided)\n", k,
               fmt(tr[["ratio"]], 3)))
 }
+# ... and on well-posed fits of the verdict corpus where nothing is undecided (every
+# eigenvalue decided by the Hessian: no probe, no profile, no drift walk but the estimate's
+# own direction)
+local({
+  tt <- file.path(here, "..", "tests", "testthat")
+  test_path <- function(...) file.path(tt, ...)
+  source(file.path(tt, "helper-nist.R"), local = TRUE)
+  cases <- list(
+    "NIST Misra1a" = nist_problem("Misra1a", file.path(tt, "fixtures", "nist")),
+    "NIST Gauss1" = nist_problem("Gauss1", file.path(tt, "fixtures", "nist")),
+    "NIST Eckerle4" = nist_problem("Eckerle4", file.path(tt, "fixtures", "nist")))
+  set.seed(11)
+  y <- rnorm(60, 5, 2)
+  cases[["normal (mu, log sd)"]] <- list(
+    fn = function(p) -sum(dnorm(y, p[1], exp(p[2]), log = TRUE)),
+    par = c(mu = mean(y), ls = log(sqrt(mean((y - mean(y))^2)))))
+  for (nm in names(cases)) {
+    pk <- cases[[nm]]
+    x <- check_fit(pk$par, pk$fn)
+    undecided <- sum(x$eigen$source != "hessian")
+    tr <- time_ratio(function() check_fit(pk$par, pk$fn), function() hessian_fd(pk$fn, pk$par))
+    cat(sprintf("%s: %s, %d direction(s) asked of fn; check_fit / hessian_fd wall time %s (target <= 1.3 with nothing undecided)\n",
+                nm, x$verdict, undecided, fmt(tr[["ratio"]], 3)))
+  }
+})
 
 # bootstrap_se(): speed-up with 2 workers over 1 on a refit of about 5 ms, R = 400
 # (target >= 1.7), and the same replicates either way.

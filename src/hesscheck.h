@@ -211,10 +211,6 @@ SEXP hc_new_elt(SEXP list, int k, SEXPTYPE type, int nrow, int ncol);
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower,
                 SEXP upper, SEXP f0, SEXP g0, SEXP control, SEXP handler,
                 SEXP where, SEXP evaluator, SEXP progress);
-SEXP hc_classify(SEXP H, SEXP E, SEXP g, SEXP ge, SEXP x, SEXP lower, SEXP upper,
-                 SEXP tol_bound);
-SEXP hc_newton(SEXP vectors, SEXP values, SEXP use, SEXP gs, SEXP gse, SEXP d,
-               SEXP posdef);
 SEXP hc_noise_values(SEXP values, SEXP fscale);
 SEXP hc_jacobian(SEXP call, SEXP rho, SEXP par, SEXP step, SEXP lower, SEXP upper,
                  SEXP f0, SEXP handler, SEXP where);

@@ -6,8 +6,6 @@
 
 static const R_CallMethodDef CallEntries[] = {
     CALLDEF(hc_hessian, 13),
-    CALLDEF(hc_classify, 8),
-    CALLDEF(hc_newton, 7),
     CALLDEF(hc_jacobian, 9),
     CALLDEF(hc_noise_values, 2),
     {NULL, NULL, 0}

@@ -47,7 +47,8 @@ gen_fn <- function(n) {
   }
   kind <- sample(c("good", "good", "good", "na", "type", "length", "error", "gc",
                    "global", "keep", "huge", "tiny", "integer", "null", "inf_far",
-                   "nonfinite_always", "saddle", "flat", "odd_error"), 1L)
+                   "nonfinite_always", "saddle", "flat", "odd_error", "drift",
+                   "unbounded", "noisy", "kink", "product", "neg_inf"), 1L)
   p_bad <- runif(1, 0.01, 0.3)
   switch(kind,
     good = base,
@@ -91,7 +92,15 @@ gen_fn <- function(n) {
     inf_far = function(p) if (max(abs(p - seq_along(p) / 10)) > 1e-3) Inf else base(p),
     nonfinite_always = function(p) NaN,
     saddle = function(p) sum(p[-1]^2) - p[1]^2,
-    flat = function(p) sum(p[-1]^2)
+    flat = function(p) sum(p[-1]^2),
+    # issue 22's shapes: separation (falls to an asymptote along a combination), a fall
+    # without bound, re-seeded noise, a kink, a product ridge, -Inf beyond a point
+    drift = function(p) log1p(exp(-sum(p))) + sum(diff(p)^2),
+    unbounded = function(p) -sum(p) + sum(diff(p)^2),
+    noisy = function(p) base(p) + 0.1 * rnorm(1),
+    kink = function(p) sum(abs(p - 0.1)),
+    product = function(p) (prod(p) - 1)^2 + sum(p[-(1:2)]^2),
+    neg_inf = function(p) if (p[1] > 5) -Inf else base(p)
   )
 }
 
@@ -133,8 +142,7 @@ valid_hessian <- function(h, n) {
 
 valid_check <- function(x, n) {
   inherits(x, "hesscheck") && nrow(x$table) == n &&
-    x$verdict %in% c("not_smooth", "not_identified", "maximum", "saddle", "not_stationary", "at_bound",
-                     "ill_conditioned", "minimum") &&
+    x$verdict %in% names(hesscheck:::verdict_text) &&
     is.data.frame(x$findings) && all(x$table$se > 0 | is.na(x$table$se)) &&
     length(format(x)) > 0L
 }

@@ -162,7 +162,7 @@ under_valgrind <- function() grepl("vgpreload", Sys.getenv("LD_PRELOAD"), fixed 
 # user's fn/gr (called from C, inside the tryCatch() around .Call, so their stacks run
 # "<Anonymous>" "doTryCatch" ... "hessian_fd"), by the C core (.Call is a builtin with no
 # frame of its own: stacks that start at that tryCatch, or at check_fit()'s evaluate(),
-# which calls hc_classify; `ncore` vectors), and the rest (hesscheck's R code).
+# which calls hc_hessian; `ncore` vectors), and the rest (hesscheck's R code).
 allocations <- function(call) {
   f <- tempfile()
   on.exit(unlink(f))

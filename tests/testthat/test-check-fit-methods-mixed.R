@@ -49,14 +49,14 @@ test_that("glmmTMB: readable names, SEs = vcov(full = TRUE); a flat zero-inflati
   expect_lt(rel_diff(x$table$se, sqrt(diag(V))), 1e-5)
   # Counts with no zeros and a zero-inflation intercept: it drifts towards -Inf, where
   # the likelihood is flat (as does the log SD of a group effect the data do not need):
-  # not identified, naming both, with no SEs for them although the package gives some.
+  # no finite estimate, naming both, with no SEs for them although the package gives some.
   set.seed(3)
   d <- data.frame(g = factor(rep(1:10, each = 10)), y = rpois(100, 20))
   gz <- suppressWarnings(glmmTMB::glmmTMB(y ~ 1 + (1 | g), ziformula = ~1,
                                           family = poisson, data = d))
   xz <- check_fit(gz)
-  expect_verdict(xz, "not_identified")
-  f <- xz$findings[xz$findings$type == "separation", ]
+  expect_verdict(xz, "no_finite_estimate")
+  f <- xz$findings[xz$findings$type == "no_finite_estimate", ]
   expect_identical(f$severity, "error")
   expect_identical(f$parameters, "zi~(Intercept), theta_1|g.1")
   expect_identical(is.na(xz$table$se), c(FALSE, TRUE, TRUE))

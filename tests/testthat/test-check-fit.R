@@ -72,7 +72,13 @@ test_that("two collinear columns are named as not separately identified", {
   expect_equal(flat$parameters, "lwt, lwt2")
   expect_match(flat$message, "lwt and lwt2 are not separately identified (only lwt + lwt2 is)",
                fixed = TRUE)
-  expect_true(all(is.na(x$table$se)))
+  # int and age, orthogonal to the flat direction, keep their SEs: those of the model
+  # without lwt2, (X'X)^-1 (fn is half the residual sum of squares)
+  expect_identical(is.na(x$table$se), c(FALSE, TRUE, TRUE, FALSE))
+  Xr <- pr$X[, c("int", "lwt", "age")]
+  se_r <- sqrt(diag(solve(crossprod(Xr))))
+  expect_equal(x$table$se[c(1, 4)], unname(se_r[c(1, 3)]), tolerance = 1e-6)
+  expect_identical(x$table$status[1], "estimable (off the flat directions)")
   expect_null(x$vcov)
 })
 
@@ -187,8 +193,9 @@ test_that("separation in a logistic regression is flagged", {
   }
   fit <- optim(c(int = 0, slope = 0), fn, method = "BFGS")
   x <- check_fit(fit, fn)
-  expect_true("separation" %in% x$findings$type)
-  expect_match(x$findings$parameters[x$findings$type == "separation"], "slope")
+  expect_equal(x$verdict, "no_finite_estimate")
+  expect_true("no_finite_estimate" %in% x$findings$type)
+  expect_match(x$findings$parameters[x$findings$type == "no_finite_estimate"], "slope")
 })
 
 test_that("methods give the analytic answers and print the verdict first", {

@@ -163,3 +163,61 @@ test_that("nothing is reliable when the fit is not at its minimum or the bootstr
   expect_match(cs$verdict$reason, "10 of 30 non-parametric bootstrap replicates failed")
   expect_error(compare_se(nf$x, profile = "yes"), class = "hesscheck_error_bad_profile")
 })
+
+test_that("sandwich and bootstrap read together: the rule on a table of scenarios", {
+  x <- list(verdict = "minimum", par = c(p = 1), at_bound = c(p = 0L))
+  boot <- list(status = rep("ok", 200), R = 200, type = "nonparametric")
+  # one parameter; each source's ratio to the Hessian SE and its expected error (two of
+  # its standard errors, relative); NA: the source is absent
+  sc <- data.frame(
+    rs = c(0.81, 1.00, 1.50, 1.00, 1.40, 0.90, 1.50, NA),
+    es = c(0.26, 0.26, 0.10, 0.10, 0.10, 0.30, 0.10, NA),
+    rb = c(0.81, 1.01, 1.00, 1.50, 1.38, 0.95, NA, 1.50),
+    eb = c(0.05, 0.05, 0.05, 0.05, 0.05, 0.10, NA, 0.05),
+    report = c("sandwich", "hessian", "none", "none", "sandwich", "hessian", "sandwich",
+               "bootstrap"),
+    why = c("agree, together off (airquality's Weibull shape)", "all agree",
+            "sandwich off, bootstrap not: conflict", "bootstrap off, sandwich not: conflict",
+            "both off, agreeing", "both within, together within",
+            "sandwich alone, off", "bootstrap alone, off"),
+    stringsAsFactors = FALSE)
+  row <- function(src, r, e) {
+    data.frame(parameter = "p", source = src, se = r, ratio = r, expected = e,
+               flag = abs(r - 1) > e, stringsAsFactors = FALSE)
+  }
+  for (i in seq_len(nrow(sc))) {
+    s <- sc[i, ]
+    tab <- rbind(row("hesscheck", 1, 1e-6),
+                 if (!is.na(s$rs)) row("sandwich", s$rs, s$es),
+                 if (!is.na(s$rb)) row("bootstrap", s$rb, s$eb))
+    v <- hesscheck:::report_verdict(x, tab, if (!is.na(s$rb)) list(boot), NULL, list())
+    expect_identical(v$report, s$report, label = s$why)
+  }
+})
+
+test_that("a Weibull fit whose sandwich and bootstrap agree against the Hessian: report the sandwich", {
+  y <- as.numeric(na.omit(datasets::airquality$Ozone))
+  nll <- function(p, y) -sum(dweibull(y, exp(p[1]), exp(p[2]), log = TRUE))
+  obs <- function(p, y) -dweibull(y, exp(p[1]), exp(p[2]), log = TRUE)
+  f <- optim(c(lshape = 0, lscale = 3), nll, y = y, method = "BFGS")
+  x <- check_fit(f, nll, y = y)
+  b <- suppressWarnings(bootstrap_se(x, data = "y", R = 200, seed = 1, progress = FALSE))
+  cs <- compare_se(x, fn_obs = obs, bootstrap = b, numderiv = FALSE, profile = FALSE)
+  expect_identical(cs$verdict$report, "sandwich")
+  expect_identical(cs$verdict$parameters, "lshape")
+  # the sandwich by hand: V S'S V, V = x$vcov, with the analytic scores of the Weibull
+  # log-density in (log shape a, log scale b): 1 + k z (1 - w) and k (w - 1), z = log(y /
+  # lambda), w = (y / lambda)^k
+  k <- exp(x$par[[1]])
+  lam <- exp(x$par[[2]])
+  z <- log(y / lam)
+  w <- (y / lam)^k
+  S <- cbind(1 + k * z * (1 - w), k * (w - 1))
+  V <- x$vcov
+  se_sw <- sqrt(diag(V %*% crossprod(S) %*% V))
+  expect_equal(unname(cs$se[, "sandwich"]), unname(se_sw), tolerance = 1e-5)
+  r <- cs$se["lshape", "sandwich"] / cs$se["lshape", "hesscheck"]
+  expect_lt(abs(r - 0.81), 0.02)
+  local_reproducible_output(width = 100)
+  expect_snapshot(cs$verdict$reason, transform = function(l) gsub("[0-9]+\\.[0-9]+", "#", l))
+})
