@@ -98,6 +98,7 @@ typedef struct hc_axis {
     int resolved;   /* 1 if the estimate stands above its rounding */
     int credible;   /* 0 if the two steps disagree at the order of the estimate itself
                        (far outside the polynomial range: its bound means nothing) */
+    int asymptotic; /* credible, and the second correction small against the first */
     int inconsistent;  /* 1 if estimates at other steps disagree with this one beyond
                           their combined bounds (the bound was widened to cover them) */
     int slope_kink; /* 1 if the stencil's differences grow as 1 / h, as those of |x| at 0;

@@ -155,9 +155,10 @@ double hc_line_trunc(const hc_est *r, double rho, double e)
  * sigma^2 (2k)! / (k!)^2; the estimate is accepted at the first order k whose neighbours
  * agree within a factor 4 and whose differences change sign (the largest of the three
  * levels is taken). fv is overwritten.
- * Returns 1 (noise found, *sigma set), 2 (values too close: step too small; *quantum,
- * when not NULL, is the smallest jump between neighbours, 0 if none) or 3 (no noise
- * seen: step too large, or the function is smooth at this resolution). The spread
+ * Returns 1 (noise found, *sigma set), 2 (values too close: step too small) or 3 (no
+ * noise seen: step too large, or the function is smooth at this resolution). Where some
+ * neighbours are exactly equal (fn rounded to a quantum), *quantum (when not NULL) is the
+ * smallest jump between neighbours, else 0. The spread
  * of the values is judged against fscale too, so that f = 0 at the point is no failure. */
 int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum)
 {
@@ -191,15 +192,13 @@ int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum
             emax = fmax(emax, fv[k]);
             ss += fv[k] * fv[k];
         }
-        if (j == 1 && 2 * zeros >= nf) {
-            /* values mostly equal: fn rounded to a quantum, the smallest jump seen */
-            if (quantum) {
-                double q = HUGE_VAL;
-                for (int k = 0; k < nf - 1; k++) if (fv[k] != 0.0) q = fmin(q, fabs(fv[k]));
-                *quantum = R_FINITE(q) ? q * unit : 0.0;
-            }
-            return 2;
+        if (j == 1 && zeros > 0 && quantum) {
+            /* equal neighbours: fn rounded to a quantum, the smallest jump seen */
+            double q = HUGE_VAL;
+            for (int k = 0; k < nf - 1; k++) if (fv[k] != 0.0) q = fmin(q, fabs(fv[k]));
+            *quantum = R_FINITE(q) ? q * unit : 0.0;
         }
+        if (j == 1 && 2 * zeros >= nf) return 2;
         gamma *= 0.5 * j / (2.0 * j - 1.0);   /* (j!)^2 / (2j)! */
         level[j - 1] = sqrt(gamma * ss / (nf - j));
         sign_change[j - 1] = emin * emax < 0.0;

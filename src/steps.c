@@ -32,6 +32,8 @@
 #define HC_GARBAGE_SHRINK (1.0 / 1024.0)   /* the least shrink of such a step */
 #define HC_RHO_NOISY 0.1       /* second correction over the first (rho) beyond which a
                                    stencil's differences look like noise, not truncation */
+#define HC_NOISE_LIKE 1e-3      /* such a disagreement below this share of the estimate is
+                                   noise, not truncation */
 #define HC_CONSIST_BELOW 0.25   /* the consistency check compares steps from this share
                                    of the accepted one upwards */
 #define HC_GOOD_F 1e-8          /* relative error at which a step is kept without moving */
@@ -98,6 +100,7 @@ double hc_first_step(double x, int gmode)
     double a = fabs(x), s;
     if (rule == 0) s = fmax(a, 1.0);
     else if (rule == 1) s = a > 0.0 ? a : 1.0;
+    else if (rule == 3) { static double tau = -1; if (tau < 0) { const char *e = getenv("HC_TAU"); tau = e ? atof(e) : 0.1; } s = a > 0.0 ? fmax(a, tau) : 1.0; }
     else s = a > 0.0 ? sqrt(a * fmax(a, 1.0)) : 1.0;
     return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * s;
 }
@@ -276,6 +279,10 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     /* Far outside the polynomial range: the two steps disagree, beyond the noise, by a
      * good part of the estimate itself (or of the larger of the two). */
     ax->credible = !(trunc_net > HC_CREDIBLE * fmax(fabs(e2.est), fabs(e2.alt)));
+    /* and in the asymptotic range, where the bound |est - alt| holds: the second
+     * correction small against the first (at larger steps the extrapolation's own error
+     * need not be below the difference of the two steps) */
+    ax->asymptotic = ax->credible && !(ax->rho > HC_RHO_NOISY);
     ax->inconsistent = 0;
     ax->status = HC_OK;
     ax->slope_kink = side == 0 ? slope_kink(c, i, h, v, e) : -1;
@@ -326,6 +333,13 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     double N = ax->rcoef * e;
     /* |est - alt| carries the noise of both: at most (1 + 2^-k) N. */
     double T = ax->trunc - (1.0 + pow(2.0, -k)) * N;
+    /* A disagreement of the two steps with second corrections as large as the first
+     * (rho), yet small against the estimate: not truncation, which at steps where rho is
+     * large is a good share of the estimate, but something the probe did not see moving
+     * the values (an oscillation below the step). A longer step averages it out;
+     * shrinking resolves it and leaves the smooth part behind. */
+    int noise_like = ax->rho > HC_RHO_NOISY && ax->trunc < HC_NOISE_LIKE * fabs(ax->est);
+    if (noise_like) T = 0.0;
     if (T > 0.0 && (ax->resolved || !ax->credible)) {
         r = pow(k * N / (p * T), 1.0 / (p + k));
         if (!ax->credible) {
@@ -346,7 +360,7 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     } else {
         /* No truncation seen: grow towards the accuracy aimed at (rounding falls as
          * h^-k), by HC_GROW_UNSEEN at least and HC_GROW_SLOPE at most. */
-        double rel = N / fmax(fabs(ax->est), DBL_MIN);
+        double rel = fmax(N, noise_like ? ax->trunc : 0.0) / fmax(fabs(ax->est), DBL_MIN);
         r = pow(rel / (c->g ? HC_GOOD_G : HC_GOOD_F), 1.0 / k);
         r = fmin(fmax(r, HC_GROW_UNSEEN), HC_GROW_SLOPE);
     }
@@ -364,13 +378,14 @@ static double rel_error(const hc_axis *a)
     return (a->trunc + a->round) / fabs(a->est);
 }
 
-/* Whether a is a better stencil than b: a credible one (within the polynomial range, so
- * that its bound means something) first, then a resolved one; among resolved ones the
+/* Whether a is a better stencil than b: an asymptotic one (its bound holds) first, then a
+ * credible one (within the polynomial range), then a resolved one; among resolved ones the
  * smaller relative error; among unresolved ones, one within the polynomial range of the
  * slope, then the smaller error. (A resolved step beyond the slope's polynomial range is
  * kept for the diagonal; the mixed elements then try shorter steps: hessian.c.) */
 static int better(const hc_ctx *c, const hc_axis *a, const hc_axis *b)
 {
+    if (a->asymptotic != b->asymptotic) return a->asymptotic;
     if (a->credible != b->credible) return a->credible;
     if (a->resolved != b->resolved) return a->resolved;
     if (a->resolved) return rel_error(a) < rel_error(b);
@@ -550,9 +565,9 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         s->tried_trunc[s->ntried] = trial.trunc;
         s->tried_rcoef[s->ntried] = trial.rcoef;
         s->tried_rfloor[s->ntried] = trial.rfloor;
-        s->tried_cred[s->ntried++] = trial.credible && trial.status == HC_OK;
+        s->tried_cred[s->ntried++] = trial.asymptotic && trial.status == HC_OK;
     }
-    s->smooth_seen |= trial.credible && trial.resolved;
+    s->smooth_seen |= trial.asymptotic && trial.resolved;
     if (trial.slope_kink >= 0) {
         s->nslope_kink += trial.slope_kink;
         s->nmeasured++;
