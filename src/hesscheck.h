@@ -138,6 +138,7 @@ typedef struct hc_ctx {
                            along its axis before the next round (-1: none) */
     int probes_left;    /* such probes left (f mode; 0 with gr or a given noise) */
     struct hc_axis *tmp_ax;  /* n axes of scratch */
+    double *gscratch;   /* g mode: HC_NOISE_POINTS_MAX * n values of a probe's line */
 } hc_ctx;
 
 /* One parameter's step search, advanced one stencil at a time (steps.c). */

@@ -452,7 +452,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.max_search = max_search;
     c.nonfinite = 0;
     c.probe_axis = -1;
-    c.probes_left = noise_given || gmode ? 0 : HC_AXIS_PROBES;   /* f mode only, as yet */
+    c.probes_left = noise_given ? 0 : HC_AXIS_PROBES;
+    c.gscratch = gmode ? (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double))
+                       : NULL;
     c.xw = (double *) R_alloc(n, sizeof(double));
     memcpy(c.xw, c.x, n * sizeof(double));
     c.evaluator = evaluator;

@@ -217,6 +217,7 @@ static int slope_kink(const hc_ctx *c, int i, double h, const double *v, double 
 }
 
 static double odd_excess(const hc_ctx *c, const hc_axis *ax);
+static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts);
 
 /* Estimates for parameter i from the stencil values v at step h. */
 static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
@@ -254,7 +255,7 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
             hc_est ej;
             if (side == 0) hc_d1_central(v + j, m, h, &ej);
             else hc_d1_forward(v + j, m, c->g0[j], side * h, &ej);
-            double ej_round = ej.rcoef * gfloor(c, j, v, np, 0.0);
+            double ej_round = ej.rcoef * fmax(c->gnoise[j], gfloor(c, j, v, np, 0.0));
             double tj = fabs(ej.est - ej.alt);
             if (fabs(ej.est) > HC_RESOLVE * ej_round) {
                 ax->slope = 1;
@@ -366,7 +367,7 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     }
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
-    if (r > 1.0 && ex > 0.0) r = fmin(r, pow(1.0 / ex, 0.25));
+    if (r > 1.0 && ex > 0.0) r = fmax(fmin(r, pow(1.0 / ex, 0.25)), 1.0);
     double cap = HC_FLAT_CAP * fmax(fabs(c->x[i]), 1.0);
     if (r > 1.0 && ax->h * r > cap) r = fmax(cap / ax->h, 1.0);
     return snap2(fmax(r, 1.0 / HC_JUMP_MAX));
@@ -623,9 +624,10 @@ static void axis_noise(hc_ctx *c, hc_axis *ax, int i)
         c->tmp_ax[j] = ax[j];
         if (j != i) c->tmp_ax[j].h = 0.0;
     }
-    hc_step_noise(c, c->tmp_ax);
+    if (c->g) gnoise_line(c, c->tmp_ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS);
+    else hc_step_noise(c, c->tmp_ax);
     for (int j = 0; j < c->n; j++) {
-        double r = ax[j].rcoef * fmax(c->noise, ax[j].rfloor);
+        double r = ax[j].rcoef * fmax(c->g ? c->gnoise[j] : c->noise, ax[j].rfloor);
         if (r > ax[j].round) {
             ax[j].round = r;
             ax[j].resolved = ax[j].resolved && fabs(ax[j].est) > HC_RESOLVE * r;
@@ -757,19 +759,26 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *infor
     return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
 }
 
-void hc_gnoise(hc_ctx *c, const hc_axis *ax)
+/* The noise of each component of gr along the probe's line at spacing delta (of the
+ * steps in ax), kept where above what is known: c->gnoise[j] is the largest seen. */
+static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts)
 {
     int n = c->n, nf = 0;
-    double *fv = (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double));
-    double col[HC_NOISE_POINTS_MAX], sigma;
-    for (int j = 0; j < n; j++) c->gnoise[j] = 0.0;
-    if (!probe_line(c, ax, HC_NOISE_DELTA, 0, &nf, fv)) return;
+    double *fv = c->gscratch, col[HC_NOISE_POINTS_MAX], sigma, q;
+    if (!probe_line(c, ax, delta, npts, &nf, fv)) return;
     for (int j = 0; j < n; j++) {
         for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
         double scale = fabs(c->g0[j]);
-        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, NULL) == 1)
-            c->gnoise[j] = HC_NOISE_BOUND * sigma;
+        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, &q) == 1)
+            c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * sigma);
+        c->gnoise[j] = fmax(c->gnoise[j], q);
     }
+}
+
+void hc_gnoise(hc_ctx *c, const hc_axis *ax)
+{
+    for (int j = 0; j < c->n; j++) c->gnoise[j] = 0.0;
+    gnoise_line(c, ax, HC_NOISE_DELTA, 0);
 }
 
 /* .Call entry: the noise bound (HC_NOISE_BOUND standard deviations) of a function from its
