@@ -5,7 +5,6 @@
 #include <math.h>
 #include <float.h>
 #include <string.h>
-#include <stdlib.h>
 #include "hesscheck.h"
 
 #define HC_PAIR_SHRINK 0.5    /* pair step factor after a non-finite value */
@@ -383,7 +382,6 @@ static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
         /* a large move is particular to the parameters that made it (a small scale, a
          * kink, an oscillation): the others start where their own scale says */
         if (factor > HC_LEARN_MAX || factor < 1.0 / HC_LEARN_MAX) factor = 1.0;
-        if (getenv("HC_NO_LEARN")) factor = 1.0;
         for (int k = 0; k < cnt; k++) {
             int i = done + k;
             h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode) * factor;

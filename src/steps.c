@@ -92,17 +92,17 @@ static double exact_step_below(double x, double h)
     return p >= ulp_above(fabs(x) + 8.0 * p) ? p : 0.0;
 }
 
-#include <stdlib.h>
+/* The first trial step: HC_H0_REL of |x|, the parameter's own scale as its value shows
+ * it (a rate of 1e-5 changes fn on a scale of 1e-5, not of 1), or of 1 at x = 0. Where
+ * fn says otherwise the search moves: far outside the polynomial range it shrinks by
+ * HC_GARBAGE_SHRINK at least, lost in the rounding it jumps to max(|x|, 1) (a variance
+ * of 1e-60 on the scale 1). Starting small is the honest side: a step too short is seen
+ * (its estimate stays inside its rounding); one too long can hide what fn does on the
+ * parameter's own scale (a term cos(x / s) under a large quadratic looks polynomial). */
 double hc_first_step(double x, int gmode)
 {
-    static int rule = -1;
-    if (rule < 0) { const char *e = getenv("HC_START_RULE"); rule = e ? atoi(e) : 1; }
-    double a = fabs(x), s;
-    if (rule == 0) s = fmax(a, 1.0);
-    else if (rule == 1) s = a > 0.0 ? a : 1.0;
-    else if (rule == 3) { static double tau = -1; if (tau < 0) { const char *e = getenv("HC_TAU"); tau = e ? atof(e) : 0.1; } s = a > 0.0 ? fmax(a, tau) : 1.0; }
-    else s = a > 0.0 ? sqrt(a * fmax(a, 1.0)) : 1.0;
-    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * s;
+    double a = fabs(x);
+    return (gmode ? HC_H0_REL_G : HC_H0_REL_F) * (a > 0.0 ? a : 1.0);
 }
 
 /* Central if the stencil (+-4h) fits inside [lo, up]. Otherwise the better of a central
