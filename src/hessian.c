@@ -483,8 +483,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     batch.vals = dw + 2 * (size_t) cap;
     c.b = &batch;
     pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
-    hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
-    c.tmp_ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
+    /* the axes, and as many of scratch for the noise probes along one axis */
+    hc_axis *ax = (hc_axis *) R_alloc(2 * (size_t) n, sizeof(hc_axis));
+    c.tmp_ax = ax + n;
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",

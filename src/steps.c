@@ -282,8 +282,10 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     ax->credible = !(trunc_net > HC_CREDIBLE * fmax(fabs(e2.est), fabs(e2.alt)));
     /* and in the asymptotic range, where the bound |est - alt| holds: the second
      * correction small against the first (at larger steps the extrapolation's own error
-     * need not be below the difference of the two steps) */
-    ax->asymptotic = ax->credible && !(ax->rho > HC_RHO_NOISY);
+     * need not be below the difference of the two steps). Central stencils only: a
+     * one-sided one's corrections differ by one order in h, not two, so rho is large
+     * there without meaning more. */
+    ax->asymptotic = ax->credible && (side != 0 || !(ax->rho > HC_RHO_NOISY));
     ax->inconsistent = 0;
     ax->status = HC_OK;
     ax->slope_kink = side == 0 ? slope_kink(c, i, h, v, e) : -1;
@@ -339,7 +341,8 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
      * large is a good share of the estimate, but something the probe did not see moving
      * the values (an oscillation below the step). A longer step averages it out;
      * shrinking resolves it and leaves the smooth part behind. */
-    int noise_like = ax->rho > HC_RHO_NOISY && ax->trunc < HC_NOISE_LIKE * fabs(ax->est);
+    int noise_like = ax->side == 0 && ax->rho > HC_RHO_NOISY &&
+        ax->trunc < HC_NOISE_LIKE * fabs(ax->est);
     if (noise_like) T = 0.0;
     if (T > 0.0 && (ax->resolved || !ax->credible)) {
         r = pow(k * N / (p * T), 1.0 / (p + k));
@@ -553,7 +556,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     /* So too where a shorter step than a credible one fell outside the polynomial range:
      * truncation shrinks with the step; noise grows. Along this axis, at the step of its
      * best stencil so far, once per parameter and HC_AXIS_PROBES times per Hessian. */
-    int noisy = (trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
+    int noisy = (side == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
         (!trial.credible && s->have && ax->credible && h < ax->h);
     if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
         c->probe_axis = i;
