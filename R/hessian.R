@@ -319,8 +319,13 @@ hessian_thresholds <- list(
 # its scale sqrt(d_i d_j) with d_i = max(|H_ii|, 1e-8 max_k |H_kk|) when it is near zero:
 # flat where fn stops being polynomial, kinked, saturating, or noisier than the steps allow.
 unresolved_elements <- function(H, E) {
-  d <- abs(H[seq.int(1L, length(H), nrow(H) + 1L)])
-  floor <- 1e-8 * max(d, 0)
+  ii <- seq.int(1L, length(H), nrow(H) + 1L)
+  # each diagonal's size as small as its bound allows, and the floor from the diagonal
+  # elements that are themselves resolved: one lost in noise (1e28 +- 1e29) must not make
+  # the errors of its row, or of the others, look small
+  ok <- E[ii] <= hessian_thresholds$unresolved * abs(H[ii])
+  d <- pmax(abs(H[ii]) - E[ii], 0)
+  floor <- 1e-8 * max(if (any(ok)) d[ok] else d, 0)
   d[d < floor] <- floor
   if (!any(d > 0)) d[] <- 1
   s <- sqrt(d) %o% sqrt(d)   # not sqrt(d %o% d), which overflows beyond |H_ii| of 1e154

@@ -138,6 +138,12 @@ typedef struct hc_ctx {
                            along its axis before the next round (-1: none) */
     int probes_left;    /* such probes left (f mode; 0 with gr or a given noise) */
     struct hc_axis *tmp_ax;  /* n axes of scratch */
+    int fine_state;     /* the first probe: 0 not run; 1 no noise found from few points
+                           (extendable); 2 done; 3 to be extended */
+    int fine_nf;        /* its points, spacing, axes and values */
+    double fine_delta;
+    struct hc_axis *fine_ax;
+    double fine_fv[HC_NOISE_POINTS_MAX];
     double *gscratch;   /* g mode: HC_NOISE_POINTS_MAX * n values of a probe's line */
 } hc_ctx;
 

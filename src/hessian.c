@@ -483,9 +483,12 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     batch.vals = dw + 2 * (size_t) cap;
     c.b = &batch;
     pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
-    /* the axes, and as many of scratch for the noise probes along one axis */
-    hc_axis *ax = (hc_axis *) R_alloc(2 * (size_t) n, sizeof(hc_axis));
+    /* the axes, as many of scratch for the noise probes along one axis, and the first
+     * probe's */
+    hc_axis *ax = (hc_axis *) R_alloc(3 * (size_t) n, sizeof(hc_axis));
     c.tmp_ax = ax + n;
+    c.fine_ax = ax + 2 * (size_t) n;
+    c.fine_state = noise_given || gmode ? 2 : 0;
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
@@ -506,6 +509,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         if (!noise_given && n > 1) {
             hc_probe_axes(&c, user_step, ax);
             sigma = hc_noise(&c, ax, HC_NOISE_DELTA, 0, &inform);
+#ifdef HC_DEBUG
+            Rprintf("FINE %g inform %d\n", sigma, inform);
+#endif
             c.noise = sigma;
         }
         tune_all(&c, ax, user_step, group, NULL, NULL, NULL, NULL);

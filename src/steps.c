@@ -44,6 +44,7 @@
 #define HC_STAIR 1e3            /* a flat stencil where the slope predicts this many
                                    rounding units of change is a staircase */
 #define HC_FLAT_CAP 1024.0      /* an unresolved step stops at this times max(|x|, 1) */
+#define HC_RESOLVED_CAP 0.25    /* a resolved one grows no further than this times it */
 #define HC_STEP_MAX 1e300
 #define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
 #define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
@@ -217,6 +218,8 @@ static int slope_kink(const hc_ctx *c, int i, double h, const double *v, double 
 }
 
 static double odd_excess(const hc_ctx *c, const hc_axis *ax);
+static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax);
+static int fine_extend(hc_ctx *c);
 static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts);
 
 /* Estimates for parameter i from the stencil values v at step h. */
@@ -371,7 +374,11 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
     if (r > 1.0 && ex > 0.0) r = fmax(fmin(r, pow(1.0 / ex, 0.25)), 1.0);
-    double cap = HC_FLAT_CAP * fmax(fabs(c->x[i]), 1.0);
+    /* A resolved estimate grows towards its accuracy only up to a share of the parameter's
+     * unit scale max(|x|, 1): beyond it a stencil can average out what fn does on that
+     * scale (a term sin(x) under a large quadratic) and still look polynomial. An
+     * unresolved one may grow further, to HC_FLAT_CAP, to see any curvature at all. */
+    double cap = (ax->resolved ? HC_RESOLVED_CAP : HC_FLAT_CAP) * fmax(fabs(c->x[i]), 1.0);
     if (r > 1.0 && ax->h * r > cap) r = fmax(cap / ax->h, 1.0);
     return snap2(fmax(r, 1.0 / HC_JUMP_MAX));
 }
@@ -553,15 +560,18 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     /* Second corrections as large as the first: not truncation but something that moves
      * the values at the scale of this step (an oscillation, rounding to a few digits)
      * which the first probe, far below it, did not see: measure the noise here. */
-    /* So too where a shorter step than a credible one fell outside the polynomial range:
-     * truncation shrinks with the step; noise grows. Along this axis, at the step of its
-     * best stencil so far, once per parameter and HC_AXIS_PROBES times per Hessian. */
+    /* So too where a shorter step than a credible one fell outside the polynomial range
+     * (truncation shrinks with the step; noise grows), and where the first step did (noise,
+     * or a step far beyond the parameter's scale: the probe tells). Along this axis, at
+     * the step of its best stencil so far, once per parameter and HC_AXIS_PROBES times
+     * per Hessian. */
     int noisy = (side == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
         (!trial.credible && s->have && ax->credible && h < ax->h);
     if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
         c->probe_axis = i;
         s->probed = 1;
     }
+    if (!trial.credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
     if (s->ntried < HC_TRIED) {
         s->tried[s->ntried] = h;
         s->tried_side[s->ntried] = side;
@@ -621,8 +631,9 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
 /* The noise along axis i alone, at HC_NOISE_STEP_DELTA of its step now (the best
  * stencil's): where it is above the noise used so far it replaces it, and the bounds of
  * the stencils accepted so far are recomputed with it. */
-static void axis_noise(hc_ctx *c, hc_axis *ax, int i)
+static int axis_noise(hc_ctx *c, hc_axis *ax, int i)
 {
+    double before = c->g ? c->gnoise[i] : c->noise;
     for (int j = 0; j < c->n; j++) {
         c->tmp_ax[j] = ax[j];
         if (j != i) c->tmp_ax[j].h = 0.0;
@@ -636,6 +647,31 @@ static void axis_noise(hc_ctx *c, hc_axis *ax, int i)
             ax[j].resolved = ax[j].resolved && fabs(ax[j].est) > HC_RESOLVE * r;
         }
     }
+    return (c->g ? c->gnoise[i] : c->noise) > before;
+}
+
+/* A search after the noise it assumed was found too small: its best stencil measured again
+ * with the noise known now, and its next step taken from that (the stencils tried so far
+ * were judged against the wrong noise: a noisy one looked far outside the polynomial
+ * range, and the search was shrinking into the noise). */
+static void search_renoise(hc_ctx *c, hc_search *s, hc_axis *ax)
+{
+    if (!s->have || !s->search) return;
+    hc_axis t;
+    measure(c, s->i, ax->h, ax->side, s->vals, &t);
+    t.lo = s->lo;
+    t.up = s->up;
+    *ax = t;
+    s->ntried = 1;
+    s->tried[0] = t.h;
+    s->tried_side[0] = t.side;
+    s->tried_est[0] = t.est;
+    s->tried_trunc[0] = t.trunc;
+    s->tried_rcoef[0] = t.rcoef;
+    s->tried_rfloor[0] = t.rfloor;
+    s->tried_cred[0] = t.asymptotic && t.status == HC_OK;
+    double r = step_ratio(c, s->i, &t);
+    if (r != 1.0) s->h = hc_exact_step(c->x[s->i], t.h * r);
 }
 
 /* Choose the steps of parameters i0, ..., i0 + count - 1 (count <= the slots in c), each
@@ -663,10 +699,17 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
     }
     for (;;) {
         int running = 0;
+        int louder = 0;
+        if (c->fine_state == 3) louder = fine_extend(c);
         if (c->probe_axis >= 0) {
-            axis_noise(c, ax, c->probe_axis);
+            louder |= axis_noise(c, ax, c->probe_axis);
             c->probe_axis = -1;
             c->probes_left--;
+        }
+        if (louder) {
+            hc_renoise(c, ax);
+            for (int k = 0; k < count; k++)
+                if (c->slots[k].active) search_renoise(c, c->slots + k, ax + c->slots[k].i);
         }
         c->b->k = 0;
         for (int k = 0; k < count; k++) {
@@ -702,6 +745,26 @@ void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
     }
 }
 
+/* The probe's points k0 <= k < k1 along its line at spacing delta (of the steps in ax):
+ * their m values to fv + k m. Returns 0 if some value is not finite. */
+static int probe_range(hc_ctx *c, const hc_axis *ax, double delta, int k0, int k1,
+                       double *fv)
+{
+    size_t m = c->m;
+    hc_batch *b = c->b;
+    b->k = 0;
+    b->pax = ax;
+    for (int k = k0; k < k1; k++) hc_batch_add(c, -1, k * delta, -1, 0.0);
+    hc_batch_run(c, c->g ? c->g : c->f);
+    for (int k = k0; k < k1; k++) {
+        if (!b->ok[k - k0]) return 0;
+        memcpy(fv + k * m, b->vals + (k - k0) * m, m * sizeof(double));
+    }
+    return 1;
+}
+
+/* The probe's line: fn (or gr) at x and nf - 1 points beyond (nf <= 0: as many as the
+ * number of parameters asks for), into fv. */
 static int probe_line(hc_ctx *c, const hc_axis *ax, double delta, int nf, int *nf_out,
                       double *fv)
 {
@@ -711,17 +774,8 @@ static int probe_line(hc_ctx *c, const hc_axis *ax, double delta, int nf, int *n
         if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
                         (2 * n > HC_NOISE_POINTS_MAX ? HC_NOISE_POINTS_MAX : 2 * n);
     }
-    size_t m = c->m;
-    hc_batch *b = c->b;
-    memcpy(fv, c->g ? c->g0 : &c->f0, m * sizeof(double));
-    b->k = 0;
-    b->pax = ax;
-    for (int k = 1; k < nf; k++) hc_batch_add(c, -1, k * delta, -1, 0.0);
-    hc_batch_run(c, c->g ? c->g : c->f);
-    for (int k = 1; k < nf; k++) {
-        if (!b->ok[k - 1]) return 0;
-        memcpy(fv + k * m, b->vals + (k - 1) * m, m * sizeof(double));
-    }
+    memcpy(fv, c->g ? c->g0 : &c->f0, c->m * sizeof(double));
+    if (!probe_range(c, ax, delta, 1, nf, fv)) return 0;
     *nf_out = nf;
     return 1;
 }
@@ -743,7 +797,10 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
 
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform)
 {
-    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0, quantum = 0.0;
+    double buf[HC_NOISE_POINTS_MAX], sigma = 0.0, quantum = 0.0;
+    /* the first probe (f mode) keeps its values and line, to be extended if need be */
+    int first = c->fine_state == 0 && !c->g && delta == HC_NOISE_DELTA;
+    double *fv = first ? c->fine_fv : buf;
     int nf = 0;
     /* Values mostly equal (fn rounded to a few digits, or a table): the spacing grows by
      * HC_NOISE_WIDEN until they differ, at most HC_NOISE_RETRIES times; the quantum seen
@@ -755,11 +812,38 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *infor
             *inform = 4;
             return quantum;
         }
-        *inform = hc_ecnoise(nf, fv, c->fscale, &sigma, &q);
+        double work[HC_NOISE_POINTS_MAX];
+        memcpy(work, fv, nf * sizeof(double));
+        *inform = hc_ecnoise(nf, work, c->fscale, &sigma, &q);
         quantum = fmax(quantum, q);
         if (*inform != 2) break;
     }
+    if (first) {
+        c->fine_state = *inform == 3 && quantum == 0.0 && nf < HC_NOISE_POINTS_MIN ? 1 : 2;
+        c->fine_nf = nf;
+        c->fine_delta = delta;
+        memcpy(c->fine_ax, ax, c->n * sizeof(hc_axis));
+    }
     return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
+}
+
+/* The first probe again where it found no noise from its few points (n = 2, 3) and a
+ * search then met a first stencil far outside the polynomial range, which noise the
+ * probe missed would explain: its line extended to HC_NOISE_POINTS_MIN points (a few more
+ * evaluations, far below the steps, where fn's own structure does not enter). Returns 1
+ * if the noise it finds is above the noise known. */
+static int fine_extend(hc_ctx *c)
+{
+    int nf = HC_NOISE_POINTS_MIN, inform;
+    double work[HC_NOISE_POINTS_MAX], sigma, q;
+    c->fine_state = 2;
+    if (!probe_range(c, c->fine_ax, c->fine_delta, c->fine_nf, nf, c->fine_fv)) return 0;
+    memcpy(work, c->fine_fv, nf * sizeof(double));
+    inform = hc_ecnoise(nf, work, c->fscale, &sigma, &q);
+    double noise = fmax(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, q);
+    if (!(noise > c->noise)) return 0;
+    c->noise = noise;
+    return 1;
 }
 
 /* The noise of each component of gr along the probe's line at spacing delta (of the

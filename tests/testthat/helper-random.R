@@ -383,13 +383,14 @@ rp_scale <- function(H) {
 rp_run <- function(pb, mode = c("f", "gr")) {
   mode <- match.arg(mode)
   warned <- FALSE
-  res <- tryCatch(withCallingHandlers(
+  # (a fn that draws random numbers draws the same ones on a replay)
+  res <- rp_with_seed(pb$seed, tryCatch(withCallingHandlers(
     hessian_fd(pb$fn, pb$par, gr = if (mode == "gr") pb$gr, lower = pb$lower,
                upper = pb$upper, control = list(trace = 0)),
     hesscheck_warning_unresolved = function(w) {
       warned <<- TRUE
       invokeRestart("muffleWarning")
-    }), error = function(e) e)
+    }), error = function(e) e))
   list(H = res, warned = warned)
 }
 
