@@ -579,7 +579,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         s->tried_trunc[s->ntried] = trial.trunc;
         s->tried_rcoef[s->ntried] = trial.rcoef;
         s->tried_rfloor[s->ntried] = trial.rfloor;
-        s->tried_cred[s->ntried++] = trial.asymptotic && trial.status == HC_OK;
+        s->tried_cred[s->ntried++] = trial.credible && trial.status == HC_OK;
     }
     s->smooth_seen |= trial.asymptotic && trial.resolved;
     if (trial.slope_kink >= 0) {
@@ -669,7 +669,7 @@ static void search_renoise(hc_ctx *c, hc_search *s, hc_axis *ax)
     s->tried_trunc[0] = t.trunc;
     s->tried_rcoef[0] = t.rcoef;
     s->tried_rfloor[0] = t.rfloor;
-    s->tried_cred[0] = t.asymptotic && t.status == HC_OK;
+    s->tried_cred[0] = t.credible && t.status == HC_OK;
     double r = step_ratio(c, s->i, &t);
     if (r != 1.0) s->h = hc_exact_step(c->x[s->i], t.h * r);
 }
