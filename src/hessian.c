@@ -120,7 +120,9 @@ typedef struct pair_state {
     double s, ts, rs, p, ep;  /* along d, and the first estimate */
     double s2, ts2, rs2;      /* along d' */
     double hij, eij;          /* the best so far */
-    int inconsistent;         /* two estimates disagreed beyond their combined bounds */
+    int inconsistent;         /* the kept try's two estimates disagreed beyond their
+                                 combined bounds */
+    int try_inconsistent;     /* the same of the try being made */
 } pair_state;
 
 /* A try with steps (di, dj): one-sided along the diagonal, t = 1..8, into the side with
@@ -157,7 +159,7 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->fi = !ax[i].resolved || ax[i].odd > 1.0;
     ps->fj = !ax[j].resolved || ax[j].odd > 1.0;
     ps->first = 1;
-    ps->inconsistent = 0;
+    ps->inconsistent = ps->try_inconsistent = 0;
     ps->k = 0;
     pair_try(c, ax, ps, ax[i].h, ax[j].h);
 }
@@ -178,10 +180,13 @@ static void pair_plan(hc_ctx *c, pair_state *ps)
  * or the end. */
 static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, double h, double e)
 {
+    int bad = ps->try_inconsistent;
+    ps->try_inconsistent = 0;
     if (ps->first) {
         ps->first = 0;
         ps->hij = h;
         ps->eij = e;
+        ps->inconsistent = bad;
         if (!(ps->fi || ps->fj)) {
             ps->stage = PAIR_DONE;
             return;
@@ -193,6 +198,7 @@ static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, doubl
         }
         ps->hij = h;
         ps->eij = e;
+        ps->inconsistent = bad;
         ps->k++;
     }
     if (!(ps->k < HC_PAIR_REFINE && ps->eij > HC_PAIR_RISK * ps->sc)) {
@@ -215,7 +221,7 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
-        ps->inconsistent = 1;
+        ps->try_inconsistent = 1;
     }
     pair_tried(c, ax, ps, best, ebest);
 }

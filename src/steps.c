@@ -32,6 +32,8 @@
 #define HC_GARBAGE_SHRINK (1.0 / 1024.0)   /* the least shrink of such a step */
 #define HC_RHO_NOISY 0.1       /* second correction over the first (rho) beyond which a
                                    stencil's differences look like noise, not truncation */
+#define HC_RHO_ONESIDED 0.3     /* the same of a one-sided stencil, for its asymptotic
+                                   range */
 #define HC_NOISE_LIKE 1e-3      /* such a disagreement below this share of the estimate is
                                    noise, not truncation */
 #define HC_CONSIST_BELOW 0.25   /* the consistency check compares steps from this share
@@ -285,10 +287,11 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     ax->credible = !(trunc_net > HC_CREDIBLE * fmax(fabs(e2.est), fabs(e2.alt)));
     /* and in the asymptotic range, where the bound |est - alt| holds: the second
      * correction small against the first (at larger steps the extrapolation's own error
-     * need not be below the difference of the two steps). Central stencils only: a
-     * one-sided one's corrections differ by one order in h, not two, so rho is large
-     * there without meaning more. */
-    ax->asymptotic = ax->credible && (side != 0 || !(ax->rho > HC_RHO_NOISY));
+     * need not be below the difference of the two steps). A one-sided stencil's
+     * corrections differ by one order of h, not two: its rho is larger there, and its
+     * limit too. */
+    ax->asymptotic = ax->credible &&
+        !(ax->rho > (side == 0 ? HC_RHO_NOISY : HC_RHO_ONESIDED));
     ax->inconsistent = 0;
     ax->status = HC_OK;
     ax->slope_kink = side == 0 ? slope_kink(c, i, h, v, e) : -1;
@@ -374,12 +377,14 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
     if (r > 1.0 && ex > 0.0) r = fmax(fmin(r, pow(1.0 / ex, 0.25)), 1.0);
-    /* A resolved estimate grows towards its accuracy only up to a share of the parameter's
-     * unit scale max(|x|, 1): beyond it a stencil can average out what fn does on that
-     * scale (a term sin(x) under a large quadratic) and still look polynomial. An
-     * unresolved one may grow further, to HC_FLAT_CAP, to see any curvature at all. */
+    /* A resolved estimate whose slope is past its polynomial range grows towards its
+     * accuracy only up to a share of the parameter's unit scale max(|x|, 1): beyond it a
+     * stencil can average out what fn does on that scale (a term sin(x) under a large
+     * quadratic) and still look polynomial. An unresolved one may grow further, to
+     * HC_FLAT_CAP, to see any curvature at all. */
     double cap = (ax->resolved ? HC_RESOLVED_CAP : HC_FLAT_CAP) * fmax(fabs(c->x[i]), 1.0);
-    if (r > 1.0 && ax->h * r > cap) r = fmax(cap / ax->h, 1.0);
+    if (r > 1.0 && ax->h * r > cap && (!ax->resolved || ax->odd > 1.0))
+        r = fmax(cap / ax->h, 1.0);
     return snap2(fmax(r, 1.0 / HC_JUMP_MAX));
 }
 
@@ -463,6 +468,10 @@ static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
          * term: only steps of the same scale or longer are compared */
         if (s->tried[t] < HC_CONSIST_BELOW * ax->h) continue;
         double d = fabs(s->tried_est[t] - ax->est), et = tried_error(c, s, t);
+#ifdef HC_DEBUG
+        Rprintf("consist ax h %g est %g err %g vs tried h %g side %d est %g err %g\n", ax->h, ax->est, err,
+                s->tried[t], s->tried_side[t], s->tried_est[t], et);
+#endif
         if (!(d <= err + et)) {
             ax->inconsistent = 1;
             ax->trunc = fmax(ax->trunc, d + et - ax->round);
@@ -579,7 +588,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         s->tried_trunc[s->ntried] = trial.trunc;
         s->tried_rcoef[s->ntried] = trial.rcoef;
         s->tried_rfloor[s->ntried] = trial.rfloor;
-        s->tried_cred[s->ntried++] = trial.credible && trial.status == HC_OK;
+        s->tried_cred[s->ntried++] = (side == 0 ? trial.credible : trial.asymptotic) &&
+            trial.status == HC_OK;
     }
     s->smooth_seen |= trial.asymptotic && trial.resolved;
     if (trial.slope_kink >= 0) {
@@ -600,8 +610,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
     double r = step_ratio(c, i, &trial);
 #ifdef HC_DEBUG
-    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d skink %d slope %d odd %g r %g\n", i, h, side,
-            trial.est, trial.trunc, trial.round, trial.resolved, trial.credible, trial.slope_kink, trial.slope, odd_excess(c, &trial), r);
+    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d rho %g skink %d slope %d odd %g r %g\n", i, h, side,
+            trial.est, trial.trunc, trial.round, trial.resolved, trial.credible, trial.rho, trial.slope_kink, trial.slope, odd_excess(c, &trial), r);
 #endif
     double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
     if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) {
@@ -669,7 +679,7 @@ static void search_renoise(hc_ctx *c, hc_search *s, hc_axis *ax)
     s->tried_trunc[0] = t.trunc;
     s->tried_rcoef[0] = t.rcoef;
     s->tried_rfloor[0] = t.rfloor;
-    s->tried_cred[0] = t.credible && t.status == HC_OK;
+    s->tried_cred[0] = (t.side == 0 ? t.credible : t.asymptotic) && t.status == HC_OK;
     double r = step_ratio(c, s->i, &t);
     if (r != 1.0) s->h = hc_exact_step(c->x[s->i], t.h * r);
 }

@@ -202,3 +202,62 @@ test_that("a one-sided step search tries more than one step", {
   expect_true(all(abs(unclass(H) - truth) <= attr(H, "error")))
   expect_true(all(attr(H, "resolved")))
 })
+
+test_that("issue 21's reproducers: bounds that hold, flags that say so", {
+  # 1. tiny parameters on a pole's scale (steps start from |x|, not max(|x|, 1))
+  x <- 2.6e4
+  p <- c(-1.4e-5, -2.2e-14)
+  D <- function(p) 1 + p[1] * x + p[2] * x^3
+  truth <- 2e-5 * x^6 / D(p)^3
+  for (g in list(NULL, function(p) -1e-5 * c(x, x^3) / D(p)^2)) {
+    H <- hessian_fd(function(p) 1e-5 / D(p), p, gr = g)
+    expect_gte(attr(H, "error")[2, 2], abs(H[2, 2] - truth))
+    expect_lt(abs(H[2, 2] / truth - 1), 1e-6)
+  }
+  # 2. gradient mode starts from the parameter's scale too
+  H <- hessian_fd(function(p) sum(exp(1e5 * p)), c(1e-5, 2e-5),
+                  gr = function(p) 1e5 * exp(1e5 * p))
+  expect_lt(abs(H[1, 1] / (1e10 * exp(1)) - 1), 1e-8)
+  expect_gte(attr(H, "error")[1, 1], abs(H[1, 1] - 1e10 * exp(1)))
+  # 3. |fn| near 1e250: finite noise and bounds, nothing to flag
+  expect_silent(H <- hessian_fd(function(p) 1e250 * sum(p^2), 1:5))
+  expect_true(is.finite(attr(H, "noise")) && all(is.finite(attr(H, "error"))))
+  expect_lt(max(abs(diag(as.matrix(H)) / 2e250 - 1)), 1e-8)
+  # 4. fn shifted to near 0 with mixed scales: its noise (not eps |fn|) bounds the error
+  set.seed(27)
+  X <- cbind(1, matrix(rnorm(600), 200))
+  y <- rbinom(200, 1, 0.4)
+  s <- 10^runif(4, -4, 4)
+  q <- rnorm(4, 0, 0.3)
+  f0 <- function(b) { eta <- X %*% (b / s); sum(log1p(exp(eta)) - y * eta) }
+  H <- hessian_fd(function(b) f0(b) - f0(s * q) + 1e-12, s * q)
+  w <- plogis(drop(X %*% q))
+  Ht <- crossprod(X * (w * (1 - w)), X) / outer(s, s)
+  expect_true(all(attr(H, "error") >= abs(as.matrix(H) - Ht)))
+  expect_lt(max(abs(diag(as.matrix(H)) / diag(Ht) - 1)), 1e-6)
+  # 5. noise inside gr that a probe far below the step does not see
+  u <- function(p, j) ((sum(as.integer(writeBin(p, raw())) * 1:16) + j) * 0.618034) %% 1 - 0.5
+  H <- hessian_fd(function(p) 100 * sum(exp(p) - 2 * p), rep(log(2), 2),
+                  gr = function(p) 100 * (exp(p) - 2) + 2e-5 * sapply(1:2, u, p = p))
+  expect_true(all(attr(H, "error") >= abs(as.matrix(H) - diag(200, 2))))
+  # 6. a kink exactly at par: flagged, status "kink", the bound covers both sides (0, 2)
+  w <- tryCatch(hessian_fd(function(p) if (p < 0) p^2 else 0, c(a = 0)),
+                warning = function(w) w)
+  expect_s3_class(w, "hesscheck_warning_unresolved")
+  H <- suppressWarnings(hessian_fd(function(p) if (p < 0) p^2 else 0, c(a = 0)))
+  expect_identical(attr(H, "status")[["a"]], "kink")
+  expect_true(attr(H, "unresolved")[1, 1])
+  expect_gte(attr(H, "error")[1, 1], max(abs(H[1, 1] - 0), abs(H[1, 1] - 2)) - 1e-12)
+})
+
+test_that("the unresolved test neither overflows nor lets a lost diagonal hide its row", {
+  # beyond |H_ii| = 1e154, sqrt(d %o% d) was Inf: every bound looked small
+  H <- diag(c(1e200, 1e200))
+  E <- diag(c(2e199, 1e190))
+  expect_identical(diag(hesscheck:::unresolved_elements(H, E)), c(TRUE, FALSE))
+  # a diagonal lost in its own bound (1e28 +- 1e29) is not the scale of its row
+  H <- matrix(c(-1.5e28, 2e21, 2e21, 5), 2)
+  E <- matrix(c(1e29, 2e22, 2e22, 1e-3), 2)
+  u <- hesscheck:::unresolved_elements(H, E)
+  expect_true(u[1, 1] && u[1, 2] && !u[2, 2])
+})
