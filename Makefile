@@ -76,7 +76,11 @@ valgrind: install
 gctorture: install
 	$(RSCRIPT) tools/gctorture.R
 
+# bench/random.R: the calibration property on BENCH_RANDOM random problems (a fresh seed
+# each run, printed; --seed S to replay).
+BENCH_RANDOM ?= 2000
 bench: install
+	$(RSCRIPT) bench/random.R --count $(BENCH_RANDOM)
 	$(RSCRIPT) bench/run.R
 	$(RSCRIPT) bench/suite.R
 	$(RSCRIPT) bench/serial.R

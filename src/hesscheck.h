@@ -101,6 +101,8 @@ typedef struct hc_axis {
     int asymptotic; /* credible, and the second correction small against the first */
     int inconsistent;  /* 1 if estimates at other steps disagree with this one beyond
                           their combined bounds (the bound was widened to cover them) */
+    double quartic, quartic_err;  /* f mode, central: the fourth-order term of the second
+                                     differences, q in D(s) = H_ii + q s^2, and its error */
     int slope_kink; /* 1 if the stencil's differences grow as 1 / h, as those of |x| at 0;
                        -1 if they are lost in the rounding */
     int slope;      /* 1 if the first derivative (g mode: another element of the column)

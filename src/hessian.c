@@ -15,9 +15,11 @@
 #define HC_PAIR_VALLEY_MIN 1e-4
 #define HC_PAIR_REFINE 6      /* tries with a shorter step for an unresolved parameter */
 #define HC_PAIR_REFINE_RATIO 32.0
+#define HC_PAIR_BALANCE 16.0  /* a pair's steps at most this far from balance */
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
-#define HC_LEARN_MAX 16.0     /* first steps move for what the searches before them
+#define HC_LEARN_MAX 16.0     /* first steps shrink for what the searches before them
                                  learned, unless that is more than this factor */
+#define HC_LEARN_GROW 64.0    /* and grow by at most this factor */
 
 /* The elements whose estimates at different steps disagreed beyond their combined bounds
  * are marked, while the Hessian is assembled, by the sign of their (non-negative) error
@@ -161,7 +163,18 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->first = 1;
     ps->inconsistent = ps->try_inconsistent = 0;
     ps->k = 0;
-    pair_try(c, ax, ps, ax[i].h, ax[j].h);
+    /* Steps far out of balance (a parameter near 0 started from its own small |x|, the
+     * other grown long): the line runs nearly along one axis and the other's diagonal
+     * error, times the ratio of the steps, swamps the mixed element. The longer step is
+     * shortened to at most HC_PAIR_BALANCE times the step that would move fn equally
+     * along both, sqrt(|H_ii| / |H_jj|) of the other. */
+    double di = ax[i].h, dj = ax[j].h;
+    double bal = sqrt(diag_scale(ax, i, hmax) / diag_scale(ax, j, hmax));   /* dj / di */
+    if (dj > HC_PAIR_BALANCE * bal * di)
+        dj = hc_exact_step(c->x[j], HC_PAIR_BALANCE * bal * di);
+    else if (di > HC_PAIR_BALANCE * dj / bal)
+        di = hc_exact_step(c->x[i], HC_PAIR_BALANCE * dj / bal);
+    pair_try(c, ax, ps, di, dj);
 }
 
 /* The four points of the pair's current line, added to the batch. */
@@ -385,9 +398,11 @@ static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
     for (int done = 0; done < n;) {
         int cnt = done == 0 && !user_step ? 1 : (n - done < group ? n - done : group);
         double factor = learned ? exp(moved / learned) : 1.0;
-        /* a large move is particular to the parameters that made it (a small scale, a
-         * kink, an oscillation): the others start where their own scale says */
-        if (factor > HC_LEARN_MAX || factor < 1.0 / HC_LEARN_MAX) factor = 1.0;
+        /* a large shrink is particular to the parameters that made it (a small scale, a
+         * kink, an oscillation): the others start where their own scale says; growth is
+         * learned up to HC_LEARN_GROW (parameters below their common scale) */
+        if (factor < 1.0 / HC_LEARN_MAX) factor = 1.0;
+        factor = fmin(factor, HC_LEARN_GROW);
         for (int k = 0; k < cnt; k++) {
             int i = done + k;
             h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode) * factor;
@@ -489,18 +504,17 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     batch.vals = dw + 2 * (size_t) cap;
     c.b = &batch;
     pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
-    /* the axes, as many of scratch for the noise probes along one axis, and the first
-     * probe's */
-    hc_axis *ax = (hc_axis *) R_alloc(3 * (size_t) n, sizeof(hc_axis));
-    c.tmp_ax = ax + n;
-    c.fine_ax = ax + 2 * (size_t) n;
+    /* the axes (those of the noise probes along one axis, and the first probe's when
+     * it may be extended, are allocated where needed) */
+    hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
+    c.tmp_ax = c.fine_ax = NULL;
     c.fine_state = noise_given || gmode ? 2 : 0;
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
                             "evaluations", "gradient", "gradient_error", "second", "status",
-                            "inconsistent"};
-    SEXP res = PROTECT(hc_named_list(labels, 12));
+                            "inconsistent", "quartic"};
+    SEXP res = PROTECT(hc_named_list(labels, 13));
     double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
     double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
     double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
@@ -584,7 +598,10 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
     int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));
     int *pstat = INTEGER(hc_new_elt(res, 10, INTSXP, n, -1));
+    double *pq = REAL(hc_new_elt(res, 12, REALSXP, 2, n));
     for (int i = 0; i < n; i++) {
+        pq[2 * (size_t) i] = ax[i].quartic;
+        pq[2 * (size_t) i + 1] = ax[i].quartic_err;
         pstep[i] = ax[i].h;
         pside[i] = ax[i].side;
         pres[i] = ax[i].resolved;

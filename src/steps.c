@@ -295,6 +295,17 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     ax->inconsistent = 0;
     ax->status = HC_OK;
     ax->slope_kink = side == 0 ? slope_kink(c, i, h, v, e) : -1;
+    /* f mode, central: the fourth-order term q of D(s) = H_ii + q s^2 + r s^4 + ..., from
+     * D(h) and D(2h), its error from the same at 2h and 4h and the rounding of the two
+     * (check_fit's curved-ridge test) */
+    ax->quartic = 0.0;
+    ax->quartic_err = HUGE_VAL;
+    if (!c->g && side == 0) {
+        double h2 = h * h, d4 = ((v[4] - c->f0) + (v[5] - c->f0)) / (16.0 * h2);
+        double q1 = (e2.lo2 - e2.lo) / (3.0 * h2), q2 = (d4 - e2.lo2) / (12.0 * h2);
+        ax->quartic = q1;
+        ax->quartic_err = fabs(q2 - q1) + 5.0 * e / (3.0 * h2 * h2);
+    }
     ax->odd = odd_excess(c, ax);
     if (side == 0 && ax->credible) {
         double right, left;
@@ -644,6 +655,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
 static int axis_noise(hc_ctx *c, hc_axis *ax, int i)
 {
     double before = c->g ? c->gnoise[i] : c->noise;
+    if (!c->tmp_ax) c->tmp_ax = (hc_axis *) R_alloc(c->n, sizeof(hc_axis));
     for (int j = 0; j < c->n; j++) {
         c->tmp_ax[j] = ax[j];
         if (j != i) c->tmp_ax[j].h = 0.0;
@@ -832,7 +844,10 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *infor
         c->fine_state = *inform == 3 && quantum == 0.0 && nf < HC_NOISE_POINTS_MIN ? 1 : 2;
         c->fine_nf = nf;
         c->fine_delta = delta;
-        memcpy(c->fine_ax, ax, c->n * sizeof(hc_axis));
+        if (c->fine_state == 1) {
+            c->fine_ax = (hc_axis *) R_alloc(c->n, sizeof(hc_axis));
+            memcpy(c->fine_ax, ax, c->n * sizeof(hc_axis));
+        }
     }
     return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
 }
