@@ -100,6 +100,9 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   if (!is.null(resample)) resample <- check_function(resample, "resample")
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
   refit <- make_refit(x, data, refit, method, control)
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   par <- x$par
   column <- if (is.character(cluster) && length(cluster) == 1L) cluster
   cluster <- check_cluster(cluster, dat, data)

@@ -48,16 +48,30 @@ is_tmb_adfun <- function(fit) {
 
 # The shared tail of every method: check_fit.default() on the recovered problem, then the
 # result tagged with its source, the package's own covariance and the data argument names.
+# `state`, for a fit whose objective moves the fit's own internal state (lme4, TMB): a
+# function() that saves that state and returns a function() that puts it back; kept in
+# x$problem$state for everything that evaluates the objective again (hold_state()). Such
+# an objective holds pointers to compiled objects that cannot be sent to another R
+# process: the backends that copy it by serialisation are refused (check_shippable()).
 from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
                          control = list(), vcov_package = NULL, data_args = NULL,
-                         note = NULL) {
+                         note = NULL, state = NULL) {
+  local_only <- if (!is.null(state)) sprintf(
+    "the objective of a %s fit works on compiled objects in this R session, which cannot be sent to another R process",
+    class(fit)[1L])
+  if (!is.null(local_only) && is.list(control) && is.list(control$hessian)) {
+    check_shippable(list(local_only = local_only), control$hessian$parallel,
+                    "check_fit(control = list(hessian = list(parallel = )))")
+  }
   x <- check_fit.default(list(par = par, value = value, convergence = convergence,
                               optimizer = source),
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
   x$source <- list(class = class(fit)[1L], note = note)
   if (!is.null(data_args)) x$problem$data <- data_args
+  x$problem$state <- state
+  x$problem$local_only <- local_only
   n <- length(x$par)
   if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
     V <- matrix(as.double(vcov_package), n, n)
@@ -651,6 +665,26 @@ cached_by_data <- function(data0, value0, build) {
 
 # ---- TMB and glmmTMB ---------------------------------------------------------------
 
+# TMB keeps its state in the environment of a MakeADFun() object: the last parameters
+# evaluated (which obj$report(), obj$simulate() and sdreport() read by default), and the
+# best seen with its value (where the inner optimisation of the random effects starts).
+# A function() that saves them and returns a function() that puts them back, exactly.
+tmb_state <- function(obj) {
+  force(obj)
+  function() {
+    env <- obj$env
+    keep <- c("last.par", "last.par1", "last.par2", "last.par.best", "value.best",
+              "last.par.ok")
+    keep <- keep[vapply(keep, exists, TRUE, envir = env, inherits = FALSE)]
+    # copies: TMB's compiled code may write into these vectors in place
+    saved <- lapply(mget(keep, envir = env), function(v) if (is.double(v)) v + 0 else v)
+    function() {
+      for (k in keep) assign(k, saved[[k]], envir = env)
+      invisible()
+    }
+  }
+}
+
 # obj$fn and obj$gr at the best fixed-effect parameters TMB has seen.
 tmb_problem <- function(obj) {
   best <- obj$env$last.par.best
@@ -667,9 +701,11 @@ tmb_problem <- function(obj) {
 check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL,
                           vcov_package = FALSE) {
   no_dots("TMB", ...)
+  # Leave TMB's state as it was, whatever happens.
+  state <- tmb_state(fit)
+  on.exit(restore(), add = TRUE)
+  restore <- state()
   pr <- tmb_problem(fit)
-  # Leave TMB's state at the estimate, as the fit left it, whatever happens.
-  on.exit(fit$fn(pr$par), add = TRUE)
   V <- NULL
   if (vcov_package) {
     if (requireNamespace("TMB", quietly = TRUE)) {
@@ -679,7 +715,8 @@ check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL
   from_package(
     structure(list(), class = "MakeADFun"), "TMB", pr$par, pr$fn, gr = pr$gr,
     value = NULL, lower = lower, upper = upper, control = control, vcov_package = V,
-    note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)"
+    note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)",
+    state = state
   )
 }
 
@@ -722,6 +759,10 @@ glmmTMB_names <- function(fit) {
 check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("glmmTMB", ...)
   obj <- fit$obj
+  # TMB's state as it was when done, whatever happens
+  state <- tmb_state(obj)
+  restore <- state()
+  on.exit(restore(), add = TRUE)
   pr <- tmb_problem(obj)
   V <- NULL
   nm <- names(pr$par)
@@ -756,13 +797,12 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
   gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
-  # TMB's state back at the estimate when done, whatever happens
-  on.exit(obj$fn(unname(pr$par)), add = TRUE)
   from_package(
     fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
     data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
     convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
-    note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)"
+    note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)",
+    state = state
   )
 }
 
@@ -796,6 +836,23 @@ merMod_devfun <- function(fit, glmm) {
   d
 }
 
+# The state of a merMod fit that evaluating its deviance function moves: a function()
+# that saves it and returns a function() that puts it back. lme4 updates its model
+# objects in place (they are reference classes over compiled code), and evaluating the
+# deviance function at theta (glmer: at c(theta, beta)) sets all of them from it
+# exactly (tested), so theta is what is saved: a copy, since lme4 overwrites the vector
+# in place.
+merMod_state <- function(fit, devfun, glmm, beta) {
+  force(devfun)
+  function() {
+    theta <- fit@pp$theta + 0
+    function() {
+      devfun(if (glmm) c(theta, unname(beta)) else theta)
+      invisible()
+    }
+  }
+}
+
 # lme4::glmerControl()'s defaults, as mkGlmerDevfun() uses them, built once a session:
 # building them costs 0.7 ms.
 glmer_defaults <- local({
@@ -820,11 +877,13 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     hc_abort("unsupported_fit", "check_fit() supports lmer() and glmer() fits, not nlmer().")
   }
   devfun <- merMod_devfun(fit, glmm)
-  # lmer's devfun is the fit's own: its internal state back at the estimate when done,
-  # whatever happens
-  if (!glmm) on.exit(devfun(unname(theta)), add = TRUE)
   reml <- lme4::isREML(fit)
   beta <- lme4::fixef(fit)
+  # The fit's internal state as it was when done, whatever happens: lmer's devfun is the
+  # fit's own, and glmer's shares the fit's Lambdat, which lme4 updates in place.
+  state <- merMod_state(fit, devfun, glmm, beta)
+  restore <- state()
+  on.exit(restore(), add = TRUE)
   nt <- length(theta)
   ib <- nt + seq_along(beta)
   with_beta <- glmm || !reml
@@ -882,6 +941,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
         "half lmer's REML deviance function in theta (beta and sigma profiled out)" else
         "half lmer's ML deviance in (theta, beta), sigma profiled out",
       "; theta's lower bounds from getME(fit, \"lower\")"
-    )
+    ),
+    state = state
   )
 }

@@ -76,6 +76,9 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
     hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
   }
   for (b in bootstrap) check_boot_of(b, names(x$par), "x")
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   pr <- x$problem
   par <- x$par
   nm <- names(par)

@@ -53,6 +53,9 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
   kinds <- check_intervals(intervals)
   boot_R <- check_whole(boot_R, "boot_R", "bad_R", 2)
   refit <- make_refit(x, data, refit, method, control)
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   par <- x$par
   n <- length(par)
   pr <- x$problem

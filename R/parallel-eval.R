@@ -21,6 +21,32 @@ check_backend <- function(parallel, ncpus, cl) {
   ncpus
 }
 
+# Backends that copy the objective to another R process by serialisation (snow, and a
+# future plan other than sequential or multicore) cannot take one that works on compiled
+# objects of this session (lme4 and TMB fits: their pointers arrive as NULL). pr$local_only
+# says why, for such an objective: then a classed error names the backends that work.
+check_shippable <- function(pr, parallel, what) {
+  if (is.null(pr$local_only) || is.null(parallel)) return(invisible())
+  parallel <- tryCatch(check_parallel(parallel), error = function(e) "no")
+  if (parallel == "multicore" || parallel == "no" ||
+      parallel == "future" && future_in_process()) {
+    return(invisible())
+  }
+  hc_abort("bad_parallel", sprintf(
+    "%s with parallel = \"%s\" cannot work: %s. Use parallel = \"no\" or \"multicore\" (forked workers share this session's objects)%s.",
+    what, parallel, pr$local_only,
+    if (parallel == "future") ", or \"future\" with future::plan(\"multicore\") or \"sequential\"" else
+      ", or \"future\" with future::plan(\"multicore\")"))
+}
+
+# Whether the current future plan evaluates futures in this process or in forks of it,
+# so that nothing is serialised.
+future_in_process <- function() {
+  if (!requireNamespace("future", quietly = TRUE)) return(FALSE)
+  p <- tryCatch(future::plan("next"), error = function(e) NULL)
+  inherits(p, c("sequential", "uniprocess", "multicore"))
+}
+
 # The function a worker runs on a chunk: fn (id 1) or gr (id 2) at each column of X, with
 # the `...` arguments bound by name (dots.R). It stops at the chunk's first failure and
 # says which point and why: list(values = m x k, fail = 0 or the column, error or value).

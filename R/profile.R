@@ -74,6 +74,7 @@ profile_ci <- function(x, parm, level = 0.95,
   check_hesscheck(x)
   check_level(level)
   parallel <- check_parallel(parallel)
+  check_shippable(x$problem, parallel, "profile_ci()")
   ctrl <- check_control(control, profile_defaults)
   for (nm in c("max_se", "tol", "tol_newmin", "reltol")) {
     ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
@@ -87,6 +88,9 @@ profile_ci <- function(x, parm, level = 0.95,
       verdict_text[[x$verdict]]
     ))
   }
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   pb <- profile_problem(x)
   task_one <- function(j) profile_one(pb, j, level, ctrl)
   run <- run_over_backend(task_one, idx, parallel, ncpus, cl)

@@ -40,6 +40,7 @@ check_replicate_args <- function(x, data, R, parallel, force, progress, what) {
   if (is.null(data)) data <- x$problem$data
   args <- list(R = check_replicates(R), dat = check_data_arg(x, data), data = data,
                parallel = check_parallel(parallel))
+  check_shippable(x$problem, args$parallel, paste0(what, "()"))
   require_usable_verdict(x, force, what)
   args
 }
