@@ -150,32 +150,58 @@ no_dots <- function(cls, ...) {
 # ---- stats4 and bbmle ----------------------------------------------------------------
 
 # minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef; with
-# `data`, minuslogl sees its columns (and `data` itself), bound once per data set.
+# `data`, minuslogl sees its columns (and `data` itself), bound once per data set, and
+# the columns named as its arguments are passed to it, as mle2() passes them.
 minuslogl_fn <- function(mll, full, free, vecpar = FALSE) {
+  formal_names <- names(formals(mll))
   with_data <- cached_by_data(NULL, NULL, function(data) {
     env <- list2env(as.list(data), parent = environment(mll))
     assign("data", data, envir = env)
     environment(mll) <- env
-    mll
+    list(f = mll, args = as.list(data)[intersect(names(data), formal_names)])
   })
   function(p, data = NULL) {
-    f <- if (is.null(data)) mll else with_data(data)
+    bound <- if (is.null(data)) list(f = mll, args = list()) else with_data(data)
     full[free] <- p
-    if (vecpar) f(full) else do.call(f, as.list(full))
+    args <- if (vecpar) list(full) else as.list(full)
+    do.call(bound$f, c(args, bound$args))
   }
 }
 
-# Bounds given to optim() through mle() or mle2(), per free parameter.
-call_bounds <- function(call, which, nm, env) {
+# Bounds given to optim() through mle() or mle2(), per free parameter (named `free`).
+# stats4's mle() takes them for all parameters (`full`, in the order of minuslogl's
+# arguments): a list by name, a vector by position, and drops the fixed ones; bbmle's
+# mle2() takes them for the free ones only, ordered by name when named.
+call_bounds <- function(call, which, free, env, full = NULL) {
   b <- call[[which]]
   if (is.null(b)) return(NULL)
-  b <- eval(b, env)
-  if (!is.null(names(b)) && all(names(b) %in% nm)) {
-    out <- stats::setNames(rep(if (which == "lower") -Inf else Inf, length(nm)), nm)
+  b <- tryCatch(eval(b, env), error = function(e) {
+    hc_abort("bad_fit", sprintf(
+      "The `%s` bounds of this fit's call (%s) cannot be found again: %s. Refit with the bounds written out in the call.",
+      which, paste(deparse(b, nlines = 1L), collapse = ""), error_text(e)))
+  })
+  default <- if (which == "lower") -Inf else Inf
+  by_name <- is.list(b)
+  if (by_name) b <- unlist(b)
+  if (!is.numeric(b) || !length(b)) {
+    hc_abort("bad_fit", sprintf("The `%s` bounds of this fit's call are not numbers.", which))
+  }
+  if (!is.null(full)) {
+    # stats4: over every parameter, the fixed ones then dropped
+    out <- stats::setNames(rep(default, length(full)), full)
+    if (by_name) {
+      out[intersect(names(b), full)] <- b[intersect(names(b), full)]
+    } else {
+      out[] <- rep_len(as.double(b), length(full))
+    }
+    return(unname(out[free]))
+  }
+  if (length(b) > 1L && !is.null(names(b)) && all(names(b) %in% free)) {
+    out <- stats::setNames(rep(default, length(free)), free)
     out[names(b)] <- b
     return(unname(out))
   }
-  rep_len(b, length(nm))
+  rep_len(as.double(b), length(free))
 }
 
 #' @section Fits from other packages:
@@ -275,20 +301,22 @@ call_bounds <- function(call, which, nm, env) {
 check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("stats4 mle", ...)
   from_mle(fit, "stats4::mle", identical(fit@method, "L-BFGS-B"), FALSE, control,
-           vcov_package, "the objective is its minuslogl, fixed parameters held at their values")
+           vcov_package, "the objective is its minuslogl, fixed parameters held at their values",
+           full = names(fit@fullcoef))
 }
 
 # What stats4's mle and bbmle's mle2 fits share: minuslogl with the fixed parameters held,
 # the minimum, convergence and covariance, and the bounds of the call when it had them;
 # `...` (the data) goes to fn.
-from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...) {
+from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...,
+                     full = NULL) {
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
   from_package(
     fit, source, fit@coef, minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar), ...,
     value = fit@min, convergence = fit@details$convergence,
-    lower = if (bounded) call_bounds(fit@call, "lower", free, env),
-    upper = if (bounded) call_bounds(fit@call, "upper", free, env),
+    lower = if (bounded) call_bounds(fit@call, "lower", free, env, full),
+    upper = if (bounded) call_bounds(fit@call, "upper", free, env, full),
     control = control, vcov_package = if (vcov_package) fit@vcov, note = note
   )
 }
@@ -343,12 +371,20 @@ check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
   )
 }
 
+# MASS::fitdistr()'s location-scale t: its "t" has parameters m, s and df (dt() has
+# only df), the density of m + s T with T ~ t(df).
+fitdistr_t <- function(x, m, s, df, log = FALSE) {
+  v <- stats::dt((x - m) / s, df, log = TRUE) - log(s)
+  if (log) v else exp(v)
+}
+
 # MASS::fitdistr()'s names for its densities.
-fitdistr_densities <- c(
-  beta = "dbeta", cauchy = "dcauchy", `chi-squared` = "dchisq", exponential = "dexp",
-  f = "df", gamma = "dgamma", geometric = "dgeom", `log-normal` = "dlnorm",
-  lognormal = "dlnorm", logistic = "dlogis", `negative binomial` = "dnbinom",
-  normal = "dnorm", poisson = "dpois", t = "dt", weibull = "dweibull"
+fitdistr_densities <- list(
+  beta = stats::dbeta, cauchy = stats::dcauchy, `chi-squared` = stats::dchisq,
+  exponential = stats::dexp, f = stats::df, gamma = stats::dgamma,
+  geometric = stats::dgeom, `log-normal` = stats::dlnorm, lognormal = stats::dlnorm,
+  logistic = stats::dlogis, `negative binomial` = stats::dnbinom, normal = stats::dnorm,
+  poisson = stats::dpois, t = fitdistr_t, weibull = stats::dweibull
 )
 
 #' @rdname check_fit
@@ -374,7 +410,7 @@ check_fit.fitdistr <- function(fit, x, densfun, ..., lower = NULL, upper = NULL,
         paste0("\"", names(fitdistr_densities), "\"", collapse = ", "), describe_value(densfun)
       ))
     }
-    densfun <- get(fitdistr_densities[[key]], envir = asNamespace("stats"))
+    densfun <- fitdistr_densities[[key]]
   }
   densfun <- check_function(densfun, "densfun")
   if (!is.numeric(x) || length(x) != fit$n) {
@@ -471,16 +507,23 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
   }
   est <- stats::coef(fit)
   env <- environment(form)
-  vars <- setdiff(all.vars(form), names(est))
-  data <- if (!is.null(fit$call$data)) eval(fit$call$data, env) else NULL
-  data <- if (is.null(data)) mget(vars, envir = env, inherits = TRUE) else
-    as.list(data)[intersect(vars, names(data))]
+  # The parameters as nls() has them: names and the positions of each in coef(fit) (a
+  # vector parameter, start = list(b = c(5, 0.1)), is b1, b2 there and b in the formula).
+  ind <- nls_parameters(fit, est)
+  # The data as the fit used them: nls() keeps the variables of the formula, after
+  # `subset` and `na.action`, in its model's environment (the call's data, evaluated
+  # again, would bring back the rows the fit left out).
+  vars <- setdiff(all.vars(form), names(ind))
+  menv <- fit$m$getEnv()
+  data <- mget(vars, envir = menv, inherits = TRUE,
+               ifnotfound = list(NULL))
+  data <- data[!vapply(data, is.null, TRUE)]
   data <- rows_frame(data)
   w <- fit$weights
   lhs <- form[[2L]]
   rhs <- form[[3L]]
   resid <- function(p, data, weights) {
-    e <- list2env(c(as.list(p), as.list(data)), parent = env)
+    e <- list2env(c(lapply(ind, function(i) unname(p[i])), as.list(data)), parent = env)
     r <- eval(lhs, e) - eval(rhs, e)
     if (is.null(weights)) r else sqrt(weights) * r
   }
@@ -530,6 +573,19 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
       "the Gaussian -log-likelihood with sigma included as a parameter"
     }
   )
+}
+
+# The parameters of an nls() fit: a list naming each parameter of the formula with the
+# positions of its values in coef(fit); from the model's own record of them (nlsModel()'s
+# `ind`), else one value per coefficient.
+nls_parameters <- function(fit, est) {
+  ind <- tryCatch(get("ind", envir = environment(fit$m$setPars), inherits = FALSE),
+                  error = function(e) NULL)
+  if (is.list(ind) && !is.null(names(ind)) &&
+      identical(sort(as.integer(unlist(ind, use.names = FALSE))), seq_along(est))) {
+    return(lapply(ind, as.integer))
+  }
+  stats::setNames(as.list(seq_along(est)), names(est))
 }
 
 # ---- glm ---------------------------------------------------------------------------
