@@ -167,6 +167,13 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
                        cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
+  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
+                                      max_memory = NULL, trace = 1, parallel = NULL,
+                                      ncpus = NULL, cl = NULL, progress = NULL))
+  # The memory guard before anything proportional to the number of parameters is built
+  # (names, bounds: 1e7 parameters took 15 s to refuse, 3e7 reached 6.5 GB).
+  guard_work(par_length(par), gradient = !is.null(gr), max_memory = ctrl$max_memory,
+             announce = FALSE)
   x_user <- par
   par <- check_par(par)
   if (is.null(names(x_user))) {
@@ -176,9 +183,6 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   }
   n <- length(par)
   bounds <- check_bounds(lower, upper, par)
-  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
-                                      max_memory = NULL, trace = 1, parallel = NULL,
-                                      ncpus = NULL, cl = NULL))
   if (!identical(ctrl$trace, 1)) {
     ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
   }
@@ -208,7 +212,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$step <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
-  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
+  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory,
+                     memory = FALSE)
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.

@@ -125,11 +125,11 @@ print.summary.hesscheck <- function(x, digits = 4, ...) {
     }
   }
   h <- x$hessian
-  rel <- scaled_error(h, attr(h, "error"))
-  cat(sprintf("Hessian: %s; largest error estimate %s of sqrt(|H[i, i] H[j, j]|); noise of fn %s\n",
+  cat(sprintf("Hessian: %s; largest error estimate %s; noise of fn %s\n",
               if (identical(attr(h, "method"), "gradient")) "differences of gr" else
                 "differences of fn",
-              fmt(suppressWarnings(max(rel, na.rm = TRUE))), fmt(attr(h, "noise"))))
+              largest_error_text(h, "sqrt(|H[i, i] H[j, j]|)"),
+              if (is.finite(attr(h, "noise"))) fmt(attr(h, "noise")) else "not finite"))
   cat("print(x) shows the findings and the table of estimates.\n")
   invisible(x)
 }

@@ -20,11 +20,24 @@ check_par <- function(par, arg = "par") {
       paste(labels, collapse = ", "), if (sum(bad) == 1L) "is" else "are"
     ))
   }
-  if (is.null(nm) || anyNA(nm) || !all(nzchar(nm))) {
+  if (is.null(nm)) {
     nm <- paste0("p", seq_along(par))
+  } else if (anyNA(nm) || !all(nzchar(nm))) {
+    # Only the missing names become p<i> (the given ones label the result, as check_fit()
+    # keeps them), made unique against the given ones.
+    miss <- is.na(nm) | !nzchar(nm)
+    nm[miss] <- make.unique(c(nm[!miss], paste0("p", which(miss))))[sum(!miss) + seq_len(sum(miss))]
   }
   names(par) <- nm
   par
+}
+
+# The number of parameters in `par` when it is a numeric vector (0 otherwise, for
+# check_par() to report), read without building anything proportional to it.
+par_length <- function(par) {
+  if (is.numeric(par) && is.null(dim(par)) && (!is.object(par) || is.numeric(unclass(par)))) {
+    length(par)
+  } else 0L
 }
 
 check_function <- function(f, arg) {
