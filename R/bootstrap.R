@@ -99,6 +99,14 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   parallel <- args$parallel
   if (!is.null(resample)) resample <- check_function(resample, "resample")
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
+  if (!is.null(refit)) refit <- check_function(refit, "refit")
+  # snow and future workers get the user's functions with the objects they use
+  if (parallel %in% c("snow", "future")) {
+    x <- ship_problem(x, parallel)
+    resample <- with_globals(resample)
+    simulate <- with_globals(simulate)
+    refit <- with_globals(refit)
+  }
   refit <- make_refit(x, data, refit, method, control)
   # the fit's own state (lme4, TMB) as it was, also after an error
   restore <- hold_state(x$problem)

@@ -62,7 +62,7 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
     class(fit)[1L])
   if (!is.null(local_only) && is.list(control) && is.list(control$hessian)) {
     check_shippable(list(local_only = local_only), control$hessian$parallel,
-                    "check_fit(control = list(hessian = list(parallel = )))")
+                    "check_fit() with control$hessian")
   }
   x <- check_fit.default(list(par = par, value = value, convergence = convergence,
                               optimizer = source),

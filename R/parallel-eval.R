@@ -33,10 +33,8 @@ check_shippable <- function(pr, parallel, what) {
     return(invisible())
   }
   hc_abort("bad_parallel", sprintf(
-    "%s with parallel = \"%s\" cannot work: %s. Use parallel = \"no\" or \"multicore\" (forked workers share this session's objects)%s.",
-    what, parallel, pr$local_only,
-    if (parallel == "future") ", or \"future\" with future::plan(\"multicore\") or \"sequential\"" else
-      ", or \"future\" with future::plan(\"multicore\")"))
+    "%s with parallel = \"%s\" cannot work: %s. Use parallel = \"no\" or \"multicore\" (forked workers share this session's objects), or \"future\" after future::plan(\"multicore\") or future::plan(\"sequential\").",
+    what, parallel, pr$local_only), backends = c("no", "multicore", "future"))
 }
 
 # Whether the current future plan evaluates futures in this process or in forks of it,
@@ -69,42 +67,123 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
 
 make_chunk <- function(fcall, fenv, gcall, genv, nm) {
   force(fcall); force(fenv); force(gcall); force(genv); force(nm)
-  function(X, id) {
+  function(X, id, seed = NULL) {
+    # the chunk's own random-number stream, for an fn that draws random numbers (not
+    # with future, which sets it from its `seed` argument); the worker's own state is
+    # put back afterwards (a snow node may be the user's)
+    if (!is.null(seed)) {
+      ge <- globalenv()
+      had <- exists(".Random.seed", envir = ge, inherits = FALSE)
+      old <- if (had) get(".Random.seed", envir = ge)
+      on.exit(if (had) assign(".Random.seed", old, envir = ge) else
+        rm(".Random.seed", envir = ge))
+      assign(".Random.seed", seed, envir = ge)
+    }
     k <- ncol(X)
     m <- if (id == 2L) nrow(X) else 1L
     call <- if (id == 2L) gcall else fcall
     where <- if (id == 2L) genv else fenv
     out <- matrix(NA_real_, m, k)
+    # fn's warnings, collected to be signalled in the calling process as serial mode
+    # signals them (a worker's own are lost)
+    warns <- list()
+    keep <- function(w) {
+      warns[[length(warns) + 1L]] <<- w
+      invokeRestart("muffleWarning")
+    }
     for (p in seq_len(k)) {
       x <- X[, p]
       names(x) <- nm
       call[[2L]] <- x
-      v <- tryCatch(eval(call, where), error = function(e) e)
-      if (inherits(v, "error")) return(list(values = out, fail = p, error = v))
+      v <- withCallingHandlers(tryCatch(eval(call, where), error = function(e) e),
+                               warning = keep)
+      if (inherits(v, "error")) {
+        return(list(values = out, fail = p, error = v, warnings = warns))
+      }
       if (!typeof(v) %in% c("double", "integer", "logical") || length(v) != m) {
-        return(list(values = out, fail = p, value = v))
+        return(list(values = out, fail = p, value = v, warnings = warns))
       }
       out[, p] <- as.double(v)
     }
-    list(values = out, fail = 0L)
+    list(values = out, fail = 0L, warnings = warns)
   }
+}
+
+# Warnings collected in a worker, signalled here in their order, each once, as serial
+# mode signals them.
+resignal_warnings <- function(warns) {
+  for (w in warns) if (inherits(w, "warning")) warning(w)
 }
 
 # fn with the objects it uses from its environments (the global environment, typically)
 # bound in a child of its environment, so that it travels to a snow or future worker with
 # them, as a function passed to future() does; for a function of a package, or without
-# the globals package, fn as it is.
+# the globals package, fn as it is. The search is recursive (a helper fn calls, and the
+# helpers that one calls), and a helper defined in the global environment is given the
+# same child as its environment: serialised, the global environment is the worker's, where
+# the helpers it calls in turn do not exist.
 with_globals <- function(f) {
+  if (!is.function(f)) return(f)
   env <- environment(f)
   if (is.primitive(f) || is.null(env) || isNamespace(env) ||
       !requireNamespace("globals", quietly = TRUE)) {
     return(f)
   }
   g <- tryCatch(
-    as.list(globals::cleanup(globals::globalsOf(body(f), envir = env, mustExist = FALSE))),
+    as.list(globals::cleanup(globals::globalsOf(body(f), envir = env, mustExist = FALSE,
+                                                recursive = TRUE))),
     error = function(e) list())
-  if (length(g)) environment(f) <- list2env(g, parent = env)
+  if (length(g)) {
+    shared <- new.env(parent = env)
+    for (k in names(g)) {
+      v <- g[[k]]
+      if (is.function(v) && !is.primitive(v) && identical(environment(v), globalenv())) {
+        environment(v) <- shared
+      }
+      assign(k, v, envir = shared)
+    }
+    environment(f) <- shared
+  }
   tryCatch(compiler::cmpfun(f), error = function(e) f)
+}
+
+# The user's functions of a check_fit() result's problem (fn, gr), and any others given
+# (resample, simulate, refit), with their globals, for the backends that serialise them
+# (snow, and future): with_globals() on each.
+ship_problem <- function(x, parallel) {
+  if (!parallel %in% c("snow", "future")) return(x)
+  x$problem$fn <- with_globals(x$problem$fn)
+  if (is.function(x$problem$gr)) x$problem$gr <- with_globals(x$problem$gr)
+  x
+}
+
+# Successive L'Ecuyer-CMRG random-number streams, one per chunk of points, so that an fn
+# that draws random numbers gets independent draws on every worker, the same for the
+# same random-number state of the caller (whose first draw seeds them, when the first
+# stream is asked for; the caller's kind of generator is left as it was).
+rng_streams <- function() {
+  s <- NULL
+  function() {
+    if (is.null(s)) s <<- lecuyer_seed(sample.int(.Machine$integer.max, 1L))
+    s <<- parallel::nextRNGStream(s)
+    s
+  }
+}
+
+# The L'Ecuyer-CMRG .Random.seed that set.seed(seed) gives, the caller's random-number
+# state and kind left as they were.
+lecuyer_seed <- function(seed) {
+  had <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
+  old <- if (had) get(".Random.seed", envir = globalenv())
+  kind <- RNGkind()
+  on.exit({
+    RNGkind(kind[1L], kind[2L], kind[3L])
+    if (had) assign(".Random.seed", old, envir = globalenv()) else
+      rm(".Random.seed", envir = globalenv())
+  })
+  RNGkind("L'Ecuyer-CMRG")
+  set.seed(seed)
+  get(".Random.seed", envir = globalenv())
 }
 
 # A local PSOCK cluster whose sockets send at once (TCP_NODELAY): with R's default
@@ -131,6 +210,8 @@ snow_install <- function(cl, name, f, on_error = function() NULL) {
   tryCatch(parallel::clusterCall(cl, assign, name, f, envir = globalenv()),
            error = function(e) {
              on_error()
+             # a time limit (the way Ctrl-C arrives) passes on unchanged
+             if (is_time_limit(e)) stop(e)
              hc_abort("worker_died", sprintf(
                "The snow cluster `cl` does not answer (%s): a worker may have died. Stop it with parallel::stopCluster(cl) and make a new one.",
                error_text(e)))
@@ -162,9 +243,10 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
   done <- 0L
   state <- new.env(parent = emptyenv())
   run <- switch(parallel,
-    multicore = function(Xs, id) {
-      out <- suppressWarnings(parallel::mclapply(Xs, chunk, id = id, mc.cores = length(Xs),
-                                                 mc.preschedule = TRUE))
+    multicore = function(Xs, id, seeds) {
+      out <- suppressWarnings(parallel::mclapply(
+        seq_along(Xs), function(i) chunk(Xs[[i]], id, seeds[[i]]), mc.cores = length(Xs),
+        mc.preschedule = TRUE))
       died <- which(!vapply(out, is.list, TRUE))
       if (length(died)) {
         hc_abort("worker_died", sprintf(
@@ -176,7 +258,7 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
       out
     },
     snow = snow_runner(ncpus, cl, chunk, state),
-    future = function(Xs, id) {
+    future = function(Xs, id, seeds) {
       # One future per chunk, its globals given: the chunk function with its environment
       # (fn, the `...` arguments) serialised once per call, so that future neither
       # searches the code for globals nor walks fn's environments to size them, per
@@ -185,10 +267,13 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
       chunk_raw <- state$chunk_raw
       out <- tryCatch(
         quiet_parallel({
-          fs <- lapply(Xs, function(X) {
+          # each future with its own random-number stream: reproducible, and no
+          # RngFutureWarning when fn draws random numbers
+          fs <- lapply(seq_along(Xs), function(i) {
+            X <- Xs[[i]]
             future::future(unserialize(chunk_raw)(X, id),
                            globals = list(chunk_raw = chunk_raw, X = X, id = id),
-                           packages = character(), seed = FALSE, lazy = FALSE)
+                           packages = character(), seed = seeds[[i]], lazy = FALSE)
           })
           lapply(fs, future::value)
         }),
@@ -205,13 +290,18 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
     snow = state$workers,
     future = future_workers(),
     ncpus)
+  next_seed <- rng_streams()
   evaluate <- function(X, id) {
     k <- ncol(X)
     idx <- split_points(k, workers)
     Xs <- lapply(idx, function(ix) X[, ix, drop = FALSE])
-    out <- run(Xs, id)
+    # drawn here, not in a forked worker that would read them first
+    seeds <- lapply(Xs, function(X) next_seed())
+    out <- run(Xs, id, seeds)
     for (c in seq_along(out)) {
       r <- out[[c]]
+      # serial mode stops at the first failing point: the warnings up to it
+      resignal_warnings(r$warnings)
       if (r$fail > 0L) {
         x <- X[, idx[[c]][r$fail]]
         fail(id, x, if (is.null(r$error)) list(value = r$value) else r$error)
@@ -252,10 +342,11 @@ snow_runner <- function(ncpus, cl, chunk, state) {
       "snow node %d died while evaluating a batch of points (%s).%s", i, error_text(e),
       if (own) "" else " Stop `cl` with parallel::stopCluster(cl) and make a new one."))
   }
-  function(Xs, id) {
+  function(Xs, id, seeds) {
     out <- vector("list", length(Xs))
     for (i in seq_along(Xs)) {
-      tryCatch(send(cl[[i]], call_chunk, list(Xs[[i]], id)), error = function(e) dead(i, e))
+      tryCatch(send(cl[[i]], call_chunk, list(Xs[[i]], id, seeds[[i]])),
+               error = function(e) dead(i, e))
       busy[i] <<- TRUE
     }
     while (any(busy)) {

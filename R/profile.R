@@ -93,7 +93,8 @@ profile_ci <- function(x, parm, level = 0.95,
   # the fit's own state (lme4, TMB) as it was, also after an error
   restore <- hold_state(x$problem)
   on.exit(restore(), add = TRUE)
-  pb <- profile_problem(x)
+  # snow and future workers get fn and gr with the objects they use
+  pb <- profile_problem(ship_problem(x, parallel))
   task_one <- function(j) profile_one(pb, j, level, ctrl)
   run <- run_over_backend(task_one, idx, parallel, ncpus, cl)
   new_profile(pb, idx, run, level, parallel)

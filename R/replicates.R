@@ -85,6 +85,12 @@ check_parallel <- function(parallel) {
 check_data_arg <- function(x, data) {
   dots <- x$problem$dots
   nm <- names(dots)
+  named <- if (length(nm)) nm[!is.na(nm) & nzchar(nm)] else character()
+  if (is.null(data) && length(named)) {
+    hc_abort("bad_data", sprintf(
+      "`data` is missing: give the name of the argument of fn that holds the data, one of: %s; for example data = \"%s\".",
+      paste0("\"", named, "\"", collapse = ", "), named[[1L]]), argument = "data")
+  }
   if (!is.character(data) || length(data) < 1L || anyNA(data) || anyDuplicated(data) ||
       !all(data %in% nm)) {
     # Only the names: never the value, which may be the whole data set.
@@ -328,13 +334,43 @@ run_on_backend <- function(one, R, parallel, ncpus, cl, seed, progress = FALSE) 
     if (set_seed) assign(".Random.seed", streams[[r]], envir = globalenv())
     one(r)
   }
+  # In other processes the task's warnings are collected with its result, to be
+  # signalled here as serial mode signals them (forked and snow workers drop them).
+  if (parallel != "no") task <- collecting_warnings(task)
   run <- switch(parallel,
     no = run_serial(task, R, progress),
     multicore = run_multicore(task, R, ncpus),
     snow = run_snow(task, R, ncpus, cl),
     future = run_future(task, R, streams)
   )
+  if (parallel != "no") run$results <- collected_results(run$results)
   c(run, list(seed = seed))
+}
+
+# task(r, ...) returning its value with the warnings it gave (muffled there).
+collecting_warnings <- function(task) {
+  force(task)
+  function(r, ...) {
+    warns <- list()
+    value <- withCallingHandlers(task(r, ...), warning = function(w) {
+      warns[[length(warns) + 1L]] <<- w
+      invokeRestart("muffleWarning")
+    })
+    structure(list(value = value, warnings = warns), class = "hesscheck_collected")
+  }
+}
+
+# The values of collecting_warnings() tasks, their warnings signalled in task order,
+# each once; other results (a lost task's NULL, a failure) as they are.
+collected_results <- function(results) {
+  for (r in seq_along(results)) {
+    o <- results[[r]]
+    if (inherits(o, "hesscheck_collected")) {
+      resignal_warnings(o$warnings)
+      results[r] <- list(o$value)
+    }
+  }
+  results
 }
 
 # Every backend returns list(results = one list element per replicate, lost = the
@@ -379,8 +415,11 @@ run_multicore <- function(task, R, ncpus) {
 }
 
 # A snow cluster, one replicate at a time per node: a node that dies loses the replicate
-# it was running, and the others run on the nodes left. The task is sent to each node
-# once; then only replicate numbers travel.
+# it was running, and the others run on the nodes left. A node of a cluster started here
+# that dies is replaced by a new one, so that only a replicate that kills its own node is
+# lost (as with forked workers); a node of the user's `cl` cannot be replaced, and
+# replicates left when every node has died are failed as never run, not as lost with a
+# worker. The task is sent to each node once; then only replicate numbers travel.
 run_snow <- function(task, R, ncpus, cl) {
   own <- is.null(cl)
   if (own) cl <- make_cluster(ncpus)
@@ -409,11 +448,32 @@ run_snow <- function(task, R, ncpus, cl) {
     for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
     snow_remove(cl[alive], ".hesscheck_task")
   }, add = TRUE, after = FALSE)
+  # A node of our own cluster that died, replaced by a new one with the task installed
+  # (FALSE when that fails too).
+  replace_node <- function(i) {
+    if (!own) return(FALSE)
+    try(close(cl[[i]]$con), silent = TRUE)
+    node <- tryCatch({
+      new <- make_cluster(1L)
+      snow_install(new, ".hesscheck_task", task)
+      new[[1L]]
+    }, error = function(e) {
+      if (is_time_limit(e)) stop(e)
+      NULL
+    })
+    if (is.null(node)) return(FALSE)
+    cl[[i]] <<- node
+    TRUE
+  }
 
   out <- vector("list", R)
   nxt <- 1L
   lost <- integer()
   dead_nodes <- integer()
+  died <- function(i) {
+    dead_nodes <<- c(dead_nodes, i)
+    alive[i] <<- replace_node(i)
+  }
   repeat {
     for (i in which(alive & busy == 0L)) {
       if (nxt > R) break
@@ -425,8 +485,7 @@ run_snow <- function(task, R, ncpus, cl) {
         busy[i] <- nxt
         nxt <- nxt + 1L
       } else {
-        alive[i] <- FALSE
-        dead_nodes <- c(dead_nodes, i)
+        died(i)
       }
     }
     b <- which(busy > 0L)
@@ -438,11 +497,13 @@ run_snow <- function(task, R, ncpus, cl) {
     for (i in b[ready]) {
       r <- busy[i]
       busy[i] <- 0L
-      msg <- tryCatch(recv(cl[[i]]), error = function(e) e)
+      msg <- tryCatch(recv(cl[[i]]), error = function(e) {
+        if (is_time_limit(e)) stop(e)
+        e
+      })
       if (inherits(msg, "error")) {
-        alive[i] <- FALSE
-        dead_nodes <- c(dead_nodes, i)
         lost <- c(lost, r)
+        died(i)
       } else if (inherits(msg$value, "try-error")) {
         out[[r]] <- failed_replicate(paste("error on the snow worker:",
                                            paste(as.character(msg$value), collapse = " ")))
@@ -451,14 +512,19 @@ run_snow <- function(task, R, ncpus, cl) {
       }
     }
   }
-  left <- if (nxt <= R) seq.int(nxt, R) else integer()
-  for (r in left) out[[r]] <- failed_replicate("no snow worker was left alive to run it")
   dead_nodes <- sort(unique(dead_nodes))
   dead <- paste(dead_nodes, collapse = ", ")
+  left <- if (nxt <= R) seq.int(nxt, R) else integer()
+  for (r in left) {
+    out[[r]] <- failed_replicate(sprintf(
+      "not run: every node of the snow cluster had died (node%s %s)",
+      if (length(dead_nodes) == 1L) "" else "s", dead))
+  }
   advice <- if (length(dead_nodes) && !own) sprintf(
     " `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
     if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
-  list(results = out, lost = c(lost, left),
+  if (length(dead_nodes) && own) advice <- " The nodes that died were replaced."
+  list(results = out, lost = lost,
        where = sprintf("snow node %s", dead), advice = advice)
 }
 
