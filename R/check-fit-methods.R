@@ -88,6 +88,7 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
 
 #' @export
 format.hesscheck_from <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
   lines <- NextMethod()
   extra <- sprintf("Fit of class \"%s\"%s", x$source$class,
                    if (is.null(x$source$note)) "." else paste0(": ", x$source$note, "."))

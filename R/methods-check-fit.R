@@ -34,6 +34,8 @@ NULL
 #' @rdname hesscheck-methods
 #' @export
 format.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
+  digits <- check_digits(digits)
   lines <- sprintf("check_fit: %s.", verdict_text[[x$verdict]])
   how <- if (x$optimizer == "none") "estimates given as a vector" else
     sprintf("%s result, convergence code %s", x$optimizer, format(x$convergence))
@@ -74,6 +76,7 @@ format.hesscheck <- function(x, digits = 4, ...) {
 #' @rdname hesscheck-methods
 #' @export
 print.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }
@@ -81,6 +84,7 @@ print.hesscheck <- function(x, digits = 4, ...) {
 #' @rdname hesscheck-methods
 #' @export
 summary.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
   e <- object$eigen
   tab <- data.frame(
     eigenvalue = e$values, uncertainty = e$uncertainty,
@@ -100,6 +104,8 @@ summary.hesscheck <- function(object, ...) {
 #' @rdname hesscheck-methods
 #' @export
 print.summary.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
+  digits <- check_digits(digits)
   # What print() does not show; the findings and the estimates are print(x)'s.
   cat(format(x, digits = digits)[1:2], sep = "\n")
   cat("\nEigenvalues of the Hessian scaled to unit diagonal (free parameters), with error bars;\n",
@@ -136,11 +142,15 @@ print.summary.hesscheck <- function(x, digits = 4, ...) {
 
 #' @rdname hesscheck-methods
 #' @export
-coef.hesscheck <- function(object, ...) object$par
+coef.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
+  object$par
+}
 
 #' @rdname hesscheck-methods
 #' @export
 vcov.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
   if (is.null(object$vcov)) {
     nm <- names(object$par)
     hc_warn("no_vcov", sprintf(
@@ -155,12 +165,14 @@ vcov.hesscheck <- function(object, ...) {
 #' @param row.names,optional Unused; for compatibility with [as.data.frame()].
 #' @export
 as.data.frame.hesscheck <- function(x, row.names = NULL, optional = FALSE, ...) {
+  validate_hesscheck(x)
   cbind(parameter = rownames(x$table), x$table, stringsAsFactors = FALSE)
 }
 
 #' @rdname hesscheck-methods
 #' @export
 plot.hesscheck <- function(x, ...) {
+  validate_hesscheck(x)
   e <- summary.hesscheck(x)$eigen_table
   k <- nrow(e)
   if (k == 0L) {

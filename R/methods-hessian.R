@@ -3,6 +3,7 @@
 
 #' @export
 as.matrix.hessian_fd <- function(x, ...) {
+  validate_hessian_fd(x)
   m <- unclass(x)
   attributes(m) <- attributes(m)[c("dim", "dimnames")]
   m
@@ -41,6 +42,7 @@ largest_error_text <- function(h, scale) {
 
 #' @export
 format.hessian_fd <- function(x, digits = 4, ...) {
+  digits <- check_digits(digits)
   m <- as.matrix(x)
   format(signif(m, digits), ...)
 }
@@ -59,6 +61,8 @@ format.hessian_fd <- function(x, digits = 4, ...) {
 #' as.matrix(H)             # the bare matrix, without the attributes
 #' @export
 print.hessian_fd <- function(x, digits = 4, ...) {
+  validate_hessian_fd(x)
+  digits <- check_digits(digits)
   ev <- attr(x, "evaluations")
   how <- if (identical(attr(x, "method"), "gradient")) {
     sprintf("differences of gr, %d gr and %d fn evaluations", ev[["gr"]], ev[["fn"]])

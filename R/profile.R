@@ -195,8 +195,9 @@ profile_problem <- function(x, dots = x$problem$dots, par = x$par, H = as.matrix
   d <- diag(H)
   fallback <- ifelse(is.finite(d) & d > 0, 1 / sqrt(abs(d)), 1e-2 * pmax(abs(par), 1))
   se[!is.finite(se) | se <= 0] <- fallback[!is.finite(se) | se <= 0]
-  f0 <- f(par)
-  list(f = f, g = g, par = par, names = names(par), f0 = as.double(f0), H = H, se = se,
+  f0 <- catch_user(f(par), function(e) abort_fn_failed("fn", par, e))
+  f0 <- check_fn_value(f0, par)
+  list(f = f, g = g, par = par, names = names(par), f0 = f0, H = H, se = se,
        lower = pr$lower, upper = pr$upper, at_bound = at_bound)
 }
 

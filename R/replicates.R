@@ -6,27 +6,15 @@
 # ---- argument checks ---------------------------------------------------------------
 
 check_hesscheck <- function(x) {
-  if (!inherits(x, "hesscheck") || !is.list(x) || !is.list(x$problem) ||
-      !is.function(x$problem$fn)) {
-    hc_abort("bad_object", sprintf(
-      "`x` must be the result of check_fit(), not %s.", describe_value(x)
-    ))
+  if (!inherits(x, "hesscheck") || !is.list(x)) {
+    stop(errorCondition(
+      sprintf("`x` must be the result of check_fit(), not %s.", describe_value(x)),
+      field = "(the object)",
+      class = c("hesscheck_error_bad_object", "hesscheck_error_object", "hesscheck_error"),
+      call = NULL))
   }
-  pr <- x$problem
-  n <- length(x$par)
-  ok <- is.numeric(x$par) && n >= 1L && all(is.finite(x$par)) && !is.null(names(x$par)) &&
-    is.list(pr$dots) && (is.null(pr$gr) || is.function(pr$gr)) &&
-    is.numeric(pr$lower) && length(pr$lower) == n && !anyNA(pr$lower) &&
-    is.numeric(pr$upper) && length(pr$upper) == n && !anyNA(pr$upper) &&
-    is.numeric(pr$fnscale) && length(pr$fnscale) == 1L && is.finite(pr$fnscale) &&
-    pr$fnscale != 0
-  if (!ok) {
-    hc_abort("bad_object", paste(
-      "`x` is not a valid check_fit() result: its estimates or its `problem` (fn, `...`",
-      "arguments, bounds, fnscale) were changed or lost. Run check_fit() again."
-    ))
-  }
-  invisible(x)
+  # every field, the problem (fn, `...` arguments, bounds, fnscale) included
+  validate_hesscheck(x, problem = TRUE)
 }
 
 # The arguments every resampling function (`what`) shares: the check_fit() result, the

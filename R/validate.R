@@ -157,3 +157,32 @@ check_level <- function(level) {
     hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
   }
 }
+
+# One of `choices` (partial matching as match.arg() does, the first when `v` is the
+# default vector of all of them), or a classed error naming the argument.
+check_choice <- function(v, choices, arg) {
+  if (identical(v, choices)) return(choices[[1L]])
+  k <- if (is.character(v) && length(v) == 1L && !is.na(v)) pmatch(v, choices) else NA_integer_
+  if (is.na(k)) {
+    hc_abort("bad_argument", sprintf("`%s` must be one of %s, not %s.", arg,
+                                     paste0("\"", choices, "\"", collapse = ", "),
+                                     describe_value(v)), argument = arg)
+  }
+  choices[[k]]
+}
+
+# The names of `...` arguments that `what` passes on, each one of `takes`: an unnamed
+# or unknown one is a classed error (R's own "unused argument" would be unclassed).
+check_dots_names <- function(dots, takes, what) {
+  if (!length(dots)) return(invisible())
+  nm <- names(dots)
+  if (is.null(nm)) nm <- rep("", length(dots))
+  bad <- is.na(nm) | !nzchar(nm) | !nm %in% takes
+  if (any(bad)) {
+    shown <- ifelse(is.na(nm) | !nzchar(nm), "(unnamed)", nm)[bad]
+    hc_abort("bad_argument", sprintf(
+      "%s does not take %s%s.", what, paste(shown, collapse = ", "),
+      if (length(takes)) sprintf("; it takes %s", paste(takes, collapse = ", ")) else
+        ": it takes no further arguments"), arguments = shown)
+  }
+}
