@@ -92,8 +92,14 @@
 #' at the first failing point in the order serial mode evaluates them, with `fn`'s error
 #' as its `parent`. A worker that dies is an error of class `hesscheck_error_worker_died`,
 #' not a hang; `Ctrl-C` interrupts. A call projected to take more than about 2 s (from
-#' the cost of `fn` at `par` and of the first evaluations) shows a progress bar
-#' ([utils::txtProgressBar()]); `control = list(trace = 0)` silences it.
+#' the mean cost of the evaluations so far, so that an `fn` cheap at `par` and slow
+#' elsewhere gets one too) shows a progress bar ([utils::txtProgressBar()]), filled to
+#' the end only when the Hessian is complete; `control = list(trace = 0)` silences it.
+#' Warnings from `fn` on a worker are collected there and signalled in this process,
+#' each once, as in serial mode; each batch's chunks get their own L'Ecuyer-CMRG
+#' random-number streams, drawn from the caller's random-number state, so that an `fn`
+#' that draws random numbers gives the same Hessian again after the same [set.seed()]
+#' (on a given backend and number of workers).
 #'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
 #' @param par Numeric vector: the point. Its names label the result.
@@ -169,7 +175,13 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
                                       max_memory = NULL, trace = 1, parallel = NULL,
-                                      ncpus = NULL, cl = NULL, progress = NULL))
+                                      ncpus = NULL, cl = NULL, .progress = NULL))
+  # check_fit()'s progress bar, which this Hessian's evaluations join (internal)
+  shared <- ctrl$.progress
+  ctrl$.progress <- NULL
+  if (!is.null(shared) && !inherits(shared, "hesscheck_progress")) {
+    hc_abort("bad_control", "`control$.progress` is internal to hesscheck: leave it out.")
+  }
   # The memory guard before anything proportional to the number of parameters is built
   # (names, bounds: 1e7 parameters took 15 s to refuse, 3e7 reached 6.5 GB).
   guard_work(par_length(par), gradient = !is.null(gr), max_memory = ctrl$max_memory,
@@ -256,15 +268,17 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   # is (1 fn, 2 gr, 0 neither).
   f0 <- g0 <- NULL
   prog <- evaluator <- NULL
+  completed <- FALSE
   on.exit({
-    if (!is.null(prog)) prog$close()
+    # a bar of its own is filled only when the Hessian completed
+    if (!is.null(prog) && is.null(shared)) prog$close(completed)
     if (!is.null(evaluator)) evaluator$close()
   })
   res <- tryCatch({
     where[1L] <- 1L
-    t0 <- proc.time()[["elapsed"]]
+    start <- proc.time()[["elapsed"]]
     f0 <- fn(x_user, ...)
-    t0 <- proc.time()[["elapsed"]] - t0
+    t0 <- proc.time()[["elapsed"]] - start
     where[1L] <- 0L
     f0 <- check_fn_value(f0, par)
     if (!is.null(gr)) {
@@ -281,10 +295,18 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
         function(done) if (!is.null(prog)) prog$fun(done))
       workers <- evaluator$workers
     }
-    if (ctrl$trace > 0 && t0 * work$evaluations / workers >= progress_thresholds$quiet_below) {
-      prog <- new_progress(work$evaluations)
+    # A bar for every call that may take long: asked after the first evaluation when fn
+    # at par says the call is long, else after a few (fn may be slow elsewhere).
+    if (ctrl$trace > 0) {
+      if (is.null(shared)) prog <- lazy_progress(work$evaluations, start) else {
+        prog <- shared
+        prog$phase(work$evaluations)
+      }
     }
-    ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
+    ctrl$tick <- if (!is.null(prog) && parallel == "no") {
+      if (t0 * work$evaluations / workers >= progress_thresholds$quiet_below) 1L else
+        as.integer(progress_thresholds$first_tick)
+    } else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,
           if (!is.null(prog)) prog$fun)
@@ -298,6 +320,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       if (is.null(gr)) "fn" else "gr", format_par(x_user), format(signif(abs(f0), 3))
     ), par = x_user)
   }
+  completed <- TRUE
   res$error[is.na(res$error)] <- Inf
   res$gradient_error[is.na(res$gradient_error)] <- Inf
   h <- new_hessian_fd(res, names(par), gradient = !is.null(gr),
