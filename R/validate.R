@@ -153,7 +153,7 @@ check_gr_value <- function(v, par) {
 }
 
 check_level <- function(level) {
-  if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
+  if (!is.numeric(level) || length(level) != 1L || !isTRUE(level > 0 && level < 1)) {
     hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
   }
 }

@@ -16,9 +16,14 @@ seconds <- as.numeric(opt("seconds", Inf))
 seed <- as.integer(opt("seed", 1))
 lib <- opt("lib", NULL)
 verbose <- !is.na(match("--verbose", args))
-if (!is.null(lib)) .libPaths(c(lib, .libPaths()))
+if (!is.null(lib)) {
+  .libPaths(c(lib, .libPaths()))
+  # snow workers started here find the same installation
+  Sys.setenv(R_LIBS = paste(c(normalizePath(lib), Sys.getenv("R_LIBS")), collapse = .Platform$path.sep))
+}
 suppressPackageStartupMessages(library(hesscheck))
 set.seed(seed)
+forking <- .Platform$OS.type != "windows"
 
 pick <- function(...) {
   x <- list(...)
@@ -164,17 +169,145 @@ gen_refit <- function(n, forked) {
   function(d, s) if (runif(1) < p_bad) bad(d, s) else good(d, s)
 }
 
-# An object whose components were changed: NULL, a string, the wrong length.
-corrupt <- function(obj) {
-  if (!is.list(obj) || !length(obj)) return(obj)
-  k <- sample.int(length(obj), 1L)
-  obj[k] <- list(pick(NULL, "a", 1:3, list(), NA, -1))
-  obj
+# Hostile values for a field of a result object.
+gen_bad_value <- function() {
+  pick(NULL, "a", 1:3, list(), NA, -1, Inf, NaN, c(a = 1, b = 2), data.frame(), TRUE,
+       function(p) p, matrix(1:4, 2), character(), numeric(), list(a = 1), factor("x"),
+       1e308, -0, as.complex(1), quote(x))
 }
+
+# An object with one field changed: a top-level field, an element or column one level
+# down, or (for a hessian_fd matrix, or a check_fit() result's Hessian) an attribute.
+# Returns list(object, field) or NULL where R itself refuses the value.
+corrupt <- function(obj) {
+  v <- gen_bad_value()
+  tryCatch(suppressWarnings({
+    if (inherits(obj, "hessian_fd")) {
+      a <- sample(setdiff(names(attributes(obj)), "class"), 1L)
+      attr(obj, a) <- v
+      class(obj) <- "hessian_fd"
+      return(list(object = obj, field = a))
+    }
+    k <- sample(names(obj), 1L)
+    inner <- obj[[k]]
+    if (k == "hessian" && runif(1) < 0.5) {
+      a <- sample(setdiff(names(attributes(inner)), "class"), 1L)
+      attr(inner, a) <- v
+      obj[["hessian"]] <- inner
+      return(list(object = obj, field = paste0("hessian$", a)))
+    }
+    if (is.list(inner) && length(names(inner)) && !is.function(inner) && runif(1) < 0.6) {
+      j <- sample(names(inner), 1L)
+      if (is.data.frame(inner)) {
+        cls <- class(inner)
+        rn <- attr(inner, "row.names")
+        inner <- unclass(inner)
+        inner[j] <- list(v)
+        attr(inner, "row.names") <- rn
+        class(inner) <- cls
+      } else {
+        inner[j] <- list(v)
+      }
+      obj[[k]] <- inner
+      return(list(object = obj, field = paste0(k, "$", j)))
+    }
+    obj[k] <- list(v)
+    list(object = obj, field = k)
+  }), error = function(e) NULL)
+}
+
+# Objects of every class, built once (they are valid; each case corrupts a copy).
+fixtures <- local({
+  cache <- NULL
+  function() {
+    if (!is.null(cache)) return(cache)
+    dat <- rnorm(8)
+    f2 <- function(p, d) sum((p - mean(d))^2) + 1
+    x <- check_fit(c(a = 0.1, b = -0.1), f2, d = dat)
+    x <- check_fit(c(a = mean(dat), b = mean(dat)), f2, d = dat)
+    b <- bootstrap_se(x, "d", R = 3, refit = function(d, s) s + mean(d), seed = 1,
+                      progress = FALSE)
+    pr <- profile_ci(x)
+    cache <<- list(
+      x = x, summary = summary(x), b = b, pr = pr,
+      se = compare_se(x, bootstrap = b, numderiv = FALSE, profile = pr),
+      cc = coverage_check(x, "d", function(p, d) rnorm(8), R = 3, seed = 1,
+                          refit = function(d, s) s + mean(d), progress = FALSE),
+      h = hessian_fd(f2, c(a = 0.1, b = -0.1), d = dat),
+      from = if (requireNamespace("stats4", quietly = TRUE)) {
+        y <- dat
+        check_fit(stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(y, mu, exp(lsd), log = TRUE)),
+                              method = "BFGS"))
+      })
+    cache
+  }
+})
+
+# The methods of each class (a display method must give a valid result or an object
+# error), and the functions that take an object back (any classed error).
+object_methods <- function(fx) list(
+  x = list(print = function(o) utils::capture.output(print(o)), format = format,
+           summary = function(o) utils::capture.output(print(summary(o))), coef = coef,
+           vcov = function(o) suppressWarnings(vcov(o)), confint = confint,
+           as.data.frame = as.data.frame, plot = plot),
+  summary = list(print = function(o) utils::capture.output(print(o))),
+  from = list(print = function(o) utils::capture.output(print(o)), format = format,
+              coef = coef, confint = confint),
+  b = list(print = function(o) utils::capture.output(print(o)), format = format),
+  pr = list(print = function(o) utils::capture.output(print(o)), format = format,
+            as.data.frame = as.data.frame, plot = plot),
+  se = list(print = function(o) utils::capture.output(print(o)), format = format,
+            as.data.frame = as.data.frame, plot = plot),
+  cc = list(print = function(o) utils::capture.output(print(o)), format = format),
+  h = list(print = function(o) utils::capture.output(print(o)), format = format,
+           as.matrix = as.matrix))
+object_takers <- function(fx) list(
+  x = list(compare_se = function(o) compare_se(o, numderiv = FALSE, profile = FALSE),
+           profile_ci = function(o) profile_ci(o, parm = 1),
+           bootstrap_se = function(o) bootstrap_se(o, "d", R = 2, seed = 1, progress = FALSE),
+           coverage_check = function(o) coverage_check(o, "d", function(p, d) rnorm(8), R = 2,
+                                                       seed = 1, progress = FALSE)),
+  b = list(compare_se = function(o) compare_se(fx$x, bootstrap = o, numderiv = FALSE,
+                                               profile = FALSE),
+           confint = function(o) confint(fx$x, method = "bootstrap", bootstrap = o)),
+  pr = list(compare_se = function(o) compare_se(fx$x, numderiv = FALSE, profile = o)))
+
+# A snow cluster kept across cases (started on first use; started again when a case
+# killed its nodes), and the fits whose objective cannot leave the session.
+fuzz_cluster <- local({
+  cl <- NULL
+  function(fresh = FALSE) {
+    if (!is.null(cl) && (fresh || !isTRUE(tryCatch(
+      all(unlist(parallel::clusterEvalQ(cl, TRUE))), error = function(e) FALSE)))) {
+      try(parallel::stopCluster(cl), silent = TRUE)
+      cl <<- NULL
+    }
+    if (is.null(cl)) cl <<- parallel::makeCluster(2)
+    cl
+  }
+})
+local_fits <- local({
+  cache <- NULL
+  function() {
+    if (!is.null(cache)) return(cache)
+    out <- list()
+    if (requireNamespace("lme4", quietly = TRUE)) {
+      out$lmer <- check_fit(lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy,
+                                       REML = FALSE))
+    }
+    if (requireNamespace("glmmTMB", quietly = TRUE)) {
+      out$glmmTMB <- check_fit(glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                                                data = glmmTMB::Salamanders))
+    }
+    cache <<- out
+    out
+  }
+})
 
 run_case <- function(i) {
   fun <- sample(c("hessian_fd", "hessian_fd", "check_fit", "check_fit", "compare_se",
-                  "bootstrap_se", "coverage_check", "methods", "replicates", "corrupt"), 1L)
+                  "bootstrap_se", "coverage_check", "methods", "replicates", "corrupt",
+                  "corrupt", "corrupt", "arguments", "arguments", "parallel", "fits"), 1L)
   par <- gen_par()
   n <- if (is.numeric(par) && !is.object(par)) length(par) else 2L
   if (n > 50L && fun != "hessian_fd") fun <- "hessian_fd"
@@ -263,31 +396,180 @@ run_case <- function(i) {
         } else "ok"
       },
       corrupt = {
-        # print, format, plot and compare_se on objects whose components were changed.
-        dat <- rnorm(8)
-        f2 <- function(p, d) sum((p - mean(d))^2) + 1
-        x <- check_fit(c(a = 0.1, b = -0.1), f2, d = dat)
-        b <- bootstrap_se(x, "d", R = 3, refit = function(d, s) s + mean(d), seed = 1,
-                          progress = FALSE)
-        obj <- pick(x, b, compare_se(x, numderiv = FALSE),
-                    coverage_check(x, "d", function(p, d) rnorm(8), R = 3, seed = 1,
-                                   refit = function(d, s) s + mean(d), progress = FALSE))
-        bad <- corrupt(obj)
+        # every class, every field, every method: a display method gives a valid result
+        # or an object error naming a field; a function that takes the object back, a
+        # valid result or any classed error.
+        fx <- fixtures()
+        which <- sample(names(object_methods(fx)), 1L)
+        if (is.null(fx[[which]])) return("ok")
+        cr <- corrupt(fx[[which]])
+        if (is.null(cr)) return("ok")
         pdf(NULL)
         on.exit(dev.off(), add = TRUE)
-        # The check_fit() object's own print/format/plot are left out: its methods are
-        # reworked elsewhere (issue 16 notes them).
-        what <- if (inherits(bad, "hesscheck")) sample(c("compare_se", "bootstrap"), 1L) else
-          sample(c("print", "format", "plot", "compare_se", "bootstrap"), 1L)
+        takers <- object_takers(fx)[[if (which == "summary") "x" else which]]
+        ms <- c(object_methods(fx)[[which]], takers)
+        m <- sample(names(ms), 1L)
+        r <- tryCatch({
+          ms[[m]](cr$object)
+          "ok"
+        }, hesscheck_error = function(e) e)
+        if (inherits(r, "hesscheck_error") && !m %in% names(takers) &&
+            !inherits(r, "hesscheck_error_object")) {
+          return(sprintf("corrupted %s$%s: %s() gave %s, not an object error", which,
+                         cr$field, m, class(r)[1L]))
+        }
+        if (inherits(r, "hesscheck_error_object") && !is.character(r$field)) {
+          return(sprintf("corrupted %s$%s: %s()'s object error names no field", which,
+                         cr$field, m))
+        }
+        "ok"
+      },
+      arguments = {
+        # hostile arguments to the methods and to the functions' newer settings
+        fx <- fixtures()
+        junk <- gen_bad_value()
+        pdf(NULL)
+        on.exit(dev.off(), add = TRUE)
+        what <- sample(c("confint_method", "confint_dots", "confint_parm", "digits",
+                         "plot_parm", "coverage_missing", "profile_control", "max_memory",
+                         "names", "level", "parallel"), 1L)
         switch(what,
-          print = utils::capture.output(print(bad)),
-          format = format(bad),
-          plot = if (inherits(bad, c("hesscheck", "hesscheck_se"))) plot(bad),
-          compare_se = if (inherits(bad, "hesscheck")) compare_se(bad, numderiv = FALSE) else
-            compare_se(x, bootstrap = bad, numderiv = FALSE),
-          bootstrap = bootstrap_se(if (inherits(bad, "hesscheck")) bad else x, "d", R = 2,
-                                   seed = 1, progress = FALSE)
+          confint_method = confint(fx$x, method = pick(junk, "bogus", "prof", c("wald", "x"))),
+          confint_dots = confint(fx$x, method = pick("wald", "profile", "bootstrap"),
+                                 foo = junk),
+          confint_parm = confint(fx$x, parm = junk),
+          digits = format(pick(fx$x, fx$b, fx$pr, fx$se, fx$cc, fx$h), digits = junk),
+          plot_parm = plot(fx$pr, parm = junk),
+          coverage_missing = if (runif(1) < 0.5) coverage_check(fx$x) else
+            coverage_check(fx$x, simulate = function(p, d) d, data = pick(NULL, junk)),
+          profile_control = profile_ci(fx$x, control = stats::setNames(
+            list(junk), sample(c("max_se", "tol", "tol_newmin", "reltol", "maxit"), 1L))),
+          max_memory = hessian_fd(function(p) sum(p^2), c(1, 2),
+                                  control = list(max_memory = pick(junk, 31.9, 32, 1e-300))),
+          names = {
+            p <- c(1, 2, 3)
+            names(p) <- pick(c("a", "", NA), c(NA, NA, NA), c("", "", ""), c("p2", "", "x"))
+            h <- hessian_fd(function(p) sum(p^2), p)
+            if (anyNA(rownames(h)) || any(!nzchar(rownames(h))) ||
+                !all(names(p)[!is.na(names(p)) & nzchar(names(p))] %in% rownames(h))) {
+              return("hessian_fd dropped or mangled a given name")
+            }
+          },
+          level = confint(fx$x, level = junk),
+          parallel = profile_ci(fx$x, parallel = junk)
         )
+        "ok"
+      },
+      parallel = {
+        # the backends against serial mode: helpers calling helpers, warnings from fn,
+        # random numbers, workers that die
+        be <- pick("multicore", "snow", "future")
+        if (be == "multicore" && !forking) be <- "snow"
+        if (be == "future") {
+          if (!requireNamespace("future.apply", quietly = TRUE)) return("ok")
+          old <- do.call(future::plan, list(pick("sequential", if (forking) "multicore" else
+            "sequential")))
+          on.exit(future::plan(old), add = TRUE)
+        }
+        cl <- if (be == "snow") fuzz_cluster()
+        genv <- globalenv()
+        glob <- function(f) {
+          environment(f) <- genv
+          f
+        }
+        assign(".fuzz_h2", glob(function(p) sum((p - 0.3)^2) + 0.1 * sum(p^4)), genv)
+        assign(".fuzz_h1", glob(function(p) .fuzz_h2(p)), genv)
+        kind <- sample(c("globals", "warnings", "rng", "kill", "profile"), 1L)
+        n <- sample(1:4, 1L)
+        switch(kind,
+          globals = {
+            f <- glob(function(p) .fuzz_h1(p))
+            h0 <- hessian_fd(f, rep(0.1, n))
+            h1 <- hessian_fd(f, rep(0.1, n), parallel = be, ncpus = 2, cl = cl,
+                             control = list(trace = 0))
+            if (!identical(h0, h1)) return(sprintf("%s: Hessian differs from serial", be))
+          },
+          warnings = {
+            f <- function(p) {
+              warning("fuzz warning")
+              sum(p^2)
+            }
+            count <- function(expr) {
+              k <- 0L
+              withCallingHandlers(expr, warning = function(w) {
+                k <<- k + 1L
+                invokeRestart("muffleWarning")
+              })
+              k
+            }
+            k0 <- count(hessian_fd(f, rep(1, n)))
+            k1 <- count(hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                                       control = list(trace = 0)))
+            if (k0 != k1) return(sprintf("%s: %d warnings, serial %d", be, k1, k0))
+          },
+          rng = {
+            f <- function(p) sum(p^2) + 1e-9 * stats::runif(1)
+            bad <- FALSE
+            set.seed(3)
+            h1 <- withCallingHandlers(hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                                                 control = list(trace = 0)),
+                                      warning = function(w) bad <<- TRUE)
+            set.seed(3)
+            h2 <- hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                             control = list(trace = 0))
+            if (bad) return(sprintf("%s: a warning with an fn that draws random numbers", be))
+            if (!identical(h1, h2)) return(sprintf("%s: not reproducible after set.seed()", be))
+          },
+          kill = {
+            if (be == "future") return("ok")
+            dat <- rnorm(6)
+            f3 <- function(p, d) sum((p - mean(d))^2)
+            x <- check_fit(rep(mean(dat), n), f3, d = dat)
+            ref <- function(d, s) {
+              if (mean(d) > 0.5) tools::pskill(Sys.getpid())
+              s + mean(d)
+            }
+            b <- suppressWarnings(bootstrap_se(x, "d", R = 6, refit = ref, seed = 1,
+                                               parallel = be, ncpus = 2,
+                                               cl = if (runif(1) < 0.5) cl, progress = FALSE))
+            if (be == "snow") fuzz_cluster(fresh = TRUE)
+            serial <- bootstrap_se(x, "d", R = 6, refit = function(d, s) s + mean(d), seed = 1,
+                                   progress = FALSE)
+            ok <- b$status == "ok"
+            if (!identical(b$replicates[ok, ], serial$replicates[ok, ])) {
+              return(sprintf("%s: replicates that survived differ from serial", be))
+            }
+          },
+          profile = {
+            dat <- rnorm(10)
+            f <- glob(function(p, d) .fuzz_h1(p - mean(d)))
+            x <- check_fit(rep(0.3 + mean(dat), n), f, d = dat)
+            if (x$verdict != "minimum") return("ok")
+            p0 <- profile_ci(x, parm = 1)
+            p1 <- profile_ci(x, parm = 1, parallel = be, ncpus = 2, cl = cl)
+            if (!identical(p0$table, p1$table)) return(sprintf("%s: profile differs", be))
+          })
+        "ok"
+      },
+      fits = {
+        # fits whose objective cannot leave the session, on the backends that serialise
+        # it: a classed error, never a crash or 'NULL value passed as symbol address'
+        fits <- local_fits()
+        if (!length(fits)) return("ok")
+        x <- fits[[sample.int(length(fits), 1L)]]
+        be <- pick("snow", "future")
+        if (be == "future") {
+          if (!requireNamespace("future.apply", quietly = TRUE)) return("ok")
+          # a plan of other processes (the kept cluster's, cheaper than new workers)
+          old <- future::plan(future::cluster, workers = fuzz_cluster())
+          on.exit(future::plan(old), add = TRUE)
+        }
+        r <- tryCatch(switch(sample(c("profile", "boot", "cover"), 1L),
+          profile = profile_ci(x, parallel = be),
+          boot = bootstrap_se(x, R = 2, parallel = be, progress = FALSE),
+          cover = coverage_check(x, simulate = function(p, d) d, R = 2, parallel = be,
+                                 progress = FALSE)), hesscheck_error_bad_parallel = function(e) "ok")
+        if (!identical(r, "ok")) return(sprintf("%s on %s: not refused", x$source$class, be))
         "ok"
       },
       methods = {
@@ -322,7 +604,10 @@ cat(sprintf(paste0(
   "fuzz: hostile input to hessian_fd(), check_fit(), compare_se(), bootstrap_se(),\n",
   "  coverage_check(), the replicate machinery (nonsense refits, dying multicore workers,\n",
   "  language objects in ..., bad backends, seeds and counts) and the print/format/plot\n",
-  "  methods on valid and corrupted objects: %s (seed %d); each case must give a valid\n",
+  "  methods on valid and corrupted objects of every class (every field), hostile\n",
+  "  arguments to the methods, the parallel backends against serial mode (helpers,\n",
+  "  warnings, random numbers, dying workers) and fits that cannot leave the session:\n",
+  "  %s (seed %d); each case must give a valid\n",
   "  result or a classed hesscheck_error_*\n"),
   if (is.finite(seconds)) sprintf("up to %g cases or %g s", cases, seconds) else
     sprintf("%g cases", cases), seed))
