@@ -211,18 +211,24 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' estimates with readable unique names, fixed parameters and bounds, and runs the same
 #' diagnosis. The result also has class `"hesscheck_from"`; its print says where the
 #' objective came from and compares the standard errors with the package's own `vcov()`.
-#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data, fixed parameters held,
-#'   L-BFGS-B bounds from the call.
+#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data (`mle2`'s `data`
+#'   columns named as arguments of `minuslogl` are passed to it, as `mle2()` does), fixed
+#'   parameters held, L-BFGS-B bounds from the call (for `mle`, given for all
+#'   parameters, by name in a list or by position, the fixed ones dropped, as stats4
+#'   does).
 #' * `fitdist` (fitdistrplus, method `"mle"`): the density `d<distname>` at the data,
 #'   `fix.arg` held, `lower`/`upper` from the fit.
 #' * `fitdistr` (MASS): it keeps neither data nor density: pass `x` and `densfun`
-#'   (a function or MASS's name, e.g. `"gamma"`), and `lower`/`upper` if it had bounds.
+#'   (a function or MASS's name, e.g. `"gamma"`; `"t"` is MASS's location-scale t with
+#'   `m`, `s` and `df`), and `lower`/`upper` if it had bounds.
 #' * `maxLik`: its stored log-likelihood (maximised, so `fnscale = -1`), fixed
 #'   parameters held; give in `...` the extra arguments it was fitted with.
 #' * `nls`: the Gaussian log-likelihood, with sigma profiled out (`sigma = "profiled"`,
 #'   sigma^2 = RSS / n) or included as a parameter (`sigma = "included"`); `vcov()` uses
 #'   RSS / (n - p) and the Gauss-Newton matrix, so its SEs are about sqrt(n / (n - p))
-#'   times hesscheck's.
+#'   times hesscheck's. The data are those the fit used, as `nls()` keeps them (after
+#'   `subset` and `na.action`); a vector parameter (`start = list(b = c(5, 0.1))`) is
+#'   checked as `b1`, `b2`.
 #' * `glm` (binomial, poisson, gaussian, Gamma): the family's log-likelihood in the
 #'   coefficients, the dispersion held at `summary(fit)$dispersion` as `vcov()` does; the
 #'   value is `-logLik(fit)`.
@@ -233,11 +239,21 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' * `merMod` (lme4): half the deviance function (`devFunOnly = TRUE`), theta's lower
 #'   bounds from `getME(fit, "lower")`; for `glmer` in (theta, beta); for an ML `lmer`
 #'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only. An
-#'   `lmer` fit's own deviance function is used (and its state restored); a `glmer` fit
-#'   keeps none that can be reused, so one is built from its model frame, which costs
-#'   about 10 ms (half as much again as the check of a small `glmer` fit itself).
+#'   `lmer` fit's own deviance function is used; a `glmer` fit keeps none that can be
+#'   reused, so one is built from its model frame, which costs about 10 ms (half as much
+#'   again as the check of a small `glmer` fit itself).
 #' * `optimx` results: pass `fn` (optimx does not keep it); the row `method`, or the
 #'   best.
+#'
+#' The objectives of lme4 and TMB fits (TMB objects, `glmmTMB`) work on the fit's own
+#' compiled objects, whose state evaluating them moves: `check_fit()`, [profile_ci()],
+#' `confint(method = "profile")`, [compare_se()], [bootstrap_se()] and
+#' [coverage_check()] leave that state as it was (TMB's `obj$env$last.par`,
+#' `last.par.best` and `value.best`; lme4's fitted values, random effects and `vcov()`),
+#' also when they stop with an error. Such an objective cannot be sent to another R
+#' process: with `parallel = "snow"`, or `"future"` with a plan other than
+#' `"sequential"` or `"multicore"`, these functions stop with an error of class
+#' `hesscheck_error_bad_parallel` naming the backends that work (`"no"`, `"multicore"`).
 #'
 #' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
 #' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the

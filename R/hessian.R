@@ -102,7 +102,8 @@
 #' (on a given backend and number of workers).
 #'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
-#' @param par Numeric vector: the point. Its names label the result.
+#' @param par Numeric vector: the point. Its names label the result (missing or empty
+#'   ones become `p<i>`, the others are kept).
 #' @param ... Further arguments passed to `fn` and `gr`.
 #' @param gr Optional gradient of `fn`, called as `gr(par, ...)`, returning a vector of
 #'   `length(par)`. When given, the Hessian is computed from differences of `gr`.
@@ -129,7 +130,7 @@
 #'   number of workers (`"multicore"`, and `"snow"` without `cl`); a cluster from
 #'   [parallel::makeCluster()] for `"snow"`. The conventions of [bootstrap_se()].
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
-#'   `names(par)` (else `p1`, `p2`, ...), and attributes
+#'   `names(par)` (missing ones `p1`, `p2`, ...), and attributes
 #'   * `error`: matrix of error estimates for each element;
 #'   * `step`: the step used for each parameter;
 #'   * `side`: `0` for central differences, `1` / `-1` for one-sided towards the upper /

@@ -10,8 +10,14 @@
 #' that is not positive definite); `confint()` is [confint.hesscheck()];
 #' `as.data.frame()` the table; `plot()` the eigenvalue spectrum with its uncertainty.
 #'
+#' Every method checks the object first: one whose fields were changed or lost stops with
+#' an error of class `hesscheck_error_object` (and `hesscheck_error_bad_object`) whose
+#' message and `field` name the field. The methods of the other results
+#' ([profile_ci()], [bootstrap_se()], [compare_se()], [coverage_check()],
+#' [hessian_fd()]) do the same.
+#'
 #' @param x,object A `"hesscheck"` object from [check_fit()].
-#' @param digits Significant digits shown.
+#' @param digits Significant digits shown (a whole number from 1 to 15).
 #' @param ... Unused; for compatibility with the generics.
 #' @return `print()` returns `x` invisibly; `format()` a character vector of lines;
 #'   `summary()` an object of class `"summary.hesscheck"` (the `"hesscheck"` object with

@@ -126,8 +126,9 @@ plot.hesscheck_profile <- function(x, parm, ...) {
 #' @param parm Parameters (names or indices); all by default.
 #' @param level Confidence level.
 #' @param method `"wald"`, `"profile"` or `"bootstrap"`.
-#' @param ... Passed to [profile_ci()] or [bootstrap_se()]; `bootstrap` for a result of
-#'   [bootstrap_se()] already computed.
+#' @param ... Passed to [profile_ci()] or [bootstrap_se()] (only their arguments: any
+#'   other is an error of class `hesscheck_error_bad_argument`, as is any with
+#'   `"wald"`); `bootstrap` for a result of [bootstrap_se()] already computed.
 #' @return A matrix with one row per parameter and the lower and upper limits.
 #' @examples
 #' set.seed(1)

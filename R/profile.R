@@ -32,7 +32,10 @@
 #' reproducible"). The profiling itself draws no random numbers; each parameter's task
 #' gets its own L'Ecuyer-CMRG stream from a fixed seed, so that an `fn` that does draw
 #' them gives the same intervals on every backend. A parameter whose worker process dies
-#' gets `NA` limits and status `"failed"`.
+#' gets `NA` limits and status `"failed"`; a limit that cannot be found says why (`fn`'s
+#' own error). `"snow"` and `"future"` workers get `fn` and `gr` with the objects they use
+#' (as in [bootstrap_se()]). The state of an lme4 or TMB fit is left as it was (see
+#' [check_fit()]).
 #'
 #' @param x A `"hesscheck"` object from [check_fit()].
 #' @param parm Parameters (names or indices) to profile; all by default.

@@ -188,6 +188,8 @@ test_that("the methods' own arguments are checked", {
   expect_error(confint(x, foo = 1), class = "hesscheck_error_bad_argument")
   expect_error(confint(x, parm = "nope"), class = "hesscheck_error_bad_parm")
   expect_error(confint(x, level = 2), class = "hesscheck_error_bad_level")
+  expect_error(confint(x, level = NA_real_), class = "hesscheck_error_bad_level")
+  expect_error(confint(x, level = NaN), class = "hesscheck_error_bad_level")
   expect_snapshot(error = TRUE, confint(x, method = "profile", foo = 1))
   # partial matching, as match.arg() allows, still works
   expect_identical(confint(x, method = "prof"), confint(x, method = "profile"))
