@@ -292,12 +292,17 @@ local_fits <- local({
     if (!is.null(cache)) return(cache)
     out <- list()
     if (requireNamespace("lme4", quietly = TRUE)) {
-      out$lmer <- check_fit(lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy,
-                                       REML = FALSE))
+      fit <- lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy, REML = FALSE)
+      out$lmer <- list(fit = fit, x = check_fit(fit), state = function() {
+        list(lme4::getME(fit, "theta"), lme4::ranef(fit), stats::fitted(fit))
+      })
     }
     if (requireNamespace("glmmTMB", quietly = TRUE)) {
-      out$glmmTMB <- check_fit(glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
-                                                data = glmmTMB::Salamanders))
+      fit <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                              data = glmmTMB::Salamanders)
+      out$glmmTMB <- list(fit = fit, x = check_fit(fit), state = function() {
+        mget(c("last.par", "last.par.best", "value.best"), envir = fit$obj$env)
+      })
     }
     cache <<- out
     out
@@ -307,7 +312,8 @@ local_fits <- local({
 run_case <- function(i) {
   fun <- sample(c("hessian_fd", "hessian_fd", "check_fit", "check_fit", "compare_se",
                   "bootstrap_se", "coverage_check", "methods", "replicates", "corrupt",
-                  "corrupt", "corrupt", "arguments", "arguments", "parallel", "fits"), 1L)
+                  "corrupt", "corrupt", "arguments", "arguments", "parallel", "fits",
+                  "fit_calls", "guard"), 1L)
   par <- gen_par()
   n <- if (is.numeric(par) && !is.object(par)) length(par) else 2L
   if (n > 50L && fun != "hessian_fd") fun <- "hessian_fd"
@@ -553,10 +559,18 @@ run_case <- function(i) {
       },
       fits = {
         # fits whose objective cannot leave the session, on the backends that serialise
-        # it: a classed error, never a crash or 'NULL value passed as symbol address'
+        # it: a classed error, never a crash or 'NULL value passed as symbol address';
+        # and profiling them serially leaves their state as it was
         fits <- local_fits()
         if (!length(fits)) return("ok")
-        x <- fits[[sample.int(length(fits), 1L)]]
+        lf <- fits[[sample.int(length(fits), 1L)]]
+        x <- lf$x
+        if (runif(1) < 0.3) {
+          s0 <- lf$state()
+          invisible(pick(profile_ci(x, parm = 1), compare_se(x, numderiv = FALSE)))
+          if (!identical(lf$state(), s0)) return(sprintf("%s: its state moved", x$source$class))
+          return("ok")
+        }
         be <- pick("snow", "future")
         if (be == "future") {
           if (!requireNamespace("future.apply", quietly = TRUE)) return("ok")
@@ -570,6 +584,78 @@ run_case <- function(i) {
           cover = coverage_check(x, simulate = function(p, d) d, R = 2, parallel = be,
                                  progress = FALSE)), hesscheck_error_bad_parallel = function(e) "ok")
         if (!identical(r, "ok")) return(sprintf("%s on %s: not refused", x$source$class, be))
+        "ok"
+      },
+      fit_calls = {
+        # the ways of calling the fitting functions: nls with subset, NA rows, weights and
+        # vector parameters (linear models, whose profiled SEs are vcov()'s times
+        # sqrt((n - p) / n)); stats4 mle with fixed parameters and bounds; MASS's t;
+        # bbmle with the data as an argument of minuslogl
+        m <- sample(30:60, 1L)
+        dd <- data.frame(xx = seq_len(m), w = sample(c(1, 2, 4), m, TRUE))
+        dd$yy <- 2 + 0.5 * dd$xx + rnorm(m) / sqrt(dd$w)
+        kind <- sample(c("nls", "mle", "t", "mle2"), 1L)
+        switch(kind,
+          nls = {
+            if (runif(1) < 0.5) dd$yy[sample.int(m, sample(0:3, 1L))] <- NA
+            sub <- pick(NULL, quote(xx > 5), quote(w > 1))
+            vec <- runif(1) < 0.5
+            args <- list(if (vec) yy ~ b[1] + b[2] * xx else yy ~ a + b * xx, data = dd,
+                         start = if (vec) list(b = c(1, 1)) else list(a = 1, b = 1))
+            if (!is.null(sub)) args$subset <- sub
+            if (runif(1) < 0.5) args$weights <- quote(w)
+            f <- tryCatch(do.call(stats::nls, args), error = function(e) NULL)
+            if (is.null(f)) return("ok")
+            x <- check_fit(f)
+            k <- length(f$m$resid())
+            want <- sqrt(diag(vcov(f))) * sqrt((k - 2) / k)
+            if (x$verdict != "minimum" || max(abs(x$table$se / want - 1)) > 1e-4) {
+              return(sprintf("nls (%s): verdict %s, SE ratio off", deparse(args[[1L]]), x$verdict))
+            }
+          },
+          mle = {
+            y <- rnorm(40, 3, 2)
+            nll <- function(mu = 0, lsd = 0) -sum(dnorm(y, mu, exp(lsd), log = TRUE))
+            lo <- pick(c(-10, 0.8), list(mu = -10, lsd = 0.8), list(lsd = 0.8))
+            fit <- tryCatch(suppressWarnings(stats4::mle(
+              nll, start = list(lsd = 1), fixed = list(mu = 3), method = "L-BFGS-B",
+              lower = lo, upper = c(10, 5))), error = function(e) NULL)
+            if (is.null(fit)) return("ok")
+            x <- check_fit(fit)
+            if (!identical(x$problem$lower, 0.8)) return("mle: the bound of lsd is not 0.8")
+          },
+          t = {
+            if (!requireNamespace("MASS", quietly = TRUE)) return("ok")
+            y <- 1 + 2 * rt(200, 5)
+            df <- pick(NULL, 5)
+            f <- tryCatch(suppressWarnings(if (is.null(df)) MASS::fitdistr(y, "t") else
+              MASS::fitdistr(y, "t", df = df)), error = function(e) NULL)
+            if (is.null(f)) return("ok")
+            x <- if (is.null(df)) check_fit(f, x = y, densfun = "t") else
+              check_fit(f, x = y, densfun = "t", df = df)
+            if (abs(x$value + f$loglik) > 1e-6 * abs(f$loglik)) return("fitdistr t: value differs")
+          },
+          mle2 = {
+            if (!requireNamespace("bbmle", quietly = TRUE)) return("ok")
+            y <- rpois(30, 3) + 1
+            fit <- suppressWarnings(bbmle::mle2(function(lambda, y) -sum(dpois(y, lambda, log = TRUE)),
+                                                start = list(lambda = 2), data = list(y = y),
+                                                method = "L-BFGS-B", lower = 1e-6))
+            x <- check_fit(fit)
+            if (x$verdict == "minimum" && abs(x$table$se / sqrt(mean(y) / 30) - 1) > 1e-3) {
+              return("mle2 with data as an argument: SE off")
+            }
+          })
+        "ok"
+      },
+      guard = {
+        # the memory guard before anything proportional to n: refused quickly
+        big <- numeric(pick(1e6, 1e7))
+        t <- system.time(r <- tryCatch(pick(hessian_fd(function(p) sum(p^2), big),
+                                            check_fit(big, function(p) sum(p^2))),
+                                       hesscheck_error_too_large = function(e) "refused"))
+        if (!identical(r, "refused")) return("a huge problem was not refused")
+        if (t[["elapsed"]] > 1) return(sprintf("a huge problem took %.1f s to refuse", t[["elapsed"]]))
         "ok"
       },
       methods = {
