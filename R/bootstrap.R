@@ -17,11 +17,11 @@
 #' last case the other replicates still complete, with the same values as without the
 #' failure (each has its own random-number stream); replicates that shared the dead
 #' worker's batch are run again, and a warning of class `hesscheck_warning_worker_died`
-#' says what happened. A node of a `"snow"` cluster started for the call that dies is
-#' replaced by a new one; a `"snow"` cluster passed in `cl` that lost a node cannot be
-#' used as a whole any more (the warning says which node; `cl[-k]` keeps the others), and
-#' replicates left when all its nodes have died fail as "not run", not as lost with a
-#' worker. The workers of a `"future"` plan are restarted. Only the replicate counts are kept: a
+#' says what happened. A `"snow"` node that dies is replaced by a new local worker (for
+#' a cluster passed in `cl`, for the rest of the call only: `cl` itself cannot be used as
+#' a whole any more, the warning says which node, and `cl[-k]` keeps the others);
+#' replicates left should no node be left fail as "not run", not as lost with a worker.
+#' The workers of a `"future"` plan are restarted. Only the replicate counts are kept: a
 #' replicate run in this process (`parallel = "no"`) that kills the process ends the
 #' session.
 #'

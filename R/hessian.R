@@ -277,9 +277,9 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   })
   res <- tryCatch({
     where[1L] <- 1L
-    start <- proc.time()[["elapsed"]]
+    t0 <- proc.time()[["elapsed"]]
     f0 <- fn(x_user, ...)
-    t0 <- proc.time()[["elapsed"]] - start
+    t0 <- proc.time()[["elapsed"]] - t0
     where[1L] <- 0L
     f0 <- check_fn_value(f0, par)
     if (!is.null(gr)) {
@@ -299,7 +299,10 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     # A bar for every call that may take long: asked after the first evaluation when fn
     # at par says the call is long, else after a few (fn may be slow elsewhere).
     if (ctrl$trace > 0) {
-      if (is.null(shared)) prog <- lazy_progress(work$evaluations, start) else {
+      # timed from here: a cluster's start-up is not the evaluations' cost
+      if (is.null(shared)) {
+        prog <- lazy_progress(work$evaluations, proc.time()[["elapsed"]])
+      } else {
         prog <- shared
         prog$phase(work$evaluations)
       }

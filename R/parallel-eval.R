@@ -397,6 +397,7 @@ snow_runner <- function(ncpus, cl, chunk, state) {
 # A progress object made only when the C core first asks (after the first evaluation, or
 # progress_thresholds$first_tick of them): a cheap call that ends before pays nothing.
 lazy_progress <- function(expected, start) {
+  force(start)                         # the time now, not at the first call
   prog <- NULL
   fun <- function(done) {
     if (is.null(prog)) {
@@ -436,6 +437,7 @@ progress_fraction <- function(done, expected) {
 }
 
 new_progress <- function(expected, start = proc.time()[["elapsed"]]) {
+  force(start)
   bar <- NULL
   base <- 0            # evaluations of the phases before the current one
   total <- 0           # evaluations so far, all phases

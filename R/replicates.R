@@ -403,11 +403,11 @@ run_multicore <- function(task, R, ncpus) {
 }
 
 # A snow cluster, one replicate at a time per node: a node that dies loses the replicate
-# it was running, and the others run on the nodes left. A node of a cluster started here
-# that dies is replaced by a new one, so that only a replicate that kills its own node is
-# lost (as with forked workers); a node of the user's `cl` cannot be replaced, and
-# replicates left when every node has died are failed as never run, not as lost with a
-# worker. The task is sent to each node once; then only replicate numbers travel.
+# it was running, and is replaced by a new local node (for a node of the user's `cl`, for
+# this call only), so that only a replicate that kills its own node is lost, as with
+# forked workers. Should no node be left (a replacement that cannot start), the
+# replicates never run fail as such, not as lost with a worker. The task is sent to each
+# node once; then only replicate numbers travel.
 run_snow <- function(task, R, ncpus, cl) {
   own <- is.null(cl)
   if (own) cl <- make_cluster(ncpus)
@@ -436,21 +436,29 @@ run_snow <- function(task, R, ncpus, cl) {
     for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
     snow_remove(cl[alive], ".hesscheck_task")
   }, add = TRUE, after = FALSE)
-  # A node of our own cluster that died, replaced by a new one with the task installed
-  # (FALSE when that fails too).
+  # A node that died, replaced by a new local one with the task installed (FALSE when
+  # that fails too). In the user's `cl` the replacement serves this call only: `cl`
+  # itself is not changed (this is a copy of the list), and the new node is stopped on
+  # the way out.
+  temp <- list()
+  on.exit(for (t in temp) try(parallel::stopCluster(t), silent = TRUE), add = TRUE)
   replace_node <- function(i) {
-    if (!own) return(FALSE)
-    try(close(cl[[i]]$con), silent = TRUE)
-    node <- tryCatch({
-      new <- make_cluster(1L)
-      snow_install(new, ".hesscheck_task", task)
-      new[[1L]]
-    }, error = function(e) {
+    if (own) try(close(cl[[i]]$con), silent = TRUE)
+    new <- tryCatch(make_cluster(1L), error = function(e) {
       if (is_time_limit(e)) stop(e)
       NULL
     })
-    if (is.null(node)) return(FALSE)
-    cl[[i]] <<- node
+    if (is.null(new)) return(FALSE)
+    if (!own) temp[[length(temp) + 1L]] <<- new
+    ok <- tryCatch({
+      snow_install(new, ".hesscheck_task", task)
+      TRUE
+    }, error = function(e) {
+      if (is_time_limit(e)) stop(e)
+      FALSE
+    })
+    if (!ok) return(FALSE)
+    cl[[i]] <<- new[[1L]]
     TRUE
   }
 
@@ -509,7 +517,7 @@ run_snow <- function(task, R, ncpus, cl) {
       if (length(dead_nodes) == 1L) "" else "s", dead))
   }
   advice <- if (length(dead_nodes) && !own) sprintf(
-    " `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
+    " Local workers stood in for the nodes that died, for this call; `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
     if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
   if (length(dead_nodes) && own) advice <- " The nodes that died were replaced."
   list(results = out, lost = lost,

@@ -136,10 +136,11 @@ test_that("snow: a dying worker loses only its own replicate; never-run ones are
   expect_identical(b$replicates[-3, ], serial$replicates[-3, ])
   expect_identical(w$replicates, 3L)
   expect_match(conditionMessage(w), "1 of 10 replicates failed", fixed = TRUE)
-  # the user's cluster of 2 nodes, both killed (replicates 2 and 3): the replicates that
-  # never ran say so, and are not counted as lost with a worker
+  # the user's cluster of 2 nodes, both killed (replicates 2 and 3): local workers stand
+  # in for the rest of the call, so only those two are lost, and `cl` is left as it was
   cl <- parallel::makeCluster(2)
   on.exit(try(parallel::stopCluster(cl), silent = TRUE), add = TRUE)
+  cl0 <- cl
   w <- NULL
   b <- withCallingHandlers(
     bootstrap_se(x, "y", R = 10, seed = 4, refit = killing(2:3), parallel = "snow",
@@ -148,9 +149,35 @@ test_that("snow: a dying worker loses only its own replicate; never-run ones are
       w <<- c
       invokeRestart("muffleWarning")
     })
-  expect_identical(b$status, c("ok", rep("failed", 9)))
+  expect_identical(b$status == "ok", !seq_len(10) %in% 2:3)
+  expect_identical(b$replicates[-(2:3), ], serial$replicates[-(2:3), ])
   expect_identical(w$replicates, 2:3)
   expect_match(conditionMessage(w), "2 of 10 replicates failed", fixed = TRUE)
+  expect_match(conditionMessage(w), "cl[-c(1, 2)]", fixed = TRUE)
+  expect_false(any(grepl("^not run", names(b$messages))))
+  expect_identical(cl, cl0)
+  # no node left at all (a replacement that cannot start): the replicates never run say
+  # so, and are not counted as lost with a worker
+  local_mocked <- function() {
+    # make_cluster() failing, as on a machine that cannot start another R
+    assignInNamespace("make_cluster", function(ncpus) stop("cannot start R"), "hesscheck")
+  }
+  real <- get("make_cluster", envir = asNamespace("hesscheck"))
+  on.exit(assignInNamespace("make_cluster", real, "hesscheck"), add = TRUE, after = FALSE)
+  cl2 <- parallel::makeCluster(2)
+  on.exit(try(parallel::stopCluster(cl2), silent = TRUE), add = TRUE)
+  local_mocked()
+  w <- NULL
+  b <- withCallingHandlers(
+    bootstrap_se(x, "y", R = 10, seed = 4, refit = killing(2:3), parallel = "snow",
+                 cl = cl2, progress = FALSE),
+    hesscheck_warning_worker_died = function(c) {
+      w <<- c
+      invokeRestart("muffleWarning")
+    })
+  assignInNamespace("make_cluster", real, "hesscheck")
+  expect_identical(b$status, c("ok", rep("failed", 9)))
+  expect_identical(w$replicates, 2:3)
   expect_equal(unname(b$messages[grep("^not run", names(b$messages))]), 7)
   expect_equal(sum(b$messages[grep("worker process running", names(b$messages))]), 2)
 })
