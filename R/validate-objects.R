@@ -54,9 +54,13 @@ is_matrix_n <- function(v, r, k = r) {
 }
 is_level <- function(v) is_num1(v) && isTRUE(v > 0 && v < 1)
 is_whole_count <- function(v) is_num1(v) && is.finite(v) && v >= 0 && v == round(v)
+# A data frame whose columns `cols` are all there, of its number of rows, and pass `test`.
+is_frame <- function(d, cols, test = function(v) TRUE) {
+  is.data.frame(d) && all(cols %in% names(d)) &&
+    all(vapply(unclass(d)[cols], function(v) length(v) == nrow(d) && test(v), TRUE))
+}
 is_findings <- function(f) {
-  is.data.frame(f) && all(c("type", "severity", "parameters", "message") %in% names(f)) &&
-    all(vapply(f[c("type", "severity", "parameters", "message")], is.character, TRUE)) &&
+  is_frame(f, c("type", "severity", "parameters", "message"), is.character) &&
     all(f$severity %in% c("error", "warning", "note"))
 }
 is_failure_counts <- function(m) {
@@ -211,9 +215,10 @@ validate_hesscheck <- function(x, problem = FALSE) {
   }
   if (inherits(x, "summary.hesscheck")) {
     et <- x$eigen_table
-    need(is.data.frame(et) && nrow(et) == k &&
-           all(c("eigenvalue", "uncertainty", "sign", "from", "direction") %in% names(et)),
-         "eigen_table", sprintf("a data frame of %d eigenvalues", k))
+    need(is.data.frame(et) && nrow(et) == k && is_frame(et, c("eigenvalue", "uncertainty"),
+                                                        is.numeric) &&
+           is_frame(et, c("sign", "from", "direction"), is.character), "eigen_table",
+         sprintf("a data frame of %d eigenvalues (eigenvalue, uncertainty, sign, from, direction)", k))
   }
   if (problem) validate_problem(x, need, n)
   invisible(x)
@@ -260,8 +265,7 @@ validate_profile <- function(x, fn = "profile_ci", prefix = NULL) {
   need(is.list(pf) && length(pf) == k, "profiles", sprintf("a list of %d data frames", k))
   for (i in seq_len(k)) {
     p <- pf[[i]]
-    need(is.data.frame(p) && all(c("value", "z", "deviance", "wald_z") %in% names(p)) &&
-           all(vapply(p[c("value", "z", "deviance", "wald_z")], is.numeric, TRUE)),
+    need(is_frame(p, c("value", "z", "deviance", "wald_z"), is.numeric),
          sprintf("profiles$%s", if (is.null(names(pf))) i else names(pf)[i]),
          "a data frame of numbers value, z, deviance and wald_z")
   }
@@ -329,10 +333,8 @@ validate_coverage <- function(x) {
        sprintf("%d status strings", as.integer(x$R)))
   need(is.null(x$verdict) || is_verdict(x$verdict), "verdict", "NULL or check_fit()'s verdict")
   iv <- x$intervals
-  need(is.null(iv) || is.data.frame(iv) &&
-         all(c("parameter", "interval", "coverage", "mc_error") %in% names(iv)) &&
-         is.character(iv$parameter) && is.character(iv$interval) &&
-         is.numeric(iv$coverage) && is.numeric(iv$mc_error), "intervals",
+  need(is.null(iv) || is_frame(iv, c("parameter", "interval"), is.character) &&
+         is_frame(iv, c("coverage", "mc_error"), is.numeric), "intervals",
        "NULL or a data frame (parameter, interval, coverage, mc_error)")
   invisible(x)
 }

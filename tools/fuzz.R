@@ -130,10 +130,30 @@ gen_control <- function(fun) {
        if (fun == "check_fit") list(hessian = list(max_search = 3)) else list())
 }
 
+# Whether a valid result's methods all work: an object the package made must pass its
+# own checks (a hesscheck_error from them here is a failure, not a classed error).
+methods_work <- function(obj) {
+  ok <- tryCatch({
+    invisible(utils::capture.output(print(obj)))
+    if (inherits(obj, "hesscheck")) {
+      invisible(list(format(obj), utils::capture.output(print(summary(obj))), coef(obj),
+                     suppressWarnings(vcov(obj)), confint(obj), as.data.frame(obj)))
+    }
+    if (inherits(obj, c("hesscheck_profile", "hesscheck_se"))) invisible(as.data.frame(obj))
+    if (inherits(obj, "hessian_fd")) invisible(list(format(obj), as.matrix(obj)))
+    TRUE
+  }, error = function(e) {
+    assign("fuzz_methods_error", conditionMessage(e), envir = globalenv())
+    FALSE
+  })
+  ok
+}
+
 valid_hessian <- function(h, n) {
   m <- as.matrix(h)
   is.matrix(m) && all(dim(m) == n) && isSymmetric(unname(m)) &&
-    is.matrix(attr(h, "error")) && all(attr(h, "error") >= 0 | is.na(attr(h, "error")))
+    is.matrix(attr(h, "error")) && all(attr(h, "error") >= 0 | is.na(attr(h, "error"))) &&
+    methods_work(h)
 }
 
 valid_check <- function(x, n) {
@@ -141,7 +161,7 @@ valid_check <- function(x, n) {
     x$verdict %in% c("not_smooth", "not_identified", "maximum", "saddle", "not_stationary", "at_bound",
                      "ill_conditioned", "minimum") &&
     is.data.frame(x$findings) && all(x$table$se > 0 | is.na(x$table$se)) &&
-    length(format(x)) > 0L
+    length(format(x)) > 0L && methods_work(x)
 }
 
 # A refit for the replicate functions: mostly right, sometimes nonsense (NA, c(0, 1) or
@@ -331,7 +351,7 @@ run_case <- function(i) {
     switch(fun,
       hessian_fd = {
         h <- hessian_fd(fn, par, gr = gr, lower = b[[1]], upper = b[[2]], control = ctrl)
-        if (!valid_hessian(h, n)) "invalid hessian_fd result" else "ok"
+        if (!valid_hessian(h, n)) paste("invalid hessian_fd result", get0("fuzz_methods_error", globalenv(), ifnotfound = "")) else "ok"
       },
       check_fit = {
         fit <- if (runif(1) < 0.5) par else pick(list(par = par), list(estimate = par,
@@ -340,14 +360,14 @@ run_case <- function(i) {
                                                  list(par = par, hessian = diag(2)), list())
         x <- check_fit(fit, fn, gr = gr, lower = b[[1]], upper = b[[2]],
                        fnscale = pick(1, -1, 0, "a"), control = ctrl)
-        if (!valid_check(x, n)) "invalid check_fit result" else "ok"
+        if (!valid_check(x, n)) paste("invalid check_fit result", get0("fuzz_methods_error", globalenv(), ifnotfound = "")) else "ok"
       },
       compare_se = {
         x <- check_fit(par, fn)
         cs <- compare_se(x, fn_obs = pick(NULL, function(p) rep(fn(p) / 3, 3),
                                           function(p) "a", function(p) c(1, NA)),
                          numderiv = FALSE)
-        if (!inherits(cs, "hesscheck_se")) "invalid compare_se result" else "ok"
+        if (!inherits(cs, "hesscheck_se") || !methods_work(cs)) "invalid compare_se result" else "ok"
       },
       bootstrap_se = {
         dat <- rnorm(5)
@@ -357,7 +377,7 @@ run_case <- function(i) {
                            refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                         function(d, s) "a"),
                            seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(bs, "hesscheck_boot")) "invalid bootstrap_se result" else "ok"
+        if (!inherits(bs, "hesscheck_boot") || !methods_work(bs)) "invalid bootstrap_se result" else "ok"
       },
       coverage_check = {
         dat <- rnorm(5)
@@ -372,7 +392,7 @@ run_case <- function(i) {
                              refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                           function(d, s) s[-1]),
                              seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(cc, "hesscheck_coverage")) "invalid coverage_check result" else "ok"
+        if (!inherits(cc, "hesscheck_coverage") || !methods_work(cc)) "invalid coverage_check result" else "ok"
       },
       replicates = {
         # The replicate machinery: nonsense refits, dying workers, language objects in
@@ -394,9 +414,8 @@ run_case <- function(i) {
                          refit = refit, seed = seed, parallel = parallel, ncpus = 2,
                          progress = FALSE)
         }
-        invisible(format(res))
-        if (!inherits(res, c("hesscheck_boot", "hesscheck_coverage"))) {
-          "invalid replicate result"
+        if (!inherits(res, c("hesscheck_boot", "hesscheck_coverage")) || !methods_work(res)) {
+          paste("invalid replicate result", get0("fuzz_methods_error", globalenv(), ifnotfound = ""))
         } else if (!all(res$status %in% c("ok", "not_converged", "failed"))) {
           "invalid replicate status"
         } else "ok"
@@ -662,6 +681,10 @@ run_case <- function(i) {
         x <- check_fit(par, fn)
         pdf(NULL)
         on.exit(dev.off(), add = TRUE)
+        if (!methods_work(x)) {
+          return(paste("a check_fit() result fails its methods:",
+                       get0("fuzz_methods_error", globalenv(), ifnotfound = "")))
+        }
         invisible(list(format(x), summary(x), coef(x), suppressWarnings(vcov(x)),
                        confint(x, level = pick(0.9, 0.99)), as.data.frame(x), plot(x)))
         "ok"
