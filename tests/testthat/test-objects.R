@@ -113,6 +113,13 @@ test_that("check_fit() results: every method, every field corrupted", {
                                 evaluates = m %in% c("compare_se", "profile_ci", "bootstrap_se"))
     }
   }
+  # a column of a data frame of another length than its rows (R's print would warn
+  # "corrupt data frame")
+  s <- summary(x)
+  s$eigen_table <- set_path(list(t = s$eigen_table), c("t", "direction"), character())$t
+  e <- tryCatch(print(s), error = identity, warning = identity)
+  expect_s3_class(e, "hesscheck_error_object")
+  expect_identical(e$field, "eigen_table")
   e <- tryCatch(print(set_path(x, c("table", "se"), "a")), error = identity)
   expect_s3_class(e, "hesscheck_error_bad_object")
   expect_identical(e$field, "table$se")
