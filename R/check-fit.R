@@ -146,9 +146,11 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   # hessian_fd()'s memory guard before anything proportional to the number of
   # parameters is built (their names)
-  guard_work(par_length(if (is.list(fit)) (if (!is.null(fit$par)) fit$par else fit$estimate) else fit),
-             gradient = !is.null(gr), announce = FALSE,
-             max_memory = if (is.list(control) && is.list(control$hessian)) control$hessian$max_memory)
+  given <- if (is.list(fit)) (if (!is.null(fit$par)) fit$par else fit$estimate) else fit
+  guard_work(par_length(given), gradient = !is.null(gr), announce = FALSE,
+             max_memory = if (is.list(control) && is.list(control$hessian)) {
+               control$hessian$max_memory
+             })
   info <- fit_info(fit)
   par <- info$par
   n <- length(par)

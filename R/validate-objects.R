@@ -346,7 +346,8 @@ validate_se <- function(x) {
   if (!is.list(x)) bad_field(fn, "(the object)", x, "a list", shown = "the object")
   need <- field_checker(x, fn)
   t <- x$table
-  need(is.data.frame(t) && nrow(t) >= 1L, "table", "a data frame with a row per parameter and source")
+  need(is.data.frame(t) && nrow(t) >= 1L, "table",
+       "a data frame with a row per parameter and source")
   k <- nrow(t)
   need(is_chr_n(t$parameter, k) && !anyNA(t$parameter), "table$parameter", sprintf("%d names", k))
   need(is_chr_n(t$source, k) && !anyNA(t$source), "table$source", sprintf("%d names", k))

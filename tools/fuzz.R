@@ -19,7 +19,8 @@ verbose <- !is.na(match("--verbose", args))
 if (!is.null(lib)) {
   .libPaths(c(lib, .libPaths()))
   # snow workers started here find the same installation
-  Sys.setenv(R_LIBS = paste(c(normalizePath(lib), Sys.getenv("R_LIBS")), collapse = .Platform$path.sep))
+  Sys.setenv(R_LIBS = paste(c(normalizePath(lib), Sys.getenv("R_LIBS")),
+                            collapse = .Platform$path.sep))
 }
 suppressPackageStartupMessages(library(hesscheck))
 set.seed(seed)
@@ -148,6 +149,9 @@ methods_work <- function(obj) {
   })
   ok
 }
+
+# The error methods_work() met last, for the failure's message.
+methods_error <- function() get0("fuzz_methods_error", globalenv(), ifnotfound = "")
 
 valid_hessian <- function(h, n) {
   m <- as.matrix(h)
@@ -351,7 +355,7 @@ run_case <- function(i) {
     switch(fun,
       hessian_fd = {
         h <- hessian_fd(fn, par, gr = gr, lower = b[[1]], upper = b[[2]], control = ctrl)
-        if (!valid_hessian(h, n)) paste("invalid hessian_fd result", get0("fuzz_methods_error", globalenv(), ifnotfound = "")) else "ok"
+        if (!valid_hessian(h, n)) paste("invalid hessian_fd result", methods_error()) else "ok"
       },
       check_fit = {
         fit <- if (runif(1) < 0.5) par else pick(list(par = par), list(estimate = par,
@@ -360,14 +364,16 @@ run_case <- function(i) {
                                                  list(par = par, hessian = diag(2)), list())
         x <- check_fit(fit, fn, gr = gr, lower = b[[1]], upper = b[[2]],
                        fnscale = pick(1, -1, 0, "a"), control = ctrl)
-        if (!valid_check(x, n)) paste("invalid check_fit result", get0("fuzz_methods_error", globalenv(), ifnotfound = "")) else "ok"
+        if (!valid_check(x, n)) paste("invalid check_fit result", methods_error()) else "ok"
       },
       compare_se = {
         x <- check_fit(par, fn)
         cs <- compare_se(x, fn_obs = pick(NULL, function(p) rep(fn(p) / 3, 3),
                                           function(p) "a", function(p) c(1, NA)),
                          numderiv = FALSE)
-        if (!inherits(cs, "hesscheck_se") || !methods_work(cs)) "invalid compare_se result" else "ok"
+        if (!inherits(cs, "hesscheck_se") || !methods_work(cs)) {
+          paste("invalid compare_se result", methods_error())
+        } else "ok"
       },
       bootstrap_se = {
         dat <- rnorm(5)
@@ -377,7 +383,9 @@ run_case <- function(i) {
                            refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                         function(d, s) "a"),
                            seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(bs, "hesscheck_boot") || !methods_work(bs)) "invalid bootstrap_se result" else "ok"
+        if (!inherits(bs, "hesscheck_boot") || !methods_work(bs)) {
+          paste("invalid bootstrap_se result", methods_error())
+        } else "ok"
       },
       coverage_check = {
         dat <- rnorm(5)
@@ -392,7 +400,9 @@ run_case <- function(i) {
                              refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                           function(d, s) s[-1]),
                              seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(cc, "hesscheck_coverage") || !methods_work(cc)) "invalid coverage_check result" else "ok"
+        if (!inherits(cc, "hesscheck_coverage") || !methods_work(cc)) {
+          paste("invalid coverage_check result", methods_error())
+        } else "ok"
       },
       replicates = {
         # The replicate machinery: nonsense refits, dying workers, language objects in
@@ -415,7 +425,7 @@ run_case <- function(i) {
                          progress = FALSE)
         }
         if (!inherits(res, c("hesscheck_boot", "hesscheck_coverage")) || !methods_work(res)) {
-          paste("invalid replicate result", get0("fuzz_methods_error", globalenv(), ifnotfound = ""))
+          paste("invalid replicate result", methods_error())
         } else if (!all(res$status %in% c("ok", "not_converged", "failed"))) {
           "invalid replicate status"
         } else "ok"
@@ -601,7 +611,8 @@ run_case <- function(i) {
           profile = profile_ci(x, parallel = be),
           boot = bootstrap_se(x, R = 2, parallel = be, progress = FALSE),
           cover = coverage_check(x, simulate = function(p, d) d, R = 2, parallel = be,
-                                 progress = FALSE)), hesscheck_error_bad_parallel = function(e) "ok")
+                                 progress = FALSE)),
+          hesscheck_error_bad_parallel = function(e) "ok")
         if (!identical(r, "ok")) return(sprintf("%s on %s: not refused", x$source$class, be))
         "ok"
       },
@@ -657,9 +668,10 @@ run_case <- function(i) {
           mle2 = {
             if (!requireNamespace("bbmle", quietly = TRUE)) return("ok")
             y <- rpois(30, 3) + 1
-            fit <- suppressWarnings(bbmle::mle2(function(lambda, y) -sum(dpois(y, lambda, log = TRUE)),
-                                                start = list(lambda = 2), data = list(y = y),
-                                                method = "L-BFGS-B", lower = 1e-6))
+            nll <- function(lambda, y) -sum(dpois(y, lambda, log = TRUE))
+            fit <- suppressWarnings(bbmle::mle2(nll, start = list(lambda = 2),
+                                                data = list(y = y), method = "L-BFGS-B",
+                                                lower = 1e-6))
             x <- check_fit(fit)
             if (x$verdict == "minimum" && abs(x$table$se / sqrt(mean(y) / 30) - 1) > 1e-3) {
               return("mle2 with data as an argument: SE off")
@@ -682,8 +694,7 @@ run_case <- function(i) {
         pdf(NULL)
         on.exit(dev.off(), add = TRUE)
         if (!methods_work(x)) {
-          return(paste("a check_fit() result fails its methods:",
-                       get0("fuzz_methods_error", globalenv(), ifnotfound = "")))
+          return(paste("a check_fit() result fails its methods:", methods_error()))
         }
         invisible(list(format(x), summary(x), coef(x), suppressWarnings(vcov(x)),
                        confint(x, level = pick(0.9, 0.99)), as.data.frame(x), plot(x)))
