@@ -17,9 +17,11 @@
 #' last case the other replicates still complete, with the same values as without the
 #' failure (each has its own random-number stream); replicates that shared the dead
 #' worker's batch are run again, and a warning of class `hesscheck_warning_worker_died`
-#' says what happened. A `"snow"` cluster passed in `cl` that lost a node cannot be used
-#' as a whole any more (the warning says which node; `cl[-k]` keeps the others); the
-#' workers of a `"future"` plan are restarted. Only the replicate counts are kept: a
+#' says what happened. A `"snow"` node that dies is replaced by a new local worker (for
+#' a cluster passed in `cl`, for the rest of the call only: `cl` itself cannot be used as
+#' a whole any more, the warning says which node, and `cl[-k]` keeps the others);
+#' replicates left should no node be left fail as "not run", not as lost with a worker.
+#' The workers of a `"future"` plan are restarted. Only the replicate counts are kept: a
 #' replicate run in this process (`parallel = "no"`) that kills the process ends the
 #' session.
 #'
@@ -36,6 +38,14 @@
 #' `future.apply`, which must be installed). The caller's random-number state is
 #' restored afterwards. In interactive sessions a progress bar is shown when
 #' `parallel = "no"`.
+#'
+#' `"snow"` and `"future"` workers get `fn`, `gr`, `resample`, `simulate` and `refit`
+#' with the objects they use from the global environment, the helpers those call in turn
+#' included (found with the globals package); packages they call must be installed
+#' there. Warnings raised on a worker are collected with its replicate's result and
+#' signalled in this process, each once, in the order of the replicates, as
+#' `parallel = "no"` signals them. Fits whose objective works on compiled objects of this
+#' session (lme4, TMB; see [check_fit()]) run on `"no"` and `"multicore"` only.
 #'
 #' @param x A `"hesscheck"` object from [check_fit()].
 #' @param data The name of the argument of `fn` (passed through `...` to [check_fit()])
@@ -99,7 +109,18 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   parallel <- args$parallel
   if (!is.null(resample)) resample <- check_function(resample, "resample")
   if (!is.null(simulate)) simulate <- check_function(simulate, "simulate")
+  if (!is.null(refit)) refit <- check_function(refit, "refit")
+  # snow and future workers get the user's functions with the objects they use
+  if (parallel %in% c("snow", "future")) {
+    x <- ship_problem(x, parallel)
+    resample <- with_globals(resample)
+    simulate <- with_globals(simulate)
+    refit <- with_globals(refit)
+  }
   refit <- make_refit(x, data, refit, method, control)
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   par <- x$par
   column <- if (is.character(cluster) && length(cluster) == 1L) cluster
   cluster <- check_cluster(cluster, dat, data)

@@ -48,16 +48,30 @@ is_tmb_adfun <- function(fit) {
 
 # The shared tail of every method: check_fit.default() on the recovered problem, then the
 # result tagged with its source, the package's own covariance and the data argument names.
+# `state`, for a fit whose objective moves the fit's own internal state (lme4, TMB): a
+# function() that saves that state and returns a function() that puts it back; kept in
+# x$problem$state for everything that evaluates the objective again (hold_state()). Such
+# an objective holds pointers to compiled objects that cannot be sent to another R
+# process: the backends that copy it by serialisation are refused (check_shippable()).
 from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
                          control = list(), vcov_package = NULL, data_args = NULL,
-                         note = NULL) {
+                         note = NULL, state = NULL) {
+  local_only <- if (!is.null(state)) sprintf(
+    "the objective of a %s fit works on compiled objects in this R session, which cannot be sent to another R process",
+    class(fit)[1L])
+  if (!is.null(local_only) && is.list(control) && is.list(control$hessian)) {
+    check_shippable(list(local_only = local_only), control$hessian$parallel,
+                    "check_fit() with control$hessian")
+  }
   x <- check_fit.default(list(par = par, value = value, convergence = convergence,
                               optimizer = source),
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
   x$source <- list(class = class(fit)[1L], note = note)
   if (!is.null(data_args)) x$problem$data <- data_args
+  x$problem$state <- state
+  x$problem$local_only <- local_only
   n <- length(x$par)
   if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
     V <- matrix(as.double(vcov_package), n, n)
@@ -74,6 +88,7 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
 
 #' @export
 format.hesscheck_from <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
   lines <- NextMethod()
   extra <- sprintf("Fit of class \"%s\"%s", x$source$class,
                    if (is.null(x$source$note)) "." else paste0(": ", x$source$note, "."))
@@ -136,32 +151,58 @@ no_dots <- function(cls, ...) {
 # ---- stats4 and bbmle ----------------------------------------------------------------
 
 # minuslogl(a = , b = ) as fn(p): free parameters from p, fixed ones from fullcoef; with
-# `data`, minuslogl sees its columns (and `data` itself), bound once per data set.
+# `data`, minuslogl sees its columns (and `data` itself), bound once per data set, and
+# the columns named as its arguments are passed to it, as mle2() passes them.
 minuslogl_fn <- function(mll, full, free, vecpar = FALSE) {
+  formal_names <- names(formals(mll))
   with_data <- cached_by_data(NULL, NULL, function(data) {
     env <- list2env(as.list(data), parent = environment(mll))
     assign("data", data, envir = env)
     environment(mll) <- env
-    mll
+    list(f = mll, args = as.list(data)[intersect(names(data), formal_names)])
   })
   function(p, data = NULL) {
-    f <- if (is.null(data)) mll else with_data(data)
+    bound <- if (is.null(data)) list(f = mll, args = list()) else with_data(data)
     full[free] <- p
-    if (vecpar) f(full) else do.call(f, as.list(full))
+    args <- if (vecpar) list(full) else as.list(full)
+    do.call(bound$f, c(args, bound$args))
   }
 }
 
-# Bounds given to optim() through mle() or mle2(), per free parameter.
-call_bounds <- function(call, which, nm, env) {
+# Bounds given to optim() through mle() or mle2(), per free parameter (named `free`).
+# stats4's mle() takes them for all parameters (`full`, in the order of minuslogl's
+# arguments): a list by name, a vector by position, and drops the fixed ones; bbmle's
+# mle2() takes them for the free ones only, ordered by name when named.
+call_bounds <- function(call, which, free, env, full = NULL) {
   b <- call[[which]]
   if (is.null(b)) return(NULL)
-  b <- eval(b, env)
-  if (!is.null(names(b)) && all(names(b) %in% nm)) {
-    out <- stats::setNames(rep(if (which == "lower") -Inf else Inf, length(nm)), nm)
+  b <- tryCatch(eval(b, env), error = function(e) {
+    hc_abort("bad_fit", sprintf(
+      "The `%s` bounds of this fit's call (%s) cannot be found again: %s. Refit with the bounds written out in the call.",
+      which, paste(deparse(b, nlines = 1L), collapse = ""), error_text(e)))
+  })
+  default <- if (which == "lower") -Inf else Inf
+  by_name <- is.list(b)
+  if (by_name) b <- unlist(b)
+  if (!is.numeric(b) || !length(b)) {
+    hc_abort("bad_fit", sprintf("The `%s` bounds of this fit's call are not numbers.", which))
+  }
+  if (!is.null(full)) {
+    # stats4: over every parameter, the fixed ones then dropped
+    out <- stats::setNames(rep(default, length(full)), full)
+    if (by_name) {
+      out[intersect(names(b), full)] <- b[intersect(names(b), full)]
+    } else {
+      out[] <- rep_len(as.double(b), length(full))
+    }
+    return(unname(out[free]))
+  }
+  if (length(b) > 1L && !is.null(names(b)) && all(names(b) %in% free)) {
+    out <- stats::setNames(rep(default, length(free)), free)
     out[names(b)] <- b
     return(unname(out))
   }
-  rep_len(b, length(nm))
+  rep_len(as.double(b), length(free))
 }
 
 #' @section Fits from other packages:
@@ -170,18 +211,24 @@ call_bounds <- function(call, which, nm, env) {
 #' estimates with readable unique names, fixed parameters and bounds, and runs the same
 #' diagnosis. The result also has class `"hesscheck_from"`; its print says where the
 #' objective came from and compares the standard errors with the package's own `vcov()`.
-#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data, fixed parameters held,
-#'   L-BFGS-B bounds from the call.
+#' * `mle` (stats4) and `mle2` (bbmle): `minuslogl` with its data (`mle2`'s `data`
+#'   columns named as arguments of `minuslogl` are passed to it, as `mle2()` does), fixed
+#'   parameters held, L-BFGS-B bounds from the call (for `mle`, given for all
+#'   parameters, by name in a list or by position, the fixed ones dropped, as stats4
+#'   does).
 #' * `fitdist` (fitdistrplus, method `"mle"`): the density `d<distname>` at the data,
 #'   `fix.arg` held, `lower`/`upper` from the fit.
 #' * `fitdistr` (MASS): it keeps neither data nor density: pass `x` and `densfun`
-#'   (a function or MASS's name, e.g. `"gamma"`), and `lower`/`upper` if it had bounds.
+#'   (a function or MASS's name, e.g. `"gamma"`; `"t"` is MASS's location-scale t with
+#'   `m`, `s` and `df`), and `lower`/`upper` if it had bounds.
 #' * `maxLik`: its stored log-likelihood (maximised, so `fnscale = -1`), fixed
 #'   parameters held; give in `...` the extra arguments it was fitted with.
 #' * `nls`: the Gaussian log-likelihood, with sigma profiled out (`sigma = "profiled"`,
 #'   sigma^2 = RSS / n) or included as a parameter (`sigma = "included"`); `vcov()` uses
 #'   RSS / (n - p) and the Gauss-Newton matrix, so its SEs are about sqrt(n / (n - p))
-#'   times hesscheck's.
+#'   times hesscheck's. The data are those the fit used, as `nls()` keeps them (after
+#'   `subset` and `na.action`); a vector parameter (`start = list(b = c(5, 0.1))`) is
+#'   checked as `b1`, `b2`.
 #' * `glm` (binomial, poisson, gaussian, Gamma): the family's log-likelihood in the
 #'   coefficients, the dispersion held at `summary(fit)$dispersion` as `vcov()` does; the
 #'   value is `-logLik(fit)`.
@@ -192,11 +239,21 @@ call_bounds <- function(call, which, nm, env) {
 #' * `merMod` (lme4): half the deviance function (`devFunOnly = TRUE`), theta's lower
 #'   bounds from `getME(fit, "lower")`; for `glmer` in (theta, beta); for an ML `lmer`
 #'   in (theta, beta) with sigma profiled out; for a REML `lmer` in theta only. An
-#'   `lmer` fit's own deviance function is used (and its state restored); a `glmer` fit
-#'   keeps none that can be reused, so one is built from its model frame, which costs
-#'   about 10 ms (half as much again as the check of a small `glmer` fit itself).
+#'   `lmer` fit's own deviance function is used; a `glmer` fit keeps none that can be
+#'   reused, so one is built from its model frame, which costs about 10 ms (half as much
+#'   again as the check of a small `glmer` fit itself).
 #' * `optimx` results: pass `fn` (optimx does not keep it); the row `method`, or the
 #'   best.
+#'
+#' The objectives of lme4 and TMB fits (TMB objects, `glmmTMB`) work on the fit's own
+#' compiled objects, whose state evaluating them moves: `check_fit()`, [profile_ci()],
+#' `confint(method = "profile")`, [compare_se()], [bootstrap_se()] and
+#' [coverage_check()] leave that state as it was (TMB's `obj$env$last.par`,
+#' `last.par.best` and `value.best`; lme4's fitted values, random effects and `vcov()`),
+#' also when they stop with an error. Such an objective cannot be sent to another R
+#' process: with `parallel = "snow"`, or `"future"` with a plan other than
+#' `"sequential"` or `"multicore"`, these functions stop with an error of class
+#' `hesscheck_error_bad_parallel` naming the backends that work (`"no"`, `"multicore"`).
 #'
 #' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
 #' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the
@@ -261,20 +318,22 @@ call_bounds <- function(call, which, nm, env) {
 check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("stats4 mle", ...)
   from_mle(fit, "stats4::mle", identical(fit@method, "L-BFGS-B"), FALSE, control,
-           vcov_package, "the objective is its minuslogl, fixed parameters held at their values")
+           vcov_package, "the objective is its minuslogl, fixed parameters held at their values",
+           full = names(fit@fullcoef))
 }
 
 # What stats4's mle and bbmle's mle2 fits share: minuslogl with the fixed parameters held,
 # the minimum, convergence and covariance, and the bounds of the call when it had them;
 # `...` (the data) goes to fn.
-from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...) {
+from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...,
+                     full = NULL) {
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
   from_package(
     fit, source, fit@coef, minuslogl_fn(fit@minuslogl, fit@fullcoef, free, vecpar), ...,
     value = fit@min, convergence = fit@details$convergence,
-    lower = if (bounded) call_bounds(fit@call, "lower", free, env),
-    upper = if (bounded) call_bounds(fit@call, "upper", free, env),
+    lower = if (bounded) call_bounds(fit@call, "lower", free, env, full),
+    upper = if (bounded) call_bounds(fit@call, "upper", free, env, full),
     control = control, vcov_package = if (vcov_package) fit@vcov, note = note
   )
 }
@@ -329,12 +388,20 @@ check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
   )
 }
 
+# MASS::fitdistr()'s location-scale t: its "t" has parameters m, s and df (dt() has
+# only df), the density of m + s T with T ~ t(df).
+fitdistr_t <- function(x, m, s, df, log = FALSE) {
+  v <- stats::dt((x - m) / s, df, log = TRUE) - log(s)
+  if (log) v else exp(v)
+}
+
 # MASS::fitdistr()'s names for its densities.
-fitdistr_densities <- c(
-  beta = "dbeta", cauchy = "dcauchy", `chi-squared` = "dchisq", exponential = "dexp",
-  f = "df", gamma = "dgamma", geometric = "dgeom", `log-normal` = "dlnorm",
-  lognormal = "dlnorm", logistic = "dlogis", `negative binomial` = "dnbinom",
-  normal = "dnorm", poisson = "dpois", t = "dt", weibull = "dweibull"
+fitdistr_densities <- list(
+  beta = stats::dbeta, cauchy = stats::dcauchy, `chi-squared` = stats::dchisq,
+  exponential = stats::dexp, f = stats::df, gamma = stats::dgamma,
+  geometric = stats::dgeom, `log-normal` = stats::dlnorm, lognormal = stats::dlnorm,
+  logistic = stats::dlogis, `negative binomial` = stats::dnbinom, normal = stats::dnorm,
+  poisson = stats::dpois, t = fitdistr_t, weibull = stats::dweibull
 )
 
 #' @rdname check_fit
@@ -360,7 +427,7 @@ check_fit.fitdistr <- function(fit, x, densfun, ..., lower = NULL, upper = NULL,
         paste0("\"", names(fitdistr_densities), "\"", collapse = ", "), describe_value(densfun)
       ))
     }
-    densfun <- get(fitdistr_densities[[key]], envir = asNamespace("stats"))
+    densfun <- fitdistr_densities[[key]]
   }
   densfun <- check_function(densfun, "densfun")
   if (!is.numeric(x) || length(x) != fit$n) {
@@ -457,16 +524,23 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
   }
   est <- stats::coef(fit)
   env <- environment(form)
-  vars <- setdiff(all.vars(form), names(est))
-  data <- if (!is.null(fit$call$data)) eval(fit$call$data, env) else NULL
-  data <- if (is.null(data)) mget(vars, envir = env, inherits = TRUE) else
-    as.list(data)[intersect(vars, names(data))]
+  # The parameters as nls() has them: names and the positions of each in coef(fit) (a
+  # vector parameter, start = list(b = c(5, 0.1)), is b1, b2 there and b in the formula).
+  ind <- nls_parameters(fit, est)
+  # The data as the fit used them: nls() keeps the variables of the formula, after
+  # `subset` and `na.action`, in its model's environment (the call's data, evaluated
+  # again, would bring back the rows the fit left out).
+  vars <- setdiff(all.vars(form), names(ind))
+  menv <- fit$m$getEnv()
+  data <- mget(vars, envir = menv, inherits = TRUE,
+               ifnotfound = list(NULL))
+  data <- data[!vapply(data, is.null, TRUE)]
   data <- rows_frame(data)
   w <- fit$weights
   lhs <- form[[2L]]
   rhs <- form[[3L]]
   resid <- function(p, data, weights) {
-    e <- list2env(c(as.list(p), as.list(data)), parent = env)
+    e <- list2env(c(lapply(ind, function(i) unname(p[i])), as.list(data)), parent = env)
     r <- eval(lhs, e) - eval(rhs, e)
     if (is.null(weights)) r else sqrt(weights) * r
   }
@@ -516,6 +590,19 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
       "the Gaussian -log-likelihood with sigma included as a parameter"
     }
   )
+}
+
+# The parameters of an nls() fit: a list naming each parameter of the formula with the
+# positions of its values in coef(fit); from the model's own record of them (nlsModel()'s
+# `ind`), else one value per coefficient.
+nls_parameters <- function(fit, est) {
+  ind <- tryCatch(get("ind", envir = environment(fit$m$setPars), inherits = FALSE),
+                  error = function(e) NULL)
+  if (is.list(ind) && !is.null(names(ind)) &&
+      identical(sort(as.integer(unlist(ind, use.names = FALSE))), seq_along(est))) {
+    return(lapply(ind, as.integer))
+  }
+  stats::setNames(as.list(seq_along(est)), names(est))
 }
 
 # ---- glm ---------------------------------------------------------------------------
@@ -651,6 +738,26 @@ cached_by_data <- function(data0, value0, build) {
 
 # ---- TMB and glmmTMB ---------------------------------------------------------------
 
+# TMB keeps its state in the environment of a MakeADFun() object: the last parameters
+# evaluated (which obj$report(), obj$simulate() and sdreport() read by default), and the
+# best seen with its value (where the inner optimisation of the random effects starts).
+# A function() that saves them and returns a function() that puts them back, exactly.
+tmb_state <- function(obj) {
+  force(obj)
+  function() {
+    env <- obj$env
+    keep <- c("last.par", "last.par1", "last.par2", "last.par.best", "value.best",
+              "last.par.ok")
+    keep <- keep[vapply(keep, exists, TRUE, envir = env, inherits = FALSE)]
+    # copies: TMB's compiled code may write into these vectors in place
+    saved <- lapply(mget(keep, envir = env), function(v) if (is.double(v)) v + 0 else v)
+    function() {
+      for (k in keep) assign(k, saved[[k]], envir = env)
+      invisible()
+    }
+  }
+}
+
 # obj$fn and obj$gr at the best fixed-effect parameters TMB has seen.
 tmb_problem <- function(obj) {
   best <- obj$env$last.par.best
@@ -667,9 +774,11 @@ tmb_problem <- function(obj) {
 check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL,
                           vcov_package = FALSE) {
   no_dots("TMB", ...)
+  # Leave TMB's state as it was, whatever happens.
+  state <- tmb_state(fit)
+  on.exit(restore(), add = TRUE)
+  restore <- state()
   pr <- tmb_problem(fit)
-  # Leave TMB's state at the estimate, as the fit left it, whatever happens.
-  on.exit(fit$fn(pr$par), add = TRUE)
   V <- NULL
   if (vcov_package) {
     if (requireNamespace("TMB", quietly = TRUE)) {
@@ -679,7 +788,8 @@ check_fit_tmb <- function(fit, ..., control = list(), lower = NULL, upper = NULL
   from_package(
     structure(list(), class = "MakeADFun"), "TMB", pr$par, pr$fn, gr = pr$gr,
     value = NULL, lower = lower, upper = upper, control = control, vcov_package = V,
-    note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)"
+    note = "obj$fn and obj$gr at obj$env$last.par.best (random effects integrated out by TMB)",
+    state = state
   )
 }
 
@@ -722,6 +832,10 @@ glmmTMB_names <- function(fit) {
 check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   no_dots("glmmTMB", ...)
   obj <- fit$obj
+  # TMB's state as it was when done, whatever happens
+  state <- tmb_state(obj)
+  restore <- state()
+  on.exit(restore(), add = TRUE)
   pr <- tmb_problem(obj)
   V <- NULL
   nm <- names(pr$par)
@@ -756,13 +870,12 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
   gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
-  # TMB's state back at the estimate when done, whatever happens
-  on.exit(obj$fn(unname(pr$par)), add = TRUE)
   from_package(
     fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
     data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
     convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
-    note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)"
+    note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)",
+    state = state
   )
 }
 
@@ -796,6 +909,23 @@ merMod_devfun <- function(fit, glmm) {
   d
 }
 
+# The state of a merMod fit that evaluating its deviance function moves: a function()
+# that saves it and returns a function() that puts it back. lme4 updates its model
+# objects in place (they are reference classes over compiled code), and evaluating the
+# deviance function at theta (glmer: at c(theta, beta)) sets all of them from it
+# exactly (tested), so theta is what is saved: a copy, since lme4 overwrites the vector
+# in place.
+merMod_state <- function(fit, devfun, glmm, beta) {
+  force(devfun)
+  function() {
+    theta <- fit@pp$theta + 0
+    function() {
+      devfun(if (glmm) c(theta, unname(beta)) else theta)
+      invisible()
+    }
+  }
+}
+
 # lme4::glmerControl()'s defaults, as mkGlmerDevfun() uses them, built once a session:
 # building them costs 0.7 ms.
 glmer_defaults <- local({
@@ -820,11 +950,13 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     hc_abort("unsupported_fit", "check_fit() supports lmer() and glmer() fits, not nlmer().")
   }
   devfun <- merMod_devfun(fit, glmm)
-  # lmer's devfun is the fit's own: its internal state back at the estimate when done,
-  # whatever happens
-  if (!glmm) on.exit(devfun(unname(theta)), add = TRUE)
   reml <- lme4::isREML(fit)
   beta <- lme4::fixef(fit)
+  # The fit's internal state as it was when done, whatever happens: lmer's devfun is the
+  # fit's own, and glmer's shares the fit's Lambdat, which lme4 updates in place.
+  state <- merMod_state(fit, devfun, glmm, beta)
+  restore <- state()
+  on.exit(restore(), add = TRUE)
   nt <- length(theta)
   ib <- nt + seq_along(beta)
   with_beta <- glmm || !reml
@@ -882,6 +1014,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
         "half lmer's REML deviance function in theta (beta and sigma profiled out)" else
         "half lmer's ML deviance in (theta, beta), sigma profiled out",
       "; theta's lower bounds from getME(fit, \"lower\")"
-    )
+    ),
+    state = state
   )
 }

@@ -168,6 +168,13 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   if (is.object(fit)) unsupported_fit(fit)
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
+  # hessian_fd()'s memory guard before anything proportional to the number of
+  # parameters is built (their names)
+  given <- if (is.list(fit)) (if (!is.null(fit$par)) fit$par else fit$estimate) else fit
+  guard_work(par_length(given), gradient = !is.null(gr), announce = FALSE,
+             max_memory = if (is.list(control) && is.list(control$hessian)) {
+               control$hessian$max_memory
+             })
   info <- fit_info(fit)
   par <- info$par
   n <- length(par)
@@ -194,7 +201,18 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   # The function checked: fn, or -fn when it was maximised.
   f <- if (sgn < 0) function(p, ...) -fn(p, ...) else fn
   g <- if (!is.null(gr) && sgn < 0) function(p, ...) -gr(p, ...) else gr
-  fx <- make_fx(f, ...)
+  # One progress bar for the whole check (control$hessian$trace): the Hessians'
+  # evaluations and, after them, fn's along the directions probed, the drift tests and
+  # the saddle escape, which the Hessian's own bar would leave out.
+  prog <- if (isTRUE(tryCatch(ctrl$hessian$trace > 0, error = function(e) FALSE)) ||
+              is.null(ctrl$hessian$trace)) new_progress(10 * n)
+  completed <- FALSE
+  on.exit(if (!is.null(prog)) prog$close(completed), add = TRUE)
+  ctrl$hessian$.progress <- prog
+  fx <- make_fx(if (is.null(prog)) f else function(p, ...) {
+    prog$tick()
+    f(p, ...)
+  }, ...)
   # No bounds passed as such, which keeps hessian_fd()'s fast path.
   unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
   hlower <- if (unbounded) -Inf else bounds$lower
@@ -273,6 +291,8 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
   problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
                   upper = bounds$upper, fnscale = fnscale)
+  completed <- TRUE
+  ctrl$hessian$.progress <- NULL
   new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,
                 th = th, bounds = bounds, escape = escape, refine = refine,
                 evals = evals, first = first, drift = drift, drifts = drifts,

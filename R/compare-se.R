@@ -66,7 +66,6 @@
 #' @export
 compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, profile = TRUE) {
   check_hesscheck(x)
-  check_se_parts(x)
   check_flag(numderiv, "numderiv")
   if (is.null(x$vcov)) {
     hc_abort("not_positive_definite", sprintf(
@@ -80,6 +79,9 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
     hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
   }
   for (b in bootstrap) check_boot_of(b, names(x$par), "x")
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   pr <- x$problem
   par <- x$par
   nm <- names(par)
@@ -354,29 +356,4 @@ score_matrix <- function(fn_obs, par, pr, step) {
       rethrow_user(e, where, "fn_obs", stats::setNames(call[[2L]], names(par)))
     }
   )
-}
-
-# The parts of a check_fit() result compare_se() reads, checked, so that a changed or
-# corrupted object is a classed error rather than a failure deep inside.
-check_se_parts <- function(x) {
-  n <- length(x$par)
-  h <- x$hessian
-  e <- x$eigen
-  ok <- is.data.frame(x$table) && is.numeric(x$table$se) && length(x$table$se) == n &&
-    is.numeric(h) && identical(dim(h), c(n, n)) &&
-    is.numeric(attr(h, "error")) && identical(dim(attr(h, "error")), c(n, n)) &&
-    is.numeric(attr(h, "step")) && length(attr(h, "step")) == n &&
-    is.list(e) && is.numeric(e$values) && length(e$values) >= 1L &&
-    is.numeric(x$at_bound) && length(x$at_bound) == n && !anyNA(x$at_bound) &&
-    (is.null(x$vcov) || is.numeric(x$vcov) && identical(dim(x$vcov), c(n, n))) &&
-    (is.null(x$fit_hessian) || is.list(x$fit_hessian) && (is.null(x$fit_hessian$matrix) ||
-       is.numeric(x$fit_hessian$matrix) && identical(dim(x$fit_hessian$matrix), c(n, n)))) &&
-    is_verdict(x$verdict)
-  if (!ok) {
-    hc_abort("bad_object", paste(
-      "`x` is not a valid check_fit() result: its table, Hessian, eigenvalues, bounds or",
-      "verdict were changed or lost. Run check_fit() again."
-    ))
-  }
-  invisible(x)
 }

@@ -8,7 +8,7 @@
 #'
 #' @inheritParams bootstrap_se
 #' @param simulate `function(par, data)` returning a data set simulated from the model at
-#'   `par`.
+#'   `par` (required: without it, a classed error shows a call that works).
 #' @param level Nominal coverage of the intervals.
 #' @param intervals The intervals whose coverage is counted, in the same simulation:
 #'   any of `"wald"` (always computed), `"profile"` (the profile-likelihood intervals of
@@ -37,12 +37,16 @@
 #' sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))
 #' coverage_check(x, "y", sim, R = 50, seed = 1)
 #' @export
-coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
+coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
                            intervals = "wald", boot_R = 199L, refit = NULL,
                            method = NULL, control = list(),
                            parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                            cl = NULL, seed = NULL, progress = interactive(),
                            force = FALSE) {
+  if (missing(simulate)) {
+    check_hesscheck(x)
+    missing_simulate(x, data)
+  }
   args <- check_replicate_args(x, data, R, parallel, force, progress, "coverage_check")
   R <- args$R
   dat <- args$dat
@@ -52,7 +56,17 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
   check_level(level)
   kinds <- check_intervals(intervals)
   boot_R <- check_whole(boot_R, "boot_R", "bad_R", 2)
+  if (!is.null(refit)) refit <- check_function(refit, "refit")
+  # snow and future workers get the user's functions with the objects they use
+  if (parallel %in% c("snow", "future")) {
+    x <- ship_problem(x, parallel)
+    simulate <- with_globals(simulate)
+    refit <- with_globals(refit)
+  }
   refit <- make_refit(x, data, refit, method, control)
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
   par <- x$par
   n <- length(par)
   pr <- x$problem
@@ -96,6 +110,31 @@ coverage_check <- function(x, data, simulate, R = 200, level = 0.95,
                  used = sum(ok), force = force, verdict = x$verdict, intervals = iv$table,
                  limits = iv$limits),
             class = "hesscheck_coverage")
+}
+
+# coverage_check() called without `simulate`: a classed error that says what it is for
+# and shows a call that runs, with this fit's data argument and a simulate built for its
+# data's shape (it resamples the data, which a simulator of the model should replace).
+missing_simulate <- function(x, data) {
+  if (is.null(data)) data <- x$problem$data
+  nm <- names(x$problem$dots)
+  nm <- nm[!is.na(nm) & nzchar(nm)]
+  if (!is.character(data) || length(data) != 1L || !data %in% nm) {
+    data <- if (length(nm)) nm[[1L]] else NULL
+  }
+  example <- if (is.null(data)) {
+    "pass the data to check_fit() as a named argument of fn (e.g. y = y), then coverage_check(x, data = \"y\", simulate = function(par, data) <a data set like data, simulated at par>)"
+  } else {
+    d <- x$problem$dots[[data]]
+    draw <- if (is.data.frame(d) || is.matrix(d)) {
+      "data[sample.int(nrow(data), replace = TRUE), , drop = FALSE]"
+    } else "data[sample.int(length(data), replace = TRUE)]"
+    sprintf("for example coverage_check(x, data = \"%s\", simulate = function(par, data) %s) runs (it resamples the data; a function that simulates from the model at par is the real check)",
+            data, draw)
+  }
+  hc_abort("missing_argument", sprintf(
+    "`simulate` is missing, with no default: coverage_check() refits the model to data sets simulated from it at the estimate, so it needs a function(par, data) that returns one, shaped like the data; %s.",
+    example), argument = "simulate")
 }
 
 # ---- profile and bootstrap-percentile intervals in the same simulation ----------------

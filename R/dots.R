@@ -52,3 +52,11 @@ checked_gr <- function(pr, dots = pr$dots) {
   sgn <- if (pr$fnscale < 0) -1 else 1
   function(p) sgn * g(p)
 }
+
+# The internal state of a fitted model whose objective moves it (lme4, TMB: see
+# from_package()), saved: returns a function() that puts it back. Everything that
+# evaluates a check_fit() result's objective again calls it first and the result on exit,
+# so that the user's fit is left as it was, also after an error.
+hold_state <- function(pr) {
+  if (is.list(pr) && is.function(pr$state)) pr$state() else function() invisible()
+}

@@ -49,11 +49,29 @@ memory_limit <- function(max_memory = NULL, arg = "control$max_memory") {
   if (is.na(avail)) guard_const$memory_default else guard_const$memory_share * avail
 }
 
-format_bytes <- function(b) {
+# b bytes in the largest unit that keeps it at 1 or more, with `digits` decimals (none
+# for bytes, one for the other units, unless more are asked for).
+format_bytes <- function(b, digits = NULL) {
   units <- c("bytes", "kB", "MB", "GB", "TB", "PB")
   k <- max(0, min(length(units) - 1, floor(log(max(b, 1), 1024))))
-  if (k == 0) return(if (b == 1) "1 byte" else sprintf("%.0f bytes", b))
-  sprintf("%.1f %s", b / 1024^k, units[k + 1L])
+  if (is.null(digits)) digits <- if (k == 0) 0L else 1L
+  if (k == 0 && b == 1) return("1 byte")
+  sprintf("%.*f %s", as.integer(digits), b / 1024^k, units[k + 1L])
+}
+
+# Two sizes, the first larger than the second, formatted so that they read differently
+# (32 bytes against a limit of 31.9 bytes, not 32 against 32): more decimals until they
+# differ.
+format_bytes_pair <- function(a, b) {
+  fa <- format_bytes(a)
+  fb <- format_bytes(b)
+  d <- if (grepl(" bytes?$", fb)) 0L else 1L
+  while (identical(fa, fb) && d < 15L) {
+    d <- d + 1L
+    fa <- format_bytes(a, d)
+    fb <- format_bytes(b, d)
+  }
+  c(fa, fb)
 }
 
 format_count <- function(x) {
@@ -68,9 +86,10 @@ check_memory <- function(bytes, what, max_memory = NULL, extra = "") {
   if (is.null(max_memory) && bytes <= guard_const$small_job) return(invisible(NA_real_))
   limit <- memory_limit(max_memory)
   if (bytes > limit) {
+    shown <- format_bytes_pair(bytes, limit)
     hc_abort("too_large", sprintf(
       "%s would need about %s of memory, more than the limit of %s%s. Nothing was computed.",
-      what, format_bytes(bytes), format_bytes(limit), extra
+      what, shown[1L], shown[2L], extra
     ), bytes = bytes, limit = limit)
   }
   invisible(limit)
@@ -90,19 +109,21 @@ check_memory <- function(bytes, what, max_memory = NULL, extra = "") {
 #' @return Invisibly, a list with `bytes`, `evaluations` and `limit`.
 #' @keywords internal
 #' @noRd
-guard_work <- function(n, gradient, max_memory = NULL, seconds_per_eval = NA_real_) {
+guard_work <- function(n, gradient, max_memory = NULL, seconds_per_eval = NA_real_,
+                       memory = TRUE, announce = TRUE) {
   n <- as.double(n)
   per <- if (gradient) guard_const$work_gr else guard_const$work_f
   bytes <- 8 * (per + guard_const$result) * n^2
   evals <- if (gradient) guard_const$gr_per_n * n + guard_const$gr_fixed else
     2 * (n^2 + n) + 4 * n + 1
   what <- if (gradient) "gr" else "fn"
-  limit <- check_memory(
-    bytes, sprintf("hessian_fd() with %s parameters", format_count(n)), max_memory,
+  limit <- if (memory) check_memory(
+    bytes, sprintf("hessian_fd() with %s parameter%s", format_count(n),
+                   if (n == 1) "" else "s"), max_memory,
     sprintf(" (control$max_memory), and about %s evaluations of %s. Use fewer parameters, or raise control$max_memory",
             format_count(evals), what)
-  )
-  if (evals > guard_const$many_evaluations) {
+  ) else NA_real_
+  if (announce && evals > guard_const$many_evaluations) {
     time <- if (is.finite(seconds_per_eval) && seconds_per_eval > 0) {
       sprintf(", about %s at %s s each", format_seconds(evals * seconds_per_eval),
               format(signif(seconds_per_eval, 2)))

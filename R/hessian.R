@@ -92,11 +92,18 @@
 #' at the first failing point in the order serial mode evaluates them, with `fn`'s error
 #' as its `parent`. A worker that dies is an error of class `hesscheck_error_worker_died`,
 #' not a hang; `Ctrl-C` interrupts. A call projected to take more than about 2 s (from
-#' the cost of `fn` at `par` and of the first evaluations) shows a progress bar
-#' ([utils::txtProgressBar()]); `control = list(trace = 0)` silences it.
+#' the mean cost of the evaluations so far, so that an `fn` cheap at `par` and slow
+#' elsewhere gets one too) shows a progress bar ([utils::txtProgressBar()]), filled to
+#' the end only when the Hessian is complete; `control = list(trace = 0)` silences it.
+#' Warnings from `fn` on a worker are collected there and signalled in this process,
+#' each once, as in serial mode; each batch's chunks get their own L'Ecuyer-CMRG
+#' random-number streams, drawn from the caller's random-number state, so that an `fn`
+#' that draws random numbers gives the same Hessian again after the same [set.seed()]
+#' (on a given backend and number of workers).
 #'
 #' @param fn Function to differentiate, called as `fn(par, ...)`; returns one number.
-#' @param par Numeric vector: the point. Its names label the result.
+#' @param par Numeric vector: the point. Its names label the result (missing or empty
+#'   ones become `p<i>`, the others are kept).
 #' @param ... Further arguments passed to `fn` and `gr`.
 #' @param gr Optional gradient of `fn`, called as `gr(par, ...)`, returning a vector of
 #'   `length(par)`. When given, the Hessian is computed from differences of `gr`.
@@ -123,7 +130,7 @@
 #'   number of workers (`"multicore"`, and `"snow"` without `cl`); a cluster from
 #'   [parallel::makeCluster()] for `"snow"`. The conventions of [bootstrap_se()].
 #' @return A symmetric numeric matrix of class `"hessian_fd"` with `dimnames` from
-#'   `names(par)` (else `p1`, `p2`, ...), and attributes
+#'   `names(par)` (missing ones `p1`, `p2`, ...), and attributes
 #'   * `error`: matrix of error estimates for each element;
 #'   * `step`: the step used for each parameter;
 #'   * `side`: `0` for central differences, `1` / `-1` for one-sided towards the upper /
@@ -167,6 +174,19 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
                        cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
+  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
+                                      max_memory = NULL, trace = 1, parallel = NULL,
+                                      ncpus = NULL, cl = NULL, .progress = NULL))
+  # check_fit()'s progress bar, which this Hessian's evaluations join (internal)
+  shared <- ctrl$.progress
+  ctrl$.progress <- NULL
+  if (!is.null(shared) && !inherits(shared, "hesscheck_progress")) {
+    hc_abort("bad_control", "`control$.progress` is internal to hesscheck: leave it out.")
+  }
+  # The memory guard before anything proportional to the number of parameters is built
+  # (names, bounds: 1e7 parameters took 15 s to refuse, 3e7 reached 6.5 GB).
+  guard_work(par_length(par), gradient = !is.null(gr), max_memory = ctrl$max_memory,
+             announce = FALSE)
   x_user <- par
   par <- check_par(par)
   if (is.null(names(x_user))) {
@@ -176,9 +196,6 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   }
   n <- length(par)
   bounds <- check_bounds(lower, upper, par)
-  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
-                                      max_memory = NULL, trace = 1, parallel = NULL,
-                                      ncpus = NULL, cl = NULL))
   if (!identical(ctrl$trace, 1)) {
     ctrl$trace <- check_number(ctrl$trace, "control$trace", lower = 0, null_ok = FALSE)
   }
@@ -208,7 +225,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl$step <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
-  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory)
+  work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory,
+                     memory = FALSE)
 
   # The calls C evaluates: fn(x, ...) in this frame, where `...` is bound; C writes the
   # parameter values into x (a fresh vector) before each evaluation.
@@ -251,8 +269,10 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   # is (1 fn, 2 gr, 0 neither).
   f0 <- g0 <- NULL
   prog <- evaluator <- NULL
+  completed <- FALSE
   on.exit({
-    if (!is.null(prog)) prog$close()
+    # a bar of its own is filled only when the Hessian completed
+    if (!is.null(prog) && is.null(shared)) prog$close(completed)
     if (!is.null(evaluator)) evaluator$close()
   })
   res <- tryCatch({
@@ -276,10 +296,21 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
         function(done) if (!is.null(prog)) prog$fun(done))
       workers <- evaluator$workers
     }
-    if (ctrl$trace > 0 && t0 * work$evaluations / workers >= progress_thresholds$quiet_below) {
-      prog <- new_progress(work$evaluations)
+    # A bar for every call that may take long: asked after the first evaluation when fn
+    # at par says the call is long, else after a few (fn may be slow elsewhere).
+    if (ctrl$trace > 0) {
+      # timed from here: a cluster's start-up is not the evaluations' cost
+      if (is.null(shared)) {
+        prog <- lazy_progress(work$evaluations, proc.time()[["elapsed"]])
+      } else {
+        prog <- shared
+        prog$phase(work$evaluations)
+      }
     }
-    ctrl$tick <- if (!is.null(prog) && parallel == "no") 1L else 0L
+    ctrl$tick <- if (!is.null(prog) && parallel == "no") {
+      if (t0 * work$evaluations / workers >= progress_thresholds$quiet_below) 1L else
+        as.integer(progress_thresholds$first_tick)
+    } else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
           f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,
           if (!is.null(prog)) prog$fun)
@@ -293,6 +324,7 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
       if (is.null(gr)) "fn" else "gr", format_par(x_user), format(signif(abs(f0), 3))
     ), par = x_user)
   }
+  completed <- TRUE
   res$error[is.na(res$error)] <- Inf
   res$gradient_error[is.na(res$gradient_error)] <- Inf
   h <- new_hessian_fd(res, names(par), gradient = !is.null(gr),

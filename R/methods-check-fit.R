@@ -10,8 +10,14 @@
 #' that is not positive definite); `confint()` is [confint.hesscheck()];
 #' `as.data.frame()` the table; `plot()` the eigenvalue spectrum with its uncertainty.
 #'
+#' Every method checks the object first: one whose fields were changed or lost stops with
+#' an error of class `hesscheck_error_object` (and `hesscheck_error_bad_object`) whose
+#' message and `field` name the field. The methods of the other results
+#' ([profile_ci()], [bootstrap_se()], [compare_se()], [coverage_check()],
+#' [hessian_fd()]) do the same.
+#'
 #' @param x,object A `"hesscheck"` object from [check_fit()].
-#' @param digits Significant digits shown.
+#' @param digits Significant digits shown (a whole number from 1 to 15).
 #' @param ... Unused; for compatibility with the generics.
 #' @return `print()` returns `x` invisibly; `format()` a character vector of lines;
 #'   `summary()` an object of class `"summary.hesscheck"` (the `"hesscheck"` object with
@@ -34,6 +40,8 @@ NULL
 #' @rdname hesscheck-methods
 #' @export
 format.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
+  digits <- check_digits(digits)
   lines <- sprintf("check_fit: %s.", verdict_text[[x$verdict]])
   how <- if (x$optimizer == "none") "estimates given as a vector" else
     sprintf("%s result, convergence code %s", x$optimizer, format(x$convergence))
@@ -74,6 +82,7 @@ format.hesscheck <- function(x, digits = 4, ...) {
 #' @rdname hesscheck-methods
 #' @export
 print.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }
@@ -81,6 +90,7 @@ print.hesscheck <- function(x, digits = 4, ...) {
 #' @rdname hesscheck-methods
 #' @export
 summary.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
   e <- object$eigen
   tab <- data.frame(
     eigenvalue = e$values, uncertainty = e$uncertainty,
@@ -105,6 +115,8 @@ eigen_labels <- function(e) {
 #' @rdname hesscheck-methods
 #' @export
 print.summary.hesscheck <- function(x, digits = 4, ...) {
+  validate_hesscheck(x)
+  digits <- check_digits(digits)
   # What print() does not show; the findings and the estimates are print(x)'s.
   cat(format(x, digits = digits)[1:2], sep = "\n")
   cat("\nEigenvalues of the Hessian scaled to unit diagonal (free parameters), with error bars;\n",
@@ -130,22 +142,26 @@ print.summary.hesscheck <- function(x, digits = 4, ...) {
     }
   }
   h <- x$hessian
-  rel <- scaled_error(h, attr(h, "error"))
-  cat(sprintf("Hessian: %s; largest error estimate %s of sqrt(|H[i, i] H[j, j]|); noise of fn %s\n",
+  cat(sprintf("Hessian: %s; largest error estimate %s; noise of fn %s\n",
               if (identical(attr(h, "method"), "gradient")) "differences of gr" else
                 "differences of fn",
-              fmt(suppressWarnings(max(rel, na.rm = TRUE))), fmt(attr(h, "noise"))))
+              largest_error_text(h, "sqrt(|H[i, i] H[j, j]|)"),
+              if (is.finite(attr(h, "noise"))) fmt(attr(h, "noise")) else "not finite"))
   cat("print(x) shows the findings and the table of estimates.\n")
   invisible(x)
 }
 
 #' @rdname hesscheck-methods
 #' @export
-coef.hesscheck <- function(object, ...) object$par
+coef.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
+  object$par
+}
 
 #' @rdname hesscheck-methods
 #' @export
 vcov.hesscheck <- function(object, ...) {
+  validate_hesscheck(object)
   if (is.null(object$vcov)) {
     nm <- names(object$par)
     hc_warn("no_vcov", sprintf(
@@ -160,12 +176,14 @@ vcov.hesscheck <- function(object, ...) {
 #' @param row.names,optional Unused; for compatibility with [as.data.frame()].
 #' @export
 as.data.frame.hesscheck <- function(x, row.names = NULL, optional = FALSE, ...) {
+  validate_hesscheck(x)
   cbind(parameter = rownames(x$table), x$table, stringsAsFactors = FALSE)
 }
 
 #' @rdname hesscheck-methods
 #' @export
 plot.hesscheck <- function(x, ...) {
+  validate_hesscheck(x)
   e <- summary.hesscheck(x)$eigen_table
   k <- nrow(e)
   if (k == 0L) {

@@ -26,22 +26,11 @@
 #' plot(pr)
 NULL
 
-validate_profile <- function(x) {
-  t <- if (is.list(x)) x$table
-  cols <- c("estimate", "lower", "upper", "wald_lower", "wald_upper", "asymmetry")
-  ok <- is.data.frame(t) && nrow(t) >= 1L && all(c(cols, "status") %in% names(t)) &&
-    all(vapply(t[cols], is_num, TRUE, nrow(t))) && is.character(t$status) &&
-    is.numeric(x$level) && length(x$level) == 1L && isTRUE(x$level > 0 && x$level < 1) &&
-    is.list(x$profiles) && length(x$profiles) == nrow(t) &&
-    is.data.frame(x$findings) && all(c("severity", "message") %in% names(x$findings))
-  if (!ok) bad_object("its table, profiles or findings", "profile_ci")
-  invisible(x)
-}
-
 #' @rdname profile-methods
 #' @export
 format.hesscheck_profile <- function(x, digits = 4, ...) {
   validate_profile(x)
+  digits <- check_digits(digits)
   t <- x$table
   cells <- cbind(estimate = fmt(t$estimate, digits), lower = fmt(t$lower, digits),
                  upper = fmt(t$upper, digits), "Wald lower" = fmt(t$wald_lower, digits),
@@ -60,6 +49,7 @@ format.hesscheck_profile <- function(x, digits = 4, ...) {
 #' @rdname profile-methods
 #' @export
 print.hesscheck_profile <- function(x, digits = 4, ...) {
+  validate_profile(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }
@@ -136,8 +126,9 @@ plot.hesscheck_profile <- function(x, parm, ...) {
 #' @param parm Parameters (names or indices); all by default.
 #' @param level Confidence level.
 #' @param method `"wald"`, `"profile"` or `"bootstrap"`.
-#' @param ... Passed to [profile_ci()] or [bootstrap_se()]; `bootstrap` for a result of
-#'   [bootstrap_se()] already computed.
+#' @param ... Passed to [profile_ci()] or [bootstrap_se()] (only their arguments: any
+#'   other is an error of class `hesscheck_error_bad_argument`, as is any with
+#'   `"wald"`); `bootstrap` for a result of [bootstrap_se()] already computed.
 #' @return A matrix with one row per parameter and the lower and upper limits.
 #' @examples
 #' set.seed(1)
@@ -150,8 +141,14 @@ plot.hesscheck_profile <- function(x, parm, ...) {
 #' @export
 confint.hesscheck <- function(object, parm, level = object$level,
                               method = c("wald", "profile", "bootstrap"), ...) {
+  validate_hesscheck(object)
   check_level(level)
-  method <- match.arg(method)
+  method <- check_choice(method, c("wald", "profile", "bootstrap"), "method")
+  # `...` goes to profile_ci() or bootstrap_se(): only their arguments
+  takes <- switch(method, wald = character(),
+                  profile = setdiff(names(formals(profile_ci)), c("x", "parm", "level")),
+                  bootstrap = c("bootstrap", setdiff(names(formals(bootstrap_se)), "x")))
+  check_dots_names(list(...), takes, sprintf("confint(method = \"%s\")", method))
   nm <- names(object$par)
   idx <- parm_index(nm, parm)
   a <- (1 - level) / 2

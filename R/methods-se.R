@@ -2,37 +2,8 @@
 # "hesscheck_boot" (bootstrap_se()) and "hesscheck_coverage" (coverage_check()).
 # format() builds the lines, print() writes them; every number is shown with its own
 # significant digits (fmt()), so a column never pads 54.62 to 54.6200. Each method checks
-# the object first: a changed or corrupted one is a hesscheck_error_bad_object.
-
-bad_object <- function(what, fn) {
-  hc_abort("bad_object", sprintf(
-    "`x` is not a valid %s result (%s is missing or malformed); compute it again with %s().",
-    fn, what, fn
-  ))
-}
-
-is_count <- function(v) is.numeric(v) && length(v) == 1L && is.finite(v) && v >= 0
-is_num <- function(v, n) is.numeric(v) && length(v) == n
-is_failure_table <- function(m) {
-  (is.numeric(m) || is.table(m)) && (length(m) == 0L || !is.null(names(m)))
-}
-
-validate_se <- function(x) {
-  t <- if (is.list(x)) x$table
-  if (!is.data.frame(t) || nrow(t) < 1L) bad_object("`table`", "compare_se")
-  k <- nrow(t)
-  ok <- is.character(t$parameter) && is.character(t$source) && is_num(t$se, k) &&
-    is_num(t$ratio, k) && is_num(t$expected, k) && is.logical(t$flag) && length(t$flag) == k
-  if (!ok) bad_object("a column of `table`", "compare_se")
-  if (!is.null(x$notes) && !is.character(x$notes)) bad_object("`notes`", "compare_se")
-  v <- x$verdict
-  if (!is.null(v) && !(is.list(v) && is.character(v$report) && length(v$report) == 1L &&
-                       v$report %in% names(report_text) && is.character(v$reason) &&
-                       length(v$reason) == 1L)) {
-    bad_object("`verdict`", "compare_se")
-  }
-  invisible(x)
-}
+# the object first (validate-objects.R): a changed or corrupted one is a classed
+# hesscheck_error_object naming the field.
 
 # What each of compare_se()'s verdicts tells the user to report.
 report_text <- c(
@@ -55,49 +26,6 @@ check_boot_of <- function(b, nm, of) {
       of))
   }
   invisible(b)
-}
-
-validate_boot <- function(x) {
-  if (!is.list(x)) bad_object("the whole object", "bootstrap_se")
-  if (!is_count(x$R)) bad_object("`R`", "bootstrap_se")
-  st <- x$status
-  if (!is.character(st) || length(st) != x$R || !all(st %in% c("ok", "not_converged", "failed"))) {
-    bad_object("`status`", "bootstrap_se")
-  }
-  n <- length(x$estimate)
-  ok <- is.numeric(x$estimate) && n >= 1L && !is.null(names(x$estimate)) &&
-    is_num(x$se, n) && is_num(x$mc_error, n) && is.numeric(x$ci) &&
-    identical(dim(x$ci), c(n, 2L))
-  if (!ok) bad_object("`estimate`, `se`, `mc_error` or `ci`", "bootstrap_se")
-  if (!is.character(x$type) || length(x$type) != 1L ||
-      !x$type %in% c("parametric", "nonparametric")) {
-    bad_object("`type`", "bootstrap_se")
-  }
-  if (!is.numeric(x$seed) || length(x$seed) != 1L || is.na(x$seed)) {
-    bad_object("`seed`", "bootstrap_se")
-  }
-  if (!is_failure_table(x$messages)) bad_object("`messages`", "bootstrap_se")
-  invisible(x)
-}
-
-validate_coverage <- function(x) {
-  if (!is.list(x)) bad_object("the whole object", "coverage_check")
-  t <- x$table
-  if (!is.data.frame(t) || nrow(t) < 1L) bad_object("`table`", "coverage_check")
-  k <- nrow(t)
-  cols <- c("coverage", "mc_error", "se_ratio", "bias")
-  if (!all(cols %in% names(t)) || !all(vapply(t[cols], is_num, TRUE, k))) {
-    bad_object("a column of `table`", "coverage_check")
-  }
-  if (!is.numeric(x$level) || length(x$level) != 1L || !isTRUE(x$level > 0 && x$level < 1)) {
-    bad_object("`level`", "coverage_check")
-  }
-  if (!is_count(x$R) || !is_count(x$used)) bad_object("`R` or `used`", "coverage_check")
-  if (!is.numeric(x$seed) || length(x$seed) != 1L || is.na(x$seed)) {
-    bad_object("`seed`", "coverage_check")
-  }
-  if (!is_failure_table(x$messages)) bad_object("`messages`", "coverage_check")
-  invisible(x)
 }
 
 # Lines of a character matrix with row and column names, columns right-aligned.
@@ -124,6 +52,7 @@ failure_lines <- function(messages) {
 #' @export
 format.hesscheck_boot <- function(x, digits = 4, ...) {
   validate_boot(x)
+  digits <- check_digits(digits)
   cells <- cbind(estimate = fmt(x$estimate, digits), se = fmt(x$se, digits),
                  mc_error = fmt(x$mc_error, 2), "2.5 %" = fmt(x$ci[, 1L], digits),
                  "97.5 %" = fmt(x$ci[, 2L], digits))
@@ -147,6 +76,7 @@ verdict_line <- function(verdict) {
 
 #' @export
 print.hesscheck_boot <- function(x, digits = 4, ...) {
+  validate_boot(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }
@@ -154,6 +84,7 @@ print.hesscheck_boot <- function(x, digits = 4, ...) {
 #' @export
 format.hesscheck_coverage <- function(x, digits = 3, ...) {
   validate_coverage(x)
+  digits <- check_digits(digits)
   tab <- x$table
   cells <- vapply(tab[c("coverage", "mc_error", "se_ratio", "bias")], fmt,
                   character(nrow(tab)), digits = digits)
@@ -193,6 +124,7 @@ interval_lines <- function(iv) {
 
 #' @export
 print.hesscheck_coverage <- function(x, digits = 3, ...) {
+  validate_coverage(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }
@@ -200,6 +132,7 @@ print.hesscheck_coverage <- function(x, digits = 3, ...) {
 #' @export
 format.hesscheck_se <- function(x, digits = 3, ...) {
   validate_se(x)
+  digits <- check_digits(digits)
   t <- x$table
   srcs <- unique(t$source)
   nm <- unique(t$parameter)
@@ -219,6 +152,7 @@ format.hesscheck_se <- function(x, digits = 3, ...) {
 
 #' @export
 print.hesscheck_se <- function(x, digits = 3, ...) {
+  validate_se(x)
   cat(format(x, digits = digits), sep = "\n")
   invisible(x)
 }

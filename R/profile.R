@@ -17,7 +17,10 @@
 #'   is the bound.
 #' * **A profile that flattens**: a limit is `-Inf` or `Inf` when the profile stays below
 #'   the cutoff up to `control$max_se` standard errors from the estimate (or stops rising):
-#'   the parameter is not identified in that direction.
+#'   the parameter is not identified in that direction. When `control$max_se` is less
+#'   than 4 times the distance of the quadratic guess (`sqrt(qchisq(level, 1))` standard
+#'   errors), a profile still below the cutoff there says nothing of the kind: that limit
+#'   is `NA` with status `"search_limit"`, and a finding says to raise `control$max_se`.
 #' * **A lower value of `fn`** than at the estimate (by more than `control$tol_newmin` in
 #'   twice `fn`, a deviance): the fit was not at its minimum. That parameter's limits are
 #'   `NA`, never a silently wrong interval; the result's `better` holds the point, and a
@@ -29,7 +32,10 @@
 #' reproducible"). The profiling itself draws no random numbers; each parameter's task
 #' gets its own L'Ecuyer-CMRG stream from a fixed seed, so that an `fn` that does draw
 #' them gives the same intervals on every backend. A parameter whose worker process dies
-#' gets `NA` limits and status `"failed"`.
+#' gets `NA` limits and status `"failed"`; a limit that cannot be found says why (`fn`'s
+#' own error). `"snow"` and `"future"` workers get `fn` and `gr` with the objects they use
+#' (as in [bootstrap_se()]). The state of an lme4 or TMB fit is left as it was (see
+#' [check_fit()]).
 #'
 #' @param x A `"hesscheck"` object from [check_fit()].
 #' @param parm Parameters (names or indices) to profile; all by default.
@@ -37,18 +43,22 @@
 #' @param parallel,ncpus,cl The backend, the number of workers and a cluster for
 #'   `"snow"`, as in [bootstrap_se()].
 #' @param control A list of settings:
-#'   * `max_se` (`100`): how far, in standard errors, a limit is searched for before the
-#'     profile is called flat;
-#'   * `tol` (`1e-8`): tolerance of the root finding, in standard errors;
-#'   * `tol_newmin` (`1e-3`): a fall of twice `fn` below its value at the estimate larger
-#'     than this means the fit was not at the minimum (bbmle's `tol.newmin`);
-#'   * `reltol` (`1e-12`), `maxit` (`1000`): of the inner [stats::optim()] fits.
+#'   * `max_se` (`100`, above 0 and finite): how far, in standard errors, a limit is
+#'     searched for before the profile is called flat;
+#'   * `tol` (`1e-8`, above 0 and at most 0.1): tolerance of the root finding, in
+#'     standard errors;
+#'   * `tol_newmin` (`1e-3`, from 0): a fall of twice `fn` below its value at the estimate
+#'     larger than this means the fit was not at the minimum (bbmle's `tol.newmin`);
+#'   * `reltol` (`1e-12`, from 0 to 1e-6), `maxit` (`1000`): of the inner
+#'     [stats::optim()] fits (a looser `reltol` leaves the profile above its minimum and
+#'     the interval too narrow).
+#'   Values outside these ranges are errors of class `hesscheck_error_bad_control`.
 #' @return An object of class `"hesscheck_profile"`: a list with
 #'   * `table`: a data frame with one row per profiled parameter: `estimate`, `lower`,
 #'     `upper` (the profile interval), `wald_lower`, `wald_upper`, `asymmetry` (the
 #'     distance from the estimate to the upper limit over that to the lower limit; 1 for
 #'     a symmetric interval) and `status` (`"ok"`, `"one_sided"`, `"not_identified"`,
-#'     `"lower_fn"`, `"failed"`);
+#'     `"search_limit"`, `"lower_fn"`, `"failed"`);
 #'   * `profiles`: per parameter, a data frame of the points evaluated: `value` of the
 #'     parameter, `z` (the signed root of twice the rise of `fn`), `deviance` (twice the
 #'     rise) and `wald_z` (the same for the quadratic approximation);
@@ -74,12 +84,8 @@ profile_ci <- function(x, parm, level = 0.95,
   check_hesscheck(x)
   check_level(level)
   parallel <- check_parallel(parallel)
-  ctrl <- check_control(control, profile_defaults)
-  for (nm in c("max_se", "tol", "tol_newmin", "reltol")) {
-    ctrl[[nm]] <- check_number(ctrl[[nm]], paste0("control$", nm), 0, null_ok = FALSE)
-  }
-  ctrl$maxit <- check_number(ctrl$maxit, "control$maxit", 1, null_ok = FALSE,
-                             integer = TRUE)
+  check_shippable(x$problem, parallel, "profile_ci()")
+  ctrl <- check_profile_control(control)
   idx <- parm_index(names(x$par), parm)
   if (!usable_minimum(x$verdict)) {
     hc_abort("not_minimum", sprintf(
@@ -87,7 +93,11 @@ profile_ci <- function(x, parm, level = 0.95,
       verdict_text[[x$verdict]]
     ))
   }
-  pb <- profile_problem(x)
+  # the fit's own state (lme4, TMB) as it was, also after an error
+  restore <- hold_state(x$problem)
+  on.exit(restore(), add = TRUE)
+  # snow and future workers get fn and gr with the objects they use
+  pb <- profile_problem(ship_problem(x, parallel))
   task_one <- function(j) profile_one(pb, j, level, ctrl)
   run <- run_over_backend(task_one, idx, parallel, ncpus, cl)
   new_profile(pb, idx, run, level, parallel)
@@ -96,6 +106,38 @@ profile_ci <- function(x, parm, level = 0.95,
 # profile_ci()'s control settings and their defaults (documented there).
 profile_defaults <- list(max_se = 100, tol = 1e-8, tol_newmin = 1e-3, reltol = 1e-12,
                          maxit = 1000L)
+
+# profile_ci()'s control list, checked: values that would make every limit fail, or an
+# interval silently wrong, are errors. The root is found to `tol` standard errors, so it
+# must be positive (0 leaves uniroot() no way to stop) and small (at most 0.1 SE); the
+# inner fits stop at the relative change `reltol` of fn, which must be small (at most
+# 1e-6) or the profile stays above its minimum and the interval comes out too narrow.
+check_profile_control <- function(control) {
+  ctrl <- check_control(control, profile_defaults)
+  if (identical(ctrl, profile_defaults)) return(ctrl)
+  range_check <- function(nm, lo, hi, lo_open, what) {
+    v <- ctrl[[nm]]
+    ok <- is.numeric(v) && length(v) == 1L && !is.na(v) && !is.nan(v) &&
+      (if (lo_open) v > lo else v >= lo) && v <= hi
+    if (!ok) {
+      hc_abort("bad_control", sprintf("`control$%s` must be a single number %s; not %s.",
+                                      nm, what, describe_value(v)))
+    }
+    as.double(v)
+  }
+  ctrl$max_se <- range_check("max_se", 0, .Machine$double.xmax, TRUE,
+                             "above 0 and finite (standard errors)")
+  ctrl$tol <- range_check("tol", 0, 0.1, TRUE,
+                          "above 0 and at most 0.1 (standard errors)")
+  ctrl$tol_newmin <- range_check("tol_newmin", 0, Inf, FALSE, "from 0 (a deviance)")
+  if (!is.finite(ctrl$tol_newmin)) {
+    hc_abort("bad_control", "`control$tol_newmin` must be finite.")
+  }
+  ctrl$reltol <- range_check("reltol", 0, 1e-6, FALSE, "from 0 to 1e-6")
+  ctrl$maxit <- check_number(ctrl$maxit, "control$maxit", 1, null_ok = FALSE,
+                             integer = TRUE)
+  ctrl
+}
 
 # ---- the verdicts a profile (and compare_se()'s verdict) can start from --------------
 
@@ -119,7 +161,12 @@ report_thresholds <- list(
   failed_fraction = 0.1,
   # Twice fn, stopped rising: a profile whose signed root rose less than this over a
   # step that doubled the distance is flat.
-  flat_rise = 1e-3
+  flat_rise = 1e-3,
+  # A profile still below its cutoff where the search stops (control$max_se) is flat, not
+  # identified in that direction, only if the search went at least this many times as
+  # far as the quadratic (Wald) guess of the limit; else its limit lies beyond the
+  # search: "search limit reached", NA.
+  flat_reach = 4
 )
 
 # ---- argument helpers -----------------------------------------------------------------
@@ -151,8 +198,9 @@ profile_problem <- function(x, dots = x$problem$dots, par = x$par, H = as.matrix
   d <- diag(H)
   fallback <- ifelse(is.finite(d) & d > 0, 1 / sqrt(abs(d)), 1e-2 * pmax(abs(par), 1))
   se[!is.finite(se) | se <= 0] <- fallback[!is.finite(se) | se <= 0]
-  f0 <- f(par)
-  list(f = f, g = g, par = par, names = names(par), f0 = as.double(f0), H = H, se = se,
+  f0 <- catch_user(f(par), function(e) abort_fn_failed("fn", par, e))
+  f0 <- check_fn_value(f0, par)
+  list(f = f, g = g, par = par, names = names(par), f0 = f0, H = H, se = se,
        lower = pr$lower, upper = pr$upper, at_bound = at_bound)
 }
 
@@ -264,8 +312,8 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
   z_at <- function(t) sqrt(deviance_at(t))
   d_prev <- 0
   z_prev <- 0
-  d <- target                              # in standard errors
   max_d <- ctrl$max_se
+  d <- min(target, max_d)                  # in standard errors
   d_bound <- s * (bound - hat) / se        # distance to the bound, in SEs
   repeat {
     hit <- d >= d_bound
@@ -280,8 +328,13 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
     z <- z$z
     if (z >= target) break
     if (hit) return(list(limit = bound, status = "bound"))
-    if (d >= max_d || (d >= 4 * target && z - z_prev < report_thresholds$flat_rise)) {
+    reach <- report_thresholds$flat_reach * target
+    if ((d >= reach && z - z_prev < report_thresholds$flat_rise) ||
+        (d >= max_d && max_d >= reach)) {
       return(list(limit = s * Inf, status = "flat", reached = z, distance = d))
+    }
+    if (d >= max_d) {
+      return(list(limit = NA_real_, status = "search_limit", reached = z, distance = d))
     }
     # Secant prediction of where z reaches the target, 10% beyond it so that the next
     # point brackets the root; at least 1.25 and at most 4 times the distance so far.
@@ -302,22 +355,26 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
 }
 
 # z at t; when fn fails or is not finite there, halve the step back towards d_prev
-# (up to 20 times) and return the distance that worked.
+# (up to 20 times) and return the distance that worked. When none did, the reason says
+# why the last attempt failed (fn's own error message), not only that it did.
 try_z <- function(z_at, t, hat, s, se, d_prev, d) {
+  why <- NULL
   for (k in 0:20) {
     z <- tryCatch(z_at(t), profile_stop = function(e) {
       if (e$reason == "lower") stop(e)
+      why <<- e$reason
       NULL
     }, error = function(e) {
       if (is_time_limit(e)) stop(e)
+      why <<- error_text(e)
       NULL
     })
     if (!is.null(z)) return(list(z = z, d = if (k > 0L) d))
     d <- (d_prev + d) / 2
     t <- hat + s * d * se
   }
-  stop(profile_stop(sprintf("fn failed or was not finite beyond %s standard errors",
-                            fmt(d_prev, 3))))
+  stop(profile_stop(sprintf("fn failed or was not finite beyond %s standard errors (%s)",
+                            fmt(d_prev, 3), why)))
 }
 
 # The level whose chi-square(1) quantile cuts twice the rise of fn: `level`, or on a
@@ -363,8 +420,9 @@ new_profile <- function(pb, idx, res, level, parallel) {
   st_up <- vapply(res, function(r) r$upper$status, "")
   status <- ifelse(st_lo == "failed" | st_up == "failed", "failed",
             ifelse(st_lo == "lower_fn" | st_up == "lower_fn", "lower_fn",
+            ifelse(st_lo == "search_limit" | st_up == "search_limit", "search_limit",
             ifelse(st_lo == "flat" | st_up == "flat", "not_identified",
-            ifelse(st_lo == "at_bound" | st_up == "at_bound", "one_sided", "ok"))))
+            ifelse(st_lo == "at_bound" | st_up == "at_bound", "one_sided", "ok")))))
   asym <- (upper - est) / (est - lower)
   asym[!is.finite(asym) | status != "ok"] <- NA_real_
   table <- data.frame(estimate = est, lower = lower, upper = upper,
@@ -420,6 +478,12 @@ profile_findings <- function(pb, res, table, better, level) {
           "not identified in this direction: the profile of %s stays below the cutoff %s its estimate (the signed root reaches %s at %s standard errors); the %s limit is %s.",
           p, if (side == "lower") "below" else "above", fmt(sd$reached, 3),
           fmt(sd$distance, 3), side, if (side == "lower") "-Inf" else "Inf"))
+      } else if (sd$status == "search_limit") {
+        add("search_limit", "warning", p, sprintf(
+          "search limit reached: the %s limit of %s lies beyond control$max_se = %s standard errors from its estimate, where the signed root (%s) is still below the cutoff %s; its limit is NA. To find it: profile_ci(x, control = list(max_se = %s)).",
+          side, p, fmt(sd$distance, 4), fmt(sd$reached, 3),
+          fmt(sqrt(stats::qchisq(cutoff_level(level, pb$at_bound[r$j]), 1)), 4),
+          fmt(max(profile_defaults$max_se, 10 * sd$distance), 4)))
       } else if (sd$status == "bound") {
         add("bound", "note", p, sprintf(
           "the %s limit of %s is its bound (%s): the profile stays below the cutoff up to it.",

@@ -6,27 +6,15 @@
 # ---- argument checks ---------------------------------------------------------------
 
 check_hesscheck <- function(x) {
-  if (!inherits(x, "hesscheck") || !is.list(x) || !is.list(x$problem) ||
-      !is.function(x$problem$fn)) {
-    hc_abort("bad_object", sprintf(
-      "`x` must be the result of check_fit(), not %s.", describe_value(x)
-    ))
+  if (!inherits(x, "hesscheck") || !is.list(x)) {
+    stop(errorCondition(
+      sprintf("`x` must be the result of check_fit(), not %s.", describe_value(x)),
+      field = "(the object)",
+      class = c("hesscheck_error_bad_object", "hesscheck_error_object", "hesscheck_error"),
+      call = NULL))
   }
-  pr <- x$problem
-  n <- length(x$par)
-  ok <- is.numeric(x$par) && n >= 1L && all(is.finite(x$par)) && !is.null(names(x$par)) &&
-    is.list(pr$dots) && (is.null(pr$gr) || is.function(pr$gr)) &&
-    is.numeric(pr$lower) && length(pr$lower) == n && !anyNA(pr$lower) &&
-    is.numeric(pr$upper) && length(pr$upper) == n && !anyNA(pr$upper) &&
-    is.numeric(pr$fnscale) && length(pr$fnscale) == 1L && is.finite(pr$fnscale) &&
-    pr$fnscale != 0
-  if (!ok) {
-    hc_abort("bad_object", paste(
-      "`x` is not a valid check_fit() result: its estimates or its `problem` (fn, `...`",
-      "arguments, bounds, fnscale) were changed or lost. Run check_fit() again."
-    ))
-  }
-  invisible(x)
+  # every field, the problem (fn, `...` arguments, bounds, fnscale) included
+  validate_hesscheck(x, problem = TRUE)
 }
 
 # The arguments every resampling function (`what`) shares: the check_fit() result, the
@@ -40,6 +28,7 @@ check_replicate_args <- function(x, data, R, parallel, force, progress, what) {
   if (is.null(data)) data <- x$problem$data
   args <- list(R = check_replicates(R), dat = check_data_arg(x, data), data = data,
                parallel = check_parallel(parallel))
+  check_shippable(x$problem, args$parallel, paste0(what, "()"))
   require_usable_verdict(x, force, what)
   args
 }
@@ -84,6 +73,12 @@ check_parallel <- function(parallel) {
 check_data_arg <- function(x, data) {
   dots <- x$problem$dots
   nm <- names(dots)
+  named <- if (length(nm)) nm[!is.na(nm) & nzchar(nm)] else character()
+  if (is.null(data) && length(named)) {
+    hc_abort("bad_data", sprintf(
+      "`data` is missing: give the name of the argument of fn that holds the data, one of: %s; for example data = \"%s\".",
+      paste0("\"", named, "\"", collapse = ", "), named[[1L]]), argument = "data")
+  }
   if (!is.character(data) || length(data) < 1L || anyNA(data) || anyDuplicated(data) ||
       !all(data %in% nm)) {
     # Only the names: never the value, which may be the whole data set.
@@ -327,13 +322,43 @@ run_on_backend <- function(one, R, parallel, ncpus, cl, seed, progress = FALSE) 
     if (set_seed) assign(".Random.seed", streams[[r]], envir = globalenv())
     one(r)
   }
+  # In other processes the task's warnings are collected with its result, to be
+  # signalled here as serial mode signals them (forked and snow workers drop them).
+  if (parallel != "no") task <- collecting_warnings(task)
   run <- switch(parallel,
     no = run_serial(task, R, progress),
     multicore = run_multicore(task, R, ncpus),
     snow = run_snow(task, R, ncpus, cl),
     future = run_future(task, R, streams)
   )
+  if (parallel != "no") run$results <- collected_results(run$results)
   c(run, list(seed = seed))
+}
+
+# task(r, ...) returning its value with the warnings it gave (muffled there).
+collecting_warnings <- function(task) {
+  force(task)
+  function(r, ...) {
+    warns <- list()
+    value <- withCallingHandlers(task(r, ...), warning = function(w) {
+      warns[[length(warns) + 1L]] <<- w
+      invokeRestart("muffleWarning")
+    })
+    structure(list(value = value, warnings = warns), class = "hesscheck_collected")
+  }
+}
+
+# The values of collecting_warnings() tasks, their warnings signalled in task order,
+# each once; other results (a lost task's NULL, a failure) as they are.
+collected_results <- function(results) {
+  for (r in seq_along(results)) {
+    o <- results[[r]]
+    if (inherits(o, "hesscheck_collected")) {
+      resignal_warnings(o$warnings)
+      results[r] <- list(o$value)
+    }
+  }
+  results
 }
 
 # Every backend returns list(results = one list element per replicate, lost = the
@@ -378,8 +403,11 @@ run_multicore <- function(task, R, ncpus) {
 }
 
 # A snow cluster, one replicate at a time per node: a node that dies loses the replicate
-# it was running, and the others run on the nodes left. The task is sent to each node
-# once; then only replicate numbers travel.
+# it was running, and is replaced by a new local node (for a node of the user's `cl`, for
+# this call only), so that only a replicate that kills its own node is lost, as with
+# forked workers. Should no node be left (a replacement that cannot start), the
+# replicates never run fail as such, not as lost with a worker. The task is sent to each
+# node once; then only replicate numbers travel.
 run_snow <- function(task, R, ncpus, cl) {
   own <- is.null(cl)
   if (own) cl <- make_cluster(ncpus)
@@ -408,11 +436,40 @@ run_snow <- function(task, R, ncpus, cl) {
     for (i in which(alive & busy > 0L)) try(recv(cl[[i]]), silent = TRUE)
     snow_remove(cl[alive], ".hesscheck_task")
   }, add = TRUE, after = FALSE)
+  # A node that died, replaced by a new local one with the task installed (FALSE when
+  # that fails too). In the user's `cl` the replacement serves this call only: `cl`
+  # itself is not changed (this is a copy of the list), and the new node is stopped on
+  # the way out.
+  temp <- list()
+  on.exit(for (t in temp) try(parallel::stopCluster(t), silent = TRUE), add = TRUE)
+  replace_node <- function(i) {
+    if (own) try(close(cl[[i]]$con), silent = TRUE)
+    new <- tryCatch(make_cluster(1L), error = function(e) {
+      if (is_time_limit(e)) stop(e)
+      NULL
+    })
+    if (is.null(new)) return(FALSE)
+    if (!own) temp[[length(temp) + 1L]] <<- new
+    ok <- tryCatch({
+      snow_install(new, ".hesscheck_task", task)
+      TRUE
+    }, error = function(e) {
+      if (is_time_limit(e)) stop(e)
+      FALSE
+    })
+    if (!ok) return(FALSE)
+    cl[[i]] <<- new[[1L]]
+    TRUE
+  }
 
   out <- vector("list", R)
   nxt <- 1L
   lost <- integer()
   dead_nodes <- integer()
+  died <- function(i) {
+    dead_nodes <<- c(dead_nodes, i)
+    alive[i] <<- replace_node(i)
+  }
   repeat {
     for (i in which(alive & busy == 0L)) {
       if (nxt > R) break
@@ -424,8 +481,7 @@ run_snow <- function(task, R, ncpus, cl) {
         busy[i] <- nxt
         nxt <- nxt + 1L
       } else {
-        alive[i] <- FALSE
-        dead_nodes <- c(dead_nodes, i)
+        died(i)
       }
     }
     b <- which(busy > 0L)
@@ -437,11 +493,13 @@ run_snow <- function(task, R, ncpus, cl) {
     for (i in b[ready]) {
       r <- busy[i]
       busy[i] <- 0L
-      msg <- tryCatch(recv(cl[[i]]), error = function(e) e)
+      msg <- tryCatch(recv(cl[[i]]), error = function(e) {
+        if (is_time_limit(e)) stop(e)
+        e
+      })
       if (inherits(msg, "error")) {
-        alive[i] <- FALSE
-        dead_nodes <- c(dead_nodes, i)
         lost <- c(lost, r)
+        died(i)
       } else if (inherits(msg$value, "try-error")) {
         out[[r]] <- failed_replicate(paste("error on the snow worker:",
                                            paste(as.character(msg$value), collapse = " ")))
@@ -450,14 +508,19 @@ run_snow <- function(task, R, ncpus, cl) {
       }
     }
   }
-  left <- if (nxt <= R) seq.int(nxt, R) else integer()
-  for (r in left) out[[r]] <- failed_replicate("no snow worker was left alive to run it")
   dead_nodes <- sort(unique(dead_nodes))
   dead <- paste(dead_nodes, collapse = ", ")
+  left <- if (nxt <= R) seq.int(nxt, R) else integer()
+  for (r in left) {
+    out[[r]] <- failed_replicate(sprintf(
+      "not run: every node of the snow cluster had died (node%s %s)",
+      if (length(dead_nodes) == 1L) "" else "s", dead))
+  }
   advice <- if (length(dead_nodes) && !own) sprintf(
-    " `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
+    " Local workers stood in for the nodes that died, for this call; `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
     if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
-  list(results = out, lost = c(lost, left),
+  if (length(dead_nodes) && own) advice <- " The nodes that died were replaced."
+  list(results = out, lost = lost,
        where = sprintf("snow node %s", dead), advice = advice)
 }
 

@@ -20,11 +20,24 @@ check_par <- function(par, arg = "par") {
       paste(labels, collapse = ", "), if (sum(bad) == 1L) "is" else "are"
     ))
   }
-  if (is.null(nm) || anyNA(nm) || !all(nzchar(nm))) {
+  if (is.null(nm)) {
     nm <- paste0("p", seq_along(par))
+  } else if (anyNA(nm) || !all(nzchar(nm))) {
+    # Only the missing names become p<i> (the given ones label the result, as check_fit()
+    # keeps them), made unique against the given ones.
+    miss <- is.na(nm) | !nzchar(nm)
+    nm[miss] <- make.unique(c(nm[!miss], paste0("p", which(miss))))[sum(!miss) + seq_len(sum(miss))]
   }
   names(par) <- nm
   par
+}
+
+# The number of parameters in `par` when it is a numeric vector (0 otherwise, for
+# check_par() to report), read without building anything proportional to it.
+par_length <- function(par) {
+  if (is.numeric(par) && is.null(dim(par)) && (!is.object(par) || is.numeric(unclass(par)))) {
+    length(par)
+  } else 0L
 }
 
 check_function <- function(f, arg) {
@@ -140,7 +153,36 @@ check_gr_value <- function(v, par) {
 }
 
 check_level <- function(level) {
-  if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
+  if (!is.numeric(level) || length(level) != 1L || !isTRUE(level > 0 && level < 1)) {
     hc_abort("bad_level", "`level` must be a single number between 0 and 1.")
+  }
+}
+
+# One of `choices` (partial matching as match.arg() does, the first when `v` is the
+# default vector of all of them), or a classed error naming the argument.
+check_choice <- function(v, choices, arg) {
+  if (identical(v, choices)) return(choices[[1L]])
+  k <- if (is.character(v) && length(v) == 1L && !is.na(v)) pmatch(v, choices) else NA_integer_
+  if (is.na(k)) {
+    hc_abort("bad_argument", sprintf("`%s` must be one of %s, not %s.", arg,
+                                     paste0("\"", choices, "\"", collapse = ", "),
+                                     describe_value(v)), argument = arg)
+  }
+  choices[[k]]
+}
+
+# The names of `...` arguments that `what` passes on, each one of `takes`: an unnamed
+# or unknown one is a classed error (R's own "unused argument" would be unclassed).
+check_dots_names <- function(dots, takes, what) {
+  if (!length(dots)) return(invisible())
+  nm <- names(dots)
+  if (is.null(nm)) nm <- rep("", length(dots))
+  bad <- is.na(nm) | !nzchar(nm) | !nm %in% takes
+  if (any(bad)) {
+    shown <- ifelse(is.na(nm) | !nzchar(nm), "(unnamed)", nm)[bad]
+    hc_abort("bad_argument", sprintf(
+      "%s does not take %s%s.", what, paste(shown, collapse = ", "),
+      if (length(takes)) sprintf("; it takes %s", paste(takes, collapse = ", ")) else
+        ": it takes no further arguments"), arguments = shown)
   }
 }

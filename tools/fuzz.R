@@ -16,9 +16,15 @@ seconds <- as.numeric(opt("seconds", Inf))
 seed <- as.integer(opt("seed", 1))
 lib <- opt("lib", NULL)
 verbose <- !is.na(match("--verbose", args))
-if (!is.null(lib)) .libPaths(c(lib, .libPaths()))
+if (!is.null(lib)) {
+  .libPaths(c(lib, .libPaths()))
+  # snow workers started here find the same installation
+  Sys.setenv(R_LIBS = paste(c(normalizePath(lib), Sys.getenv("R_LIBS")),
+                            collapse = .Platform$path.sep))
+}
 suppressPackageStartupMessages(library(hesscheck))
 set.seed(seed)
+forking <- .Platform$OS.type != "windows"
 
 pick <- function(...) {
   x <- list(...)
@@ -134,17 +140,40 @@ gen_control <- function(fun) {
        if (fun == "check_fit") list(hessian = list(max_search = 3)) else list())
 }
 
+# Whether a valid result's methods all work: an object the package made must pass its
+# own checks (a hesscheck_error from them here is a failure, not a classed error).
+methods_work <- function(obj) {
+  ok <- tryCatch({
+    invisible(utils::capture.output(print(obj)))
+    if (inherits(obj, "hesscheck")) {
+      invisible(list(format(obj), utils::capture.output(print(summary(obj))), coef(obj),
+                     suppressWarnings(vcov(obj)), confint(obj), as.data.frame(obj)))
+    }
+    if (inherits(obj, c("hesscheck_profile", "hesscheck_se"))) invisible(as.data.frame(obj))
+    if (inherits(obj, "hessian_fd")) invisible(list(format(obj), as.matrix(obj)))
+    TRUE
+  }, error = function(e) {
+    assign("fuzz_methods_error", conditionMessage(e), envir = globalenv())
+    FALSE
+  })
+  ok
+}
+
+# The error methods_work() met last, for the failure's message.
+methods_error <- function() get0("fuzz_methods_error", globalenv(), ifnotfound = "")
+
 valid_hessian <- function(h, n) {
   m <- as.matrix(h)
   is.matrix(m) && all(dim(m) == n) && isSymmetric(unname(m)) &&
-    is.matrix(attr(h, "error")) && all(attr(h, "error") >= 0 | is.na(attr(h, "error")))
+    is.matrix(attr(h, "error")) && all(attr(h, "error") >= 0 | is.na(attr(h, "error"))) &&
+    methods_work(h)
 }
 
 valid_check <- function(x, n) {
   inherits(x, "hesscheck") && nrow(x$table) == n &&
     x$verdict %in% names(hesscheck:::verdict_text) &&
     is.data.frame(x$findings) && all(x$table$se > 0 | is.na(x$table$se)) &&
-    length(format(x)) > 0L
+    length(format(x)) > 0L && methods_work(x)
 }
 
 # A refit for the replicate functions: mostly right, sometimes nonsense (NA, c(0, 1) or
@@ -172,17 +201,151 @@ gen_refit <- function(n, forked) {
   function(d, s) if (runif(1) < p_bad) bad(d, s) else good(d, s)
 }
 
-# An object whose components were changed: NULL, a string, the wrong length.
-corrupt <- function(obj) {
-  if (!is.list(obj) || !length(obj)) return(obj)
-  k <- sample.int(length(obj), 1L)
-  obj[k] <- list(pick(NULL, "a", 1:3, list(), NA, -1))
-  obj
+# Hostile values for a field of a result object.
+gen_bad_value <- function() {
+  pick(NULL, "a", 1:3, list(), NA, -1, Inf, NaN, c(a = 1, b = 2), data.frame(), TRUE,
+       function(p) p, matrix(1:4, 2), character(), numeric(), list(a = 1), factor("x"),
+       1e308, -0, as.complex(1), quote(x))
 }
+
+# An object with one field changed: a top-level field, an element or column one level
+# down, or (for a hessian_fd matrix, or a check_fit() result's Hessian) an attribute.
+# Returns list(object, field) or NULL where R itself refuses the value.
+corrupt <- function(obj) {
+  v <- gen_bad_value()
+  tryCatch(suppressWarnings({
+    if (inherits(obj, "hessian_fd")) {
+      a <- sample(setdiff(names(attributes(obj)), "class"), 1L)
+      attr(obj, a) <- v
+      class(obj) <- "hessian_fd"
+      return(list(object = obj, field = a))
+    }
+    k <- sample(names(obj), 1L)
+    inner <- obj[[k]]
+    if (k == "hessian" && runif(1) < 0.5) {
+      a <- sample(setdiff(names(attributes(inner)), "class"), 1L)
+      attr(inner, a) <- v
+      obj[["hessian"]] <- inner
+      return(list(object = obj, field = paste0("hessian$", a)))
+    }
+    if (is.list(inner) && length(names(inner)) && !is.function(inner) && runif(1) < 0.6) {
+      j <- sample(names(inner), 1L)
+      if (is.data.frame(inner)) {
+        cls <- class(inner)
+        rn <- attr(inner, "row.names")
+        inner <- unclass(inner)
+        inner[j] <- list(v)
+        attr(inner, "row.names") <- rn
+        class(inner) <- cls
+      } else {
+        inner[j] <- list(v)
+      }
+      obj[[k]] <- inner
+      return(list(object = obj, field = paste0(k, "$", j)))
+    }
+    obj[k] <- list(v)
+    list(object = obj, field = k)
+  }), error = function(e) NULL)
+}
+
+# Objects of every class, built once (they are valid; each case corrupts a copy).
+fixtures <- local({
+  cache <- NULL
+  function() {
+    if (!is.null(cache)) return(cache)
+    dat <- rnorm(8)
+    f2 <- function(p, d) sum((p - mean(d))^2) + 1
+    x <- check_fit(c(a = 0.1, b = -0.1), f2, d = dat)
+    x <- check_fit(c(a = mean(dat), b = mean(dat)), f2, d = dat)
+    b <- bootstrap_se(x, "d", R = 3, refit = function(d, s) s + mean(d), seed = 1,
+                      progress = FALSE)
+    pr <- profile_ci(x)
+    cache <<- list(
+      x = x, summary = summary(x), b = b, pr = pr,
+      se = compare_se(x, bootstrap = b, numderiv = FALSE, profile = pr),
+      cc = coverage_check(x, "d", function(p, d) rnorm(8), R = 3, seed = 1,
+                          refit = function(d, s) s + mean(d), progress = FALSE),
+      h = hessian_fd(f2, c(a = 0.1, b = -0.1), d = dat),
+      from = if (requireNamespace("stats4", quietly = TRUE)) {
+        y <- dat
+        check_fit(stats4::mle(function(mu = 0, lsd = 0) -sum(dnorm(y, mu, exp(lsd), log = TRUE)),
+                              method = "BFGS"))
+      })
+    cache
+  }
+})
+
+# The methods of each class (a display method must give a valid result or an object
+# error), and the functions that take an object back (any classed error).
+object_methods <- function(fx) list(
+  x = list(print = function(o) utils::capture.output(print(o)), format = format,
+           summary = function(o) utils::capture.output(print(summary(o))), coef = coef,
+           vcov = function(o) suppressWarnings(vcov(o)), confint = confint,
+           as.data.frame = as.data.frame, plot = plot),
+  summary = list(print = function(o) utils::capture.output(print(o))),
+  from = list(print = function(o) utils::capture.output(print(o)), format = format,
+              coef = coef, confint = confint),
+  b = list(print = function(o) utils::capture.output(print(o)), format = format),
+  pr = list(print = function(o) utils::capture.output(print(o)), format = format,
+            as.data.frame = as.data.frame, plot = plot),
+  se = list(print = function(o) utils::capture.output(print(o)), format = format,
+            as.data.frame = as.data.frame, plot = plot),
+  cc = list(print = function(o) utils::capture.output(print(o)), format = format),
+  h = list(print = function(o) utils::capture.output(print(o)), format = format,
+           as.matrix = as.matrix))
+object_takers <- function(fx) list(
+  x = list(compare_se = function(o) compare_se(o, numderiv = FALSE, profile = FALSE),
+           profile_ci = function(o) profile_ci(o, parm = 1),
+           bootstrap_se = function(o) bootstrap_se(o, "d", R = 2, seed = 1, progress = FALSE),
+           coverage_check = function(o) coverage_check(o, "d", function(p, d) rnorm(8), R = 2,
+                                                       seed = 1, progress = FALSE)),
+  b = list(compare_se = function(o) compare_se(fx$x, bootstrap = o, numderiv = FALSE,
+                                               profile = FALSE),
+           confint = function(o) confint(fx$x, method = "bootstrap", bootstrap = o)),
+  pr = list(compare_se = function(o) compare_se(fx$x, numderiv = FALSE, profile = o)))
+
+# A snow cluster kept across cases (started on first use; started again when a case
+# killed its nodes), and the fits whose objective cannot leave the session.
+fuzz_cluster <- local({
+  cl <- NULL
+  function(fresh = FALSE) {
+    if (!is.null(cl) && (fresh || !isTRUE(tryCatch(
+      all(unlist(parallel::clusterEvalQ(cl, TRUE))), error = function(e) FALSE)))) {
+      try(parallel::stopCluster(cl), silent = TRUE)
+      cl <<- NULL
+    }
+    if (is.null(cl)) cl <<- parallel::makeCluster(2)
+    cl
+  }
+})
+local_fits <- local({
+  cache <- NULL
+  function() {
+    if (!is.null(cache)) return(cache)
+    out <- list()
+    if (requireNamespace("lme4", quietly = TRUE)) {
+      fit <- lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy, REML = FALSE)
+      out$lmer <- list(fit = fit, x = check_fit(fit), state = function() {
+        list(lme4::getME(fit, "theta"), lme4::ranef(fit), stats::fitted(fit))
+      })
+    }
+    if (requireNamespace("glmmTMB", quietly = TRUE)) {
+      fit <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
+                              data = glmmTMB::Salamanders)
+      out$glmmTMB <- list(fit = fit, x = check_fit(fit), state = function() {
+        mget(c("last.par", "last.par.best", "value.best"), envir = fit$obj$env)
+      })
+    }
+    cache <<- out
+    out
+  }
+})
 
 run_case <- function(i) {
   fun <- sample(c("hessian_fd", "hessian_fd", "check_fit", "check_fit", "compare_se",
-                  "bootstrap_se", "coverage_check", "methods", "replicates", "corrupt"), 1L)
+                  "bootstrap_se", "coverage_check", "methods", "replicates", "corrupt",
+                  "corrupt", "corrupt", "arguments", "arguments", "parallel", "fits",
+                  "fit_calls", "guard"), 1L)
   par <- gen_par()
   n <- if (is.numeric(par) && !is.object(par)) length(par) else 2L
   if (n > 50L && fun != "hessian_fd") fun <- "hessian_fd"
@@ -200,7 +363,7 @@ run_case <- function(i) {
     switch(fun,
       hessian_fd = {
         h <- hessian_fd(fn, par, gr = gr, lower = b[[1]], upper = b[[2]], control = ctrl)
-        if (!valid_hessian(h, n)) "invalid hessian_fd result" else "ok"
+        if (!valid_hessian(h, n)) paste("invalid hessian_fd result", methods_error()) else "ok"
       },
       check_fit = {
         fit <- if (runif(1) < 0.5) par else pick(list(par = par), list(estimate = par,
@@ -209,14 +372,16 @@ run_case <- function(i) {
                                                  list(par = par, hessian = diag(2)), list())
         x <- check_fit(fit, fn, gr = gr, lower = b[[1]], upper = b[[2]],
                        fnscale = pick(1, -1, 0, "a"), control = ctrl)
-        if (!valid_check(x, n)) "invalid check_fit result" else "ok"
+        if (!valid_check(x, n)) paste("invalid check_fit result", methods_error()) else "ok"
       },
       compare_se = {
         x <- check_fit(par, fn)
         cs <- compare_se(x, fn_obs = pick(NULL, function(p) rep(fn(p) / 3, 3),
                                           function(p) "a", function(p) c(1, NA)),
                          numderiv = FALSE)
-        if (!inherits(cs, "hesscheck_se")) "invalid compare_se result" else "ok"
+        if (!inherits(cs, "hesscheck_se") || !methods_work(cs)) {
+          paste("invalid compare_se result", methods_error())
+        } else "ok"
       },
       bootstrap_se = {
         dat <- rnorm(5)
@@ -226,7 +391,9 @@ run_case <- function(i) {
                            refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                         function(d, s) "a"),
                            seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(bs, "hesscheck_boot")) "invalid bootstrap_se result" else "ok"
+        if (!inherits(bs, "hesscheck_boot") || !methods_work(bs)) {
+          paste("invalid bootstrap_se result", methods_error())
+        } else "ok"
       },
       coverage_check = {
         dat <- rnorm(5)
@@ -241,7 +408,9 @@ run_case <- function(i) {
                              refit = pick(NULL, function(d, s) s, function(d, s) stop("x"),
                                           function(d, s) s[-1]),
                              seed = pick(1, NULL, "a"), progress = FALSE)
-        if (!inherits(cc, "hesscheck_coverage")) "invalid coverage_check result" else "ok"
+        if (!inherits(cc, "hesscheck_coverage") || !methods_work(cc)) {
+          paste("invalid coverage_check result", methods_error())
+        } else "ok"
       },
       replicates = {
         # The replicate machinery: nonsense refits, dying workers, language objects in
@@ -263,45 +432,278 @@ run_case <- function(i) {
                          refit = refit, seed = seed, parallel = parallel, ncpus = 2,
                          progress = FALSE)
         }
-        invisible(format(res))
-        if (!inherits(res, c("hesscheck_boot", "hesscheck_coverage"))) {
-          "invalid replicate result"
+        if (!inherits(res, c("hesscheck_boot", "hesscheck_coverage")) || !methods_work(res)) {
+          paste("invalid replicate result", methods_error())
         } else if (!all(res$status %in% c("ok", "not_converged", "failed"))) {
           "invalid replicate status"
         } else "ok"
       },
       corrupt = {
-        # print, format, plot and compare_se on objects whose components were changed.
-        dat <- rnorm(8)
-        f2 <- function(p, d) sum((p - mean(d))^2) + 1
-        x <- check_fit(c(a = 0.1, b = -0.1), f2, d = dat)
-        b <- bootstrap_se(x, "d", R = 3, refit = function(d, s) s + mean(d), seed = 1,
-                          progress = FALSE)
-        obj <- pick(x, b, compare_se(x, numderiv = FALSE),
-                    coverage_check(x, "d", function(p, d) rnorm(8), R = 3, seed = 1,
-                                   refit = function(d, s) s + mean(d), progress = FALSE))
-        bad <- corrupt(obj)
+        # every class, every field, every method: a display method gives a valid result
+        # or an object error naming a field; a function that takes the object back, a
+        # valid result or any classed error.
+        fx <- fixtures()
+        which <- sample(names(object_methods(fx)), 1L)
+        if (is.null(fx[[which]])) return("ok")
+        cr <- corrupt(fx[[which]])
+        if (is.null(cr)) return("ok")
         pdf(NULL)
         on.exit(dev.off(), add = TRUE)
-        # The check_fit() object's own print/format/plot are left out: its methods are
-        # reworked elsewhere (issue 16 notes them).
-        what <- if (inherits(bad, "hesscheck")) sample(c("compare_se", "bootstrap"), 1L) else
-          sample(c("print", "format", "plot", "compare_se", "bootstrap"), 1L)
+        takers <- object_takers(fx)[[if (which == "summary") "x" else which]]
+        ms <- c(object_methods(fx)[[which]], takers)
+        m <- sample(names(ms), 1L)
+        r <- tryCatch({
+          ms[[m]](cr$object)
+          "ok"
+        }, hesscheck_error = function(e) e)
+        if (inherits(r, "hesscheck_error") && !m %in% names(takers) &&
+            !inherits(r, "hesscheck_error_object")) {
+          return(sprintf("corrupted %s$%s: %s() gave %s, not an object error", which,
+                         cr$field, m, class(r)[1L]))
+        }
+        if (inherits(r, "hesscheck_error_object") && !is.character(r$field)) {
+          return(sprintf("corrupted %s$%s: %s()'s object error names no field", which,
+                         cr$field, m))
+        }
+        "ok"
+      },
+      arguments = {
+        # hostile arguments to the methods and to the functions' newer settings
+        fx <- fixtures()
+        junk <- gen_bad_value()
+        pdf(NULL)
+        on.exit(dev.off(), add = TRUE)
+        what <- sample(c("confint_method", "confint_dots", "confint_parm", "digits",
+                         "plot_parm", "coverage_missing", "profile_control", "max_memory",
+                         "names", "level", "parallel"), 1L)
         switch(what,
-          print = utils::capture.output(print(bad)),
-          format = format(bad),
-          plot = if (inherits(bad, c("hesscheck", "hesscheck_se"))) plot(bad),
-          compare_se = if (inherits(bad, "hesscheck")) compare_se(bad, numderiv = FALSE) else
-            compare_se(x, bootstrap = bad, numderiv = FALSE),
-          bootstrap = bootstrap_se(if (inherits(bad, "hesscheck")) bad else x, "d", R = 2,
-                                   seed = 1, progress = FALSE)
+          confint_method = confint(fx$x, method = pick(junk, "bogus", "prof", c("wald", "x"))),
+          confint_dots = confint(fx$x, method = pick("wald", "profile", "bootstrap"),
+                                 foo = junk),
+          confint_parm = confint(fx$x, parm = junk),
+          digits = format(pick(fx$x, fx$b, fx$pr, fx$se, fx$cc, fx$h), digits = junk),
+          plot_parm = plot(fx$pr, parm = junk),
+          coverage_missing = if (runif(1) < 0.5) coverage_check(fx$x) else
+            coverage_check(fx$x, simulate = function(p, d) d, data = pick(NULL, junk)),
+          profile_control = profile_ci(fx$x, control = stats::setNames(
+            list(junk), sample(c("max_se", "tol", "tol_newmin", "reltol", "maxit"), 1L))),
+          max_memory = hessian_fd(function(p) sum(p^2), c(1, 2),
+                                  control = list(max_memory = pick(junk, 31.9, 32, 1e-300))),
+          names = {
+            p <- c(1, 2, 3)
+            names(p) <- pick(c("a", "", NA), c(NA, NA, NA), c("", "", ""), c("p2", "", "x"))
+            h <- hessian_fd(function(p) sum(p^2), p)
+            if (anyNA(rownames(h)) || any(!nzchar(rownames(h))) ||
+                !all(names(p)[!is.na(names(p)) & nzchar(names(p))] %in% rownames(h))) {
+              return("hessian_fd dropped or mangled a given name")
+            }
+          },
+          level = confint(fx$x, level = junk),
+          parallel = profile_ci(fx$x, parallel = junk)
         )
+        "ok"
+      },
+      parallel = {
+        # the backends against serial mode: helpers calling helpers, warnings from fn,
+        # random numbers, workers that die
+        be <- pick("multicore", "snow", "future")
+        if (be == "multicore" && !forking) be <- "snow"
+        if (be == "future") {
+          if (!requireNamespace("future.apply", quietly = TRUE)) return("ok")
+          old <- do.call(future::plan, list(pick("sequential", if (forking) "multicore" else
+            "sequential")))
+          on.exit(future::plan(old), add = TRUE)
+        }
+        cl <- if (be == "snow") fuzz_cluster()
+        genv <- globalenv()
+        glob <- function(f) {
+          environment(f) <- genv
+          f
+        }
+        assign(".fuzz_h2", glob(function(p) sum((p - 0.3)^2) + 0.1 * sum(p^4)), genv)
+        assign(".fuzz_h1", glob(function(p) .fuzz_h2(p)), genv)
+        kind <- sample(c("globals", "warnings", "rng", "kill", "profile"), 1L)
+        n <- sample(1:4, 1L)
+        switch(kind,
+          globals = {
+            f <- glob(function(p) .fuzz_h1(p))
+            h0 <- hessian_fd(f, rep(0.1, n))
+            h1 <- hessian_fd(f, rep(0.1, n), parallel = be, ncpus = 2, cl = cl,
+                             control = list(trace = 0))
+            if (!identical(h0, h1)) return(sprintf("%s: Hessian differs from serial", be))
+          },
+          warnings = {
+            f <- function(p) {
+              warning("fuzz warning")
+              sum(p^2)
+            }
+            count <- function(expr) {
+              k <- 0L
+              withCallingHandlers(expr, warning = function(w) {
+                k <<- k + 1L
+                invokeRestart("muffleWarning")
+              })
+              k
+            }
+            k0 <- count(hessian_fd(f, rep(1, n)))
+            k1 <- count(hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                                       control = list(trace = 0)))
+            if (k0 != k1) return(sprintf("%s: %d warnings, serial %d", be, k1, k0))
+          },
+          rng = {
+            f <- function(p) sum(p^2) + 1e-9 * stats::runif(1)
+            bad <- FALSE
+            set.seed(3)
+            h1 <- withCallingHandlers(hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                                                 control = list(trace = 0)),
+                                      warning = function(w) bad <<- TRUE)
+            set.seed(3)
+            h2 <- hessian_fd(f, rep(1, n), parallel = be, ncpus = 2, cl = cl,
+                             control = list(trace = 0))
+            if (bad) return(sprintf("%s: a warning with an fn that draws random numbers", be))
+            if (!identical(h1, h2)) return(sprintf("%s: not reproducible after set.seed()", be))
+          },
+          kill = {
+            if (be == "future") return("ok")
+            dat <- rnorm(6)
+            f3 <- function(p, d) sum((p - mean(d))^2)
+            x <- check_fit(rep(mean(dat), n), f3, d = dat)
+            ref <- function(d, s) {
+              if (mean(d) > 0.5) tools::pskill(Sys.getpid())
+              s + mean(d)
+            }
+            b <- suppressWarnings(bootstrap_se(x, "d", R = 6, refit = ref, seed = 1,
+                                               parallel = be, ncpus = 2,
+                                               cl = if (runif(1) < 0.5) cl, progress = FALSE))
+            if (be == "snow") fuzz_cluster(fresh = TRUE)
+            serial <- bootstrap_se(x, "d", R = 6, refit = function(d, s) s + mean(d), seed = 1,
+                                   progress = FALSE)
+            ok <- b$status == "ok"
+            if (!identical(b$replicates[ok, ], serial$replicates[ok, ])) {
+              return(sprintf("%s: replicates that survived differ from serial", be))
+            }
+          },
+          profile = {
+            dat <- rnorm(10)
+            f <- glob(function(p, d) .fuzz_h1(p - mean(d)))
+            x <- check_fit(rep(0.3 + mean(dat), n), f, d = dat)
+            if (x$verdict != "minimum") return("ok")
+            p0 <- profile_ci(x, parm = 1)
+            p1 <- profile_ci(x, parm = 1, parallel = be, ncpus = 2, cl = cl)
+            if (!identical(p0$table, p1$table)) return(sprintf("%s: profile differs", be))
+          })
+        "ok"
+      },
+      fits = {
+        # fits whose objective cannot leave the session, on the backends that serialise
+        # it: a classed error, never a crash or 'NULL value passed as symbol address';
+        # and profiling them serially leaves their state as it was
+        fits <- local_fits()
+        if (!length(fits)) return("ok")
+        lf <- fits[[sample.int(length(fits), 1L)]]
+        x <- lf$x
+        if (runif(1) < 0.3) {
+          s0 <- lf$state()
+          invisible(pick(profile_ci(x, parm = 1), compare_se(x, numderiv = FALSE)))
+          if (!identical(lf$state(), s0)) return(sprintf("%s: its state moved", x$source$class))
+          return("ok")
+        }
+        be <- pick("snow", "future")
+        if (be == "future") {
+          if (!requireNamespace("future.apply", quietly = TRUE)) return("ok")
+          # a plan of other processes (the kept cluster's, cheaper than new workers)
+          old <- future::plan(future::cluster, workers = fuzz_cluster())
+          on.exit(future::plan(old), add = TRUE)
+        }
+        r <- tryCatch(switch(sample(c("profile", "boot", "cover"), 1L),
+          profile = profile_ci(x, parallel = be),
+          boot = bootstrap_se(x, R = 2, parallel = be, progress = FALSE),
+          cover = coverage_check(x, simulate = function(p, d) d, R = 2, parallel = be,
+                                 progress = FALSE)),
+          hesscheck_error_bad_parallel = function(e) "ok")
+        if (!identical(r, "ok")) return(sprintf("%s on %s: not refused", x$source$class, be))
+        "ok"
+      },
+      fit_calls = {
+        # the ways of calling the fitting functions: nls with subset, NA rows, weights and
+        # vector parameters (linear models, whose profiled SEs are vcov()'s times
+        # sqrt((n - p) / n)); stats4 mle with fixed parameters and bounds; MASS's t;
+        # bbmle with the data as an argument of minuslogl
+        m <- sample(30:60, 1L)
+        dd <- data.frame(xx = seq_len(m), w = sample(c(1, 2, 4), m, TRUE))
+        dd$yy <- 2 + 0.5 * dd$xx + rnorm(m) / sqrt(dd$w)
+        kind <- sample(c("nls", "mle", "t", "mle2"), 1L)
+        switch(kind,
+          nls = {
+            if (runif(1) < 0.5) dd$yy[sample.int(m, sample(0:3, 1L))] <- NA
+            sub <- pick(NULL, quote(xx > 5), quote(w > 1))
+            vec <- runif(1) < 0.5
+            args <- list(if (vec) yy ~ b[1] + b[2] * xx else yy ~ a + b * xx, data = dd,
+                         start = if (vec) list(b = c(1, 1)) else list(a = 1, b = 1))
+            if (!is.null(sub)) args$subset <- sub
+            if (runif(1) < 0.5) args$weights <- quote(w)
+            f <- tryCatch(do.call(stats::nls, args), error = function(e) NULL)
+            if (is.null(f)) return("ok")
+            x <- check_fit(f)
+            k <- length(f$m$resid())
+            want <- sqrt(diag(vcov(f))) * sqrt((k - 2) / k)
+            if (x$verdict != "minimum" || max(abs(x$table$se / want - 1)) > 1e-4) {
+              return(sprintf("nls (%s): verdict %s, SE ratio off", deparse(args[[1L]]), x$verdict))
+            }
+          },
+          mle = {
+            y <- rnorm(40, 3, 2)
+            nll <- function(mu = 0, lsd = 0) -sum(dnorm(y, mu, exp(lsd), log = TRUE))
+            lo <- pick(c(-10, 0.8), list(mu = -10, lsd = 0.8), list(lsd = 0.8))
+            fit <- tryCatch(suppressWarnings(stats4::mle(
+              nll, start = list(lsd = 1), fixed = list(mu = 3), method = "L-BFGS-B",
+              lower = lo, upper = c(10, 5))), error = function(e) NULL)
+            if (is.null(fit)) return("ok")
+            x <- check_fit(fit)
+            if (!identical(x$problem$lower, 0.8)) return("mle: the bound of lsd is not 0.8")
+          },
+          t = {
+            if (!requireNamespace("MASS", quietly = TRUE)) return("ok")
+            y <- 1 + 2 * rt(200, 5)
+            df <- pick(NULL, 5)
+            f <- tryCatch(suppressWarnings(if (is.null(df)) MASS::fitdistr(y, "t") else
+              MASS::fitdistr(y, "t", df = df)), error = function(e) NULL)
+            if (is.null(f)) return("ok")
+            x <- if (is.null(df)) check_fit(f, x = y, densfun = "t") else
+              check_fit(f, x = y, densfun = "t", df = df)
+            if (abs(x$value + f$loglik) > 1e-6 * abs(f$loglik)) return("fitdistr t: value differs")
+          },
+          mle2 = {
+            if (!requireNamespace("bbmle", quietly = TRUE)) return("ok")
+            y <- rpois(30, 3) + 1
+            nll <- function(lambda, y) -sum(dpois(y, lambda, log = TRUE))
+            fit <- suppressWarnings(bbmle::mle2(nll, start = list(lambda = 2),
+                                                data = list(y = y), method = "L-BFGS-B",
+                                                lower = 1e-6))
+            x <- check_fit(fit)
+            if (x$verdict == "minimum" && abs(x$table$se / sqrt(mean(y) / 30) - 1) > 1e-3) {
+              return("mle2 with data as an argument: SE off")
+            }
+          })
+        "ok"
+      },
+      guard = {
+        # the memory guard before anything proportional to n: refused quickly
+        big <- numeric(pick(1e6, 1e7))
+        t <- system.time(r <- tryCatch(pick(hessian_fd(function(p) sum(p^2), big),
+                                            check_fit(big, function(p) sum(p^2))),
+                                       hesscheck_error_too_large = function(e) "refused"))
+        if (!identical(r, "refused")) return("a huge problem was not refused")
+        if (t[["elapsed"]] > 1) return(sprintf("a huge problem took %.1f s to refuse", t[["elapsed"]]))
         "ok"
       },
       methods = {
         x <- check_fit(par, fn)
         pdf(NULL)
         on.exit(dev.off(), add = TRUE)
+        if (!methods_work(x)) {
+          return(paste("a check_fit() result fails its methods:", methods_error()))
+        }
         invisible(list(format(x), summary(x), coef(x), suppressWarnings(vcov(x)),
                        confint(x, level = pick(0.9, 0.99)), as.data.frame(x), plot(x)))
         "ok"
@@ -330,7 +732,10 @@ cat(sprintf(paste0(
   "fuzz: hostile input to hessian_fd(), check_fit(), compare_se(), bootstrap_se(),\n",
   "  coverage_check(), the replicate machinery (nonsense refits, dying multicore workers,\n",
   "  language objects in ..., bad backends, seeds and counts) and the print/format/plot\n",
-  "  methods on valid and corrupted objects: %s (seed %d); each case must give a valid\n",
+  "  methods on valid and corrupted objects of every class (every field), hostile\n",
+  "  arguments to the methods, the parallel backends against serial mode (helpers,\n",
+  "  warnings, random numbers, dying workers) and fits that cannot leave the session:\n",
+  "  %s (seed %d); each case must give a valid\n",
   "  result or a classed hesscheck_error_*\n"),
   if (is.finite(seconds)) sprintf("up to %g cases or %g s", cases, seconds) else
     sprintf("%g cases", cases), seed))
