@@ -15,11 +15,10 @@
 #define HC_PAIR_VALLEY_MIN 1e-4
 #define HC_PAIR_REFINE 6      /* tries with a shorter step for an unresolved parameter */
 #define HC_PAIR_REFINE_RATIO 32.0
-#define HC_PAIR_BALANCE 16.0  /* a pair's steps at most this far from balance */
 #define HC_SCALE_FLOOR 1e-8   /* diagonal scale: max(|H_ii|, this times the largest) */
 #define HC_LEARN_MAX 16.0     /* first steps shrink for what the searches before them
                                  learned, unless that is more than this factor */
-#define HC_LEARN_GROW 64.0    /* and grow by at most this factor */
+#define HC_LEARN_GROW 16.0    /* and grow by at most this factor */
 
 /* The elements whose estimates at different steps disagreed beyond their combined bounds
  * are marked, while the Hessian is assembled, by the sign of their (non-negative) error
@@ -76,7 +75,7 @@ static double line_t(int central, int k)
 /* Second derivative of f along the line through x with direction (di, dj) (unit step in
  * t), with its truncation (stencil.c's model, calibrated by rho) and rounding bounds. */
 static void line_d2(hc_ctx *c, const double *v, int central, double rho, double *est,
-                    double *trunc, double *round)
+                    double *trunc, double *round, double *corr)
 {
     hc_est r;
     if (central) hc_d2_line(v, c->f0, &r);
@@ -87,6 +86,9 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
         *est = r.est;
         *round = r.rcoef * e;
         *trunc = hc_line_trunc(&r, rho, e);
+        corr[0] = r.lo;
+        corr[1] = r.lo2;
+        corr[2] = e;
     } else {
         /* two steps of its own, as on the axes */
         *est = r.ext;
@@ -121,6 +123,7 @@ typedef struct pair_state {
     double rho, sc;
     double s, ts, rs, p, ep;  /* along d, and the first estimate */
     double s2, ts2, rs2;      /* along d' */
+    double corr[3], corr2[3]; /* the central lines' D(1), D(2) and noise, along d and d' */
     double hij, eij;          /* the best so far */
     int inconsistent;         /* the kept try's two estimates disagreed beyond their
                                  combined bounds */
@@ -163,17 +166,7 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->first = 1;
     ps->inconsistent = ps->try_inconsistent = 0;
     ps->k = 0;
-    /* Steps far out of balance (a parameter near 0 started from its own small |x|, the
-     * other grown long): the line runs nearly along one axis and the other's diagonal
-     * error, times the ratio of the steps, swamps the mixed element. The longer step is
-     * shortened to at most HC_PAIR_BALANCE times the step that would move fn equally
-     * along both, sqrt(|H_ii| / |H_jj|) of the other. */
     double di = ax[i].h, dj = ax[j].h;
-    double bal = sqrt(diag_scale(ax, i, hmax) / diag_scale(ax, j, hmax));   /* dj / di */
-    if (dj > HC_PAIR_BALANCE * bal * di)
-        dj = hc_exact_step(c->x[j], HC_PAIR_BALANCE * bal * di);
-    else if (di > HC_PAIR_BALANCE * dj / bal)
-        di = hc_exact_step(c->x[i], HC_PAIR_BALANCE * dj / bal);
     pair_try(c, ax, ps, di, dj);
 }
 
@@ -230,7 +223,15 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
 {
     (*nsecond)++;
     double dx = 4.0 * ps->di * ps->dj;
-    double q = (ps->s - ps->s2) / dx, eq = (ps->ts + ps->rs + ps->ts2 + ps->rs2) / fabs(dx);
+    /* The truncation of the difference of the two lines, from the difference of their
+     * corrections (stencil.c's model): what moves fn along one axis alone is the same on
+     * both lines and cancels, however large the step along it. */
+    hc_est dq;
+    dq.est = ps->s - ps->s2;
+    dq.lo = ps->corr[0] - ps->corr2[0];
+    dq.lo2 = ps->corr[1] - ps->corr2[1];
+    double tq = hc_line_trunc(&dq, ps->rho, ps->corr[2] + ps->corr2[2]);
+    double q = dq.est / dx, eq = (tq + ps->rs + ps->rs2) / fabs(dx);
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
@@ -266,7 +267,7 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
         return;
     }
     if (ps->stage == PAIR_CROSS) {
-        line_d2(c, v, 1, ps->rho, &ps->s2, &ps->ts2, &ps->rs2);
+        line_d2(c, v, 1, ps->rho, &ps->s2, &ps->ts2, &ps->rs2, ps->corr2);
         if (ps->ei != ps->di) {
             /* d' was shrunk by a non-finite value: redo d at the same steps for the cross. */
             ps->di = ps->ei;
@@ -278,7 +279,7 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
         pair_combine(c, ax, ps, nsecond);
         return;
     }
-    line_d2(c, v, central, ps->rho, &ps->s, &ps->ts, &ps->rs);
+    line_d2(c, v, central, ps->rho, &ps->s, &ps->ts, &ps->rs, ps->corr);
     if (ps->stage == PAIR_REDO) {
         pair_combine(c, ax, ps, nsecond);
         return;

@@ -34,7 +34,7 @@
                                    stencil's differences look like noise, not truncation */
 #define HC_RHO_ONESIDED 0.3     /* the same of a one-sided stencil, for its asymptotic
                                    range */
-#define HC_NOISE_LIKE 1e-3      /* such a disagreement below this share of the estimate is
+#define HC_NOISE_LIKE 1e-4      /* such a disagreement below this share of the estimate is
                                    noise, not truncation */
 #define HC_CONSIST_BELOW 0.25   /* the consistency check compares steps from this share
                                    of the accepted one upwards */
