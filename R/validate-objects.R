@@ -171,6 +171,10 @@ validate_hesscheck <- function(x, problem = FALSE) {
        "eigen$parameters", "the names of the parameters of eigen$vectors' rows")
   need(is.null(e$source) || is_chr_n(e$source, k), "eigen$source",
        sprintf("NULL or %d strings", k))
+  need(is.null(e$scale) || is_num_n(e$scale, nrow(e$vectors)) && all(is.finite(e$scale)) &&
+         all(e$scale > 0), "eigen$scale",
+       sprintf("NULL or the %d positive scales of the parameters of eigen$vectors' rows",
+               nrow(e$vectors)))
   need(is_num_n(x$se_uncertainty, n), "se_uncertainty", sprintf("%d numbers", n))
   need(is_num1(x$condition), "condition", "a single number (NA unless positive definite)")
   nt <- x$newton
