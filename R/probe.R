@@ -34,72 +34,36 @@ room_along <- function(x0, u, bounds) {
 }
 
 # Curvature of fn along u (u = v / d: unit vector v of the scaled Hessian in the
-# original units) at x0, where fn is f0. Second differences D(t) = (f(+t) + f(-t) -
-# 2 f0) / t^2 at t, 2t, 4t; the curvature is Richardson's (4 D(t) - D(2t)) / 3 (exact
-# for a quartic, so a curved ridge, whose fn rises as t^4, gives zero), its error the
-# difference from the same at 2t plus the noise, sum |coefficients| x noise / t^2 =
-# (17 / 3) noise / t^2 (Richardson 1911; the numerics notes). The first step raises fn
-# by probe_rise times its noise at the Hessian's curvature or error bar, whichever is
-# larger; it is then shortened while the truncation dominates and lengthened while the
-# noise does, within probe_max scaled units and the bounds; the step with the smallest
-# error is kept.
-# A kink gives D(t) / D(2t) = 2 at both pairs of steps (a smooth fn: 1, or 4 on a ridge).
+# original units) at x0, where fn is f0: the engine's own second derivative (hessian_fd()
+# of t -> fn(x0 + t u) at t = 0, its one step rule, error bound and kink test), within
+# probe_max scaled units and the bounds. The noise of fn along u is measured first (More
+# & Wild 2011, in C), from th$probe_noise_points values at th$probe_noise_delta of the
+# step that raises fn by probe_rise times the noise at the Hessian's curvature or error
+# bar: the rounding along u can be far above the axes' (cancellation inside fn that a move
+# along the axes does not disturb). Returns the curvature, its error, whether fn has a
+# kink there, and its quartic term q (D(t) = curvature + q t^2 + ...: a curved ridge rises
+# at fourth order) where it stands above its error, else 0; NULL where fn fails.
 probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   size <- max(abs(lambda), unc, .Machine$double.xmin)
   # At an exact fit fn(x0) = 0 says nothing about rounding: at least eps times the change
   # of fn over a unit (one standard error) along u.
   noise <- max(noise, 2 * .Machine$double.eps * max(abs(f0), size))
-  tmax <- min(th$probe_max, room_along(x0, u, bounds)) / 4
-  t <- min(sqrt(2 * th$probe_rise * noise / size), tmax)
-  if (!(t > 0) || !is.finite(t)) return(NULL)
-  # The rounding of fn along this direction can be far above the Hessian's (cancellation
-  # inside fn that a move along the axes does not disturb): measured here (More & Wild
-  # 2011, in C), and the first step chosen again with it.
-  noise <- max(noise, direction_noise(fx, x0, f0, u, t, th))
-  t <- min(sqrt(2 * th$probe_rise * noise / size), tmax)
-  # f(x0 + s u) for s in +-t * 2^j, each evaluated once.
-  memo <- new.env(parent = emptyenv())
-  at <- function(s) {
-    key <- sprintf("%.17g", s)
-    if (is.null(memo[[key]])) memo[[key]] <- fx(x0 + s * u)
-    memo[[key]]
-  }
-  best <- NULL
-  grown <- FALSE
-  shrunk <- 0L
-  repeat {
-    tt <- t * c(1, 2, 4)
-    fp <- vapply(tt, at, 0)
-    fm <- vapply(-tt, at, 0)
-    if (anyNA(c(fp, fm))) break
-    D <- (fp + fm - 2 * f0) / tt^2
-    noise <- max(noise, 2 * .Machine$double.eps * max(abs(c(fp, fm))))
-    c1 <- (4 * D[1] - D[2]) / 3
-    c2 <- (4 * D[2] - D[3]) / 3
-    trunc <- abs(c1 - c2)
-    rnd <- 17 / 3 * noise / t^2
-    r <- D[1:2] / D[2:3]
-    kink <- all(is.finite(r)) && all(r >= th$kink_ratio[1] & r <= th$kink_ratio[2]) &&
-      abs(D[1]) > 100 * 4 * noise / t^2
-    # D(t) = c + q t^2 + ...: q, the quartic term, from the two shortest steps.
-    quart <- (D[2] - D[1]) / (3 * t^2)
-    quart_err <- 2 * 4 * noise / t^2 / (3 * t^2)
-    res <- list(value = c1, error = trunc + rnd, kink = kink,
-                quartic = if (abs(quart) > th$significant * quart_err) quart else 0)
-    if (is.null(best) || res$error < best$error || kink) best <- res
-    if (kink) break
-    # Shorter steps while the truncation dominates by far (at most three times, from
-    # the first step), longer ones while the noise does: the step that balances them.
-    if (!grown && trunc > 100 * rnd && shrunk < 3L) {
-      shrunk <- shrunk + 1L
-      t <- t / 4
-      next
-    }
-    if (rnd < trunc || 4 * t > tmax) break
-    grown <- TRUE
-    t <- 4 * t
-  }
-  best
+  tmax <- min(th$probe_max, room_along(x0, u, bounds))
+  if (!(tmax > 0) || !is.finite(tmax)) return(NULL)
+  t0 <- min(sqrt(2 * th$probe_rise * noise / size), tmax / 4)
+  if (!(t0 > 0) || !is.finite(t0)) return(NULL)
+  noise <- max(noise, direction_noise(fx, x0, f0, u, t0, th))
+  line <- function(t) fx(x0 + t * u)
+  h <- tryCatch(
+    suppressWarnings(hessian_fd(line, 0, lower = -tmax, upper = tmax,
+                                control = list(noise = noise, trace = 0))),
+    error = function(e) NULL
+  )
+  if (is.null(h)) return(NULL)
+  q <- attr(h, "quartic")
+  list(value = h[1L, 1L], error = attr(h, "error")[1L, 1L],
+       kink = identical(attr(h, "status")[[1L]], "kink"),
+       quartic = if (abs(q[1L, 1L]) > th$significant * q[2L, 1L]) q[1L, 1L] else 0)
 }
 
 # Noise bound of fn along u at x0, from th$probe_noise_points values spaced
