@@ -40,9 +40,13 @@
 #' **Drift** (no finite estimate) is searched along the flat directions' profiles, the
 #' direction of the estimate itself (`fn` at 2, 4, 8 and 16 times the estimate, when
 #' doubling it would raise `fn` by less than 1 on the Hessian's prediction: complete
-#' separation), the flattest directions (curvature below `1e-4` of the largest),
-#' profiled from two of their standard errors out (quasi-separation, where the drift runs
-#' along a combination of coefficients), and each estimate beyond 5 in absolute value
+#' separation), the subspace of the flattest directions (curvature below `1e-4` of the
+#' largest) as a whole: the Newton step over it, from `fn`'s slopes along it, walked out
+#' to 64 such steps with the other parameters re-minimised (quasi-separation, where the
+#' drift runs along a combination of coefficients and the null space can have several
+#' dimensions; where `fn` falls like `exp(-eta)`, each Newton step moves the separated
+#' linear predictors by about one unit), then the rest of that subspace, part of the
+#' drift where tilting it either way keeps a drift; and each estimate beyond 5 in absolute value
 #' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
 #' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
 #' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
@@ -284,16 +288,18 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 # The candidates: (a) a flat direction whose profile kept falling (classify_point()); (b)
 # the direction of the estimate itself (complete separation: fn at m times the estimate,
 # m = 2, 4, 8, 16), tried when a doubling would raise fn by less than th$drift_rise on the
-# Hessian's own prediction; (c) the flattest directions (curvature below th$drift_small
-# of the largest), from 2 of their own standard errors outwards (x 4), where a minimum
-# would have raised fn by 2 at least (quasi-separation: the drift runs along a
-# combination of coefficients); (d) each large estimate with a larger standard error,
-# doubled (a zero-inflation logit or a log-SD whose maximum-likelihood value is at 0 on its
-# natural scale, where what is left of the fall is below the noise). fn must not rise
-# beyond its noise at any of these points, and (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a log-likelihood minimised,
-# say) where they do not. Returns a list of drifts, each with its direction (original
-# units, all parameters), kind and the free parameters it involves. `fx`: fn, -Inf kept
-# (reached: unbounded at once), NA where it fails.
+# Hessian's own prediction; (c) the subspace of the flattest directions (curvature below
+# th$drift_small of the largest) as a whole, along the Newton step over it and the
+# directions that tilt it (drift_subspace(); quasi-separation: the drift runs along a
+# combination of coefficients, and the null space can have several dimensions); (d) each
+# large estimate with a larger standard error, doubled (a zero-inflation logit or a log-SD
+# whose maximum-likelihood value is at 0 on its natural scale, where what is left of the
+# fall is below the noise). fn must not rise beyond its noise at any of these points, and
+# (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a
+# log-likelihood minimised, say) where they do not. Returns a list of drifts, each with its
+# direction (original units, all parameters), kind and the free parameters it involves
+# (and for (c), `tilts`: the other directions of the subspace that belong to the drift).
+# `fx`: fn, -Inf kept (reached: unbounded at once), NA where it fails.
 find_drift <- function(cl, state, fx, bounds, th) {
   out <- list()
   free <- cl$free
@@ -355,28 +361,24 @@ find_drift <- function(cl, state, fx, bounds, th) {
       if (!is.null(dr)) add(x, dr, "estimate")
     }
   }
-  # (c) the flattest directions, each with the others re-minimised (its profile), from
-  # the point the probe reached
+  # (c) the flattest directions together (drift_subspace())
   lam <- cl$values
   lmax <- max(abs(lam), 0)
-  cand <- which(cl$sign == 1L & lam < th$drift_small * lmax)
-  pa <- cl$probed$profile_at
-  for (q in if (is.null(pa) || concave) integer() else utils::head(cand[order(lam[cand])], 2L)) {
-    sigma <- 1 / sqrt(lam[q])
-    # (far out, the drift may need the other nearly flat directions re-minimised too)
-    comp <- which(cl$sign == 1L & seq_len(k) != q)
-    for (s in c(1, -1)) {
-      v <- s * cl$vectors[, q]
-      at <- function(t) {
-        r <- pa(v, cl$vectors[, comp, drop = FALSE], lam[comp], t)
-        if (is.null(r)) NA_real_ else r$value
-      }
-      # no fall needed: a log-SD or a zero-inflation logit far out has none left
-      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value, need_fall = FALSE)
-      if (!is.null(dr)) {
-        add(v / d, dr, "flattest")
-        break
-      }
+  flat <- which(cl$sign >= 0L & abs(lam) < th$drift_small * lmax)
+  if (length(flat) && !concave && !is.null(cl$probed$profile_at)) {
+    sub <- drift_subspace(cl, flat, fx, state$noise, bounds, th, walk)
+    if (!is.null(sub)) {
+      # (a)'s drifts inside the same subspace are part of this one
+      prof <- vapply(out, function(o) o$how == "profile", NA)
+      out <- out[!prof]
+      # the parameters of every direction found (each on the scaled coordinates)
+      w <- abs(sub$directions)
+      involved <- free[rowSums(t(t(w) >= th$combo_share * apply(w, 2L, max))) > 0]
+      out[[length(out) + 1L]] <- list(
+        direction = direction(sub$directions[, 1L] / d), kind = sub$kind,
+        parameters = involved, how = "flattest",
+        tilts = lapply(seq_len(ncol(sub$directions))[-1L],
+                       function(j) direction(sub$directions[, j] / d)))
     }
   }
   # (d) single large estimates with larger standard errors, doubled
@@ -402,6 +404,72 @@ find_drift <- function(cl, state, fx, bounds, th) {
   # one entry per set of parameters
   keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")
   out[!duplicated(keys)]
+}
+
+# Drift in the subspace of the flattest directions `flat` (columns of cl$vectors, scaled
+# coordinates), from the point the probe reached. The null space can have several
+# dimensions (quasi-separation with two groups separated), and an eigenvector of it need
+# not be a direction of drift, so the direction is sought in the whole subspace: the
+# Newton step over it, from fn's slopes along its directions and their curvatures. Where
+# fn falls like exp(-eta) towards an asymptote, gradient and curvature shrink together and
+# the Newton step moves each separated linear predictor by about one unit, whatever the
+# distance already run: fn is walked along it at 1/4, 1, 4, 16 and 64 such steps (the
+# other directions re-minimised), and must fall and never rise (walk()). A minimum, however
+# flat, rises again beyond one Newton step. Then the rest of the subspace: a direction of
+# it that tilts the drift either way (+-drift_tilt, unit vectors) without stopping it is
+# part of the drift too (the drift's cone has an interior there), so the parameters along
+# it have no finite estimate either. Returns NULL or the directions (a matrix, scaled
+# coordinates, the Newton direction first) and the kind of the drift.
+drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
+  free <- cl$free
+  d <- cl$scale[free]
+  probed <- cl$probed
+  x0 <- probed$par
+  V <- cl$vectors[, flat, drop = FALSE]
+  fin <- function(p) {
+    v <- fx(p)
+    if (is.finite(v)) v else NA_real_
+  }
+  sl <- slopes_along(fin, x0, V, free, d, noise, bounds)
+  g <- ifelse(!is.na(sl$value) & abs(sl$value) > th$significant * sl$error, sl$value, 0)
+  if (all(g == 0)) return(NULL)
+  curv <- pmax(abs(cl$values[flat]), th$significant * cl$uncertainty[flat],
+               .Machine$double.xmin)
+  # the clearly curved directions are re-minimised at every point of the walk
+  comp <- which(cl$sign == 1L & !seq_along(cl$values) %in% flat)
+  W <- cl$vectors[, comp, drop = FALSE]
+  lc <- cl$values[comp]
+  along <- function(s) {
+    walk(function(t) {
+      r <- probed$profile_at(s, W, lc, t)
+      if (is.null(r)) NA_real_ else r$value
+    }, th$drift_walk, probed$value)
+  }
+  a <- -g / curv
+  s <- drop(V %*% a)
+  dr <- along(s)
+  if (is.null(dr)) return(NULL)
+  dirs <- matrix(s / sqrt(sum(s^2)), ncol = 1L)
+  kinds <- dr$kind
+  # the rest of the subspace, orthogonal to the drift: does it tilt the drift?
+  m <- length(flat)
+  if (m > 1L) {
+    rest <- qr.Q(qr(matrix(a, ncol = 1L)), complete = TRUE)[, -1L, drop = FALSE]
+    unit <- a / sqrt(sum(a^2))
+    for (j in seq_len(ncol(rest))) {
+      both <- lapply(c(1, -1), function(e) {
+        b <- unit + e * th$drift_tilt * rest[, j]
+        # the tilted direction, as long as the Newton step
+        b <- b * sqrt(sum(a^2) / sum(b^2))
+        along(drop(V %*% b))
+      })
+      if (!any(vapply(both, is.null, NA))) {
+        dirs <- cbind(dirs, drop(V %*% rest[, j]))
+        kinds <- c(kinds, vapply(both, `[[`, "", "kind"))
+      }
+    }
+  }
+  list(directions = dirs, kind = if (any(kinds == "unbounded")) "unbounded" else "asymptote")
 }
 
 # The thresholds (hc_thresholds) that check_fit()'s control can set.

@@ -128,8 +128,9 @@ identified_pair <- function(u, x, v, p, curved) {
 finding_not_identified <- function(ctx) {
   cl <- ctx$cl
   out <- list()
-  # on a slope down to -Inf the curvatures say nothing about identification
-  if (identical(ctx$verdict, "unbounded")) return(out)
+  # on a slope down to -Inf, or where fn's noise swamps its curvature, the curvatures
+  # say nothing about identification
+  if (ctx$verdict %in% c("unbounded", "too_noisy")) return(out)
   nodep <- which(cl$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]
@@ -426,7 +427,13 @@ finding_drift <- function(ctx) {
       name_list(sprintf("%s (%s)", p, ifelse(u[match(p, ctx$fnm)] > 0, "increasing",
                                              "decreasing")))
     } else {
-      format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
+      combo <- function(u) {
+        format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
+      }
+      # other directions of the flat subspace that tilt the drift either way
+      tilts <- vapply(dr$tilts, function(w) combo(w[ctx$cl$free]), "")
+      paste0(combo(u), if (length(tilts)) sprintf(
+        " (and along it tilted either way towards %s)", name_list(tilts)))
     }
     one <- length(p) == 1L
     msg <- if (dr$kind == "unbounded") {
@@ -458,9 +465,10 @@ finding_unresolved <- function(ctx) {
     )))
   }
   # Elements whose error bound exceeds 10% of their size (hessian_fd()'s warning, which
-  # check_fit() reports here instead); a kink already found says it better.
+  # check_fit() reports here instead); a kink or noise already found says it better, and
+  # on a slope down to -Inf no standard error depends on them.
   u <- attr(h, "unresolved")
-  if (!is.null(u) && any(u) && !identical(ctx$verdict, "not_smooth")) {
+  if (!is.null(u) && any(u) && !ctx$verdict %in% c("not_smooth", "too_noisy", "unbounded")) {
     lab <- unresolved_labels(u, ctx$nm)
     out <- c(out, new_finding("unresolved", "warning", lab$parameters, sprintf(
       "unresolved: differences could not resolve the Hessian's elements for %s (error bounds above %s of their size: %s is flat, kinked, saturating or too noisy there); standard errors that depend on them are not reliable.",

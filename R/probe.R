@@ -192,6 +192,36 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
   }, axis = axis)
 }
 
+# Slopes of fn at x0 along scaled directions (the columns of V; u = v / d in the original
+# units): central differences at 1 and 2 scaled units, Richardson-extrapolated (exact for
+# a quartic), each with its error, the extrapolation's correction plus the rounding of fn
+# (coefficients (4 + 1/2) / 3 x noise / h). Where fn fails at a step, shorter ones (/ 4,
+# up to three times). `fx`: fn, NA where not finite. Returns value and error (NA where
+# no step gave values).
+slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
+  m <- ncol(V)
+  value <- error <- rep(NA_real_, m)
+  for (j in seq_len(m)) {
+    u <- numeric(length(x0))
+    u[free] <- V[, j] / d
+    h <- 1
+    for (try in 1:4) {
+      if (room_along(x0, u, bounds) >= 2 * h) {
+        f <- vapply(c(h, -h, 2 * h, -2 * h), function(t) fx(x0 + t * u), 0)
+        if (!anyNA(f)) {
+          D1 <- (f[1] - f[2]) / (2 * h)
+          D2 <- (f[3] - f[4]) / (4 * h)
+          value[j] <- (4 * D1 - D2) / 3
+          error[j] <- abs(D1 - D2) / 3 + 1.5 * noise / h
+          break
+        }
+      }
+      h <- h / 4
+    }
+  }
+  list(value = value, error = error)
+}
+
 # At a saddle: fn along each direction of negative curvature, both ways, at distances
 # 1/4, 1/2, 1, ... in the scaled coordinates while fn decreases (a unit step along a
 # direction of scaled curvature -1 lowers a quadratic fn by 1/2: one standard error of a

@@ -88,6 +88,12 @@ hc_thresholds <- list(
   # fn below -unbounded_value where its differences overflow: it falls without bound.
   unbounded_value = 1e100,
   drift_small = 1e-4,
+  # ... together: the Newton step over them is walked at these multiples (fn falling
+  # like exp(-eta) moves eta by about one unit per Newton step), and a direction of the
+  # rest of their subspace is part of the drift when tilting it by this much (unit
+  # vectors) either way leaves a drift.
+  drift_walk = 4^(-1:3),
+  drift_tilt = 0.25,
   # A parameter is estimable (keeps its SE where directions are flat) when its share of
   # every flat direction (unit vectors in the scaled coordinates) is below this.
   estimable = 1e-3,
