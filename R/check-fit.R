@@ -45,15 +45,19 @@
 #' to 64 such steps with the other parameters re-minimised (quasi-separation, where the
 #' drift runs along a combination of coefficients and the null space can have several
 #' dimensions; where `fn` falls like `exp(-eta)`, each Newton step moves the separated
-#' linear predictors by about one unit), then the rest of that subspace, part of the
-#' drift where tilting it either way keeps a drift; and each estimate beyond 5 in absolute value
+#' linear predictors by about one unit); and each estimate beyond 5 in absolute value
 #' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
 #' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
 #' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
-#' unbounded (`fn` has no minimum: a log-likelihood minimised, say).
+#' unbounded (`fn` has no minimum: a log-likelihood minimised, say). A direction that
+#' tilts a drift either way (by a quarter of its length) without stopping it belongs to
+#' the drift: the rest of the flattest subspace, and the axes of the other parameters (a
+#' slope informed only by separated cells is carried off with them); its parameters have
+#' no finite estimate either.
 #'
 #' Where directions are flat or drift, parameters orthogonal to them (in the scaled
-#' coordinates) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
+#' coordinates; for a drift, to its directions and the flat ones it runs along, not to an
+#' ill-conditioned but finite direction beside it) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
 #' (estimable functions; the same for any generalised inverse); the others have none. A
 #' flat direction of two parameters proportional to their estimates `(a, -b)` on a
 #' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`.
@@ -337,12 +341,30 @@ find_drift <- function(cl, state, fx, bounds, th) {
       if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
     }
   }
-  add <- function(u, dr, how) {
+  add <- function(u, dr, how, tilts = list()) {
     w <- abs(u * d)
     involved <- free[w >= th$combo_share * max(w)]
     out[[length(out) + 1L]] <<- list(direction = direction(u), kind = dr$kind,
-                                     parameters = involved, how = how)
+                                     parameters = involved, how = how,
+                                     tilts = lapply(tilts, direction))
   }
+  # The axes of the free parameters `cand` that tilt the straight drift u either way
+  # (by drift_tilt of its length, scaled coordinates) without stopping it: parameters
+  # the drift carries off (a slope informed only by separated cells, whose curvature
+  # vanishes with theirs), whose estimates are no more finite than u's.
+  tilting <- function(u, cand, ts) {
+    len <- sqrt(sum((u * d)^2))
+    keep <- list()
+    for (j in cand) {
+      w <- numeric(k)
+      w[j] <- th$drift_tilt * len / d[j]
+      ok <- !is.null(walk(straight(u + w), ts, need_fall = FALSE)) &&
+        !is.null(walk(straight(u - w), ts, need_fall = FALSE))
+      if (ok) keep[[length(keep) + 1L]] <- w / (th$drift_tilt * len)
+    }
+    keep
+  }
+  involved_in <- function() match(unlist(lapply(out, `[[`, "parameters")), free)
   # (a) profiles that kept falling
   for (q in seq_len(k)) {
     pr <- cl$profiles[[q]]
@@ -358,7 +380,11 @@ find_drift <- function(cl, state, fx, bounds, th) {
     rise <- sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
     if (is.finite(rise) && rise < th$drift_rise) {
       dr <- walk(straight(x), c(1, 3, 7, 15))
-      if (!is.null(dr)) add(x, dr, "estimate")
+      if (!is.null(dr)) {
+        w <- abs(x * d)
+        rest <- which(w < th$combo_share * max(w))
+        add(x, dr, "estimate", if (dr$kind == "asymptote") tilting(x, rest, c(1, 3, 7)))
+      }
     }
   }
   # (c) the flattest directions together (drift_subspace())
@@ -371,24 +397,25 @@ find_drift <- function(cl, state, fx, bounds, th) {
       # (a)'s drifts inside the same subspace are part of this one
       prof <- vapply(out, function(o) o$how == "profile", NA)
       out <- out[!prof]
-      # the parameters of every direction found (each on the scaled coordinates)
-      w <- abs(sub$directions)
-      involved <- free[rowSums(t(t(w) >= th$combo_share * apply(w, 2L, max))) > 0]
-      out[[length(out) + 1L]] <- list(
-        direction = direction(sub$directions[, 1L] / d), kind = sub$kind,
-        parameters = involved, how = "flattest",
-        tilts = lapply(seq_len(ncol(sub$directions))[-1L],
-                       function(j) direction(sub$directions[, j] / d)))
+      add(sub$directions[, 1L] / d, sub, "flattest",
+          lapply(seq_len(ncol(sub$directions))[-1L], function(j) sub$directions[, j] / d))
     }
   }
   # (d) single large estimates with larger standard errors, doubled
   if (!is.null(cl$cov)) {
     se <- sqrt(diag(cl$cov))
+    coords <- list()
     for (i in which(abs(x) > th$separation & se > abs(x))) {
       u <- numeric(k)
       u[i] <- x[i]
       dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
-      if (!is.null(dr)) add(u, dr, "coordinate")
+      if (!is.null(dr)) coords[[length(coords) + 1L]] <- list(u = u, dr = dr, i = i)
+    }
+    # then what each carries off, among the parameters no drift involves
+    rest <- setdiff(seq_len(k), c(involved_in(), vapply(coords, `[[`, 0L, "i")))
+    for (co in coords) {
+      add(co$u, co$dr, "coordinate",
+          if (co$dr$kind == "asymptote") tilting(co$u, rest, c(1, 3, 7)))
     }
   }
   # the single coordinates as one drift (one finding names them all)
@@ -397,9 +424,19 @@ find_drift <- function(cl, state, fx, bounds, th) {
     one <- out[[which(co)[1L]]]
     one$direction <- Reduce(`+`, lapply(out[co], `[[`, "direction"))
     one$parameters <- unlist(lapply(out[co], `[[`, "parameters"))
+    one$tilts <- unlist(lapply(out[co], `[[`, "tilts"), recursive = FALSE)
     one$kind <- if (all(vapply(out[co], `[[`, "", "kind") == "asymptote")) "asymptote" else
       "unbounded"
     out <- c(out[!co], list(one))
+  }
+  # the parameters a drift carries off (its tilts') have no finite estimate either
+  for (j in seq_along(out)) {
+    tp <- unlist(lapply(out[[j]]$tilts, function(w) {
+      w <- abs(w[free] * d)
+      free[w >= th$combo_share * max(w)]
+    }))
+    out[[j]]$own <- out[[j]]$parameters
+    out[[j]]$parameters <- sort(unique(c(out[[j]]$parameters, tp)))
   }
   # one entry per set of parameters
   keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")

@@ -420,20 +420,26 @@ finding_drift <- function(ctx) {
   out <- list()
   for (dr in ctx$drifts) {
     u <- dr$direction[ctx$cl$free]
+    # p: the parameters without a finite estimate; own: those the direction itself moves
     p <- ctx$nm[dr$parameters]
-    along <- if (dr$how == "estimate" && length(p) > 1L) {
-      sprintf("the direction of the estimate itself (%s scaled up together)", name_list(p))
-    } else if (dr$how == "coordinate" || length(p) == 1L) {
-      name_list(sprintf("%s (%s)", p, ifelse(u[match(p, ctx$fnm)] > 0, "increasing",
-                                             "decreasing")))
+    own <- ctx$nm[if (is.null(dr$own)) dr$parameters else dr$own]
+    combo <- function(u) {
+      format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
+    }
+    along <- if (dr$how == "estimate" && length(own) > 1L) {
+      sprintf("the direction of the estimate itself (%s scaled up together)", name_list(own))
+    } else if (dr$how == "coordinate" || length(own) == 1L) {
+      name_list(sprintf("%s (%s)", own, ifelse(u[match(own, ctx$fnm)] > 0, "increasing",
+                                               "decreasing")))
     } else {
-      combo <- function(u) {
-        format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
-      }
-      # other directions of the flat subspace that tilt the drift either way
-      tilts <- vapply(dr$tilts, function(w) combo(w[ctx$cl$free]), "")
-      paste0(combo(u), if (length(tilts)) sprintf(
-        " (and along it tilted either way towards %s)", name_list(tilts)))
+      combo(u)
+    }
+    # the directions that tilt the drift either way without stopping it
+    tilts <- vapply(dr$tilts, function(w) combo(w[ctx$cl$free]), "")
+    if (length(tilts)) {
+      along <- sprintf("%s (and along %s tilted either way towards %s)", along,
+                       if (dr$how == "coordinate" && length(own) > 1L) "them" else "it",
+                       name_list(unique(tilts)))
     }
     one <- length(p) == 1L
     msg <- if (dr$kind == "unbounded") {
@@ -636,6 +642,27 @@ se_table <- function(ctx) {
        cross = cross)
 }
 
+# The drifts' directions (and the directions that tilt them) in the scaled coordinates of
+# the free parameters, orthonormal: a k x m matrix.
+drift_span <- function(drifts, cl) {
+  d <- cl$scale[cl$free]
+  cols <- unlist(lapply(drifts, function(dr) {
+    lapply(c(list(dr$direction), dr$tilts), function(u) u[cl$free] * d)
+  }), recursive = FALSE)
+  if (!length(cols)) return(matrix(0, length(cl$free), 0L))
+  S <- do.call(cbind, cols)
+  q <- qr(S)
+  qr.Q(q)[, seq_len(q$rank), drop = FALSE]
+}
+
+# Whether each column of V (unit vectors) lies mostly (more than half its squared length)
+# in the span of the orthonormal columns of S: a direction of small curvature that the
+# drift runs along; the others (a collinear pair beside a separated cell) stay finite.
+in_span <- function(V, S) {
+  if (!ncol(S)) return(rep(FALSE, ncol(V)))
+  colSums(crossprod(S, V)^2) > 0.5
+}
+
 new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
                           refine, evals, first, drift = logical(), drifts = list(),
                           problem = NULL) {
@@ -665,7 +692,8 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   null <- if (verdict %in% c("not_identified", "weakly_identified")) {
     cl$sign == 0L
   } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
-    cl$sign != 1L | cl$values < th$drift_small * max(abs(cl$values), 0)
+    cl$sign != 1L | (cl$values < th$drift_small * max(abs(cl$values), 0) &
+                       in_span(cl$vectors, drift_span(drifts, cl)))
   }
   if (any(null) && all(cl$sign[!null] == 1L) && !any(cl$no_dependence)) {
     V <- cl$vectors

@@ -83,6 +83,58 @@ test_that("quasi-separation (Titanic without the crew) drifts along a combinatio
   expect_snapshot(x$findings$message, transform = scrub)
 })
 
+test_that("separated groups carry off the slopes only their cells inform; the rest keep their SEs", {
+  set.seed(3)
+  n <- 300
+  f <- factor(sample(letters[1:6], n, TRUE))
+  z <- rnorm(n)
+  y <- rbinom(n, 1, plogis(0.3 * z))
+  y[f %in% c("b", "c", "d")] <- 1
+  d <- data.frame(y, f, z)
+  g <- suppressWarnings(glm(y ~ f * z, binomial, d))
+  x <- check_fit(g)
+  expect_identical(x$verdict, "no_finite_estimate")
+  # groups b, c and d all have y = 1: their levels run to +Inf, and their slopes in z,
+  # informed by those cells alone, are arbitrary out there (either sign keeps the fall)
+  gone <- c("fb", "fc", "fd", "fb:z", "fc:z", "fd:z")
+  f1 <- x$findings[x$findings$type == "no_finite_estimate", ]
+  expect_setequal(strsplit(f1$parameters, ", ")[[1]], gone)
+  expect_true(all(is.na(x$table[gone, "se"])))
+  X <- model.matrix(g)
+  nll <- function(b) { eta <- drop(X %*% b); sum(log1p(exp(-abs(eta))) + pmax(eta, 0) - y * eta) }
+  for (s in c(-1, 1)) {
+    b <- coef(g)
+    b[c("fb", "fb:z")] <- b[c("fb", "fb:z")] + c(20, s * 2)
+    expect_lt(nll(b), nll(coef(g)))
+  }
+  # the others keep their SEs: those of the fit without the separated groups
+  g0 <- glm(y ~ f * z, binomial, d, subset = !f %in% c("b", "c", "d"))
+  kept <- c("(Intercept)", "fe", "ff", "z", "fe:z", "ff:z")
+  expect_equal(x$table[kept, "se"], unname(summary(g0)$coefficients[kept, 2]), tolerance = 1e-4)
+  local_reproducible_output(width = 100)
+  expect_snapshot(f1$message)
+})
+
+test_that("a collinear pair beside a separated level keeps its (large, finite) SEs", {
+  set.seed(3)
+  n <- 300
+  x1 <- rnorm(n)
+  x2 <- x1 + 1e-3 * rnorm(n)
+  f <- factor(sample(letters[1:6], n, TRUE))
+  y <- rbinom(n, 1, plogis(0.5 + x1))
+  y[f == "a"] <- 0
+  d <- data.frame(y, f, x1, x2)
+  g <- suppressWarnings(glm(y ~ f + x1 + x2, binomial, d))
+  x <- check_fit(g)
+  expect_identical(x$verdict, "no_finite_estimate")
+  expect_true(all(is.na(x$table[c("(Intercept)", "fb", "ff"), "se"])))
+  # x1 - x2 is ill-conditioned, not drifting: the SEs of the fit without level a
+  g0 <- glm(y ~ f + x1 + x2, binomial, d, subset = f != "a")
+  expect_equal(x$table[c("x1", "x2"), "se"], unname(summary(g0)$coefficients[c("x1", "x2"), 2]),
+               tolerance = 1e-4)
+  expect_identical(x$table[c("x1", "x2"), "status"], rep("estimable (off the drifting directions)", 2))
+})
+
 test_that("a degenerate saddle (geyser mixture, equal means): escape reaches the lower minimum", {
   skip_if_not_installed("MASS")
   w <- MASS::geyser$waiting
@@ -258,8 +310,9 @@ test_that("a re-seeded simulated likelihood is too noisy, with no SEs", {
   named <- strsplit(x$findings$parameters[x$findings$type == "too_noisy"], ", ")[[1]]
   expect_true(any(u))
   expect_setequal(named, rownames(u)[rowSums(u) > 0])
-  # whatever the draws: curvatures of noise say nothing about identification or the optimum
-  for (seed in 2:5) {
+  # whatever the draws (seeds 9, 14 and 20 once gave "fn does not depend on b0"): curvatures
+  # of noise say nothing about identification or the optimum
+  for (seed in c(2, 9, 14, 20)) {
     set.seed(seed)
     xs <- check_fit(c(b0 = 0.9, ls = 0.05), sim)
     expect_identical(xs$verdict, "too_noisy")
