@@ -310,9 +310,29 @@ find_drift <- function(cl, state, fx, bounds, th) {
   k <- length(free)
   if (!k) return(out)
   par <- state$par
+  x <- par[free]
+  d <- cl$scale[free]
+  # Which searches apply, decided first: on a well-posed fit none does, and nothing
+  # else is done. (a) a profile that kept falling; (b) not at a maximum or saddle (where
+  # fn falls away from par anyway: those verdicts say more), a doubling of the estimate
+  # that the Hessian says raises fn by less than drift_rise; (c) directions among the
+  # flattest; (d) large estimates with larger standard errors.
+  prof <- vapply(cl$profiles, function(pr) identical(pr$shape, "drift"), NA)
+  concave <- any(cl$sign < 0L)
+  rise <- if (any(x != 0) && !concave) {
+    sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
+  } else NA_real_
+  by_estimate <- is.finite(rise) && rise < th$drift_rise
+  lam <- cl$values
+  flat <- which(cl$sign >= 0L & abs(lam) < th$drift_small * max(abs(lam), 0))
+  by_flat <- length(flat) > 0L && !concave && !is.null(cl$probed$profile_at)
+  big <- if (!is.null(cl$cov)) {
+    se <- sqrt(diag_of(cl$cov))
+    which(abs(x) > th$separation & se > abs(x))
+  } else integer()
+  if (!any(prof) && !by_estimate && !by_flat && !length(big)) return(out)
   f0 <- attr(state$h, "value")
   tol <- th$significant * state$noise
-  d <- cl$scale[free]
   nm <- names(par)
   direction <- function(u) {
     full <- stats::setNames(numeric(length(par)), nm)
@@ -366,32 +386,21 @@ find_drift <- function(cl, state, fx, bounds, th) {
   }
   involved_in <- function() match(unlist(lapply(out, `[[`, "parameters")), free)
   # (a) profiles that kept falling
-  for (q in seq_len(k)) {
+  for (q in which(prof)) {
     pr <- cl$profiles[[q]]
-    if (!is.null(pr) && identical(pr$shape, "drift")) {
-      add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
-    }
+    add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
   }
-  # (b) the direction of the estimate (not at a maximum or saddle, where fn falls away
-  # from par anyway: those verdicts say more)
-  x <- par[free]
-  concave <- any(cl$sign < 0L)
-  if (any(x != 0) && !concave) {
-    rise <- sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
-    if (is.finite(rise) && rise < th$drift_rise) {
-      dr <- walk(straight(x), c(1, 3, 7, 15))
-      if (!is.null(dr)) {
-        w <- abs(x * d)
-        rest <- which(w < th$combo_share * max(w))
-        add(x, dr, "estimate", if (dr$kind == "asymptote") tilting(x, rest, c(1, 3, 7)))
-      }
+  # (b) the direction of the estimate
+  if (by_estimate) {
+    dr <- walk(straight(x), c(1, 3, 7, 15))
+    if (!is.null(dr)) {
+      w <- abs(x * d)
+      rest <- which(w < th$combo_share * max(w))
+      add(x, dr, "estimate", if (dr$kind == "asymptote") tilting(x, rest, c(1, 3, 7)))
     }
   }
   # (c) the flattest directions together (drift_subspace())
-  lam <- cl$values
-  lmax <- max(abs(lam), 0)
-  flat <- which(cl$sign >= 0L & abs(lam) < th$drift_small * lmax)
-  if (length(flat) && !concave && !is.null(cl$probed$profile_at)) {
+  if (by_flat) {
     sub <- drift_subspace(cl, flat, fx, state$noise, bounds, th, walk)
     if (!is.null(sub)) {
       # (a)'s drifts inside the same subspace are part of this one
@@ -402,10 +411,9 @@ find_drift <- function(cl, state, fx, bounds, th) {
     }
   }
   # (d) single large estimates with larger standard errors, doubled
-  if (!is.null(cl$cov)) {
-    se <- sqrt(diag(cl$cov))
+  if (length(big)) {
     coords <- list()
-    for (i in which(abs(x) > th$separation & se > abs(x))) {
+    for (i in big) {
       u <- numeric(k)
       u[i] <- x[i]
       dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
@@ -538,7 +546,10 @@ check_fit_control <- function(control) {
 # a plain vector.
 fit_info <- function(fit) {
   if (is.numeric(fit) && is.null(dim(fit)) && !is.object(fit)) {
-    names(fit) <- unique_names(names(fit), length(fit))
+    nm <- names(fit)
+    if (is.null(nm) || anyNA(nm) || !all(nzchar(nm)) || anyDuplicated(nm)) {
+      names(fit) <- unique_names(nm, length(fit))
+    }
     return(list(par = check_par(fit, "fit"), optimizer = "none", convergence = NA,
                 message = NULL, hessian = NULL))
   }

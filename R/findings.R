@@ -57,6 +57,9 @@ new_finding <- function(type, severity, parameters, message) {
 # new_finding()s, concatenated, as a findings data frame (no rows for none).
 findings_frame <- function(out) {
   cols <- c("type", "severity", "parameters", "message")
+  if (!length(out)) {
+    return(fast_df(`names<-`(rep(list(character()), 4L), cols)))
+  }
   fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
 }
 
@@ -321,8 +324,8 @@ missing_bound_parameters <- function(first, th) {
 }
 
 finding_missing_bound <- function(ctx) {
-  if (identical(ctx$verdict, "too_noisy")) return(list())
-  mb <- missing_bound_parameters(ctx$first, ctx$th)
+  mb <- ctx$missing_bound_parameters
+  if (is.null(mb)) return(list())
   lo <- mb$lo
   up <- mb$up
   if (!length(lo) && !length(up)) return(list())
@@ -672,7 +675,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   nm <- names(par)
   n <- length(par)
   fnm <- nm[cl$free]
-  se_free <- if (!is.null(cl$cov)) sqrt(diag(cl$cov)) else rep(NA_real_, length(cl$free))
+  se_free <- if (!is.null(cl$cov)) sqrt(diag_of(cl$cov)) else rep(NA_real_, length(cl$free))
   names(se_free) <- fnm
   # Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
   # (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
@@ -713,6 +716,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
               estimable = est, se_estimable = se_est, null = null,
               missing_bound = seq_along(par) %in% c(mb$lo, mb$up),
+              missing_bound_parameters = mb,
               bounds = bounds, info = info, escape = escape, refine = refine,
               verdict = verdict, level = ctrl$level, se_free = se_free,
               se_uncertainty = se_unc, first = first, drift = drift, drifts = drifts,
