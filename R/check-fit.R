@@ -33,9 +33,12 @@
 #' Along every direction still flat or undecided (and every tiny negative curvature),
 #' the **profile** decides: `fn` stepped along the direction (1, 4 and 16 scaled units
 #' each way) with the other parameters re-minimised by Newton steps with the Hessian we
-#' have. Constant within `fn`'s noise: a ridge, not identified. Falling: a (degenerate)
-#' saddle, whose lowest point is `x$escape`; falling all the way out: a drift. Rising
-#' quadratically: identified; rising at fourth order only: a weakly identified minimum.
+#' have (each Newton step from the curvatures measured where it is taken). Constant
+#' within `fn`'s noise: a ridge, not identified (constant on both sides out to some
+#' distance, then rising on one side only: a ridge that ends further out). Falling: a
+#' (degenerate) saddle, whose lowest point is `x$escape`; falling all the way out: a
+#' drift. Rising quadratically: identified; rising at fourth order only: a weakly
+#' identified minimum (whatever the sign of its tiny curvature).
 #'
 #' **Drift** (no finite estimate) is searched along the flat directions' profiles, the
 #' direction of the estimate itself (`fn` at 2, 4, 8 and 16 times the estimate, when
@@ -60,7 +63,10 @@
 #' ill-conditioned but finite direction beside it) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
 #' (estimable functions; the same for any generalised inverse); the others have none. A
 #' flat direction of two parameters proportional to their estimates `(a, -b)` on a
-#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`.
+#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`,
+#' and one along the curve `exp(k1 a) + exp(k2 b) = const` (`k = 1` for a log-variance,
+#' `2` for a log-SD), where `fn` is unchanged with the sum split 1:9 and 9:1, only that
+#' sum of variances (a residual variance and an observation-level random effect's).
 #' `fn`'s measured noise above `1e-6` of `|fn|` with Hessian elements it leaves
 #' unresolved is too noisy (a simulated likelihood re-seeded on every call).
 #'
@@ -253,6 +259,11 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     state <- r$state
     evals <- evals + r$evaluations
     refine <- r$refine
+  }
+  # flat pairs of log-scale parameters of which fn knows only a sum of variances
+  if (any(state$cl$sign == 0L)) {
+    state$cl$sums <- identified_sums(state$cl, state$par, fx$f, attr(state$h, "value"),
+                                     state$noise, th)
   }
   cl <- state$cl
   drifts <- find_drift(cl, state, fx$raw, bounds, th)
@@ -515,6 +526,43 @@ drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
     }
   }
   list(directions = dirs, kind = if (any(kinds == "unbounded")) "unbounded" else "asymptote")
+}
+
+# A flat direction of two parameters a, b along which fn is constant because it knows them
+# only through exp(ka a) + exp(kb b), k = 1 for a log-variance and 2 for a log-SD (a
+# residual variance and an observation-level random effect's, whose sum alone the data
+# identify): the direction is then the tangent of that curve, (u_a, u_b) proportional to
+# (kb exp(kb b), -ka exp(ka a)) (within sum_ratio), and fn must be the same (within
+# its noise, or sum_rel of |fn|) where the sum is split 1:9 and 9:1 between the two
+# terms. Returns, per direction, NULL or the free parameters' indices `i` and `k`.
+identified_sums <- function(cl, par, fx, f0, noise, th) {
+  out <- vector("list", length(cl$values))
+  tol <- max(th$significant * th$profile_noise * noise, th$sum_rel * abs(f0))
+  for (q in which(cl$sign == 0L & !cl$weak & !cl$kink)) {
+    v <- cl$vectors[, q]
+    sel <- which(abs(v) >= th$combo_share * max(abs(v)))
+    if (length(sel) != 2L) next
+    i <- cl$free[sel]
+    u <- v[sel] / cl$scale[i]
+    if (u[1L] * u[2L] >= 0) next
+    x <- par[i]
+    for (k in list(c(1, 1), c(1, 2), c(2, 1), c(2, 2))) {
+      pred <- -(k[2L] * exp(k[2L] * x[2L])) / (k[1L] * exp(k[1L] * x[1L]))
+      if (!is.finite(pred) || pred == 0 || abs((u[1L] / u[2L]) / pred - 1) > th$sum_ratio) next
+      total <- exp(k[1L] * x[1L]) + exp(k[2L] * x[2L])
+      same <- vapply(c(0.1, 0.9), function(r) {
+        p <- par
+        p[i] <- log(c(r, 1 - r) * total) / k
+        f1 <- fx(p)
+        !is.na(f1) && abs(f1 - f0) <= tol
+      }, NA)
+      if (all(same)) {
+        out[[q]] <- list(i = i, k = k)
+        break
+      }
+    }
+  }
+  out
 }
 
 # The thresholds (hc_thresholds) that check_fit()'s control can set.

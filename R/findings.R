@@ -162,14 +162,36 @@ finding_not_identified <- function(ctx) {
               fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
               if (cl$source[q] == "fn") ", measured with fn along it" else "")
     }
+    if (isTRUE(cl$weak[q])) {
+      # fn rises along it, at fourth order only: identified, but not at second order
+      pr_how <- sprintf("its profile, the other parameters re-minimised, rises as the fourth power of the distance; curvature %s +- %s there, the largest being %s",
+                        fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
+                        fmt(lmax))
+      out <- c(out, new_finding("weakly_identified", "warning", p, sprintf(
+        "weakly identified: %s rises only at fourth order along %s (%s): the minimum is there, but a Wald standard error, which assumes a quadratic rise, does not apply along it; use a profile likelihood for %s.",
+        ctx$fx, cmb$text, pr_how, name_list(p)
+      )))
+      next
+    }
     msg <- if (length(p) == 1L) {
       sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
     } else if (length(p) == 2L) {
       sel <- match(p, ctx$fnm)
-      ident <- identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
-                               curved = isTRUE(cl$ridge[q]))
-      sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).",
-              name_list(p), ident, ctx$fx, cmb$text, how)
+      sm <- cl$sums[[q]]
+      ident <- if (!is.null(sm)) {
+        terms <- sprintf(ifelse(sm$k == 1, "exp(%s)", "exp(2*%s)"), ctx$nm[sm$i])
+        paste(terms, collapse = " + ")
+      } else {
+        identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
+                        curved = isTRUE(cl$ridge[q]))
+      }
+      sums <- if (!is.null(sm)) {
+        sprintf(" That is a sum of two variances, sigma^2 + tau^2, with %s = %s and %s = %s.",
+                ctx$nm[sm$i[1L]], if (sm$k[1L] == 1) "log(sigma^2)" else "log(sigma)",
+                ctx$nm[sm$i[2L]], if (sm$k[2L] == 1) "log(tau^2)" else "log(tau)")
+      } else ""
+      sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).%s",
+              name_list(p), ident, ctx$fx, cmb$text, how, sums)
     } else {
       sprintf("not identified: %s are not separately identified; %s is flat along %s (%s).",
               name_list(p), ctx$fx, cmb$text, how)
@@ -601,8 +623,10 @@ se_table <- function(ctx) {
   est <- ctx$estimable
   if (any(ctx$null)) {
     se[cl$free[!est]] <- NA_real_
-    status[cl$free[!est]] <- if (ctx$verdict %in% c("no_finite_estimate", "unbounded"))
-      "NA: on a direction with no finite estimate" else "NA: not identified"
+    status[cl$free[!est]] <- switch(ctx$verdict,
+      no_finite_estimate = , unbounded = "NA: on a direction with no finite estimate",
+      weakly_identified = "NA: fn flat at second order",
+      "NA: not identified")
   }
   if (any(est)) {
     se[cl$free[est]] <- ctx$se_estimable[est]

@@ -41,6 +41,10 @@ hc_thresholds <- list(
   # steps that re-minimise the other parameters at each.
   profile_steps = c(1, 4, 16),
   profile_newton = 8L,
+  # ... each Newton step halved at most this many times until fn does not increase (far
+  # along a curved ridge, fn can grow exponentially off it, and the Newton step from the
+  # estimate's curvatures overshoots by orders of magnitude)
+  profile_halvings = 30L,
   # ... and the multiple of fn's noise within which two of its values count as equal
   profile_noise = 10,
   # The probe's largest step, in scaled units (one unit: one standard error of a
@@ -102,6 +106,12 @@ hc_thresholds <- list(
   # Coefficients of a direction below this share of the largest (on the parameters'
   # own scale) are left out of its printed form.
   combo_share = 0.25,
+  # A flat direction of two log-scale parameters is the tangent of exp(ka a) + exp(kb b)
+  # = const when its ratio is within sum_ratio of the tangent's, and fn is the same
+  # within its noise, or sum_rel of |fn|, where the sum is split otherwise: only the sum
+  # of the two variances is identified (identified_sums()).
+  sum_ratio = 0.05,
+  sum_rel = 1e-10,
   # Relative step of optim's Hessian that `ndeps` advice aims at, in standard errors.
   ndeps_se = 1e-3
 )
@@ -462,7 +472,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
           sgn[q] <- 1L
           ridge[q] <- FALSE
         } else {
+          # rising at fourth order: flat at second order, whatever the sign of a
+          # curvature tilted by a leftover gradient; not a saddle along it
           weak[q] <- TRUE
+          sgn[q] <- 0L
         },
         decreasing = {
           sgn[q] <- -1L

@@ -290,11 +290,73 @@ test_that("an observation-level random effect (glmmTMB) is a ridge, not a saddle
   expect_identical(x$verdict, "not_identified")
   f <- x$findings[x$findings$type == "not_identified", ]
   expect_identical(f$parameters, "d~(Intercept), theta_1|obs.1")
+  # decided by a profile that stayed constant on both sides (the other parameters
+  # re-minimised, to within fn's noise), and worded as the sum it is
+  expect_identical(x$eigen$source[x$eigen$sign == 0L], "profile")
+  expect_match(f$message, "stays constant out to", fixed = TRUE)
+  expect_match(f$message, "(only exp(d~(Intercept)) + exp(2*theta_1|obs.1) is)", fixed = TRUE)
+  expect_match(f$message, "sigma^2 + tau^2, with d~(Intercept) = log(sigma^2) and theta_1|obs.1 = log(tau)",
+               fixed = TRUE)
+  # ... which fn confirms: with sigma^2 + tau^2 held, it does not change however the sum is
+  # split, and it does when the sum changes (glmmTMB's Gaussian dispersion is log sigma^2)
+  fn <- x$problem$fn
+  p0 <- x$par
+  sig2 <- glmmTMB::sigma(g)^2
+  expect_equal(exp(p0[["d~(Intercept)"]]), sig2, tolerance = 1e-8)
+  total <- sig2 + exp(2 * p0[["theta_1|obs.1"]])
+  at_split <- function(r, s = total) {
+    p <- p0
+    p[["d~(Intercept)"]] <- log(r * s)
+    p[["theta_1|obs.1"]] <- log((1 - r) * s) / 2
+    fn(p) - fn(p0)
+  }
+  for (r in c(0.01, 0.5, 0.99)) expect_lt(abs(at_split(r)), 1e-9)
+  expect_gt(at_split(0.5, 1.1 * total), 0.1)
   # the fixed effects keep their SEs: those of the model without the observation-level
   # effect, whose residual variance is the identified sigma^2 + tau^2
   g0 <- glmmTMB::glmmTMB(height ~ age + (1 | Subject), data = ox)
   se0 <- sqrt(diag(vcov(g0)$cond))
   expect_lt(max(abs(x$table[c("(Intercept)", "age"), "se"] / se0 - 1)), 0.01)
+})
+
+test_that("only a sum of variances is identified: named as such, for either log scale", {
+  set.seed(4)
+  y <- rnorm(80, 2, 1.5)
+  # y ~ N(mu, sigma^2 + tau^2), sigma^2 on the log-variance scale, tau on the log-SD one
+  nll <- function(p) -sum(dnorm(y, p[1], sqrt(exp(p[2]) + exp(2 * p[3])), log = TRUE))
+  starts <- list(c(mu = 0, lsig2 = 0, ltau = 0), c(mu = 1, lsig2 = 1, ltau = -1),
+                 c(mu = 1, lsig2 = -2, ltau = 0.5))
+  for (st in starts) {
+    x <- check_fit(optim(st, nll, method = "BFGS"), nll)
+    expect_identical(x$verdict, "not_identified")
+    f <- x$findings[x$findings$type == "not_identified", ]
+    expect_match(f$message, "(only exp(lsig2) + exp(2*ltau) is)", fixed = TRUE)
+    # mu keeps its SE: sqrt(S / n), S = sigma^2 + tau^2 the MLE of the variance
+    S <- exp(x$par[["lsig2"]]) + exp(2 * x$par[["ltau"]])
+    expect_equal(S, mean((y - mean(y))^2), tolerance = 1e-4)
+    expect_equal(x$table["mu", "se"], sqrt(S / 80), tolerance = 1e-4)
+  }
+  # two log-SDs
+  nll2 <- function(p) -sum(dnorm(y, p[1], sqrt(exp(2 * p[2]) + exp(2 * p[3])), log = TRUE))
+  x2 <- check_fit(optim(c(mu = 0, lsig = 0.3, ltau = -0.5), nll2, method = "BFGS"), nll2)
+  expect_identical(x2$verdict, "not_identified")
+  local_reproducible_output(width = 100)
+  expect_snapshot(x2$findings$message,
+                  transform = function(l) gsub("[0-9]+(\\.[0-9]+)?e-?[0-9]+|[0-9]+\\.[0-9]+", "#", l))
+})
+
+test_that("a tiny negative curvature whose profile rises at fourth order is weak, not a saddle", {
+  # along x - y: u^4 - 1e-8 u^2, whose dips (2.5e-17 deep) are below the rounding of fn = 1
+  f <- function(p) { u <- p[1] - p[2]; 1 + (p[1] + p[2])^2 + u^4 - 1e-8 * u^2 }
+  x <- check_fit(c(x = 0, y = 0), f)
+  expect_lt(x$eigen$hessian_values[1], 0)
+  expect_identical(x$verdict, "weakly_identified")
+  expect_identical(x$findings$type, "weakly_identified")
+  expect_true(all(is.na(x$table$se)))
+  expect_identical(x$table$status, rep("NA: fn flat at second order", 2))
+  local_reproducible_output(width = 100)
+  expect_snapshot(x$findings$message,
+                  transform = function(l) gsub("[0-9]+(\\.[0-9]+)?e-?[0-9]+|[0-9]+\\.[0-9]+", "#", l))
 })
 
 test_that("a re-seeded simulated likelihood is too noisy, with no SEs", {
