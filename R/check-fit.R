@@ -33,26 +33,40 @@
 #' Along every direction still flat or undecided (and every tiny negative curvature),
 #' the **profile** decides: `fn` stepped along the direction (1, 4 and 16 scaled units
 #' each way) with the other parameters re-minimised by Newton steps with the Hessian we
-#' have. Constant within `fn`'s noise: a ridge, not identified. Falling: a (degenerate)
-#' saddle, whose lowest point is `x$escape`; falling all the way out: a drift. Rising
-#' quadratically: identified; rising at fourth order only: a weakly identified minimum.
+#' have (each Newton step from the curvatures measured where it is taken). Constant
+#' within `fn`'s noise: a ridge, not identified (constant on both sides out to some
+#' distance, then rising on one side only: a ridge that ends further out). Falling: a
+#' (degenerate) saddle, whose lowest point is `x$escape`; falling all the way out: a
+#' drift. Rising quadratically: identified; rising at fourth order only: a weakly
+#' identified minimum (whatever the sign of its tiny curvature).
 #'
 #' **Drift** (no finite estimate) is searched along the flat directions' profiles, the
 #' direction of the estimate itself (`fn` at 2, 4, 8 and 16 times the estimate, when
 #' doubling it would raise `fn` by less than 1 on the Hessian's prediction: complete
-#' separation), the flattest directions (curvature below `1e-4` of the largest),
-#' profiled from two of their standard errors out (quasi-separation, where the drift runs
-#' along a combination of coefficients), and each estimate beyond 5 in absolute value
+#' separation), the subspace of the flattest directions (curvature below `1e-4` of the
+#' largest) as a whole: the Newton step over it, from `fn`'s slopes along it, walked out
+#' to 64 such steps with the other parameters re-minimised (quasi-separation, where the
+#' drift runs along a combination of coefficients and the null space can have several
+#' dimensions; where `fn` falls like `exp(-eta)`, each Newton step moves the separated
+#' linear predictors by about one unit); and each estimate beyond 5 in absolute value
 #' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
 #' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
 #' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
-#' unbounded (`fn` has no minimum: a log-likelihood minimised, say).
+#' unbounded (`fn` has no minimum: a log-likelihood minimised, say). A direction that
+#' tilts a drift either way (by a quarter of its length) without stopping it belongs to
+#' the drift: the rest of the flattest subspace, and the axes of the other parameters (a
+#' slope informed only by separated cells is carried off with them); its parameters have
+#' no finite estimate either.
 #'
 #' Where directions are flat or drift, parameters orthogonal to them (in the scaled
-#' coordinates) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
+#' coordinates; for a drift, to its directions and the flat ones it runs along, not to an
+#' ill-conditioned but finite direction beside it) keep their standard errors, `sqrt(c' H^+ c)` over the other directions
 #' (estimable functions; the same for any generalised inverse); the others have none. A
 #' flat direction of two parameters proportional to their estimates `(a, -b)` on a
-#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`.
+#' curved ridge leaves only `a*b` identified, one proportional to `(a, b)` only `a/b`,
+#' and one along the curve `exp(k1 a) + exp(k2 b) = const` (`k = 1` for a log-variance,
+#' `2` for a log-SD), where `fn` is unchanged with the sum split 1:9 and 9:1, only that
+#' sum of variances (a residual variance and an observation-level random effect's).
 #' `fn`'s measured noise above `1e-6` of `|fn|` with Hessian elements it leaves
 #' unresolved is too noisy (a simulated likelihood re-seeded on every call).
 #'
@@ -264,6 +278,11 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     evals <- evals + r$evaluations
     refine <- r$refine
   }
+  # flat pairs of log-scale parameters of which fn knows only a sum of variances
+  if (any(state$cl$sign == 0L)) {
+    state$cl$sums <- identified_sums(state$cl, state$par, fx$f, attr(state$h, "value"),
+                                     state$noise, th)
+  }
   cl <- state$cl
   drifts <- find_drift(cl, state, fx$raw, bounds, th)
   kinds <- vapply(drifts, `[[`, "", "kind")
@@ -304,25 +323,47 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 # The candidates: (a) a flat direction whose profile kept falling (classify_point()); (b)
 # the direction of the estimate itself (complete separation: fn at m times the estimate,
 # m = 2, 4, 8, 16), tried when a doubling would raise fn by less than th$drift_rise on the
-# Hessian's own prediction; (c) the flattest directions (curvature below th$drift_small
-# of the largest), from 2 of their own standard errors outwards (x 4), where a minimum
-# would have raised fn by 2 at least (quasi-separation: the drift runs along a
-# combination of coefficients); (d) each large estimate with a larger standard error,
-# doubled (a zero-inflation logit or a log-SD whose maximum-likelihood value is at 0 on its
-# natural scale, where what is left of the fall is below the noise). fn must not rise
-# beyond its noise at any of these points, and (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a log-likelihood minimised,
-# say) where they do not. Returns a list of drifts, each with its direction (original
-# units, all parameters), kind and the free parameters it involves. `fx`: fn, -Inf kept
-# (reached: unbounded at once), NA where it fails.
+# Hessian's own prediction; (c) the subspace of the flattest directions (curvature below
+# th$drift_small of the largest) as a whole, along the Newton step over it and the
+# directions that tilt it (drift_subspace(); quasi-separation: the drift runs along a
+# combination of coefficients, and the null space can have several dimensions); (d) each
+# large estimate with a larger standard error, doubled (a zero-inflation logit or a log-SD
+# whose maximum-likelihood value is at 0 on its natural scale, where what is left of the
+# fall is below the noise). fn must not rise beyond its noise at any of these points, and
+# (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a
+# log-likelihood minimised, say) where they do not. Returns a list of drifts, each with its
+# direction (original units, all parameters), kind and the free parameters it involves
+# (and for (c), `tilts`: the other directions of the subspace that belong to the drift).
+# `fx`: fn, -Inf kept (reached: unbounded at once), NA where it fails.
 find_drift <- function(cl, state, fx, bounds, th) {
   out <- list()
   free <- cl$free
   k <- length(free)
   if (!k) return(out)
   par <- state$par
+  x <- par[free]
+  d <- cl$scale[free]
+  # Which searches apply, decided first: on a well-posed fit none does, and nothing
+  # else is done. (a) a profile that kept falling; (b) not at a maximum or saddle (where
+  # fn falls away from par anyway: those verdicts say more), a doubling of the estimate
+  # that the Hessian says raises fn by less than drift_rise; (c) directions among the
+  # flattest; (d) large estimates with larger standard errors.
+  prof <- vapply(cl$profiles, function(pr) identical(pr$shape, "drift"), NA)
+  concave <- any(cl$sign < 0L)
+  rise <- if (any(x != 0) && !concave) {
+    sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
+  } else NA_real_
+  by_estimate <- is.finite(rise) && rise < th$drift_rise
+  lam <- cl$values
+  flat <- which(cl$sign >= 0L & abs(lam) < th$drift_small * max(abs(lam), 0))
+  by_flat <- length(flat) > 0L && !concave && !is.null(cl$probed$profile_at)
+  big <- if (!is.null(cl$cov)) {
+    se <- sqrt(diag_of(cl$cov))
+    which(abs(x) > th$separation & se > abs(x))
+  } else integer()
+  if (!any(prof) && !by_estimate && !by_flat && !length(big)) return(out)
   f0 <- attr(state$h, "value")
   tol <- th$significant * state$noise
-  d <- cl$scale[free]
   nm <- names(par)
   direction <- function(u) {
     full <- stats::setNames(numeric(length(par)), nm)
@@ -351,62 +392,69 @@ find_drift <- function(cl, state, fx, bounds, th) {
       if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
     }
   }
-  add <- function(u, dr, how) {
+  add <- function(u, dr, how, tilts = list()) {
     w <- abs(u * d)
     involved <- free[w >= th$combo_share * max(w)]
     out[[length(out) + 1L]] <<- list(direction = direction(u), kind = dr$kind,
-                                     parameters = involved, how = how)
+                                     parameters = involved, how = how,
+                                     tilts = lapply(tilts, direction))
   }
+  # The axes of the free parameters `cand` that tilt the straight drift u either way
+  # (by drift_tilt of its length, scaled coordinates) without stopping it: parameters
+  # the drift carries off (a slope informed only by separated cells, whose curvature
+  # vanishes with theirs), whose estimates are no more finite than u's.
+  tilting <- function(u, cand, ts) {
+    len <- sqrt(sum((u * d)^2))
+    keep <- list()
+    for (j in cand) {
+      w <- numeric(k)
+      w[j] <- th$drift_tilt * len / d[j]
+      ok <- !is.null(walk(straight(u + w), ts, need_fall = FALSE)) &&
+        !is.null(walk(straight(u - w), ts, need_fall = FALSE))
+      if (ok) keep[[length(keep) + 1L]] <- w / (th$drift_tilt * len)
+    }
+    keep
+  }
+  involved_in <- function() match(unlist(lapply(out, `[[`, "parameters")), free)
   # (a) profiles that kept falling
-  for (q in seq_len(k)) {
+  for (q in which(prof)) {
     pr <- cl$profiles[[q]]
-    if (!is.null(pr) && identical(pr$shape, "drift")) {
-      add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
+    add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
+  }
+  # (b) the direction of the estimate
+  if (by_estimate) {
+    dr <- walk(straight(x), c(1, 3, 7, 15))
+    if (!is.null(dr)) {
+      w <- abs(x * d)
+      rest <- which(w < th$combo_share * max(w))
+      add(x, dr, "estimate", if (dr$kind == "asymptote") tilting(x, rest, c(1, 3, 7)))
     }
   }
-  # (b) the direction of the estimate (not at a maximum or saddle, where fn falls away
-  # from par anyway: those verdicts say more)
-  x <- par[free]
-  concave <- any(cl$sign < 0L)
-  if (any(x != 0) && !concave) {
-    rise <- sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
-    if (is.finite(rise) && rise < th$drift_rise) {
-      dr <- walk(straight(x), c(1, 3, 7, 15))
-      if (!is.null(dr)) add(x, dr, "estimate")
-    }
-  }
-  # (c) the flattest directions, each with the others re-minimised (its profile), from
-  # the point the probe reached
-  lam <- cl$values
-  lmax <- max(abs(lam), 0)
-  cand <- which(cl$sign == 1L & lam < th$drift_small * lmax)
-  pa <- cl$probed$profile_at
-  for (q in if (is.null(pa) || concave) integer() else utils::head(cand[order(lam[cand])], 2L)) {
-    sigma <- 1 / sqrt(lam[q])
-    # (far out, the drift may need the other nearly flat directions re-minimised too)
-    comp <- which(cl$sign == 1L & seq_len(k) != q)
-    for (s in c(1, -1)) {
-      v <- s * cl$vectors[, q]
-      at <- function(t) {
-        r <- pa(v, cl$vectors[, comp, drop = FALSE], lam[comp], t)
-        if (is.null(r)) NA_real_ else r$value
-      }
-      # no fall needed: a log-SD or a zero-inflation logit far out has none left
-      dr <- walk(at, 2 * sigma * 4^(0:3), cl$probed$value, need_fall = FALSE)
-      if (!is.null(dr)) {
-        add(v / d, dr, "flattest")
-        break
-      }
+  # (c) the flattest directions together (drift_subspace())
+  if (by_flat) {
+    sub <- drift_subspace(cl, flat, fx, state$noise, bounds, th, walk)
+    if (!is.null(sub)) {
+      # (a)'s drifts inside the same subspace are part of this one
+      prof <- vapply(out, function(o) o$how == "profile", NA)
+      out <- out[!prof]
+      add(sub$directions[, 1L] / d, sub, "flattest",
+          lapply(seq_len(ncol(sub$directions))[-1L], function(j) sub$directions[, j] / d))
     }
   }
   # (d) single large estimates with larger standard errors, doubled
-  if (!is.null(cl$cov)) {
-    se <- sqrt(diag(cl$cov))
-    for (i in which(abs(x) > th$separation & se > abs(x))) {
+  if (length(big)) {
+    coords <- list()
+    for (i in big) {
       u <- numeric(k)
       u[i] <- x[i]
       dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
-      if (!is.null(dr)) add(u, dr, "coordinate")
+      if (!is.null(dr)) coords[[length(coords) + 1L]] <- list(u = u, dr = dr, i = i)
+    }
+    # then what each carries off, among the parameters no drift involves
+    rest <- setdiff(seq_len(k), c(involved_in(), vapply(coords, `[[`, 0L, "i")))
+    for (co in coords) {
+      add(co$u, co$dr, "coordinate",
+          if (co$dr$kind == "asymptote") tilting(co$u, rest, c(1, 3, 7)))
     }
   }
   # the single coordinates as one drift (one finding names them all)
@@ -415,13 +463,126 @@ find_drift <- function(cl, state, fx, bounds, th) {
     one <- out[[which(co)[1L]]]
     one$direction <- Reduce(`+`, lapply(out[co], `[[`, "direction"))
     one$parameters <- unlist(lapply(out[co], `[[`, "parameters"))
+    one$tilts <- unlist(lapply(out[co], `[[`, "tilts"), recursive = FALSE)
     one$kind <- if (all(vapply(out[co], `[[`, "", "kind") == "asymptote")) "asymptote" else
       "unbounded"
     out <- c(out[!co], list(one))
   }
+  # the parameters a drift carries off (its tilts') have no finite estimate either
+  for (j in seq_along(out)) {
+    tp <- unlist(lapply(out[[j]]$tilts, function(w) {
+      w <- abs(w[free] * d)
+      free[w >= th$combo_share * max(w)]
+    }))
+    out[[j]]$own <- out[[j]]$parameters
+    out[[j]]$parameters <- sort(unique(c(out[[j]]$parameters, tp)))
+  }
   # one entry per set of parameters
   keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")
   out[!duplicated(keys)]
+}
+
+# Drift in the subspace of the flattest directions `flat` (columns of cl$vectors, scaled
+# coordinates), from the point the probe reached. The null space can have several
+# dimensions (quasi-separation with two groups separated), and an eigenvector of it need
+# not be a direction of drift, so the direction is sought in the whole subspace: the
+# Newton step over it, from fn's slopes along its directions and their curvatures. Where
+# fn falls like exp(-eta) towards an asymptote, gradient and curvature shrink together and
+# the Newton step moves each separated linear predictor by about one unit, whatever the
+# distance already run: fn is walked along it at 1/4, 1, 4, 16 and 64 such steps (the
+# other directions re-minimised), and must fall and never rise (walk()). A minimum, however
+# flat, rises again beyond one Newton step. Then the rest of the subspace: a direction of
+# it that tilts the drift either way (+-drift_tilt, unit vectors) without stopping it is
+# part of the drift too (the drift's cone has an interior there), so the parameters along
+# it have no finite estimate either. Returns NULL or the directions (a matrix, scaled
+# coordinates, the Newton direction first) and the kind of the drift.
+drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
+  free <- cl$free
+  d <- cl$scale[free]
+  probed <- cl$probed
+  x0 <- probed$par
+  V <- cl$vectors[, flat, drop = FALSE]
+  fin <- function(p) {
+    v <- fx(p)
+    if (is.finite(v)) v else NA_real_
+  }
+  sl <- slopes_along(fin, x0, V, free, d, noise, bounds)
+  g <- ifelse(!is.na(sl$value) & abs(sl$value) > th$significant * sl$error, sl$value, 0)
+  if (all(g == 0)) return(NULL)
+  curv <- pmax(abs(cl$values[flat]), th$significant * cl$uncertainty[flat],
+               .Machine$double.xmin)
+  # the clearly curved directions are re-minimised at every point of the walk
+  comp <- which(cl$sign == 1L & !seq_along(cl$values) %in% flat)
+  W <- cl$vectors[, comp, drop = FALSE]
+  lc <- cl$values[comp]
+  along <- function(s) {
+    walk(function(t) {
+      r <- probed$profile_at(s, W, lc, t)
+      if (is.null(r)) NA_real_ else r$value
+    }, th$drift_walk, probed$value)
+  }
+  a <- -g / curv
+  s <- drop(V %*% a)
+  dr <- along(s)
+  if (is.null(dr)) return(NULL)
+  dirs <- matrix(s / sqrt(sum(s^2)), ncol = 1L)
+  kinds <- dr$kind
+  # the rest of the subspace, orthogonal to the drift: does it tilt the drift?
+  m <- length(flat)
+  if (m > 1L) {
+    rest <- qr.Q(qr(matrix(a, ncol = 1L)), complete = TRUE)[, -1L, drop = FALSE]
+    unit <- a / sqrt(sum(a^2))
+    for (j in seq_len(ncol(rest))) {
+      both <- lapply(c(1, -1), function(e) {
+        b <- unit + e * th$drift_tilt * rest[, j]
+        # the tilted direction, as long as the Newton step
+        b <- b * sqrt(sum(a^2) / sum(b^2))
+        along(drop(V %*% b))
+      })
+      if (!any(vapply(both, is.null, NA))) {
+        dirs <- cbind(dirs, drop(V %*% rest[, j]))
+        kinds <- c(kinds, vapply(both, `[[`, "", "kind"))
+      }
+    }
+  }
+  list(directions = dirs, kind = if (any(kinds == "unbounded")) "unbounded" else "asymptote")
+}
+
+# A flat direction of two parameters a, b along which fn is constant because it knows them
+# only through exp(ka a) + exp(kb b), k = 1 for a log-variance and 2 for a log-SD (a
+# residual variance and an observation-level random effect's, whose sum alone the data
+# identify): the direction is then the tangent of that curve, (u_a, u_b) proportional to
+# (kb exp(kb b), -ka exp(ka a)) (within sum_ratio), and fn must be the same (within
+# its noise, or sum_rel of |fn|) where the sum is split 1:9 and 9:1 between the two
+# terms. Returns, per direction, NULL or the free parameters' indices `i` and `k`.
+identified_sums <- function(cl, par, fx, f0, noise, th) {
+  out <- vector("list", length(cl$values))
+  tol <- max(th$significant * th$profile_noise * noise, th$sum_rel * abs(f0))
+  for (q in which(cl$sign == 0L & !cl$weak & !cl$kink)) {
+    v <- cl$vectors[, q]
+    sel <- which(abs(v) >= th$combo_share * max(abs(v)))
+    if (length(sel) != 2L) next
+    i <- cl$free[sel]
+    u <- v[sel] / cl$scale[i]
+    if (u[1L] * u[2L] >= 0) next
+    x <- par[i]
+    for (k in list(c(1, 1), c(1, 2), c(2, 1), c(2, 2))) {
+      pred <- -(k[2L] * exp(k[2L] * x[2L])) / (k[1L] * exp(k[1L] * x[1L]))
+      if (!is.finite(pred) || pred == 0 || abs((u[1L] / u[2L]) / pred - 1) > th$sum_ratio) next
+      total <- exp(k[1L] * x[1L]) + exp(k[2L] * x[2L])
+      same <- vapply(c(0.1, 0.9), function(r) {
+        p <- par
+        p[i] <- log(c(r, 1 - r) * total) / k
+        f1 <- fx(p)
+        !is.na(f1) && abs(f1 - f0) <= tol
+      }, NA)
+      if (all(same)) {
+        out[[q]] <- list(i = i, k = k)
+        break
+      }
+    }
+  }
+  out
 }
 
 # The thresholds (hc_thresholds) that check_fit()'s control can set.
@@ -453,7 +614,10 @@ check_fit_control <- function(control) {
 # a plain vector.
 fit_info <- function(fit) {
   if (is.numeric(fit) && is.null(dim(fit)) && !is.object(fit)) {
-    names(fit) <- unique_names(names(fit), length(fit))
+    nm <- names(fit)
+    if (is.null(nm) || anyNA(nm) || !all(nzchar(nm)) || anyDuplicated(nm)) {
+      names(fit) <- unique_names(nm, length(fit))
+    }
     return(list(par = check_par(fit, "fit"), optimizer = "none", convergence = NA,
                 message = NULL, hessian = NULL))
   }

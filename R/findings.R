@@ -57,6 +57,9 @@ new_finding <- function(type, severity, parameters, message) {
 # new_finding()s, concatenated, as a findings data frame (no rows for none).
 findings_frame <- function(out) {
   cols <- c("type", "severity", "parameters", "message")
+  if (!length(out)) {
+    return(fast_df(`names<-`(rep(list(character()), 4L), cols)))
+  }
   fast_df(`names<-`(lapply(cols, function(k) vapply(out, function(o) o[[k]], "")), cols))
 }
 
@@ -128,8 +131,9 @@ identified_pair <- function(u, x, v, p, curved) {
 finding_not_identified <- function(ctx) {
   cl <- ctx$cl
   out <- list()
-  # on a slope down to -Inf the curvatures say nothing about identification
-  if (identical(ctx$verdict, "unbounded")) return(out)
+  # on a slope down to -Inf, or where fn's noise swamps its curvature, the curvatures
+  # say nothing about identification
+  if (ctx$verdict %in% c("unbounded", "too_noisy")) return(out)
   nodep <- which(cl$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]
@@ -158,14 +162,36 @@ finding_not_identified <- function(ctx) {
               fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
               if (cl$source[q] == "fn") ", measured with fn along it" else "")
     }
+    if (isTRUE(cl$weak[q])) {
+      # fn rises along it, at fourth order only: identified, but not at second order
+      pr_how <- sprintf("its profile, the other parameters re-minimised, rises as the fourth power of the distance; curvature %s +- %s there, the largest being %s",
+                        fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
+                        fmt(lmax))
+      out <- c(out, new_finding("weakly_identified", "warning", p, sprintf(
+        "weakly identified: %s rises only at fourth order along %s (%s): the minimum is there, but a Wald standard error, which assumes a quadratic rise, does not apply along it; use a profile likelihood for %s.",
+        ctx$fx, cmb$text, pr_how, name_list(p)
+      )))
+      next
+    }
     msg <- if (length(p) == 1L) {
       sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
     } else if (length(p) == 2L) {
       sel <- match(p, ctx$fnm)
-      ident <- identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
-                               curved = isTRUE(cl$ridge[q]))
-      sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).",
-              name_list(p), ident, ctx$fx, cmb$text, how)
+      sm <- cl$sums[[q]]
+      ident <- if (!is.null(sm)) {
+        terms <- sprintf(ifelse(sm$k == 1, "exp(%s)", "exp(2*%s)"), ctx$nm[sm$i])
+        paste(terms, collapse = " + ")
+      } else {
+        identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
+                        curved = isTRUE(cl$ridge[q]))
+      }
+      sums <- if (!is.null(sm)) {
+        sprintf(" That is a sum of two variances, sigma^2 + tau^2, with %s = %s and %s = %s.",
+                ctx$nm[sm$i[1L]], if (sm$k[1L] == 1) "log(sigma^2)" else "log(sigma)",
+                ctx$nm[sm$i[2L]], if (sm$k[2L] == 1) "log(tau^2)" else "log(tau)")
+      } else ""
+      sprintf("not identified: %s are not separately identified (only %s is); %s is flat along %s (%s).%s",
+              name_list(p), ident, ctx$fx, cmb$text, how, sums)
     } else {
       sprintf("not identified: %s are not separately identified; %s is flat along %s (%s).",
               name_list(p), ctx$fx, cmb$text, how)
@@ -320,8 +346,8 @@ missing_bound_parameters <- function(first, th) {
 }
 
 finding_missing_bound <- function(ctx) {
-  if (identical(ctx$verdict, "too_noisy")) return(list())
-  mb <- missing_bound_parameters(ctx$first, ctx$th)
+  mb <- ctx$missing_bound_parameters
+  if (is.null(mb)) return(list())
   lo <- mb$lo
   up <- mb$up
   if (!length(lo) && !length(up)) return(list())
@@ -419,14 +445,26 @@ finding_drift <- function(ctx) {
   out <- list()
   for (dr in ctx$drifts) {
     u <- dr$direction[ctx$cl$free]
+    # p: the parameters without a finite estimate; own: those the direction itself moves
     p <- ctx$nm[dr$parameters]
-    along <- if (dr$how == "estimate" && length(p) > 1L) {
-      sprintf("the direction of the estimate itself (%s scaled up together)", name_list(p))
-    } else if (dr$how == "coordinate" || length(p) == 1L) {
-      name_list(sprintf("%s (%s)", p, ifelse(u[match(p, ctx$fnm)] > 0, "increasing",
-                                             "decreasing")))
-    } else {
+    own <- ctx$nm[if (is.null(dr$own)) dr$parameters else dr$own]
+    combo <- function(u) {
       format_combo(u * ctx$cl$scale[ctx$cl$free], u, ctx$fnm, ctx$th$combo_share)$text
+    }
+    along <- if (dr$how == "estimate" && length(own) > 1L) {
+      sprintf("the direction of the estimate itself (%s scaled up together)", name_list(own))
+    } else if (dr$how == "coordinate" || length(own) == 1L) {
+      name_list(sprintf("%s (%s)", own, ifelse(u[match(own, ctx$fnm)] > 0, "increasing",
+                                               "decreasing")))
+    } else {
+      combo(u)
+    }
+    # the directions that tilt the drift either way without stopping it
+    tilts <- vapply(dr$tilts, function(w) combo(w[ctx$cl$free]), "")
+    if (length(tilts)) {
+      along <- sprintf("%s (and along %s tilted either way towards %s)", along,
+                       if (dr$how == "coordinate" && length(own) > 1L) "them" else "it",
+                       name_list(unique(tilts)))
     }
     one <- length(p) == 1L
     msg <- if (dr$kind == "unbounded") {
@@ -458,9 +496,10 @@ finding_unresolved <- function(ctx) {
     )))
   }
   # Elements whose error bound exceeds 10% of their size (hessian_fd()'s warning, which
-  # check_fit() reports here instead); a kink already found says it better.
+  # check_fit() reports here instead); a kink or noise already found says it better, and
+  # on a slope down to -Inf no standard error depends on them.
   u <- attr(h, "unresolved")
-  if (!is.null(u) && any(u) && !identical(ctx$verdict, "not_smooth")) {
+  if (!is.null(u) && any(u) && !ctx$verdict %in% c("not_smooth", "too_noisy", "unbounded")) {
     lab <- unresolved_labels(u, ctx$nm)
     out <- c(out, new_finding("unresolved", "warning", lab$parameters, sprintf(
       "unresolved: differences could not resolve the Hessian's elements for %s (error bounds above %s of their size: %s is flat, kinked, saturating or too noisy there); standard errors that depend on them are not reliable.",
@@ -584,8 +623,10 @@ se_table <- function(ctx) {
   est <- ctx$estimable
   if (any(ctx$null)) {
     se[cl$free[!est]] <- NA_real_
-    status[cl$free[!est]] <- if (ctx$verdict %in% c("no_finite_estimate", "unbounded"))
-      "NA: on a direction with no finite estimate" else "NA: not identified"
+    status[cl$free[!est]] <- switch(ctx$verdict,
+      no_finite_estimate = , unbounded = "NA: on a direction with no finite estimate",
+      weakly_identified = "NA: fn flat at second order",
+      "NA: not identified")
   }
   if (any(est)) {
     se[cl$free[est]] <- ctx$se_estimable[est]
@@ -628,6 +669,27 @@ se_table <- function(ctx) {
        cross = cross)
 }
 
+# The drifts' directions (and the directions that tilt them) in the scaled coordinates of
+# the free parameters, orthonormal: a k x m matrix.
+drift_span <- function(drifts, cl) {
+  d <- cl$scale[cl$free]
+  cols <- unlist(lapply(drifts, function(dr) {
+    lapply(c(list(dr$direction), dr$tilts), function(u) u[cl$free] * d)
+  }), recursive = FALSE)
+  if (!length(cols)) return(matrix(0, length(cl$free), 0L))
+  S <- do.call(cbind, cols)
+  q <- qr(S)
+  qr.Q(q)[, seq_len(q$rank), drop = FALSE]
+}
+
+# Whether each column of V (unit vectors) lies mostly (more than half its squared length)
+# in the span of the orthonormal columns of S: a direction of small curvature that the
+# drift runs along; the others (a collinear pair beside a separated cell) stay finite.
+in_span <- function(V, S) {
+  if (!ncol(S)) return(rep(FALSE, ncol(V)))
+  colSums(crossprod(S, V)^2) > 0.5
+}
+
 new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, escape,
                           refine, evals, first, drift = logical(), drifts = list(),
                           problem = NULL) {
@@ -637,7 +699,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   nm <- names(par)
   n <- length(par)
   fnm <- nm[cl$free]
-  se_free <- if (!is.null(cl$cov)) sqrt(diag(cl$cov)) else rep(NA_real_, length(cl$free))
+  se_free <- if (!is.null(cl$cov)) sqrt(diag_of(cl$cov)) else rep(NA_real_, length(cl$free))
   names(se_free) <- fnm
   # Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
   # (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
@@ -657,7 +719,8 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   null <- if (verdict %in% c("not_identified", "weakly_identified")) {
     cl$sign == 0L
   } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
-    cl$sign != 1L | cl$values < th$drift_small * max(abs(cl$values), 0)
+    cl$sign != 1L | (cl$values < th$drift_small * max(abs(cl$values), 0) &
+                       in_span(cl$vectors, drift_span(drifts, cl)))
   }
   if (any(null) && all(cl$sign[!null] == 1L) && !any(cl$no_dependence)) {
     V <- cl$vectors
@@ -677,6 +740,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
               estimable = est, se_estimable = se_est, null = null,
               missing_bound = seq_along(par) %in% c(mb$lo, mb$up),
+              missing_bound_parameters = mb,
               bounds = bounds, info = info, escape = escape, refine = refine,
               verdict = verdict, level = ctrl$level, se_free = se_free,
               se_uncertainty = se_unc, first = first, drift = drift, drifts = drifts,

@@ -156,6 +156,36 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
   }, axis = axis)
 }
 
+# Slopes of fn at x0 along scaled directions (the columns of V; u = v / d in the original
+# units): central differences at 1 and 2 scaled units, Richardson-extrapolated (exact for
+# a quartic), each with its error, the extrapolation's correction plus the rounding of fn
+# (coefficients (4 + 1/2) / 3 x noise / h). Where fn fails at a step, shorter ones (/ 4,
+# up to three times). `fx`: fn, NA where not finite. Returns value and error (NA where
+# no step gave values).
+slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
+  m <- ncol(V)
+  value <- error <- rep(NA_real_, m)
+  for (j in seq_len(m)) {
+    u <- numeric(length(x0))
+    u[free] <- V[, j] / d
+    h <- 1
+    for (try in 1:4) {
+      if (room_along(x0, u, bounds) >= 2 * h) {
+        f <- vapply(c(h, -h, 2 * h, -2 * h), function(t) fx(x0 + t * u), 0)
+        if (!anyNA(f)) {
+          D1 <- (f[1] - f[2]) / (2 * h)
+          D2 <- (f[3] - f[4]) / (4 * h)
+          value[j] <- (4 * D1 - D2) / 3
+          error[j] <- abs(D1 - D2) / 3 + 1.5 * noise / h
+          break
+        }
+      }
+      h <- h / 4
+    }
+  }
+  list(value = value, error = error)
+}
+
 # At a saddle: fn along each direction of negative curvature, both ways, at distances
 # 1/4, 1/2, 1, ... in the scaled coordinates while fn decreases (a unit step along a
 # direction of scaled curvature -1 lowers a quadratic fn by 1/2: one standard error of a
@@ -208,18 +238,24 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
   # last decrease achieved (the steps converge at least linearly)
   err <- 0
   for (it in seq_len(if (length(lam)) th$profile_newton else 0L)) {
-    g <- vapply(seq_along(lam), function(j) {
+    fpm <- vapply(seq_along(lam), function(j) {
       w <- numeric(length(x))
       w[free] <- W[, j] / d
-      (fx(x + h * w) - fx(x - h * w)) / (2 * h)
-    }, 0)
-    if (anyNA(g)) break
-    pred <- sum(g^2 / lam) / 2
+      c(fx(x + h * w), fx(x - h * w))
+    }, c(0, 0))
+    if (anyNA(fpm)) break
+    g <- (fpm[1L, ] - fpm[2L, ]) / (2 * h)
+    # each direction's curvature here, from the same values where they resolve it
+    # (off the estimate, along a curved ridge, it can be orders of magnitude from lam's)
+    cv <- (fpm[1L, ] + fpm[2L, ] - 2 * val) / h^2
+    rnd <- th$significant * 4 * max(abs(val), 1) * 2 * .Machine$double.eps / h^2
+    lam_here <- ifelse(is.finite(cv) & cv > rnd, cv, lam)
+    pred <- sum(g^2 / lam_here) / 2
     err <- pred
     if (!(pred > 2 * .Machine$double.eps * abs(val))) break
-    step <- -drop(W %*% (g / lam))
+    step <- -drop(W %*% (g / lam_here))
     acc <- FALSE
-    for (k in 1:4) {
+    for (k in seq_len(th$profile_halvings)) {
       xn <- x
       xn[free] <- xn[free] + step / d
       xn <- pmin(pmax(xn, bounds$lower), bounds$upper)
@@ -254,7 +290,7 @@ profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th)
   at <- function(t) profile_point(fx, x0, free, d, v, W, lam, t, bounds, th)
   # values at different points, each after several steps: their rounding errors add up
   tol_of <- function(p) th$significant * (th$profile_noise * noise + p$error)
-  prev_t <- NA_real_
+  prev_t <- flat_t <- NA_real_
   rose <- FALSE
   for (t in th$profile_steps) {
     pp <- at(t)
@@ -284,11 +320,23 @@ profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th)
       return(list(shape = "increasing", curvature = 2 * rise / t^2, order = order, t = t,
                   error = 2 * tol / t^2))
     }
-    rose <- rose || max(dp, dm) > tol
+    if (max(dp, dm) > tol) {
+      # fn rises on one side only. Flat on both sides at a shorter distance already: a
+      # ridge over that range, which ends (or fn breaks down) further out on one side
+      # (a variance carried to exp(-100) along sigma^2 + tau^2 = const); else no
+      # quadratic rise either way, yet not a ridge.
+      if (!is.na(flat_t)) break
+      rose <- TRUE
+    } else if (!rose) {
+      flat_t <- t
+      flat_tol <- tol
+    }
     prev_t <- t
     last_tol <- tol
   }
-  # fn rose on one side only: no quadratic rise either way, yet not a ridge
+  if (!is.na(flat_t)) {
+    return(list(shape = "constant", resolution = 2 * flat_tol / flat_t^2, t = flat_t))
+  }
   if (rose) return(list(shape = "increasing", curvature = 0, order = 4L, t = prev_t,
                         error = 2 * last_tol / prev_t^2))
   list(shape = "constant", resolution = 2 * last_tol / prev_t^2, t = prev_t)

@@ -41,6 +41,10 @@ hc_thresholds <- list(
   # steps that re-minimise the other parameters at each.
   profile_steps = c(1, 4, 16),
   profile_newton = 8L,
+  # ... each Newton step halved at most this many times until fn does not increase (far
+  # along a curved ridge, fn can grow exponentially off it, and the Newton step from the
+  # estimate's curvatures overshoots by orders of magnitude)
+  profile_halvings = 30L,
   # ... and the multiple of fn's noise within which two of its values count as equal
   profile_noise = 10,
   # The probe's largest step, in scaled units (one unit: one standard error of a
@@ -88,6 +92,12 @@ hc_thresholds <- list(
   # fn below -unbounded_value where its differences overflow: it falls without bound.
   unbounded_value = 1e100,
   drift_small = 1e-4,
+  # ... together: the Newton step over them is walked at these multiples (fn falling
+  # like exp(-eta) moves eta by about one unit per Newton step), and a direction of the
+  # rest of their subspace is part of the drift when tilting it by this much (unit
+  # vectors) either way leaves a drift.
+  drift_walk = 4^(-1:3),
+  drift_tilt = 0.25,
   # A parameter is estimable (keeps its SE where directions are flat) when its share of
   # every flat direction (unit vectors in the scaled coordinates) is below this.
   estimable = 1e-3,
@@ -96,6 +106,12 @@ hc_thresholds <- list(
   # Coefficients of a direction below this share of the largest (on the parameters'
   # own scale) are left out of its printed form.
   combo_share = 0.25,
+  # A flat direction of two log-scale parameters is the tangent of exp(ka a) + exp(kb b)
+  # = const when its ratio is within sum_ratio of the tangent's, and fn is the same
+  # within its noise, or sum_rel of |fn|, where the sum is split otherwise: only the sum
+  # of the two variances is identified (identified_sums()).
+  sum_ratio = 0.05,
+  sum_rel = 1e-10,
   # Relative step of optim's Hessian that `ndeps` advice aims at, in standard errors.
   ndeps_se = 1e-3
 )
@@ -165,6 +181,14 @@ require_usable_verdict <- function(x, force, what) {
   ), verdict = x$verdict)
 }
 
+# The diagonal of a square matrix, without diag()'s argument handling (it runs several
+# times per check on the fast path of a well-posed fit).
+diag_of <- function(M) {
+  n <- nrow(M)
+  if (!n) return(numeric())
+  M[seq.int(1L, by = n + 1L, length.out = n)]
+}
+
 # The scale of each parameter, which parameters sit on a bound or do not enter fn at
 # all, and the eigen-decomposition of the Hessian of the free parameters scaled to unit
 # diagonal, each eigenvalue with an error bar from the Hessian's element errors.
@@ -177,11 +201,13 @@ require_usable_verdict <- function(x, force, what) {
 # about the curvature: kept.
 param_scale <- function(H, E, th) {
   n <- nrow(H)
-  hd <- diag(H)
-  ed <- diag(E)
+  hd <- diag_of(H)
+  ed <- diag_of(E)
   dep <- is.finite(hd) & abs(hd) > 0 & (abs(hd) > ed | !is.finite(ed))
   dep[is.na(dep)] <- FALSE
-  d <- ifelse(dep, sqrt(abs(hd)), 0)
+  d <- sqrt(abs(hd))
+  if (all(dep)) return(list(scale = d, depends = dep))
+  d[!dep] <- 0
   for (i in which(!dep)) {
     sig <- abs(H[i, ]) > th$significant * E[i, ]
     sig[is.na(sig) | seq_len(n) == i] <- FALSE
@@ -203,6 +229,10 @@ param_scale <- function(H, E, th) {
 # else 0; on a bound, the slope of fn into the interior in the same units (negative: fn
 # decreases away from the bound) and its error.
 bound_status <- function(x, bounds, d, g, ge, tol_bound) {
+  if (!any(is.finite(bounds$lower)) && !any(is.finite(bounds$upper))) {
+    none <- rep(NA_real_, length(x))
+    return(list(at_bound = integer(length(x)), kkt = none, kkt_error = none))
+  }
   dl <- (x - bounds$lower) * d
   du <- (bounds$upper - x) * d
   lo <- !is.na(dl) & dl <= tol_bound
@@ -233,7 +263,9 @@ eigen_with_error <- function(A, Es) {
   frob <- sqrt(sum(Es^2))
   # 0 x Inf (an unknown element error where a vector has no weight) is no information:
   # Weyl's bound stands (as C's fmin() ignores a NaN)
-  u <- pmin(colSums(abs(V) * (Es %*% abs(V))), frob)
+  aV <- abs(V)
+  u <- colSums(aV * (Es %*% aV))
+  u[u > frob] <- frob
   u[is.na(u)] <- frob
   list(values = e$values[o], vectors = V, uncertainty = u)
 }
@@ -247,7 +279,7 @@ scaled_hessian <- function(H, E, g, ge, par, bounds, th) {
   bs <- bound_status(par, bounds, ps$scale, g, ge, th$tol_bound)
   free <- which(bs$at_bound == 0L & ps$depends)
   d <- ps$scale[free]
-  s <- outer(d, d)
+  s <- tcrossprod(d)
   A <- H[free, free, drop = FALSE] / s
   Es <- E[free, free, drop = FALSE] / s
   off <- row(A) != col(A) & abs(A) <= Es
@@ -264,7 +296,7 @@ scaled_hessian <- function(H, E, g, ge, par, bounds, th) {
 # its own standard errors (v_q' gs) / sqrt|lambda_q| with its error. When posdef, also
 # Cs itself (the scaled covariance) and lme4's scaled gradient max |solve(chol(H), g)|,
 # H = D Hs D, whose Cholesky factor is chol(Hs) D.
-newton_measures <- function(V, lam, use, gs, gse, d, posdef) {
+newton_measures <- function(V, lam, use, gs, gse, d, posdef, A = NULL) {
   k <- length(lam)
   a <- drop(crossprod(V, gs))
   b <- drop(crossprod(abs(V), gse))
@@ -274,14 +306,15 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef) {
   dz[!use] <- dze[!use] <- NA_real_
   Vu <- V[, use, drop = FALSE]
   Cs <- Vu %*% (t(Vu) / abs(lam[use]))
-  se <- sqrt(diag(Cs))
+  se <- sqrt(diag_of(Cs))
   step <- -drop(Cs %*% gs)
   err <- drop(abs(Cs) %*% gse)
   none <- !any(use)
   ok <- !none & se > 0
   sg <- NA_real_
   if (posdef && k > 0L) {
-    R <- tryCatch(chol(V %*% (lam * t(V))), error = function(e) NULL)
+    # (A: the same matrix, when the eigenvalues are its own)
+    R <- tryCatch(chol(if (is.null(A)) V %*% (lam * t(V)) else A), error = function(e) NULL)
     if (!is.null(R)) sg <- max(abs(backsolve(R, gs * d) / d))
   }
   z <- step / se
@@ -405,7 +438,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # the scaled Hessian's elements by a few eps of the largest curvature (data and fn
   # computed in double precision) moves every eigenvalue by that much (Weyl).
   lmax <- max(abs(lam), 0)
-  unc <- pmax(unc, th$rounding * lmax)
+  floor_unc <- th$rounding * lmax
+  unc[unc < floor_unc] <- floor_unc
   sgn <- (lam > th$significant * unc) - (lam < -th$significant * unc)
   # A curved ridge's own curvature is zero up to the tilt of a leftover gradient; a
   # clearly curved direction (a banana-shaped valley such as Rosenbrock's at its
@@ -438,7 +472,10 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
           sgn[q] <- 1L
           ridge[q] <- FALSE
         } else {
+          # rising at fourth order: flat at second order, whatever the sign of a
+          # curvature tilted by a leftover gradient; not a saddle along it
           weak[q] <- TRUE
+          sgn[q] <- 0L
         },
         decreasing = {
           sgn[q] <- -1L
@@ -458,7 +495,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # and along each direction in its own standard errors, so that a step along a
   # well-determined direction is not hidden by a poorly determined one (newton_measures()).
   pos <- k > 0L && all(sgn == 1L)
-  nt <- newton_measures(cl$vectors, lam, !flat, gs, gse, d[free], pos)
+  nt <- newton_measures(cl$vectors, lam, !flat, gs, gse, d[free], pos,
+                        if (all(src == "hessian") && identical(lam, cl$values)) hs)
   z <- nt$z
   ze <- nt$z_error
   zk <- nt$direction_z
