@@ -157,6 +157,9 @@
 #'   * `step`: a vector of steps to use as given (no search), one per parameter, rounded
 #'     to the nearest power of two (at least the spacing of doubles near `par`, so that
 #'     the points are exact).
+#'   * `start`: a vector of first trial steps, one per parameter, from which the search
+#'     starts instead of `5e-3 * |par[i]|` (where the scale of a parameter is known: the
+#'     step that moves `fn` by a chosen amount at a known curvature, say).
 #'   * `max_search`: at most this many stencils per parameter in the step search
 #'     (default 8).
 #'   * `trace`: `0` for no progress bar; `1` (default) shows one on calls projected to
@@ -222,7 +225,8 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
                        cl = NULL) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
-  ctrl <- check_control(control, list(noise = NULL, step = NULL, max_search = 8L,
+  ctrl <- check_control(control, list(noise = NULL, step = NULL, start = NULL,
+                                      max_search = 8L,
                                       max_memory = NULL, trace = 1, parallel = NULL,
                                       ncpus = NULL, cl = NULL, .progress = NULL))
   # check_fit()'s progress bar, which this Hessian's evaluations join (internal)
@@ -263,14 +267,15 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   ctrl$noise <- check_number(ctrl$noise, "control$noise", lower = 0)
   ctrl$max_search <- check_number(ctrl$max_search, "control$max_search", lower = 1,
                                   null_ok = FALSE, integer = TRUE)
-  if (!is.null(ctrl$step)) {
-    s <- ctrl$step
+  for (nm in c("step", "start")) {
+    s <- ctrl[[nm]]
+    if (is.null(s)) next
     if (!is.numeric(s) || length(s) != n || !all(is.finite(s)) || any(s <= 0)) {
       hc_abort("bad_control", sprintf(
-        "`control$step` must be %d positive finite numbers, one per parameter.", n
+        "`control$%s` must be %d positive finite numbers, one per parameter.", nm, n
       ))
     }
-    ctrl$step <- as.double(s)
+    ctrl[[nm]] <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
   work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory,

@@ -36,7 +36,8 @@ room_along <- function(x0, u, bounds) {
 # Curvature of fn along u (u = v / d: unit vector v of the scaled Hessian in the
 # original units) at x0, where fn is f0: the engine's own second derivative (hessian_fd()
 # of t -> fn(x0 + t u) at t = 0, its one step rule, error bound and kink test), within
-# probe_max scaled units and the bounds. The noise of fn along u is measured first (More
+# probe_max scaled units and the bounds, its search started from the step that raises fn
+# by probe_rise times the noise at the Hessian's curvature or error bar. The noise of fn along u is measured first (More
 # & Wild 2011, in C), from th$probe_noise_points values at th$probe_noise_delta of the
 # step that raises fn by probe_rise times the noise at the Hessian's curvature or error
 # bar: the rounding along u can be far above the axes' (cancellation inside fn that a move
@@ -56,7 +57,7 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   line <- function(t) fx(x0 + t * u)
   h <- tryCatch(
     suppressWarnings(hessian_fd(line, 0, lower = -tmax, upper = tmax,
-                                control = list(noise = noise, trace = 0))),
+                                control = list(noise = noise, start = t0, trace = 0))),
     error = function(e) NULL
   )
   if (is.null(h)) return(NULL)

@@ -155,6 +155,7 @@ typedef struct hc_search {
     int active, have, it, ntried, side, np, search;
     double h, lo, up;
     double h_flat;      /* the largest step at which fn was exactly flat (a staircase?) */
+    double h_bad;       /* the shortest step found far outside the polynomial range */
     double tried[HC_TRIED];     /* steps tried, with their sides */
     int tried_side[HC_TRIED];
     double tried_est[HC_TRIED];  /* their estimates, truncation, rounding per unit noise

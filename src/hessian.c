@@ -385,7 +385,8 @@ static void column_g(hc_ctx *c, const hc_axis *ax, const double *vals, double *c
 /* The steps and diagonal of all parameters, a group at a time: the first parameter alone
  * (its search teaches the others their first step), then groups of `group` in lockstep.
  * g mode: each parameter's column from its accepted stencil as its group ends. */
-static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
+static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, const double *start,
+                     int group,
                      double *ph, double *terr, double *fl, double *tmp)
 {
     int n = c->n, gmode = c->g != NULL;
@@ -406,13 +407,14 @@ static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, int group,
         factor = fmin(factor, HC_LEARN_GROW);
         for (int k = 0; k < cnt; k++) {
             int i = done + k;
-            h0[k] = user_step ? user_step[i] : hc_first_step(c->x[i], gmode) * factor;
+            h0[k] = user_step ? user_step[i] :
+                (start ? start[i] : hc_first_step(c->x[i], gmode) * factor);
         }
         hc_tune_group(c, done, cnt, h0, user_step == NULL, ax);
         /* only searches that ended resolved within the polynomial range teach (a kink,
          * a flat parameter, or one whose search ran out far outside the range says
          * nothing of the others) */
-        if (!user_step)
+        if (!user_step && !start)
             for (int k = 0; k < cnt; k++) {
                 const hc_axis *a = ax + done + k;
                 if (!a->credible || !a->resolved || a->status != HC_OK) continue;
@@ -448,6 +450,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         !(Rf_isNull(progress) || Rf_isFunction(progress)))
         Rf_error("hesscheck internal: bad arguments to hc_hessian");
     SEXP noise_s = hc_list_get(control, "noise"), step_s = hc_list_get(control, "step");
+    SEXP start_s = hc_list_get(control, "start");
     int max_search = Rf_asInteger(hc_list_get(control, "max_search"));
     int tick = Rf_asInteger(hc_list_get(control, "tick"));
 
@@ -511,6 +514,7 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
     c.tmp_ax = c.fine_ax = NULL;
     c.fine_state = noise_given || gmode ? 2 : 0;
     const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
+    const double *start = Rf_isNull(start_s) ? NULL : REAL(start_s);
 
     const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
                             "evaluations", "gradient", "gradient_error", "second", "status",
@@ -528,14 +532,14 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         /* 1. Noise, measured first so that the steps are chosen for it. 2. Steps and
          *    diagonal. */
         if (!noise_given && n > 1) {
-            hc_probe_axes(&c, user_step, ax);
+            hc_probe_axes(&c, user_step ? user_step : start, ax);
             sigma = hc_noise(&c, ax, HC_NOISE_DELTA, 0, &inform);
 #ifdef HC_DEBUG
             Rprintf("FINE %g inform %d\n", sigma, inform);
 #endif
             c.noise = sigma;
         }
-        tune_all(&c, ax, user_step, group, NULL, NULL, NULL, NULL);
+        tune_all(&c, ax, user_step, start, group, NULL, NULL, NULL, NULL);
         /* 2b. The noise again, at the scale of the steps chosen: noise that is smooth far
          * below them (an oscillation, a rounding of fn to a few digits) but rough at
          * theirs counts in the bounds of the diagonal and of the mixed elements. */
@@ -560,9 +564,9 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         double *fl = (double *) R_alloc((size_t) n * n, sizeof(double));
         /* 1. The noise of each component of gr (cancellation inside gr included).
          * 2. Steps, from the columns' diagonal elements, and the columns. */
-        hc_probe_axes(&c, user_step, ax);
+        hc_probe_axes(&c, user_step ? user_step : start, ax);
         hc_gnoise(&c, ax);
-        tune_all(&c, ax, user_step, group, ph, terr, fl, tmp);
+        tune_all(&c, ax, user_step, start, group, ph, terr, fl, tmp);
         for (int i = 0; i < n; i++) {
             pg[i] = c.g0[i];
             pge[i] = c.gnoise[i];

@@ -633,6 +633,11 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
      * (in log h) rather than trust the model of a step outside the polynomial range. */
     if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
         r = snap2(sqrt(ax->h / trial.h));
+    /* Never grow to or past a step found far outside the polynomial range: bisect (in
+     * log h) between it and this one, where fn's scale lies. */
+    if (!trial.credible) s->h_bad = s->h_bad > 0.0 ? fmin(s->h_bad, h) : h;
+    if (r > 1.0 && s->h_bad > 0.0 && h * r >= s->h_bad && h < s->h_bad)
+        r = snap2(sqrt(s->h_bad / h));
     if (r == 1.0) {
         search_finish(c, s, ax);
         return;
@@ -714,6 +719,7 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
         s->have = s->it = s->ntried = s->cn = s->cnext = 0;
         s->h_flat = 0.0;
         s->nslope_kink = s->nmeasured = s->smooth_seen = s->probed = 0;
+        s->h_bad = 0.0;
         s->search = search;
         s->lo = c->lo[i];
         s->up = c->up[i];
