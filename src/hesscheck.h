@@ -156,6 +156,8 @@ typedef struct hc_search {
     double h, lo, up;
     double h_flat;      /* the largest step at which fn was exactly flat (a staircase?) */
     double h_bad;       /* the shortest step found far outside the polynomial range */
+    double h_moving, g_moving, est_moving;  /* the longest step at which fn moved, and the
+                                               slope and estimate its stencil gave */
     double tried[HC_TRIED];     /* steps tried, with their sides */
     int tried_side[HC_TRIED];
     double tried_est[HC_TRIED];  /* their estimates, truncation, rounding per unit noise

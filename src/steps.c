@@ -447,12 +447,20 @@ static int flat_stencil(const hc_ctx *c, int side, const double *v)
  * flat at step h_flat although the slope the accepted (larger) step measured would have
  * changed it by HC_STAIR times its rounding there. The accepted stencil then saw the
  * stairs smoothed, not a derivative of fn at x: its error bounds cover the values. */
-static void stair_check(const hc_ctx *c, double h_flat, hc_axis *ax)
+static void stair_check(const hc_ctx *c, const hc_search *s, hc_axis *ax)
 {
+    double h_flat = s->h_flat;
     double e = fmax(c->noise, hc_round_floor(c->f0));   /* at h_flat */
-    if (!(h_flat < ax->h) || !(fabs(ax->g) * h_flat > HC_STAIR * e)) return;
-    ax->trunc += fabs(ax->est);
-    ax->gtrunc += fabs(ax->g);
+    /* the slope of the accepted stencil, or of the longer, not flat one the search saw
+     * (where the accepted stencil is itself flat) */
+    double g = fabs(ax->g), hs = ax->h;
+    if (!(h_flat < hs) && s->h_moving > h_flat) {
+        g = s->g_moving;
+        hs = s->h_moving;
+    }
+    if (!(h_flat < hs) || !(g * h_flat > HC_STAIR * e)) return;
+    ax->trunc += fmax(fabs(ax->est), s->est_moving);
+    ax->gtrunc += g;
     ax->resolved = 0;
     ax->status = HC_STAIRS;
 }
@@ -502,7 +510,7 @@ static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)
         ax->trunc = fmax(ax->trunc, fabs(ax->est));
         ax->resolved = 0;
     }
-    if (s->h_flat > 0.0) stair_check(c, s->h_flat, ax);
+    if (s->h_flat > 0.0) stair_check(c, s, ax);
 }
 
 /* The next stencil of search s: its side and step (from the bounds and the walls met), its
@@ -609,7 +617,14 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
     trial.lo = s->lo;
     trial.up = s->up;
-    if (!gmode && flat_stencil(c, side, s->trial)) s->h_flat = fmax(s->h_flat, h);
+    if (!gmode && flat_stencil(c, side, s->trial)) {
+        s->h_flat = fmax(s->h_flat, h);
+    } else if (!gmode && h > s->h_moving) {
+        /* the longest stencil over which fn moved: its slope and estimate */
+        s->h_moving = h;
+        s->g_moving = fabs(trial.g);
+        s->est_moving = fabs(trial.est);
+    }
     if (!s->have || better(c, &trial, ax)) {
         *ax = trial;
         memcpy(s->vals, s->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
@@ -717,7 +732,7 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
         s->i = i;
         s->active = 1;
         s->have = s->it = s->ntried = s->cn = s->cnext = 0;
-        s->h_flat = 0.0;
+        s->h_flat = s->h_moving = s->g_moving = s->est_moving = 0.0;
         s->nslope_kink = s->nmeasured = s->smooth_seen = s->probed = 0;
         s->h_bad = 0.0;
         s->search = search;
