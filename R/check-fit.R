@@ -285,6 +285,12 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   }
   cl <- state$cl
   drifts <- find_drift(cl, state, fx$raw, bounds, th)
+  # a parameter fn seemed not to depend on, found at its edge: it does, nearer 0
+  edged <- intersect(unlist(lapply(drifts, `[[`, "parameters")), which(cl$no_dependence))
+  if (length(edged)) {
+    state$cl$no_dependence[edged] <- FALSE
+    cl <- state$cl
+  }
   kinds <- vapply(drifts, `[[`, "", "kind")
   drift <- cl$free %in% unlist(lapply(drifts, `[[`, "parameters"))
   v <- verdict(cl, th, list(unbounded = any(kinds == "unbounded"),
@@ -361,7 +367,19 @@ find_drift <- function(cl, state, fx, bounds, th) {
     se <- sqrt(diag_of(cl$cov))
     which(abs(x) > th$separation & se > abs(x))
   } else integer()
-  if (!any(prof) && !by_estimate && !by_flat && !length(big)) return(out)
+  # (e) not at a saddle or maximum, what is flat or undecided (however honest the error
+  # bars that left it so) and moves a large estimate: flat directions (profile constant
+  # or failed, not a sum of variances); parameters fn seems not to depend on at the
+  # point; and without a covariance matrix (for (d)), large estimates whose standard
+  # error along their own axis (the others held fixed, 1 / d: no larger than the
+  # marginal one) exceeds them. Each is asked whether it sits at its edge (at_edge()).
+  edge_axes <- if (is.null(cl$cov) && !concave) {
+    which(abs(x) > th$separation & 1 / d > abs(x))
+  } else integer()
+  edge_dirs <- if (!concave) edge_directions(cl, x, th) else list()
+  edge_nodep <- if (!concave) which(cl$no_dependence & abs(par) > th$separation) else integer()
+  if (!any(prof) && !by_estimate && !by_flat && !length(big) && !length(edge_axes) &&
+      !length(edge_dirs) && !length(edge_nodep)) return(out)
   f0 <- attr(state$h, "value")
   tol <- th$significant * state$noise
   nm <- names(par)
@@ -391,6 +409,30 @@ find_drift <- function(cl, state, fx, bounds, th) {
       p[free] <- p[free] + t * u
       if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
     }
+  }
+  # A parameter at its edge, along uf (all parameters; one unit of t moves the large
+  # estimate x_i by x_i, outwards). Inwards, fn rises beyond its noise at x_i / 2 and
+  # further at x_i / 4: the term matters nearer 0 (fn does not simply ignore it, and the
+  # direction is no ridge flat both ways, nor rounding along an aliased one). Outwards,
+  # at 2 x_i, fn rises no more than its noise and moves by at most 1 / edge_ratio of
+  # that inward rise (flat or falling: the term no longer matters out there; a quadratic
+  # rises 4 times as much at 2 x_i as at x_i / 2). Not further out: a Laplace
+  # approximation's inner optimisation can fail there (a variance of 1e-56). On a log
+  # or logit scale, a variance or a probability effectively at 0 (or 1) already: a drift
+  # towards an asymptote, or NULL.
+  at_edge <- function(uf) {
+    line <- function(t) {
+      p <- par + t * uf
+      if (any(p < bounds$lower | p > bounds$upper)) NA_real_ else fx(p)
+    }
+    rise <- c(line(-0.5), line(-0.75)) - f0
+    if (anyNA(rise) || !all(is.finite(rise)) || !(rise[1L] > tol) ||
+        !(rise[2L] > rise[1L])) return(NULL)
+    out <- line(1)
+    if (!is.finite(out) || out > f0 + tol || abs(out - f0) * th$edge_ratio > rise[1L]) {
+      return(NULL)
+    }
+    list(kind = "asymptote", value = out)
   }
   add <- function(u, dr, how, tilts = list()) {
     w <- abs(u * d)
@@ -441,13 +483,30 @@ find_drift <- function(cl, state, fx, bounds, th) {
           lapply(seq_len(ncol(sub$directions))[-1L], function(j) sub$directions[, j] / d))
     }
   }
-  # (d) single large estimates with larger standard errors, doubled
-  if (length(big)) {
+  # (e) flat directions and parameters fn seems to ignore, at their edge
+  for (e in edge_dirs) {
+    dr <- at_edge(direction(e$u))
+    if (!is.null(dr)) add(e$u, dr, if (length(e$involved) == 1L) "coordinate" else "flat")
+  }
+  for (i in edge_nodep) {
+    uf <- stats::setNames(numeric(length(par)), nm)
+    uf[i] <- par[i]
+    dr <- at_edge(uf)
+    if (!is.null(dr)) {
+      out[[length(out) + 1L]] <- list(direction = uf, kind = dr$kind, parameters = i,
+                                       how = "coordinate", tilts = list())
+    }
+  }
+  # (d) single large estimates with larger standard errors, doubled; (e) without a
+  # covariance matrix, at their edge
+  if (length(big) || length(edge_axes)) {
     coords <- list()
-    for (i in big) {
+    for (i in union(big, setdiff(edge_axes, involved_in()))) {
       u <- numeric(k)
       u[i] <- x[i]
-      dr <- walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
+      dr <- if (i %in% big) {
+        walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
+      } else at_edge(direction(u))
       if (!is.null(dr)) coords[[length(coords) + 1L]] <- list(u = u, dr = dr, i = i)
     }
     # then what each carries off, among the parameters no drift involves
@@ -480,6 +539,31 @@ find_drift <- function(cl, state, fx, bounds, th) {
   # one entry per set of parameters
   keys <- vapply(out, function(o) paste(o$parameters, collapse = ","), "")
   out[!duplicated(keys)]
+}
+
+# The flat directions find_drift() asks whether they sit at an edge (a parameter on a log
+# or logit scale effectively at its boundary): sign 0, not weak, no kink, not a sum of
+# variances, whose profile did not decide (constant, or fn failed along it), that move a
+# large estimate (beyond th$separation) among the parameters they involve (a share of at
+# least combo_share, scaled coordinates). Each as `u` (free parameters, original units),
+# scaled so that one unit moves the largest such estimate x_i by x_i, outwards, and the
+# free parameters it involves.
+edge_directions <- function(cl, x, th) {
+  d <- cl$scale[cl$free]
+  out <- list()
+  for (q in which(cl$sign == 0L & !cl$weak & !cl$kink)) {
+    if (!is.null(cl$sums[[q]])) next
+    shape <- cl$profiles[[q]]$shape
+    if (!is.null(shape) && shape != "constant") next
+    w <- abs(cl$vectors[, q])
+    involved <- which(w >= th$combo_share * max(w))
+    large <- involved[abs(x[involved]) > th$separation]
+    if (!length(large)) next
+    i <- large[which.max(w[large])]
+    u <- cl$vectors[, q] / d
+    out[[length(out) + 1L]] <- list(u = u * x[i] / u[i], involved = involved)
+  }
+  out
 }
 
 # Drift in the subspace of the flattest directions `flat` (columns of cl$vectors, scaled

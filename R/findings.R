@@ -144,7 +144,9 @@ finding_not_identified <- function(ctx) {
     )))
   }
   lmax <- max(abs(cl$values), 0)
-  for (q in which(cl$sign == 0L & !cl$kink)) {
+  # a flat direction a drift runs along says no more than the drift's finding
+  along_drift <- in_span(cl$vectors, drift_span(ctx$drifts, cl))
+  for (q in which(cl$sign == 0L & !cl$kink & !along_drift)) {
     v <- cl$vectors[, q]
     u <- v / cl$scale[cl$free]
     cmb <- combo_of(ctx, q)
@@ -398,7 +400,7 @@ finding_scaling <- function(ctx) {
   # SEs of parameters drifting to infinity measure nothing: no advice built on them;
   # and the advice is for optim()'s Hessian: none where the fit came with a Hessian whose
   # SEs are within fit_hessian_se of hesscheck's (it would change nothing)
-  if (any(ctx$drift)) return(list())
+  if (length(ctx$drifts)) return(list())
   fh <- ctx$fit_hessian
   if (!is.null(fh) && !is.na(fh$difference) &&
       (fh$difference <= 3 * fh$error ||
@@ -454,7 +456,8 @@ finding_drift <- function(ctx) {
     along <- if (dr$how == "estimate" && length(own) > 1L) {
       sprintf("the direction of the estimate itself (%s scaled up together)", name_list(own))
     } else if (dr$how == "coordinate" || length(own) == 1L) {
-      name_list(sprintf("%s (%s)", own, ifelse(u[match(own, ctx$fnm)] > 0, "increasing",
+      # (by name in the whole direction: a parameter fn seemed to ignore is not free)
+      name_list(sprintf("%s (%s)", own, ifelse(dr$direction[own] > 0, "increasing",
                                                "decreasing")))
     } else {
       combo(u)
@@ -630,14 +633,14 @@ se_table <- function(ctx) {
   }
   if (any(est)) {
     se[cl$free[est]] <- ctx$se_estimable[est]
-    status[cl$free[est]] <- if (any(ctx$drift)) "estimable (off the drifting directions)" else
+    status[cl$free[est]] <- if (length(ctx$drifts)) "estimable (off the drifting directions)" else
       "estimable (off the flat directions)"
   }
   status[cl$no_dependence] <- "NA: fn does not depend on it"
-  if (any(ctx$drift)) {
-    se[cl$free[ctx$drift]] <- NA_real_
-    status[cl$free[ctx$drift]] <- "NA: drifts to infinity (no finite estimate)"
-  }
+  if (any(ctx$drift)) se[cl$free[ctx$drift]] <- NA_real_
+  # (a parameter fn seemed to ignore, found at its edge, is not free: it has no SE anyway)
+  drifting <- unique(unlist(lapply(ctx$drifts, `[[`, "parameters")))
+  status[drifting] <- "NA: drifts to infinity (no finite estimate)"
   if (ctx$verdict %in% c("not_smooth", "too_noisy")) {
     # no Hessian at par: no Wald SE for any parameter of the joint fit
     se[] <- NA_real_
@@ -670,11 +673,16 @@ se_table <- function(ctx) {
 }
 
 # The drifts' directions (and the directions that tilt them) in the scaled coordinates of
-# the free parameters, orthonormal: a k x m matrix.
+# the free parameters, orthonormal: a k x m matrix. Single coordinates drifting (one
+# finding names them together) each span their own axis: each drifts on its own.
 drift_span <- function(drifts, cl) {
   d <- cl$scale[cl$free]
   cols <- unlist(lapply(drifts, function(dr) {
-    lapply(c(list(dr$direction), dr$tilts), function(u) u[cl$free] * d)
+    own <- if (is.null(dr$own)) dr$parameters else dr$own
+    dirs <- if (identical(dr$how, "coordinate")) {
+      lapply(intersect(own, cl$free), function(i) `[<-`(dr$direction * 0, i, 1))
+    } else list(dr$direction)
+    lapply(c(dirs, dr$tilts), function(u) u[cl$free] * d)
   }), recursive = FALSE)
   if (!length(cols)) return(matrix(0, length(cl$free), 0L))
   S <- do.call(cbind, cols)
@@ -729,7 +737,7 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / cl$values[keep]))) /
       cl$scale[cl$free]
     se_est[!est] <- NA_real_
-  } else if (any(drift) && !is.null(cl$cov)) {
+  } else if (length(drifts) && !is.null(cl$cov)) {
     # drifting coordinates with no flat eigen-direction: the others keep theirs
     null <- rep(TRUE, length(cl$free))
     est <- !drift

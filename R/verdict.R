@@ -89,6 +89,11 @@ hc_thresholds <- list(
   # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
   # curvature is below drift_small of the largest are walked from 2 standard errors out.
   drift_rise = 1,
+  # A parameter at its edge (find_drift()'s at_edge()): fn moves outwards (at 2, 4 and 8
+  # times a large estimate) by at most this fraction of its rise inwards (at half the
+  # estimate). A log-variance at -5 gives 1 / 148, a logit at -5 (fn ~ n p) 1 / 12; a
+  # quadratic 4, rounding along an aliased direction about 1.
+  edge_ratio = 8,
   # fn below -unbounded_value where its differences overflow: it falls without bound.
   unbounded_value = 1e100,
   drift_small = 1e-4,
@@ -363,7 +368,11 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     kink[ask] <- probed$kink
     qd <- probed$quartic
     ok <- !is.na(diag(M))
-    if (all(ok) && !anyNA(M)) {
+    if (all(ok) && !anyNA(M) && hessian_knows_more(M, Em, lam, unc, ask, lmax, th)) {
+      # fn along the directions agrees with the Hessian and says less: the Hessian's
+      # decomposition stands (a rotation of its subspace by the probe's noise would mix
+      # a well-determined parameter into a poorly determined direction)
+    } else if (all(ok) && !anyNA(M)) {
       # Rayleigh-Ritz on the probed subspace: its eigenvalues replace the Hessian's,
       # its eigenvectors rotate theirs, with the same error bars.
       e <- eigen_with_error(M, Em)
@@ -530,6 +539,25 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     cond = if (pos) max(lam) / min(lam) else NA_real_,
     newton_distance = max(zdir, abs(z[off]))
   )
+}
+
+# Whether the Hessian's decomposition of the probed subspace stands against fn's own
+# curvature matrix M there (errors Em, in the basis of the Hessian's directions `ask`):
+# every direction was asked only because its error bar exceeds probe_rel of it (its sign
+# is certain and its curvature not small, so no leftover gradient can tilt it), M agrees
+# with the Hessian's diagonal of eigenvalues within their combined error bars, and fn
+# measures no direction more precisely than the Hessian did (a probe by second differences
+# of fn is often coarser than a Hessian from differences of the gradient). Replacing the
+# Hessian's eigenpairs there would only widen their error bars, and rotate its directions
+# by the probe's noise.
+hessian_knows_more <- function(M, Em, lam, unc, ask, lmax, th) {
+  la <- lam[ask]
+  ua <- unc[ask]
+  sure <- abs(la) > th$significant * ua & abs(la) >= th$probe_small * lmax
+  if (!all(sure) || !all(diag(Em) >= ua)) return(FALSE)
+  D <- diag(la, length(la))
+  tol <- th$significant * (Em + outer(ua, ua, pmax))
+  all(abs(M - D) <= tol)
 }
 
 # The bound on quartic term / curvature^2 beyond which a probed direction is a ridge:
