@@ -27,8 +27,13 @@
 #' more than `1e-4` of itself, or below `1e-3` of the largest is asked of `fn` itself:
 #' from the Newton point over the certain directions, second differences along it with
 #' steps that balance truncation against `fn`'s noise give its curvature and error
-#' (Rayleigh-Ritz on the subspace of such directions). Second differences that halve as
-#' the step doubles are a kink (as is the engine's status `"kink"`).
+#' (Rayleigh-Ritz on the subspace of such directions). These replace the Hessian's
+#' unless every such direction was asked only for its precision (its sign certain, its
+#' curvature not small), `fn` agrees with the Hessian there within both error bars and
+#' measures none of them more precisely: second differences of `fn` are often coarser
+#' than a Hessian from differences of the gradient, and their noise would rotate the
+#' Hessian's directions. Second differences that halve as the step doubles are a kink (as
+#' is the engine's status `"kink"`).
 #'
 #' Along every direction still flat or undecided (and every tiny negative curvature),
 #' the **profile** decides: `fn` stepped along the direction (1, 4 and 16 scaled units
@@ -52,7 +57,15 @@
 #' with a larger standard error, doubled (a zero-inflation logit or a log-SD whose
 #' maximum-likelihood value is at 0 on its natural scale). `fn` must never rise along the
 #' way; falls that shrink are an asymptote (no finite estimate), falls that do not are
-#' unbounded (`fn` has no minimum: a log-likelihood minimised, say). A direction that
+#' unbounded (`fn` has no minimum: a log-likelihood minimised, say). And, whatever noise
+#' leaves the curvature along it undecided, an estimate beyond 5 **at its edge**: along a
+#' flat direction whose profile did not decide, along the axis of a parameter `fn` seems
+#' not to depend on at the estimate, or (without a positive definite Hessian) along its
+#' own axis where its standard error with the others held fixed exceeds it, `fn` rises
+#' beyond its noise at half the estimate, and further at a quarter, while at twice the
+#' estimate it rises by no more than its noise and moves by at most 1/8 of that rise (a
+#' variance or a probability on a log or logit scale effectively at 0: a log-SD at -16
+#' is an SD of 1e-7). A direction that
 #' tilts a drift either way (by a quarter of its length) without stopping it belongs to
 #' the drift: the rest of the flattest subspace, and the axes of the other parameters (a
 #' slope informed only by separated cells is carried off with them); its parameters have
@@ -335,8 +348,12 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 # combination of coefficients, and the null space can have several dimensions); (d) each
 # large estimate with a larger standard error, doubled (a zero-inflation logit or a log-SD
 # whose maximum-likelihood value is at 0 on its natural scale, where what is left of the
-# fall is below the noise). fn must not rise beyond its noise at any of these points, and
-# (but for (d)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a
+# fall is below the noise); (e) a large estimate at its edge (at_edge(): fn rises
+# inwards, not outwards), along a flat direction whose profile did not decide, the axis
+# of a parameter fn seems to ignore, or without a covariance matrix its own axis (what
+# (d) cannot ask where noise leaves a curvature undecided, however honest its error
+# bar). fn must not rise beyond its noise at any of these points, and (but for (d) and
+# (e)) must fall in all: "asymptote" where the falls shrink, "unbounded" (a
 # log-likelihood minimised, say) where they do not. Returns a list of drifts, each with its
 # direction (original units, all parameters), kind and the free parameters it involves
 # (and for (c), `tilts`: the other directions of the subspace that belong to the drift).

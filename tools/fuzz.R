@@ -54,7 +54,7 @@ gen_fn <- function(n) {
   kind <- sample(c("good", "good", "good", "na", "type", "length", "error", "gc",
                    "global", "keep", "huge", "tiny", "integer", "null", "inf_far",
                    "nonfinite_always", "saddle", "flat", "odd_error", "drift",
-                   "unbounded", "noisy", "kink", "product", "neg_inf"), 1L)
+                   "unbounded", "noisy", "kink", "product", "neg_inf", "edge"), 1L)
   p_bad <- runif(1, 0.01, 0.3)
   switch(kind,
     good = base,
@@ -106,7 +106,10 @@ gen_fn <- function(n) {
     noisy = function(p) base(p) + 0.1 * rnorm(1),
     kink = function(p) sum(abs(p - 0.1)),
     product = function(p) (prod(p) - 1)^2 + sum(p[-(1:2)]^2),
-    neg_inf = function(p) if (p[1] > 5) -Inf else base(p)
+    neg_inf = function(p) if (p[1] > 5) -Inf else base(p),
+    # a log-variance at its edge (flat outwards, rising inwards) under noise that swamps
+    # its curvature (find_drift()'s at_edge())
+    edge = function(p) 3 * exp(p[1]) + sum((p[-1] - 0.1)^2) + 1e-10 * sin(1e7 * sum(p))
   )
 }
 

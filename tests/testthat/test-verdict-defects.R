@@ -442,6 +442,131 @@ test_that("a log-SD drifting to -Inf has no finite estimate; the others keep the
   expect_equal(x$table["ls", "se"], 1 / sqrt(100), tolerance = 1e-3)
 })
 
+# Deterministic noise in [-0.5, 0.5) from the bits of p: an objective computed only
+# approximately (a Laplace approximation's inner optimisation, say), the same at the
+# same point.
+bit_noise <- function(p) {
+  b <- as.integer(writeBin(as.double(p), raw()))
+  (sum(b * seq_along(b)) * 0.618034) %% 1 - 0.5
+}
+
+test_that("a log-SD at its edge is a drift where the Hessian leaves its direction flat or noisy", {
+  # issue 22 after the engine's honest probes (issue 21): the same random intercept the
+  # data do not need, its log-SD at -9.9 (an SD of 5e-5), with noise in fn that swamps
+  # the curvature along it. Before, "not identified" (fn does not depend on lsg): the
+  # direction undecided or the Hessian's row zero, so no covariance and no drift test.
+  set.seed(4)
+  grp <- rep(1:10, each = 5)
+  y <- rnorm(50, 2, 1)
+  nll <- function(p) {
+    s2 <- exp(2 * p[3]); t2 <- exp(2 * p[2])
+    out <- 0
+    for (k in 1:10) {
+      r <- y[grp == k] - p[1]
+      out <- out + 0.5 * (5 * log(2 * pi) + 4 * log(s2) + log(s2 + 5 * t2) +
+                            (sum(r^2) - t2 * sum(r)^2 / (s2 + 5 * t2)) / s2)
+    }
+    out
+  }
+  f <- nlminb(c(mu = 0, lsg = 0, ls = 0), nll)
+  expect_lt(f$par[["lsg"]], -9)
+  # the advice ("drop or fix that term") followed: the model without the group effect,
+  # y ~ N(mu, s2), whose SEs are s / sqrt(n) and 1 / sqrt(2 n)
+  nll0 <- function(p) -sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
+  x0 <- check_fit(nlminb(c(mu = 0, ls = 0), nll0), nll0)
+  expect_identical(x0$verdict, "minimum")
+  s <- exp(x0$par[["ls"]])
+  expect_equal(x0$table$se, c(s / sqrt(50), 1 / sqrt(100)), tolerance = 1e-4)
+  for (amp in c(2e-10, 1e-8)) {
+    noisy <- function(p) nll(p) + amp * bit_noise(p)
+    x <- check_fit(f, noisy)
+    # the case under test: the noise leaves lsg's curvature undecided (2e-10: measured
+    # with fn along its direction, 1.3 +- 4.7) or its Hessian row zero (1e-8)
+    if (amp < 1e-9) {
+      expect_true(any(x$eigen$sign == 0L), label = "an undecided direction at 2e-10")
+    } else {
+      expect_false("lsg" %in% x$eigen$parameters, label = "lsg's row zero at 1e-8")
+    }
+    expect_identical(x$verdict, "no_finite_estimate", label = paste("verdict at", amp))
+    fd <- x$findings[x$findings$type == "no_finite_estimate", ]
+    expect_identical(fd$parameters, "lsg")
+    expect_identical(fd$severity, "error")
+    expect_false("not_identified" %in% x$findings$type)
+    expect_identical(x$table["lsg", "status"], "NA: drifts to infinity (no finite estimate)")
+    expect_true(is.na(x$table["lsg", "se"]))
+    # the others keep the SEs of the model without the group effect
+    expect_identical(x$table[c("mu", "ls"), "status"],
+                     rep("estimable (off the drifting directions)", 2))
+    expect_equal(x$table[c("mu", "ls"), "se"], x0$table$se, tolerance = 1e-3)
+    expect_equal(x$table[c("mu", "ls"), "se"], c(s / sqrt(50), 1 / sqrt(100)),
+                 tolerance = 1e-3)
+  }
+  local_reproducible_output(width = 100)
+  expect_snapshot(writeLines(scrub_signed(x$findings$message)))
+})
+
+test_that("at its edge only where fn rises inwards and not outwards", {
+  # a parameter fn ignores, a linear ridge and rounding along an aliased pair are flat
+  # on both sides: not identified, with noise in fn or without
+  for (amp in c(0, 1e-10)) {
+    x <- check_fit(c(a = 1, b = 20), function(p) (p[1] - 1)^2 + amp * bit_noise(p))
+    expect_identical(x$verdict, "not_identified")
+    expect_identical(x$findings$parameters[x$findings$type == "not_identified"], "b")
+    x <- check_fit(c(a = 10, b = -10), function(p) (p[1] + p[2])^2 + amp * bit_noise(p))
+    expect_identical(x$verdict, "not_identified")
+    expect_identical(x$findings$parameters[x$findings$type == "not_identified"], "a, b")
+  }
+  # a log-variance (or minus one) effectively at 0, on either side, its curvature
+  # (3 exp(-25) = 4e-11) below the noise (1e-10): no finite estimate
+  for (b in c(-25, 25)) {
+    fn <- function(p) (p[1] - 1)^2 + 3 * exp(-abs(p[2])) + 1e-10 * bit_noise(p)
+    x <- check_fit(c(a = 1, b = b), fn)
+    expect_identical(x$verdict, "no_finite_estimate", label = paste("b =", b))
+    expect_identical(x$findings$parameters[x$findings$type == "no_finite_estimate"], "b")
+    expect_equal(x$table["a", "se"], sqrt(1 / 2), tolerance = 1e-6)
+  }
+})
+
+test_that("a probe coarser than the Hessian leaves the Hessian's decomposition alone", {
+  # equal scaled diagonals and a significant off-diagonal of 5e-8: the Hessian's
+  # directions are (a +- b) / sqrt(2), each eigenvalue 1 +- 0.005 (asked of fn for its
+  # precision only)
+  h <- structure(matrix(c(2, 1e-7, 1e-7, 2), 2, dimnames = list(c("a", "b"), c("a", "b"))),
+                 error = matrix(c(0.01, 0, 0, 0.01), 2), gradient = c(a = 0, b = 0),
+                 gradient_error = c(a = 1e-12, b = 1e-12), status = c(a = "ok", b = "ok"),
+                 noise = 1e-15, value = 0, unresolved = matrix(FALSE, 2, 2))
+  bounds <- list(lower = c(-Inf, -Inf), upper = c(Inf, Inf))
+  th <- hesscheck:::hc_thresholds
+  probe <- function(M, E) {
+    function(cl, sure, ask) {
+      list(par = c(a = 1, b = 1), value = 0, matrix = M, error = E, kink = c(FALSE, FALSE),
+           quartic = c(0, 0),
+           along = function(w, lambda, unc) list(value = 1.03, error = 0.44, kink = FALSE,
+                                                 quartic = 0))
+    }
+  }
+  V <- cbind(c(1, -1), c(1, 1)) / sqrt(2)
+  same_directions <- function(W) all(abs(abs(crossprod(W, V)) - diag(2)) < 1e-6)
+  # fn agrees, within errors of 0.23 to 0.3 (coarser than the Hessian's 0.005), and its
+  # noise would rotate the directions: the Hessian's stand, certain, positive definite
+  coarse <- probe(matrix(c(1.004, 0.02, 0.02, 1.018), 2), matrix(c(0.23, 0.3, 0.3, 0.25), 2))
+  cl <- hesscheck:::classify_point(h, c(a = 1, b = 1), bounds, th, coarse)
+  expect_identical(cl$source, c("hessian", "hessian"))
+  expect_true(same_directions(cl$vectors))
+  expect_identical(cl$sign, c(1L, 1L))
+  expect_equal(cl$cov, solve(unclass(h)[1:2, 1:2]), ignore_attr = TRUE, tolerance = 1e-12)
+  # a finer probe is taken (its curvatures replace the Hessian's)
+  fine <- probe(matrix(c(1.001, 0, 0, 1.002), 2), matrix(1e-6, 2, 2))
+  cl <- hesscheck:::classify_point(h, c(a = 1, b = 1), bounds, th, fine)
+  expect_identical(cl$source, c("fn", "fn"))
+  expect_equal(cl$values, c(1.001, 1.002))
+  # and so is a coarser one that disagrees beyond both error bars
+  off <- probe(matrix(c(0.5, 0, 0, 1), 2), matrix(0.01, 2, 2))
+  cl <- hesscheck:::classify_point(h, c(a = 1, b = 1), bounds, th, off)
+  expect_identical(cl$source, c("fn", "fn"))
+  expect_equal(min(cl$values), 0.5)
+})
+
 test_that("no 'scaling' advice where the fit's own Hessian already gives the SEs", {
   set.seed(5)
   n <- 200
