@@ -320,7 +320,7 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' if (requireNamespace("glmmTMB", quietly = TRUE)) {
 #'   g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
 #'                         data = glmmTMB::Salamanders)
-#'   check_fit(g)
+#'   print(check_fit(g))   # inside braces only the last value prints by itself
 #'   # Its TMB object (any MakeADFun() object works the same way):
 #'   check_fit(g$obj, vcov_package = TRUE)
 #' }

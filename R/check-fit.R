@@ -166,6 +166,7 @@
 #' ll <- function(p, y) sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
 #' fit <- optim(c(mu = 0, log_sd = 0), ll, y = y, control = list(fnscale = -1))
 #' check_fit(fit, ll, y = y, fnscale = -1)
+#' @order 1
 #' @export
 check_fit <- function(fit, ...) {
   if (is_tmb_adfun(fit)) return(check_fit_tmb(fit, ...))
@@ -173,6 +174,7 @@ check_fit <- function(fit, ...) {
 }
 
 #' @rdname check_fit
+#' @order 2
 #' @export
 check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnscale = 1,
                               control = list(),

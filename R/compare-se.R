@@ -95,9 +95,10 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
     ))
   }
   obs_unit <- "observations"
+  recorded <- is.null(fn_obs) && !is.null(x$problem$fn_obs)
   if (!is.null(fn_obs)) {
     fn_obs <- check_function(fn_obs, "fn_obs")
-  } else if (!is.null(x$problem$fn_obs)) {
+  } else if (recorded) {
     fn_obs <- x$problem$fn_obs
     obs_unit <- x$problem$obs_unit
   }
@@ -162,8 +163,21 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
       notes <- c(notes, "numDeriv: not installed, skipped.")
     }
   }
+  # The contributions a method recorded are the package's, not the user's: where they
+  # fail, the sandwich is left out with a note, not the whole comparison.
+  S <- NULL
   if (!is.null(fn_obs)) {
-    S <- score_matrix(fn_obs, par, pr, attr(h, "step"))
+    S <- if (recorded) {
+      tryCatch(score_matrix(fn_obs, par, pr, attr(h, "step")), hesscheck_error = function(e) {
+        notes <<- c(notes, paste("sandwich: its contributions could not be computed:",
+                                 error_text(e)))
+        NULL
+      })
+    } else {
+      score_matrix(fn_obs, par, pr, attr(h, "step"))
+    }
+  }
+  if (!is.null(S)) {
     Hinv <- x$vcov[free, free, drop = FALSE]
     Sf <- S[, free, drop = FALSE]
     V <- Hinv %*% crossprod(Sf) %*% Hinv
@@ -172,8 +186,8 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
     add("sandwich", se_s, 2 * sqrt(2 / nrow(S)))
     notes <- c(notes, sprintf("sandwich: HC0 from the contributions of %d %s.", nrow(S),
                               obs_unit))
-  } else {
-    notes <- c(notes, "sandwich: none; give fn_obs, the per-observation contributions to fn, for it.")
+  } else if (is.null(fn_obs)) {
+    notes <- c(notes, "sandwich: not computed; give fn_obs, the per-observation contributions to fn (here or to check_fit()), for it.")
   }
   for (b in bootstrap) {
     src <- if (b$type == "parametric") "parametric" else "bootstrap"

@@ -252,8 +252,8 @@ draw_curvatures <- function(e, verdict, bound_note, ...) {
   xs <- tr(v)
   lo <- tr(v - u)
   hi <- tr(v + u)
-  top <- max(abs(c(xs, lo, hi)[is.finite(c(xs, lo, hi))]), tr(1.5 * band))
-  xr <- c(if (any(v[ok] < 0 | (v - u)[ok] < 0)) -top else -tr(2 * band), top) * 1.04
+  all_x <- c(xs, lo, hi)[is.finite(c(xs, lo, hi))]
+  xr <- c(min(all_x, -tr(2 * band)), max(all_x, tr(2 * band))) * 1.04
   # Labels: the combination, cut to 40 characters; the left margin fits the longest.
   lab <- ifelse(nchar(e$direction) > 40, paste0(substr(e$direction, 1, 38), "..."),
                 e$direction)
@@ -276,8 +276,8 @@ draw_curvatures <- function(e, verdict, bound_note, ...) {
   # axis ticks at 0 and the powers of ten beyond the band, in the eigenvalues' own units
   j <- seq(ceiling(log10(band)), max(ceiling(log10(band)), ceiling(log10(big))))
   at_v <- 10^j
-  at_v <- at_v[tr(at_v) <= top * 1.04]
-  ticks <- c(-rev(at_v[tr(at_v) <= -xr[1L]]), 0, at_v)
+  if (length(at_v[tr(at_v) <= xr[2L]]) < 2L) at_v <- sort(unique(c(band, at_v)))
+  ticks <- c(-rev(at_v[tr(at_v) <= -xr[1L]]), 0, at_v[tr(at_v) <= xr[2L]])
   graphics::axis(1, at = tr(ticks), labels = fmt(ticks, 2), cex.axis = 0.8)
   graphics::mtext("curvature (eigenvalue of the Hessian scaled to unit diagonal; log scale beyond the grey band)",
                   side = 1, line = 2.3, cex = 0.75)
@@ -292,7 +292,7 @@ draw_curvatures <- function(e, verdict, bound_note, ...) {
   # which side is which, in words, at the top of each half
   graphics::text(xr[2L], k + 0.45, "fn rises along these", adj = c(1, 1), cex = 0.75,
                  col = "grey35")
-  if (xr[1L] < -tr(2 * band)) {
+  if (xr[1L] < -1.04 * tr(2 * band)) {
     graphics::text(xr[1L], k + 0.45, "fn falls along these", adj = c(0, 1), cex = 0.75,
                    col = "grey35")
   }

@@ -122,7 +122,9 @@ format.hesscheck_coverage <- function(x, digits = 3, ...) {
   if (x$used < 2L) {
     return(c(out, "Fewer than 2 replicates could be used: coverage not assessed."))
   }
-  low <- abs(tab$coverage - x$level) > 2 * pmax(tab$mc_error, 1e-12)
+  # Against the Monte-Carlo SE a correct interval's coverage has (at the nominal level):
+  # an observed coverage of 1 has an estimated SE of 0, which would flag any R.
+  low <- abs(tab$coverage - x$level) > 2 * sqrt(x$level * (1 - x$level) / x$used)
   c(out, interval_lines(x$intervals), if (any(low, na.rm = TRUE)) {
     paste("Coverage more than 2 Monte-Carlo SEs from nominal for:",
           paste(rownames(tab)[which(low)], collapse = ", "))
@@ -305,7 +307,7 @@ plot.hesscheck_coverage <- function(x, ...) {
   lo <- pmax(iv$coverage - 2 * iv$mc_error, 0)
   hi <- pmin(iv$coverage + 2 * iv$mc_error, 1)
   # where a correct interval's coverage falls (2 Monte-Carlo SEs at the nominal level)
-  k <- max(stats::median(used[used > 0]), 1)
+  k <- if (any(used > 0, na.rm = TRUE)) stats::median(used[used > 0 & !is.na(used)]) else 1
   band <- 2 * sqrt(lev * (1 - lev) / k)
   xr <- range(c(lo, hi, lev - band, min(lev + band, 1), 1), na.rm = TRUE)
   xr[1L] <- xr[1L] - 0.02 * diff(xr)
