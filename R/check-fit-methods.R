@@ -266,6 +266,16 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' `"sequential"` or `"multicore"`, these functions stop with an error of class
 #' `hesscheck_error_bad_parallel` naming the backends that work (`"no"`, `"multicore"`).
 #'
+#' Where the per-observation contributions to the objective are known (`glm`, `nls`,
+#' `fitdist`, `fitdistr`, `mle2` with a formula; per cluster of the top-level grouping
+#' factor for ML `lmer` and `glmmTMB` fits) the method records them in
+#' `x$problem$fn_obs`, and [compare_se()] shows the sandwich standard errors with no
+#' further code (see its section "The sandwich for fitted models"). For `merMod` and
+#' `glmmTMB` fits the result also records the grouping factors (`x$problem$groups`),
+#' which [bootstrap_se()] resamples by default at their top level, and a simulator of new
+#' responses (`x$problem$simulate`) for the parametric bootstrap. A REML `lmer` fit's
+#' print says how to check its fixed effects (`check_fit(update(fit, REML = FALSE))`).
+#'
 #' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
 #' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the
 #' recovered objective depends on are named `...` arguments of `x$problem$fn` (a glm's

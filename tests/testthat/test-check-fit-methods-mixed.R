@@ -331,3 +331,14 @@ test_that("a REML lmer fit says how to get the fixed effects' SEs; the advice ru
   x2 <- check_fit(lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy))
   expect_match(x2$source$advice, "check_fit(update(fit, REML = FALSE)), fit being", fixed = TRUE)
 })
+
+test_that("coverage_check()'s percentile intervals of a mixed model resample its groups", {
+  skip_if_not_installed("lme4")
+  fm <- lme4::lmer(Reaction ~ Days + (1 | Subject), lme4::sleepstudy, REML = FALSE)
+  x <- check_fit(fm)
+  cc <- coverage_check(x, simulate = x$problem$simulate, R = 2, intervals = "percentile",
+                       boot_R = 3, seed = 1, progress = FALSE)
+  expect_identical(cc$cluster, list(name = "Subject", groups = 18L, default = TRUE))
+  expect_match(format(cc), "^Percentile intervals: bootstraps by whole groups of Subject \\(18 groups\\), the mixed model's top-level grouping factor",
+               all = FALSE)
+})
