@@ -28,6 +28,13 @@
 #' Every argument is checked first (classed errors `hesscheck_error_*`), and a run whose
 #' results would not fit in memory (a huge `R`) stops with `hesscheck_error_too_large`.
 #'
+#' @section Warnings:
+#' Warnings raised while a replicate is drawn and refitted (`NaNs produced` from a
+#' density evaluated outside its support, say) are not signalled one by one: they are
+#' kept, per replicate, in the result's `warnings`, and one warning of class
+#' `hesscheck_warning_replicates_warned` sums them up, as in "127 of 200 refits warned:
+#' NaNs produced (first at replicate 3)". The same on every backend.
+#'
 #' @section Parallel and reproducible:
 #' Each replicate draws from its own L'Ecuyer-CMRG random-number stream, derived from
 #' `seed`, so the replicates are identical whatever the backend and the number of
@@ -42,9 +49,8 @@
 #' `"snow"` and `"future"` workers get `fn`, `gr`, `resample`, `simulate` and `refit`
 #' with the objects they use from the global environment, the helpers those call in turn
 #' included (found with the globals package); packages they call must be installed
-#' there. Warnings raised on a worker are collected with its replicate's result and
-#' signalled in this process, each once, in the order of the replicates, as
-#' `parallel = "no"` signals them. Fits whose objective works on compiled objects of this
+#' there. Warnings raised on a worker are kept with its replicate's result, as in this
+#' process (see "Warnings"). Fits whose objective works on compiled objects of this
 #' session (lme4, TMB; see [check_fit()]) run on `"no"` and `"multicore"` only.
 #'
 #' @param x A `"hesscheck"` object from [check_fit()].
@@ -62,7 +68,12 @@
 #'   data, or the name of a column of a data frame in `data`. Whole groups are then drawn
 #'   with replacement, each with all its rows (a cluster bootstrap); a column named
 #'   here is relabelled by draw, so that a group drawn twice is two groups in the refit
-#'   (as a mixed model's grouping factor must be).
+#'   (as a mixed model's grouping factor must be). For a mixed model (`merMod`,
+#'   `glmmTMB`) `NULL` means its top-level grouping factor, the one its other grouping
+#'   factors are nested in (the print says so); a fit with crossed grouping factors
+#'   (none nested in the others) stops with an error of class
+#'   `hesscheck_error_crossed_groups` that shows the parametric bootstrap,
+#'   `bootstrap_se(x, simulate = x$problem$simulate)`, unless `cluster` is given.
 #' @param simulate Optional `function(par, data)` returning a new data set simulated from
 #'   the model at `par`: a parametric bootstrap.
 #' @param refit Optional `function(data, start)` returning the new estimates (a numeric
@@ -87,7 +98,13 @@
 #'   standard error of `se`), `ci` (95% percentile intervals: the 2.5% and 97.5%
 #'   quantiles), `type`
 #'   (`"nonparametric"` or `"parametric"`), `R`, `seed`, `parallel`, `estimate`,
-#'   `force` and `verdict` (check_fit's, printed in the header).
+#'   `force`, `verdict` (check_fit's, printed in the header), `cluster` (`NULL`, or for
+#'   a cluster bootstrap a list with the `name` of the grouping column, the number of
+#'   `groups` and whether it was the `default` of a mixed model) and `warnings` (a data
+#'   frame with the `replicate` and `message` of every warning the replicates gave) and
+#'   `hessian_se` (check_fit()'s standard errors, for the plot).
+#'   `plot()` shows a histogram of each parameter's replicates with the normal density
+#'   of the Hessian's standard error over it, and returns the data it drew, invisibly.
 #' @seealso [compare_se()] to put these SEs beside the others.
 #' @examples
 #' set.seed(1)
@@ -122,11 +139,16 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
   restore <- hold_state(x$problem)
   on.exit(restore(), add = TRUE)
   par <- x$par
-  column <- if (is.character(cluster) && length(cluster) == 1L) cluster
-  cluster <- check_cluster(cluster, dat, data)
   if (!is.null(cluster) && (!is.null(resample) || !is.null(simulate))) {
     hc_abort("bad_cluster", "`cluster` applies to the default resampling: leave it out with `resample` or `simulate`.")
   }
+  by_default <- is.null(cluster) && is.null(resample) && is.null(simulate)
+  if (by_default) cluster <- default_cluster(x, "bootstrap_se")
+  column <- if (is.character(cluster) && length(cluster) == 1L) cluster
+  cluster <- check_cluster(cluster, dat, data)
+  groups <- if (!is.null(cluster)) list(
+    name = if (is.null(column)) "(the labels given)" else column,
+    groups = length(unique(cluster)), default = by_default)
   if (is.null(simulate) && is.null(resample)) resample <- default_resample(dat, data, cluster, column)
   one <- function(r) {
     d <- if (is.null(simulate)) generated(resample, "resample", dat) else
@@ -134,7 +156,7 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
     if (inherits(d, "hesscheck_failed")) return(d)
     refit(d, par)
   }
-  out <- run_replicates(one, R, length(par), parallel, ncpus, cl, seed, progress)
+  out <- run_replicates(one, R, length(par), parallel, ncpus, cl, seed, progress, "refits")
   reps <- out$values
   colnames(reps) <- names(par)
   ok <- out$status == "ok"
@@ -147,6 +169,7 @@ bootstrap_se <- function(x, data = NULL, R = 999, resample = NULL, simulate = NU
     mc_error = sd_mc_error(reps[ok, , drop = FALSE]), ci = ci,
     type = if (is.null(simulate)) "nonparametric" else "parametric",
     R = R, seed = out$seed, parallel = parallel, estimate = par, force = force,
-    verdict = x$verdict
+    verdict = x$verdict, cluster = groups, warnings = out$warnings,
+    hessian_se = stats::setNames(x$table$se, names(par))
   ), class = "hesscheck_boot")
 }

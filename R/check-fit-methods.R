@@ -53,10 +53,15 @@ is_tmb_adfun <- function(fit) {
 # x$problem$state for everything that evaluates the objective again (hold_state()). Such
 # an objective holds pointers to compiled objects that cannot be sent to another R
 # process: the backends that copy it by serialisation are refused (check_shippable()).
+# `fn_obs`, `obs_unit`: the per-observation (or per-cluster) contributions to fn, when
+# they are known, and what they are contributions of ("observations", "clusters of
+# Subject"); `groups`, `simulate`: a mixed model's grouping factors (mixed_groups()) and
+# simulator (mixed_simulator()); `advice`: a line for the print.
 from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                          convergence = NA, lower = NULL, upper = NULL, fnscale = 1,
                          control = list(), vcov_package = NULL, data_args = NULL,
-                         note = NULL, state = NULL) {
+                         note = NULL, state = NULL, fn_obs = NULL, obs_unit = NULL,
+                         groups = NULL, simulate = NULL, advice = NULL) {
   local_only <- if (!is.null(state)) sprintf(
     "the objective of a %s fit works on compiled objects in this R session, which cannot be sent to another R process",
     class(fit)[1L])
@@ -68,9 +73,15 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
                               optimizer = source),
                          fn = fn, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
-  x$source <- list(class = class(fit)[1L], note = note)
+  x$source <- list(class = class(fit)[1L], note = note, advice = advice)
   if (!is.null(data_args)) x$problem$data <- data_args
   x$problem$state <- state
+  x$problem$fn_obs <- fn_obs
+  x$problem$obs_unit <- if (!is.null(fn_obs)) {
+    if (is.null(obs_unit)) "observations" else obs_unit
+  }
+  x$problem$groups <- groups
+  x$problem$simulate <- simulate
   x$problem$local_only <- local_only
   n <- length(x$par)
   if (is.numeric(vcov_package) && length(vcov_package) == n * n) {
@@ -116,7 +127,7 @@ format.hesscheck_from <- function(x, digits = 4, ...) {
       }
     }, but))
   }
-  c(lines[1L], extra, lines[-1L])
+  c(lines[1L], extra, x$source$advice, lines[-1L])
 }
 
 # A list of data vectors as a data frame when they are plain vectors of one length, so
@@ -255,6 +266,16 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' `"sequential"` or `"multicore"`, these functions stop with an error of class
 #' `hesscheck_error_bad_parallel` naming the backends that work (`"no"`, `"multicore"`).
 #'
+#' Where the per-observation contributions to the objective are known (`glm`, `nls`,
+#' `fitdist`, `fitdistr`, `mle2` with a formula; per cluster of the top-level grouping
+#' factor for ML `lmer` and `glmmTMB` fits) the method records them in
+#' `x$problem$fn_obs`, and [compare_se()] shows the sandwich standard errors with no
+#' further code (see its section "The sandwich for fitted models"). For `merMod` and
+#' `glmmTMB` fits the result also records the grouping factors (`x$problem$groups`),
+#' which [bootstrap_se()] resamples by default at their top level, and a simulator of new
+#' responses (`x$problem$simulate`) for the parametric bootstrap. A REML `lmer` fit's
+#' print says how to check its fixed effects (`check_fit(update(fit, REML = FALSE))`).
+#'
 #' Any other class is an error of class `hesscheck_error_unsupported_fit`; pass
 #' `list(par = <estimates>, value = <objective there>)` and `fn` instead. The data the
 #' recovered objective depends on are named `...` arguments of `x$problem$fn` (a glm's
@@ -309,7 +330,7 @@ call_bounds <- function(call, which, free, env, full = NULL) {
 #' if (requireNamespace("glmmTMB", quietly = TRUE)) {
 #'   g <- glmmTMB::glmmTMB(count ~ mined + (1 | site), family = poisson,
 #'                         data = glmmTMB::Salamanders)
-#'   check_fit(g)
+#'   print(check_fit(g))   # inside braces only the last value prints by itself
 #'   # Its TMB object (any MakeADFun() object works the same way):
 #'   check_fit(g$obj, vcov_package = TRUE)
 #' }
@@ -326,7 +347,7 @@ check_fit.mle <- function(fit, ..., control = list(), vcov_package = TRUE) {
 # the minimum, convergence and covariance, and the bounds of the call when it had them;
 # `...` (the data) goes to fn.
 from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, ...,
-                     full = NULL) {
+                     full = NULL, fn_obs = NULL) {
   free <- names(fit@coef)
   env <- environment(fit@minuslogl)
   from_package(
@@ -334,7 +355,8 @@ from_mle <- function(fit, source, bounded, vecpar, control, vcov_package, note, 
     value = fit@min, convergence = fit@details$convergence,
     lower = if (bounded) call_bounds(fit@call, "lower", free, env, full),
     upper = if (bounded) call_bounds(fit@call, "upper", free, env, full),
-    control = control, vcov_package = if (vcov_package) fit@vcov, note = note
+    control = control, vcov_package = if (vcov_package) fit@vcov, note = note,
+    fn_obs = fn_obs
   )
 }
 
@@ -345,9 +367,11 @@ check_fit.mle2 <- function(fit, ..., control = list(), vcov_package = TRUE) {
   data <- rows_frame(fit@data)
   bounded <- fit@optimizer %in% c("nlminb", "L-BFGS-B") ||
     identical(fit@call$method, "L-BFGS-B")
+  obs <- mle2_formula_obs(fit, names(fit@coef))
   from_mle(fit, "bbmle::mle2", bounded, isTRUE(fit@call$vecpar), control, vcov_package,
            "the objective is its minuslogl with its data, fixed parameters held at their values",
-           data = if (length(data)) data, data_args = if (is.data.frame(data)) "data")
+           data = if (length(data)) data, data_args = if (is.data.frame(data)) "data",
+           fn_obs = obs)
 }
 
 # ---- distributions: fitdistrplus, MASS ------------------------------------------------
@@ -382,6 +406,7 @@ check_fit.fitdist <- function(fit, ..., control = list(), vcov_package = TRUE) {
     lower = if (!is.null(bounds$lower)) rep_len(bounds$lower, length(est)),
     upper = if (!is.null(bounds$upper)) rep_len(bounds$upper, length(est)),
     control = control, vcov_package = if (vcov_package) fit$vcov,
+    fn_obs = density_obs(d, names(est), as.list(fit$fix.arg)),
     note = sprintf("the objective is -sum(log d%s(data))%s", fit$distname,
                    if (length(fit$fix.arg)) paste0(", with ", paste(names(fit$fix.arg),
                                                                 collapse = ", "), " fixed") else "")
@@ -440,6 +465,7 @@ check_fit.fitdistr <- function(fit, x, densfun, ..., lower = NULL, upper = NULL,
     fit, "MASS::fitdistr", est, density_nll(densfun, names(est), list(...)),
     data = x, data_args = "data", value = -fit$loglik, convergence = 0,
     lower = lower, upper = upper, control = control, vcov_package = if (vcov_package) fit$vcov,
+    fn_obs = density_obs(densfun, names(est), list(...)),
     note = "the objective is -sum(log densfun(x)) with the density and data given"
   )
 }
@@ -561,6 +587,22 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
         if (is.null(weights)) 0 else sum(log(weights)) / 2
     }
   }
+  # Per observation: with sigma^2 held at RSS / n at the estimate (the profiled sigma's
+  # value), the terms sum to fn there and their derivatives to fn's gradient (that of the
+  # profile: d/dp n/2 log RSS = (d/dp RSS) / (2 sigma^2)).
+  s2 <- stats::deviance(fit) / n
+  fn_obs <- if (sigma == "profiled") {
+    function(p, data, weights = NULL) {
+      r <- resid(p, data, weights)
+      (log(2 * pi * s2) + r^2 / s2) / 2 - if (is.null(weights)) 0 else log(weights) / 2
+    }
+  } else {
+    function(p, data, weights = NULL) {
+      r <- resid(p[-length(p)], data, weights)
+      -stats::dnorm(r, 0, p[[length(p)]], log = TRUE) -
+        if (is.null(weights)) 0 else log(weights) / 2
+    }
+  }
   par <- est
   lower <- upper <- NULL
   if (sigma == "included") {
@@ -584,6 +626,7 @@ check_fit.nls <- function(fit, ..., sigma = c("profiled", "included"), control =
     data_args = if (is.data.frame(data)) c("data", if (!is.null(w)) "weights"),
     value = NULL, convergence = if (isTRUE(fit$convInfo$isConv)) 0 else 1,
     lower = lower, upper = upper, control = control, vcov_package = V,
+    fn_obs = if (is.data.frame(data)) fn_obs,
     note = if (sigma == "profiled") {
       "the Gaussian -log-likelihood with sigma profiled out (sigma^2 = RSS / n); vcov() uses RSS / (n - p) and the Gauss-Newton J'J, so expect ratios near sqrt(n / (n - p))"
     } else {
@@ -610,17 +653,9 @@ nls_parameters <- function(fit, est) {
 # -log-likelihood kernels of the supported families (constants are added by check_fit.glm
 # so that the value is -logLik(fit)), with the dispersion phi held at its estimate.
 glm_kernel <- function(family) {
-  switch(family,
-    binomial = function(y, mu, w, phi) -sum(w * (y * log(mu) + (1 - y) * log1p(-mu)), na.rm = FALSE),
-    poisson = function(y, mu, w, phi) {
-      l <- y * log(mu)
-      l[y == 0] <- 0 # 0 log 0 = 0
-      -sum(w * (l - mu))
-    },
-    gaussian = function(y, mu, w, phi) sum(w * (y - mu)^2) / (2 * phi),
-    Gamma = function(y, mu, w, phi) sum(w * (y / mu + log(mu))) / phi,
-    NULL
-  )
+  obs <- glm_kernel_obs(family)
+  if (is.null(obs)) return(NULL)
+  function(y, mu, w, phi) sum(obs(y, mu, w, phi))
 }
 
 # summary(fit)$dispersion of a gaussian or Gamma glm, as summary.glm() computes it,
@@ -698,9 +733,13 @@ check_fit.glm <- function(fit, ..., control = list(), vcov_package = TRUE) {
   mu <- fit$fitted.values
   const <- -as.numeric(stats::logLik(fit)) - kern(y, if (all(keep)) mu else mu[keep], w, phi)
   fn <- function(p, X, y, weights, offset) fn0(p, X, y, weights, offset) + const
+  kern_obs <- glm_kernel_obs(fam$family)
+  fn_obs <- function(p, X, y, weights, offset) {
+    kern_obs(y, linkinv(drop(X %*% p) + offset), weights, phi)
+  }
   from_package(
     fit, "glm", est[ok], fn, X = X, y = y, weights = w, offset = off,
-    data_args = c("X", "y", "weights", "offset"), value = NULL,
+    data_args = c("X", "y", "weights", "offset"), value = NULL, fn_obs = fn_obs,
     convergence = if (isTRUE(fit$converged)) 0 else 1, control = control,
     vcov_package = if (vcov_package) stats::vcov(fit)[ok, ok, drop = FALSE],
     note = paste0(
@@ -870,12 +909,22 @@ check_fit.glmmTMB <- function(fit, ..., control = list(), vcov_package = TRUE) {
   fn <- function(p, data = NULL) obj_for(data)$fn(unname(p))
   gr <- function(p, data = NULL) as.vector(obj_for(data)$gr(unname(p)))
   conv <- fit$fit$convergence
+  flist <- glmmTMB_flist(fit)
+  groups <- mixed_groups(flist, data0)
+  top <- groups$top
   from_package(
     fit, "glmmTMB", pr$par, fn, gr = gr, data = data0,
     data_args = if (!is.null(data0)) "data", value = fit$fit$objective,
     convergence = if (is.null(conv)) NA else conv, control = control, vcov_package = V,
     note = "its TMB objective fit$obj (random effects integrated out by the Laplace approximation)",
-    state = state
+    state = state,
+    fn_obs = if (!is.null(top) && !is.na(top)) glmmTMB_cluster_obs(fit, flist[[top]]),
+    obs_unit = if (!is.null(top) && !is.na(top)) sprintf("clusters of %s", top),
+    groups = groups,
+    simulate = if (!is.null(data0)) {
+      mixed_simulator(fit, data0, stats::formula(fit)[[2L]],
+                      used_rows(stats::model.frame(fit), data0))
+    }
   )
 }
 
@@ -926,6 +975,16 @@ merMod_state <- function(fit, devfun, glmm, beta) {
   }
 }
 
+# A REML lmer fit is checked in theta only: what to do for the fixed effects' standard
+# errors, as code that runs (the fit's name as the call gave it, when it is a name).
+reml_advice <- function(fit_name) {
+  nm <- if (is.name(fit_name)) deparse(fit_name) else "fit"
+  sprintf(paste(
+    "REML has no likelihood for the fixed effects, so only theta is checked; for their",
+    "standard errors check the ML fit: check_fit(update(%s, REML = FALSE))%s."), nm,
+    if (is.name(fit_name)) "" else ", fit being this lmer() fit")
+}
+
 # lme4::glmerControl()'s defaults, as mkGlmerDevfun() uses them, built once a session:
 # building them costs 0.7 ms.
 glmer_defaults <- local({
@@ -939,6 +998,7 @@ glmer_defaults <- local({
 #' @rdname check_fit
 #' @export
 check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
+  fit_name <- substitute(fit)
   no_dots("merMod", ...)
   if (!requireNamespace("lme4", quietly = TRUE)) {
     hc_abort("missing_package", "Checking a merMod fit needs the lme4 package.")
@@ -1004,11 +1064,25 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
     V[ib, ib] <- as.matrix(stats::vcov(fit))
   }
   conv <- fit@optinfo$conv$opt
+  flist <- lme4::getME(fit, "flist")
+  groups <- mixed_groups(flist, data0)
+  top <- groups$top
+  # The sandwich by cluster: for an ML lmer fit (glmer's Laplace approximation and REML's
+  # criterion have no per-cluster terms written here).
+  by_cluster <- !glmm && !reml && !is.na(top)
   from_package(
     fit, "lme4", par, fn, data = data0, data_args = if (!is.null(data0)) "data",
     value = NULL,
     convergence = if (is.null(conv)) NA else conv, lower = lower, control = control,
     vcov_package = V,
+    fn_obs = if (by_cluster) lmer_cluster_obs(fit, flist[[top]]),
+    obs_unit = if (by_cluster) sprintf("clusters of %s", top),
+    groups = groups,
+    simulate = if (!is.null(data0)) {
+      mixed_simulator(fit, data0, stats::formula(fit)[[2L]],
+                      used_rows(fit@frame, data0))
+    },
+    advice = if (reml && !glmm) reml_advice(fit_name),
     note = paste0(
       if (glmm) "half glmer's deviance function in (theta, beta)" else if (reml)
         "half lmer's REML deviance function in theta (beta and sigma profiled out)" else

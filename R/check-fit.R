@@ -104,6 +104,11 @@
 #' @param parallel,ncpus,cl Evaluate the Hessian's stencil on a parallel backend, as in
 #'   [hessian_fd()] (`"no"`, the default, evaluates one point at a time); for objectives
 #'   that take milliseconds or more. The same settings in `control$hessian` work too.
+#' @param fn_obs Optional `function(par, ...)` returning the per-observation
+#'   contributions whose sum is `fn` (called with the same `...`); kept in
+#'   `x$problem$fn_obs`, so that [compare_se()] shows the sandwich standard errors by
+#'   default. The methods for fitted models build it themselves where the contributions
+#'   are known (see "Fits from other packages").
 #' @param control A list of settings:
 #'   * `refine` (`FALSE`): take safeguarded Newton steps with the accurate Hessian until
 #'     the estimate is stationary, and report how far it moved; a step is halved until
@@ -162,7 +167,15 @@
 #'     are `NA` when no parameter is free or its free block is not finite;
 #'   * `optimizer`, `convergence`, `fnscale`, `evaluations` (calls of `fn` and `gr`);
 #'   * `problem`: `fn`, `gr`, the `...` arguments, bounds and `fnscale`, kept for
-#'     [compare_se()], [bootstrap_se()] and [coverage_check()].
+#'     [compare_se()], [bootstrap_se()] and [coverage_check()]; `fn_obs` (the
+#'     per-observation or per-cluster contributions, or `NULL`) and `obs_unit` (what they
+#'     are contributions of); for a fitted model, `data` (the names of fn's data
+#'     arguments), and for a mixed model `groups` (its grouping factors: `factors`, the
+#'     `top` level in which the others are nested, `NA` when some are crossed, its
+#'     `column` in the data and its `count` of groups) and `simulate` (a
+#'     `function(par, data)` that returns the data with a response simulated from the
+#'     fitted model at its estimates, for the parametric bootstrap: `bootstrap_se(x,
+#'     simulate = x$problem$simulate)`).
 #' @seealso [hessian_fd()] for the Hessian alone.
 #' @examples
 #' # A two-component normal mixture started with equal means: optim() "converges"
@@ -180,6 +193,7 @@
 #' ll <- function(p, y) sum(dnorm(y, p[1], exp(p[2]), log = TRUE))
 #' fit <- optim(c(mu = 0, log_sd = 0), ll, y = y, control = list(fnscale = -1))
 #' check_fit(fit, ll, y = y, fnscale = -1)
+#' @order 1
 #' @export
 check_fit <- function(fit, ...) {
   if (is_tmb_adfun(fit)) return(check_fit_tmb(fit, ...))
@@ -187,13 +201,15 @@ check_fit <- function(fit, ...) {
 }
 
 #' @rdname check_fit
+#' @order 2
 #' @export
 check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NULL, fnscale = 1,
                               control = list(),
                               parallel = c("no", "multicore", "snow", "future"),
-                              ncpus = 1L, cl = NULL) {
+                              ncpus = 1L, cl = NULL, fn_obs = NULL) {
   if (is.object(fit)) unsupported_fit(fit)
   fn <- check_function(fn, "fn")
+  if (!is.null(fn_obs)) fn_obs <- check_function(fn_obs, "fn_obs")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
   # hessian_fd()'s memory guard before anything proportional to the number of
   # parameters is built (their names)
@@ -328,7 +344,8 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   evals[["fn"]] <- evals[["fn"]] + fx$count()
   # What compare_se(), bootstrap_se() and coverage_check() need to recompute.
   problem <- list(fn = fn, gr = gr, dots = list(...), lower = bounds$lower,
-                  upper = bounds$upper, fnscale = fnscale)
+                  upper = bounds$upper, fnscale = fnscale, fn_obs = fn_obs,
+                  obs_unit = if (!is.null(fn_obs)) "observations")
   completed <- TRUE
   ctrl$hessian$.progress <- NULL
   new_hesscheck(state, info, verdict = v, value = sgn * value, sgn = sgn, ctrl = ctrl,

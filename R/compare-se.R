@@ -8,9 +8,10 @@
 #'   which is what `hessian = TRUE` would have given;
 #' * `numDeriv`: [numDeriv::hessian()] (Richardson, steps relative to `|par|`), when
 #'   numDeriv is installed;
-#' * `sandwich`: the robust (Huber-White, HC0) covariance `H^-1 S'S H^-1` when `fn_obs`,
-#'   the per-observation contributions to `fn`, is given; the score matrix `S` is
-#'   computed in C by fourth-order differences;
+#' * `sandwich`: the robust (Huber-White, HC0) covariance `H^-1 S'S H^-1` from `fn_obs`,
+#'   the per-observation contributions to `fn`: given here, given to [check_fit()], or
+#'   built by its method for a fitted model (see "The sandwich for fitted models"); the
+#'   score matrix `S` is computed in C by fourth-order differences;
 #' * `bootstrap` / `parametric`: from [bootstrap_se()] results passed in `bootstrap`.
 #'
 #' A source is flagged where it differs from the hesscheck SE by more than its expected
@@ -21,7 +22,27 @@
 #'
 #' @param x A `"hesscheck"` object from [check_fit()] whose Hessian is positive definite.
 #' @param fn_obs Optional `function(par, ...)` returning the vector of per-observation
-#'   contributions whose sum is `fn`.
+#'   contributions whose sum is `fn`; by default `x$problem$fn_obs` (see "The sandwich
+#'   for fitted models").
+#' @section The sandwich for fitted models:
+#' [check_fit()]'s methods record the contributions to `fn` where they are known, so
+#' that `compare_se(check_fit(fit))` shows the sandwich with no further code:
+#' * `glm`: per observation, the family's -log-likelihood terms with the dispersion held
+#'   (for the canonical links, `sandwich::sandwich(fit)`, tested);
+#' * `nls`: per observation, the Gaussian terms with sigma^2 held at RSS / n (sigma
+#'   profiled) or as the parameter (`sigma = "included"`);
+#' * `fitdist` (fitdistrplus) and `fitdistr` (MASS): per observation, `-log f(x)`
+#'   (times the weights);
+#' * `mle2` (bbmle) fitted with a formula, `y ~ dfun(...)`, without `parameters`:
+#'   per observation, `-dfun(y, ..., log = TRUE)`;
+#' * ML `lmer` fits and `glmmTMB` fits: per cluster of the top-level grouping factor
+#'   (the one the others are nested in), the marginal -log-likelihood of its rows; the
+#'   sandwich is then robust to correlation and heteroscedasticity within clusters;
+#' * fits checked with `check_fit(fit, fn, fn_obs = )`: the contributions given.
+#'
+#' Not for stats4 `mle`, `maxLik`, `optimx`, TMB objects, REML `lmer` fits (checked in
+#' theta only), `glmer` fits, mixed models with crossed grouping factors, nor `mle2`
+#' fits written as a function: give `fn_obs` here for those.
 #' @param bootstrap Optional [bootstrap_se()] result, or a list of them.
 #' @param numderiv Include `numDeriv::hessian()` when numDeriv is installed.
 #' @param profile `TRUE` to compute the profile-likelihood intervals with [profile_ci()]
@@ -73,7 +94,14 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
       verdict_noun[[x$verdict]]
     ))
   }
-  if (!is.null(fn_obs)) fn_obs <- check_function(fn_obs, "fn_obs")
+  obs_unit <- "observations"
+  recorded <- is.null(fn_obs) && !is.null(x$problem$fn_obs)
+  if (!is.null(fn_obs)) {
+    fn_obs <- check_function(fn_obs, "fn_obs")
+  } else if (recorded) {
+    fn_obs <- x$problem$fn_obs
+    obs_unit <- x$problem$obs_unit
+  }
   if (inherits(bootstrap, "hesscheck_boot")) bootstrap <- list(bootstrap)
   if (!is.null(bootstrap) && !all(vapply(bootstrap, inherits, TRUE, "hesscheck_boot"))) {
     hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
@@ -135,15 +163,31 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
       notes <- c(notes, "numDeriv: not installed, skipped.")
     }
   }
+  # The contributions a method recorded are the package's, not the user's: where they
+  # fail, the sandwich is left out with a note, not the whole comparison.
+  S <- NULL
   if (!is.null(fn_obs)) {
-    S <- score_matrix(fn_obs, par, pr, attr(h, "step"))
+    S <- if (recorded) {
+      tryCatch(score_matrix(fn_obs, par, pr, attr(h, "step")), hesscheck_error = function(e) {
+        notes <<- c(notes, paste("sandwich: its contributions could not be computed:",
+                                 error_text(e)))
+        NULL
+      })
+    } else {
+      score_matrix(fn_obs, par, pr, attr(h, "step"))
+    }
+  }
+  if (!is.null(S)) {
     Hinv <- x$vcov[free, free, drop = FALSE]
     Sf <- S[, free, drop = FALSE]
     V <- Hinv %*% crossprod(Sf) %*% Hinv
     se_s <- rep(NA_real_, length(par))
     se_s[free] <- sqrt(diag(V))
     add("sandwich", se_s, 2 * sqrt(2 / nrow(S)))
-    notes <- c(notes, sprintf("sandwich: HC0 from %d per-observation contributions.", nrow(S)))
+    notes <- c(notes, sprintf("sandwich: HC0 from the contributions of %d %s.", nrow(S),
+                              obs_unit))
+  } else if (is.null(fn_obs)) {
+    notes <- c(notes, "sandwich: not computed; give fn_obs, the per-observation contributions to fn (here or to check_fit()), for it.")
   }
   for (b in bootstrap) {
     src <- if (b$type == "parametric") "parametric" else "bootstrap"

@@ -1,12 +1,30 @@
-#' Coverage of the Wald intervals by simulation
+#' Coverage of confidence intervals by simulation: Wald, profile and percentile
 #'
 #' Simulates data sets from the fitted model at the estimate, refits each, computes the
 #' Hessian-based standard errors there with [hessian_fd()], and reports per parameter the
 #' empirical coverage of the Wald intervals (with its Monte-Carlo error) and the ratio of
 #' the mean standard error to the standard deviation of the estimates: the simulation
-#' study that tells whether these standard errors deserve trust.
+#' study that tells whether these standard errors deserve trust. In the same simulation
+#' it can count the coverage of the profile-likelihood and bootstrap percentile intervals
+#' too (`intervals`).
+#'
+#' A parameter without a Wald standard error at the estimate (on a bound, not identified:
+#' `check_fit()` gives it none) has no Wald interval to count: its coverage, Monte-Carlo
+#' error and SE ratio are `NA`, and the table's `note` says why, instead of a coverage of
+#' 1 from intervals that mean nothing. Warnings from the replicates are kept and summed
+#' up in one warning, as in [bootstrap_se()] (see its section "Warnings").
 #'
 #' @inheritParams bootstrap_se
+#' @param data The name of the argument of `fn` (passed through `...` to [check_fit()])
+#'   that holds the data, or the names of several (`c("X", "y")`); each simulated data
+#'   set, returned by `simulate` in the same shape (a named list of them for several),
+#'   takes its place in the refit and in the Hessian there. `NULL` (the default) takes
+#'   the arguments that [check_fit()]'s method for a fitted model recorded (a `glm`'s
+#'   `X`, `y`, `weights` and `offset`, a formula model's `data`); for other fits, give
+#'   it.
+#' @param cluster For the `"percentile"` intervals only: the groups their bootstrap
+#'   resamples whole, as in [bootstrap_se()] (by default a mixed model's top-level
+#'   grouping factor; crossed grouping factors need it given).
 #' @param simulate `function(par, data)` returning a data set simulated from the model at
 #'   `par` (required: without it, a classed error shows a call that works).
 #' @param level Nominal coverage of the intervals.
@@ -19,15 +37,20 @@
 #'   `"percentile"`.
 #' @return An object of class `"hesscheck_coverage"`: a list with `table` (a data frame
 #'   per parameter: `coverage`, `mc_error`, `se_ratio` = mean SE / SD of the estimates,
-#'   `bias`), `estimates` and `se` (`R` x `n` matrices), `status`, `messages`, `level`,
-#'   `R`, `seed`, `used`, `force`, and `intervals`: a data frame with one row per
+#'   `bias`, `note`: why the coverage is `NA`, where it is), `warnings` (every warning of the
+#'   replicates, with its `replicate`), `cluster` (as in [bootstrap_se()], for the
+#'   percentile intervals), `estimates` and `se` (`R` x `n` matrices), `status`,
+#'   `messages`, `level`, `R`, `seed`, `used`, `force`, and `intervals`: a data frame
+#'   with one row per
 #'   parameter and interval type (`parameter`, `interval`, `coverage`, `mc_error`,
 #'   `used`: the replicates where that interval could be computed), and `limits`: per
 #'   interval type other than Wald, the `R` x `n` matrices `lower` and `upper`. A
 #'   replicate whose `simulate` or refit fails has status
 #'   `"failed"`; one whose Hessian cannot be computed or inverted has `NA` SEs; neither
 #'   counts towards the coverage (`used` is the number that do). Failures are handled as
-#'   in [bootstrap_se()] (see its section "Failures").
+#'   in [bootstrap_se()] (see its section "Failures"). `plot()` shows each interval's
+#'   coverage with its Monte-Carlo error bar against the nominal level, and returns the
+#'   data it drew, invisibly.
 #' @examples
 #' set.seed(1)
 #' y <- rnorm(40, 10, 2)
@@ -42,7 +65,7 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
                            method = NULL, control = list(),
                            parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                            cl = NULL, seed = NULL, progress = interactive(),
-                           force = FALSE) {
+                           force = FALSE, cluster = NULL) {
   if (missing(simulate)) {
     check_hesscheck(x)
     missing_simulate(x, data)
@@ -63,6 +86,26 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
     simulate <- with_globals(simulate)
     refit <- with_globals(refit)
   }
+  # The percentile intervals' bootstrap: by whole groups when asked, or by a mixed
+  # model's top-level grouping factor.
+  groups <- NULL
+  if ("percentile" %in% kinds) {
+    if (is.null(cluster)) {
+      cluster <- default_cluster(x, "coverage_check", instead = paste(
+        "count the Wald and profile intervals only: coverage_check(x, simulate = x$problem$simulate,",
+        "intervals = c(\"wald\", \"profile\")), x being this check_fit() result"))
+      by_default <- TRUE
+    } else {
+      by_default <- FALSE
+    }
+    labels <- check_cluster(cluster, dat, data)
+    if (!is.null(labels)) {
+      groups <- list(name = if (is.character(cluster) && length(cluster) == 1L) cluster else
+        "(the labels given)", groups = length(unique(labels)), default = by_default)
+    }
+  } else if (!is.null(cluster)) {
+    hc_abort("bad_cluster", "`cluster` applies to the \"percentile\" intervals' bootstrap: leave it out, or add \"percentile\" to `intervals`.")
+  }
   refit <- make_refit(x, data, refit, method, control)
   # the fit's own state (lme4, TMB) as it was, also after an error
   restore <- hold_state(x$problem)
@@ -70,6 +113,9 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
   par <- x$par
   n <- length(par)
   pr <- x$problem
+  # Parameters without a Wald SE at the estimate (on a bound, not identified): no Wald
+  # interval to count.
+  no_se <- is.na(x$table$se)
   one <- function(r) {
     d <- generated(simulate, "simulate", par, dat)
     if (inherits(d, "hesscheck_failed")) return(d)
@@ -85,15 +131,17 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
       sqrt(diag(chol2inv(chol(as.matrix(H)))))
     }, function(e) rep(NA_real_, n))
     extra <- replicate_intervals(x, kinds, fitted$value, H, dots, data, d, refit, boot_R,
-                                 level)
+                                 level, cluster)
     fitted$value <- c(fitted$value, se, extra)
     fitted
   }
-  out <- run_replicates(one, R, 2L * n * length(kinds), parallel, ncpus, cl, seed, progress)
+  out <- run_replicates(one, R, 2L * n * length(kinds), parallel, ncpus, cl, seed, progress,
+                        "replicates")
   est <- out$values[, seq_len(n), drop = FALSE]
   se <- out$values[, n + seq_len(n), drop = FALSE]
+  se[, no_se] <- NA_real_
   colnames(est) <- colnames(se) <- names(par)
-  ok <- out$status == "ok" & stats::complete.cases(se)
+  ok <- out$status == "ok" & stats::complete.cases(se[, !no_se, drop = FALSE])
   q <- stats::qnorm(1 - (1 - level) / 2)
   covered <- abs(est[ok, , drop = FALSE] - rep(par, each = sum(ok))) <=
     q * se[ok, , drop = FALSE]
@@ -102,13 +150,16 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
     coverage = cov, mc_error = sqrt(cov * (1 - cov) / sum(ok)),
     se_ratio = colMeans(se[ok, , drop = FALSE]) / apply(est[ok, , drop = FALSE], 2L, stats::sd),
     bias = colMeans(est[ok, , drop = FALSE]) - par,
-    row.names = names(par)
+    note = ifelse(no_se, sprintf("no Wald SE at the estimate (%s)",
+                                 sub("^NA: ", "", x$table$status)), ""),
+    row.names = names(par), stringsAsFactors = FALSE
   )
+  table$coverage[no_se] <- table$mc_error[no_se] <- table$se_ratio[no_se] <- NA_real_
   iv <- interval_coverage(out, kinds, est, se, par, q)
   structure(list(table = table, estimates = est, se = se, status = out$status,
                  messages = out$messages, level = level, R = R, seed = out$seed,
                  used = sum(ok), force = force, verdict = x$verdict, intervals = iv$table,
-                 limits = iv$limits),
+                 limits = iv$limits, cluster = groups, warnings = out$warnings),
             class = "hesscheck_coverage")
 }
 
@@ -153,7 +204,8 @@ check_intervals <- function(intervals) {
 # The lower and upper limits (2 n values per kind other than Wald, NA where an interval
 # could not be computed) of the profile and percentile intervals of one simulated data
 # set d, at its refitted estimate p with Hessian H.
-replicate_intervals <- function(x, kinds, p, H, dots, data, d, refit, boot_R, level) {
+replicate_intervals <- function(x, kinds, p, H, dots, data, d, refit, boot_R, level,
+                                cluster = NULL) {
   n <- length(p)
   out <- numeric()
   names(p) <- names(x$par)
@@ -174,7 +226,8 @@ replicate_intervals <- function(x, kinds, p, H, dots, data, d, refit, boot_R, le
     out <- c(out, lim)
   }
   if ("percentile" %in% kinds) {
-    resample <- default_resample(d, data)
+    column <- if (is.character(cluster) && length(cluster) == 1L) cluster
+    resample <- default_resample(d, data, check_cluster(cluster, d, data), column)
     reps <- matrix(NA_real_, boot_R, n)
     for (b in seq_len(boot_R)) {
       fb <- refit(resample(d), p)

@@ -157,7 +157,7 @@ finding_not_identified <- function(ctx) {
               fmt(pr$t), fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
               fmt(lmax))
     } else if (isTRUE(cl$ridge[q])) {
-      sprintf("its curvature %s, the largest being %s, is swamped by fn's fourth-order rise within one standard error: a curved ridge",
+      sprintf("its curvature is %s, the largest being %s; fn rises a little along this straight line only because the valley of equal fn bends away from it",
               fmt(cl$values[q]), fmt(lmax))
     } else {
       sprintf("curvature %s +- %s there, the largest being %s%s", fmt(cl$values[q]),
@@ -263,16 +263,12 @@ finding_not_stationary <- function(ctx) {
     fnm <- ctx$fnm
     ord <- order(-abs(z))
     top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
-    fix <- if (is.null(ctx$refine)) {
-      "Restart the optimiser from x$par with a tighter tolerance, or use control = list(refine = TRUE)."
-    } else {
-      "Restart the optimiser from x$par with a tighter tolerance."
-    }
+    fix <- paste0("Restart the optimiser from x$par with ", restart_setting(ctx$info),
+                  if (is.null(ctx$refine)) ", or use control = list(refine = TRUE)." else ".")
     msg <- if (!is.null(cl$cov)) {
       sprintf(
-        "not stationary: the estimate is %s standard errors from the optimum this Hessian predicts (%s); lme4's scaled gradient is %s. %s",
-        fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "),
-        fmt(cl$scaled_gradient), fix
+        "not stationary: the estimate is %s standard errors from the optimum this Hessian predicts (%s). %s",
+        fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "), fix
       )
     } else {
       sprintf(
@@ -290,6 +286,31 @@ finding_not_stationary <- function(ctx) {
     )))
   }
   out
+}
+
+# The setting to change when restarting an optimiser that stopped short: its iteration
+# (or evaluation) limit when that is what stopped it, else a tighter tolerance.
+restart_setting <- function(info) {
+  limit <- iteration_limit(info)
+  if (is.null(limit)) return("a tighter tolerance")
+  sprintf("a larger %s (it stopped at that limit), e.g. %s", limit$name, limit$code)
+}
+
+# The iteration limit an optimiser's result says it reached: list(name, code), the code
+# a setting that raises it (valid R for that optimiser), or NULL.
+iteration_limit <- function(info) {
+  conv <- info$convergence
+  msg <- if (is.character(info$message) && length(info$message) == 1L) info$message else ""
+  if (!is.numeric(conv) || length(conv) != 1L || is.na(conv)) return(NULL)
+  switch(info$optimizer,
+    optim = if (conv == 1) list(name = "maxit", code = "control = list(maxit = 1000)"),
+    nlminb = if (grepl("iteration limit", msg)) {
+      list(name = "iter.max", code = "control = list(iter.max = 1000)")
+    } else if (grepl("evaluation limit", msg)) {
+      list(name = "eval.max", code = "control = list(eval.max = 2000)")
+    },
+    nlm = if (conv == 4) list(name = "iterlim", code = "iterlim = 1000"),
+    NULL)
 }
 
 finding_optimizer <- function(ctx) {

@@ -46,17 +46,10 @@ format.hesscheck <- function(x, digits = 4, ...) {
   how <- if (x$optimizer == "none") "estimates given as a vector" else
     sprintf("%s result, convergence code %s", x$optimizer, format(x$convergence))
   ev <- x$evaluations
-  lines <- c(lines, sprintf("(%s; check_fit evaluated fn %d times%s)", how,
-                            as.integer(ev[["fn"]]),
-                            if (ev[["gr"]] > 0) sprintf(" and gr %d", as.integer(ev[["gr"]])) else ""))
-  if (!is.null(x$refine)) {
-    r <- x$refine
-    lines <- c(lines, sprintf(
-      "Refined by %d Newton step%s (%s); moved up to %s standard errors.", r$steps,
-      if (r$steps == 1L) "" else "s", r$status,
-      if (all(is.na(r$moved_se))) "NA" else fmt(max(abs(r$moved_se), na.rm = TRUE))
-    ))
-  }
+  lines <- c(lines, sprintf("(%s; check_fit evaluated fn %s%s)", how,
+                            times(ev[["fn"]]),
+                            if (ev[["gr"]] > 0) paste(" and gr", times(ev[["gr"]])) else ""))
+  if (!is.null(x$refine)) lines <- c(lines, refine_line(x$refine))
   f <- x$findings
   if (nrow(f)) {
     lines <- c(lines, "", "Findings:")
@@ -77,6 +70,29 @@ format.hesscheck <- function(x, digits = 4, ...) {
   )
   names(shown)[4:5] <- paste0(c("lower ", "upper "), format(100 * x$level), "%")
   c(lines, "", utils::capture.output(print(shown, right = TRUE)))
+}
+
+# "1 time", "21 times".
+times <- function(k) {
+  k <- as.integer(k)
+  sprintf("%d time%s", k, if (k == 1L) "" else "s")
+}
+
+# What control$refine did, in one line: the steps taken, how they ended and how far the
+# estimates moved, in standard errors at the new point (where there are any).
+refine_line <- function(r) {
+  ended <- if (identical(r$status, "stationary")) "the estimate is stationary" else r$status
+  if (r$steps == 0L) {
+    return(sprintf("Refinement took no Newton step: %s.", ended))
+  }
+  moved <- if (all(is.na(r$moved_se))) {
+    "there are no standard errors at the new point to say how far the estimates moved"
+  } else {
+    sprintf("the estimates moved by up to %s standard errors",
+            fmt(max(abs(r$moved_se), na.rm = TRUE)))
+  }
+  sprintf("Refined by %d Newton step%s (%s); %s.", r$steps, if (r$steps == 1L) "" else "s",
+          ended, moved)
 }
 
 #' @rdname hesscheck-methods
@@ -132,9 +148,12 @@ print.summary.hesscheck <- function(x, digits = 4, ...) {
     cat(sprintf("\nLargest Newton step (|curvature| as the metric): %s standard errors\n", zmax))
   } else {
     cat(sprintf(
-      "\nLargest Newton step: %s standard errors; lme4's scaled gradient: %s; condition number %s\n",
+      "\nLargest Newton step: %s standard errors; size of the Hessian-scaled gradient: %s; condition number %s\n",
       zmax, fmt(g$scaled_gradient), fmt(x$condition)
     ))
+    cat("(The Newton step is how far the optimum this Hessian predicts is from the estimate;\n",
+        "the Hessian-scaled gradient is max |solve(chol(H), g)|, the measure lme4 checks.)\n",
+        sep = "")
     su <- x$se_uncertainty
     if (any(is.finite(su))) {
       cat(sprintf("Standard errors uncertain by up to %s (relative)\n",
@@ -185,49 +204,104 @@ as.data.frame.hesscheck <- function(x, row.names = NULL, optional = FALSE, ...) 
 plot.hesscheck <- function(x, ...) {
   validate_hesscheck(x)
   e <- summary.hesscheck(x)$eigen_table
+  bound <- names(x$par)[x$at_bound != 0]
+  side <- ifelse(x$at_bound[x$at_bound != 0] < 0, "lower", "upper")
+  bound_note <- if (length(bound)) {
+    sprintf("On a bound, so not a direction here: %s",
+            paste0(bound, " (", side, ")", collapse = ", "))
+  }
   k <- nrow(e)
-  if (k == 0L) {
+  ok <- is.finite(e$eigenvalue)
+  if (k == 0L || !any(ok)) {
     graphics::plot.new()
-    graphics::title(main = "No free parameters")
+    graphics::title(main = if (k == 0L) "No free parameters" else "No finite eigenvalues",
+                    sub = bound_note)
     return(invisible(e))
   }
-  if (!any(is.finite(e$eigenvalue) & e$eigenvalue != 0)) {
-    graphics::plot.new()
-    graphics::title(main = "No finite non-zero eigenvalues")
-    return(invisible(e))
-  }
-  pal <- c(negative = "firebrick", zero = "darkorange", positive = "grey20")
-  col <- pal[e$sign]
-  v <- abs(e$eigenvalue)
-  u <- e$uncertainty
-  # log10 |eigenvalue|: the sign is the colour; the error bar spans |lambda| -+ its
-  # uncertainty (down to the plot's floor where the interval reaches zero).
-  floor10 <- floor(log10(min(c(v[v > 0], u[is.finite(u) & u > 0])))) - 1
-  y <- ifelse(v > 0, log10(v), floor10)
-  lo <- ifelse(v - u > 0, log10(pmax(v - u, 10^floor10)), floor10)
-  hi <- log10(v + u)
-  hi[!is.finite(hi)] <- NA
-  yr <- range(c(y, lo, hi), finite = TRUE)
-  yr <- yr + c(-0.05, 0.25) * max(diff(yr), 1)    # room above the points for the legend
-  op <- graphics::par(mar = c(4, 4.5, 3, 1))
-  on.exit(graphics::par(op))
-  graphics::plot(seq_len(k), y, ylim = yr, xlim = c(0.5, k + 0.5), pch = 19, col = col,
-                 xlab = "direction (ascending eigenvalue)",
-                 ylab = "log10 |scaled eigenvalue|",
-                 main = sprintf("Curvature of fn along each direction: %s", x$verdict),
-                 xaxt = "n", ...)
-  graphics::axis(1, at = seq_len(k))
-  bar <- !is.na(hi) & hi - lo > 0.02
-  if (any(bar)) {
-    graphics::arrows(which(bar), lo[bar], which(bar), hi[bar], angle = 90, code = 3,
-                     length = 0.04, col = col[bar])
-  }
-  flagged <- e$sign != "positive"
-  if (any(flagged)) {
-    graphics::text(which(flagged), y[flagged], e$direction[flagged], pos = 4, cex = 0.8,
-                   col = col[flagged])
-  }
-  graphics::legend("top", horiz = TRUE, bty = "n", cex = 0.8, pch = 19, col = pal,
-                   legend = c("negative", "zero (flat)", "positive"))
+  draw_curvatures(e, x$verdict, bound_note, ...)
   invisible(e)
 }
+
+# A horizontal legend centred at x, `lines` text lines below the plot region (in the
+# bottom margin, which the caller left room for).
+legend_below <- function(x, lines, ...) {
+  y <- graphics::grconvertY(graphics::grconvertY(graphics::par("usr")[3L], "user", "inches") -
+                              lines * graphics::par("csi"), "inches", "user")
+  graphics::legend(x, y, xjust = 0.5, yjust = 1, xpd = NA, horiz = TRUE, bty = "n",
+                   cex = 0.8, ...)
+}
+
+# The colours of the signs of curvature (Okabe and Ito's palette, which readers with a
+# colour deficiency tell apart): negative, zero (flat), positive.
+sign_colours <- c(negative = "#D55E00", zero = "#CC79A7", positive = "#0072B2")
+
+# plot.hesscheck()'s chart: one row per direction of the scaled Hessian, labelled with its
+# parameter combination (direction_label(), as print and summary word it), its curvature
+# as a dot coloured by the sign check_fit() decided, with its error bar, on a symmetric
+# log scale (linear across the zero band, logarithmic beyond), the flattest direction on
+# top. The zero band: curvatures below 1e-3 of the largest, which the Hessian alone
+# cannot tell from zero (check_fit() asks fn along them).
+draw_curvatures <- function(e, verdict, bound_note, ...) {
+  k <- nrow(e)
+  ok <- is.finite(e$eigenvalue)
+  v <- e$eigenvalue
+  u <- ifelse(is.finite(e$uncertainty), e$uncertainty, 0)
+  big <- max(abs(v[ok]))
+  band <- hc_thresholds$probe_small * (if (big > 0) big else 1)
+  tr <- function(z) sign(z) * log10(1 + abs(z) / band)
+  xs <- tr(v)
+  lo <- tr(v - u)
+  hi <- tr(v + u)
+  all_x <- c(xs, lo, hi)[is.finite(c(xs, lo, hi))]
+  xr <- c(min(all_x, -tr(2 * band)), max(all_x, tr(2 * band))) * 1.04
+  # Labels: the combination, cut to 40 characters; the left margin fits the longest.
+  lab <- ifelse(nchar(e$direction) > 40, paste0(substr(e$direction, 1, 38), "..."),
+                e$direction)
+  y <- rev(seq_len(k))                 # ascending eigenvalue: the flattest on top
+  op <- graphics::par(no.readonly = TRUE)
+  on.exit(graphics::par(op))
+  graphics::par(mar = c(6.5, 1, 3.5, 1.5))
+  left <- max(nchar(lab)) * graphics::par("cin")[1L] * 0.9 * 0.85 + 0.3
+  graphics::par(mai = c(graphics::par("mai")[1L], min(left, 0.45 * graphics::par("din")[1L]),
+                        graphics::par("mai")[3:4]))
+  graphics::plot(NA, xlim = xr, ylim = c(0.5, k + 0.5), xaxt = "n", yaxt = "n",
+                 xlab = "", ylab = "", ...)
+  graphics::title(main = "Curvature of fn along each direction", line = 2, cex.main = 1.1)
+  graphics::mtext(sprintf("check_fit: %s", verdict_text[[verdict]]), side = 3, line = 0.6,
+                  cex = 0.75)
+  # the zero band, then a grid line per direction
+  graphics::rect(-tr(band), 0, tr(band), k + 1, col = "grey88", border = NA)
+  graphics::abline(v = 0, col = "grey40")
+  graphics::abline(h = y, col = "grey93", lty = 1)
+  # axis ticks at 0 and the powers of ten beyond the band, in the eigenvalues' own units
+  j <- seq(ceiling(log10(band)), max(ceiling(log10(band)), ceiling(log10(big))))
+  at_v <- 10^j
+  if (length(at_v[tr(at_v) <= xr[2L]]) < 2L) at_v <- sort(unique(c(band, at_v)))
+  ticks <- c(-rev(at_v[tr(at_v) <= -xr[1L]]), 0, at_v[tr(at_v) <= xr[2L]])
+  graphics::axis(1, at = tr(ticks), labels = fmt(ticks, 2), cex.axis = 0.8)
+  graphics::mtext("curvature (eigenvalue of the Hessian scaled to unit diagonal; log scale beyond the grey band)",
+                  side = 1, line = 2.3, cex = 0.75)
+  graphics::axis(2, at = y, labels = lab, las = 1, tick = FALSE, cex.axis = 0.9)
+  col <- sign_colours[e$sign]
+  bar <- ok & abs(hi - lo) > 1e-3
+  if (any(bar)) {
+    graphics::arrows(lo[bar], y[bar], hi[bar], y[bar], angle = 90, code = 3,
+                     length = 0.05, col = col[bar], lwd = 1.5)
+  }
+  graphics::points(xs[ok], y[ok], pch = 19, col = col[ok], cex = 1.4)
+  # which side is which, in words, at the top of each half
+  graphics::text(xr[2L], k + 0.45, "fn rises along these", adj = c(1, 1), cex = 0.75,
+                 col = "grey35")
+  if (xr[1L] < -1.04 * tr(2 * band)) {
+    graphics::text(xr[1L], k + 0.45, "fn falls along these", adj = c(0, 1), cex = 0.75,
+                   col = "grey35")
+  }
+  legend_below(mean(xr), 3.4, pch = c(19, 19, 19, 15), pt.cex = c(1.2, 1.2, 1.2, 2),
+               col = c(sign_colours, "grey88"),
+               legend = c("negative: fn falls", "zero: flat to second order", "positive",
+                          "below 1e-3 of the largest"))
+  if (!is.null(bound_note)) {
+    graphics::mtext(bound_note, side = 1, line = 5.3, cex = 0.75)
+  }
+}
+

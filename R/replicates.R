@@ -169,6 +169,33 @@ default_resample <- function(dat, data, cluster = NULL, column = NULL) {
   }
 }
 
+# The default `cluster` of a mixed model (x$problem$groups): its top-level grouping
+# factor's column, the one its other grouping factors are nested in; NULL for other
+# fits. Crossed grouping factors, or a top level that is not a column of the data, are
+# a classed error saying what to do instead: the parametric bootstrap (`what`, the
+# function called, with x$problem$simulate), or a `cluster` of one's choice.
+default_cluster <- function(x, what, instead = NULL) {
+  g <- x$problem$groups
+  if (is.null(g)) return(NULL)
+  if (!is.na(g$column)) return(g$column)
+  cls <- if (is.null(x$source$class)) "mixed-model" else x$source$class
+  param <- if (is.function(x$problem$simulate)) {
+    sprintf("use the parametric bootstrap, which simulates new responses from the fitted model: %s(x, simulate = x$problem$simulate), x being this check_fit() result",
+            what)
+  } else {
+    "use the parametric bootstrap: give `simulate`, a function(par, data) returning the data with a response simulated from the fitted model (stats::simulate(fit) gives one)"
+  }
+  if (!is.null(instead)) param <- instead
+  if (is.na(g$top)) {
+    hc_abort("crossed_groups", sprintf(
+      "This %s fit has crossed grouping factors (%s): none is nested in the others, so no resampling of rows or of one factor's groups reproduces how its data vary. Instead, %s; or give `cluster`, a column of the data, to resample the groups of one factor anyway.",
+      cls, name_list(g$factors), param), factors = g$factors)
+  }
+  hc_abort("bad_cluster", sprintf(
+    "The top-level grouping factor of this %s fit, %s, is not a column of its data, so its groups cannot be resampled by default. Instead, %s; or give `cluster`, a column of the data (or one label per row).",
+    cls, g$top, param))
+}
+
 # `cluster`: one group label per row of the data, or the name of a column of a data frame.
 check_cluster <- function(cluster, dat, data) {
   if (is.null(cluster)) return(NULL)
@@ -286,7 +313,12 @@ describe_refit <- function(v) {
 # Run one(r) for r = 1..R, each with its own L'Ecuyer-CMRG stream; one() returns
 # list(value (length m), status, message). A replicate whose worker process dies is
 # failed, with why, and a classed warning (hesscheck_warning_worker_died) says so.
-run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
+#
+# The warnings a replicate gives (a refit's NaNs, say) are collected with it, not
+# signalled one by one: the result's `warnings` (a data frame of replicate and message),
+# and one summary warning of class hesscheck_warning_replicates_warned, which says how
+# many of the replicates (`what`: "refits") warned, with what and from which replicate.
+run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress, what = "refits") {
   ncpus <- check_backend(parallel, ncpus, cl)
   if (!is.null(seed)) {
     seed <- check_whole(seed, "seed", "bad_seed", -.Machine$integer.max,
@@ -295,8 +327,65 @@ run_replicates <- function(one, R, m, parallel, ncpus, cl, seed, progress) {
   # The streams, the results and the value matrix, before any work.
   check_memory(as.double(R) * (16 * m + 400), sprintf("%s replicates", format_count(R)))
 
-  run <- run_on_backend(one, R, parallel, ncpus, cl, seed, progress)
-  collect_replicates(run, R, m)
+  run <- run_on_backend(with_warnings_kept(one), R, parallel, ncpus, cl, seed, progress)
+  warns <- replicate_warnings(run$results)
+  out <- collect_replicates(run, R, m)
+  out$warnings <- warns
+  if (nrow(warns)) warn_replicates(warns, R, what)
+  out
+}
+
+# one(r) with the warnings it gives muffled and kept as the attribute
+# "hesscheck_warnings" of its result (their messages), which survives the trip back from
+# a worker process.
+with_warnings_kept <- function(one) {
+  force(one)
+  function(r) {
+    msgs <- character()
+    value <- withCallingHandlers(one(r), warning = function(w) {
+      msgs <<- c(msgs, error_text(w))
+      invokeRestart("muffleWarning")
+    })
+    if (length(msgs)) attr(value, "hesscheck_warnings") <- msgs
+    value
+  }
+}
+
+# The kept warnings of the replicates' results, as a data frame of replicate and message.
+replicate_warnings <- function(results) {
+  rep_id <- integer()
+  msg <- character()
+  for (r in seq_along(results)) {
+    w <- attr(results[[r]], "hesscheck_warnings", exact = TRUE)
+    if (is.character(w) && length(w)) {
+      rep_id <- c(rep_id, rep(r, length(w)))
+      msg <- c(msg, w)
+    }
+  }
+  fast_df(list(replicate = rep_id, message = msg))
+}
+
+# One warning for all of them: "127 of 200 refits warned: NaNs produced (first at
+# replicate 3)", the three most frequent messages with the number of replicates that gave
+# each; every warning is in the result's `warnings`.
+warn_replicates <- function(warns, R, what) {
+  k <- length(unique(warns$replicate))
+  by_msg <- split(warns$replicate, factor(warns$message, unique(warns$message)))
+  count <- vapply(by_msg, function(v) length(unique(v)), 0L)
+  first <- vapply(by_msg, min, 0L)
+  ord <- order(-count, first)
+  top <- utils::head(ord, 3L)
+  parts <- vapply(top, function(j) {
+    sprintf("%s (%s%s)", names(by_msg)[j],
+            if (length(by_msg) > 1L) sprintf("%d, ", count[[j]]) else "",
+            sprintf("first at replicate %d", first[[j]]))
+  }, "")
+  more <- length(by_msg) - length(top)
+  hc_warn("replicates_warned", sprintf(
+    "%d of %d %s warned: %s%s. Every warning is in the result's $warnings.",
+    k, as.integer(R), what, paste(parts, collapse = "; "),
+    if (more > 0) sprintf("; and %d other message%s", more, if (more == 1L) "" else "s") else ""
+  ), warnings = warns)
 }
 
 

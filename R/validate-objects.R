@@ -208,8 +208,9 @@ validate_hesscheck <- function(x, problem = FALSE) {
   if (inherits(x, "hesscheck_from")) {
     s <- x$source
     need(is.list(s) && is.character(s$class) && length(s$class) == 1L &&
-           (is.null(s$note) || is.character(s$note) && length(s$note) == 1L), "source",
-         "a list with the fit's class and a note")
+           (is.null(s$note) || is.character(s$note) && length(s$note) == 1L) &&
+           (is.null(s$advice) || is.character(s$advice) && length(s$advice) == 1L),
+         "source", "a list with the fit's class, a note and advice")
     sp <- x$se_package
     need(is.null(sp) || is_matrix_n(sp, n, 3L) &&
            identical(colnames(sp), c("package", "hesscheck", "ratio")), "se_package",
@@ -247,6 +248,22 @@ validate_problem <- function(x, need, n) {
   need(is.null(pr$state) || is.function(pr$state), "problem$state", "NULL or a function")
   need(is.null(pr$local_only) || is.character(pr$local_only) && length(pr$local_only) == 1L,
        "problem$local_only", "NULL or a string")
+  need(is.null(pr$fn_obs) || is.function(pr$fn_obs), "problem$fn_obs", "NULL or a function")
+  need(is.null(pr$obs_unit) || is.character(pr$obs_unit) && length(pr$obs_unit) == 1L &&
+         !is.na(pr$obs_unit), "problem$obs_unit", "NULL or a string")
+  need(is.null(pr$simulate) || is.function(pr$simulate), "problem$simulate",
+       "NULL or a function")
+  need(is.null(pr$groups) || is_groups(pr$groups), "problem$groups",
+       "NULL or a list of factors (names), top, column (strings or NA) and count")
+}
+
+# A mixed model's grouping factors, as mixed_groups() records them.
+is_groups <- function(g) {
+  is.list(g) && is.character(g$factors) && length(g$factors) >= 1L && !anyNA(g$factors) &&
+    is.character(g$top) && length(g$top) == 1L &&
+    is.character(g$column) && length(g$column) == 1L &&
+    (is.na(g$column) || identical(g$column, g$top)) &&
+    is_num1(g$count) && (is.na(g$count) || g$count >= 1)
 }
 
 # ---- profile_ci() results ----------------------------------------------------------------
@@ -313,7 +330,26 @@ validate_boot <- function(x) {
   need(is_num1(x$seed) && !is.na(x$seed), "seed", "the seed, a number")
   need(is_failure_counts(x$messages), "messages", "the failure reasons, counted")
   need(is.null(x$verdict) || is_verdict(x$verdict), "verdict", "NULL or check_fit()'s verdict")
+  need(is.null(x$cluster) || is_cluster_info(x$cluster), "cluster",
+       "NULL or a list with name, groups and default")
+  need(is.null(x$warnings) || is_replicate_warnings(x$warnings, R), "warnings",
+       "NULL or a data frame of replicate and message")
+  need(is.null(x$hessian_se) || is_num_n(x$hessian_se, n), "hessian_se",
+       sprintf("NULL or %d standard errors", n))
   invisible(x)
+}
+
+# How a cluster bootstrap drew its data: list(name, groups, default).
+is_cluster_info <- function(cl) {
+  is.list(cl) && is.character(cl$name) && length(cl$name) == 1L && !is.na(cl$name) &&
+    is_whole_count(cl$groups) && is.logical(cl$default) && length(cl$default) == 1L &&
+    !is.na(cl$default)
+}
+
+# The warnings of R replicates: a data frame of replicate (1..R) and message.
+is_replicate_warnings <- function(w, R) {
+  is_frame(w, "replicate", is.numeric) && is_frame(w, "message", is.character) &&
+    all(w$replicate %in% seq_len(R))
 }
 
 # ---- coverage_check() results ------------------------------------------------------------
@@ -336,6 +372,11 @@ validate_coverage <- function(x) {
   need(is.null(x$status) || is_chr_n(x$status, x$R), "status",
        sprintf("%d status strings", as.integer(x$R)))
   need(is.null(x$verdict) || is_verdict(x$verdict), "verdict", "NULL or check_fit()'s verdict")
+  need(is.null(t$note) || is_chr_n(t$note, k), "table$note", sprintf("NULL or %d strings", k))
+  need(is.null(x$cluster) || is_cluster_info(x$cluster), "cluster",
+       "NULL or a list with name, groups and default")
+  need(is.null(x$warnings) || is_replicate_warnings(x$warnings, x$R), "warnings",
+       "NULL or a data frame of replicate and message")
   iv <- x$intervals
   need(is.null(iv) || is_frame(iv, c("parameter", "interval"), is.character) &&
          is_frame(iv, c("coverage", "mc_error"), is.numeric), "intervals",

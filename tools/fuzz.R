@@ -288,12 +288,12 @@ object_methods <- function(fx) list(
   summary = list(print = function(o) utils::capture.output(print(o))),
   from = list(print = function(o) utils::capture.output(print(o)), format = format,
               coef = coef, confint = confint),
-  b = list(print = function(o) utils::capture.output(print(o)), format = format),
+  b = list(print = function(o) utils::capture.output(print(o)), format = format, plot = plot),
   pr = list(print = function(o) utils::capture.output(print(o)), format = format,
             as.data.frame = as.data.frame, plot = plot),
   se = list(print = function(o) utils::capture.output(print(o)), format = format,
             as.data.frame = as.data.frame, plot = plot),
-  cc = list(print = function(o) utils::capture.output(print(o)), format = format),
+  cc = list(print = function(o) utils::capture.output(print(o)), format = format, plot = plot),
   h = list(print = function(o) utils::capture.output(print(o)), format = format,
            as.matrix = as.matrix))
 object_takers <- function(fx) list(

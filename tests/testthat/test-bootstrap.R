@@ -117,3 +117,54 @@ test_that("the parametric bootstrap uses simulate() and matches the analytic SEs
   expect_equal(b$type, "parametric")
   expect_true(all(abs(b$se - nf$se) < 3 * b$mc_error + 0.02 * nf$se))
 })
+
+test_that("the refits' warnings are one summary warning, with every warning in the result", {
+  # A Weibull in its natural parameters: BFGS tries negative shapes while refitting, and
+  # dweibull() says "NaNs produced" each time (the original fit warned too: muffled here).
+  y <- as.numeric(na.omit(datasets::airquality$Ozone))
+  nll <- function(p, y) -sum(dweibull(y, p[1], p[2], log = TRUE))
+  f <- suppressWarnings(optim(c(shape = 1, scale = 30), nll, y = y, method = "BFGS"))
+  x <- check_fit(f, nll, y = y)
+  caught <- list()
+  b <- withCallingHandlers(
+    bootstrap_se(x, data = "y", R = 60, seed = 1, progress = FALSE,
+                 control = list(parscale = c(1, 30))),
+    warning = function(w) {
+      caught[[length(caught) + 1L]] <<- w
+      invokeRestart("muffleWarning")
+    })
+  expect_length(caught, 1L)
+  w <- caught[[1L]]
+  expect_s3_class(w, "hesscheck_warning_replicates_warned")
+  wf <- b$warnings
+  expect_identical(names(wf), c("replicate", "message"))
+  expect_gt(nrow(wf), 0L)
+  expect_true(all(wf$message == "NaNs produced"))
+  k <- length(unique(wf$replicate))
+  expect_identical(conditionMessage(w), sprintf(
+    "%d of 60 refits warned: NaNs produced (first at replicate %d). Every warning is in the result's $warnings.",
+    k, min(wf$replicate)))
+  expect_identical(w$warnings, wf)
+  # the print says so too
+  expect_match(format(b), sprintf("^%d of 60 refits warned, most often: NaNs produced", k),
+               all = FALSE)
+  # the same replicates warn, in the same words, on two forked workers
+  skip_on_os("windows")
+  b2 <- suppressWarnings(bootstrap_se(x, data = "y", R = 60, seed = 1, progress = FALSE,
+                                      control = list(parscale = c(1, 30)),
+                                      parallel = "multicore", ncpus = 2))
+  expect_identical(b2$warnings, wf)
+})
+
+test_that("several kinds of warning are counted by message, the most frequent first", {
+  nf <- normal_fit(n = 20)
+  refit <- function(d, s) {
+    if (mean(d) > 10) warning("high mean")
+    warning("always")
+    s
+  }
+  expect_snapshot(b <- bootstrap_se(nf$x, "y", R = 10, seed = 3, refit = refit,
+                                    progress = FALSE))
+  expect_identical(sum(b$warnings$message == "always"), 10L)
+  expect_identical(b$warnings$replicate[b$warnings$message == "always"], 1:10)
+})

@@ -282,3 +282,88 @@ test_that("an estimate short of a finite minimum far out is not stationary, not 
   expect_false("separation" %in% x$findings$type)
   expect_false(any(x$table$status == "NA: drifts to infinity"))
 })
+
+test_that("an optimiser stopped by its iteration limit is told to raise it; the advice runs", {
+  pr <- problem_logistic(k = 4)
+  fn <- pr$fn
+  start <- c(b0 = 0, b1 = 0, b2 = 0, b3 = 0)
+  # The setting the advice names, as R code: "e.g. <code>, or ..." / "e.g. <code>."
+  advised <- function(x, limit) {
+    f <- x$findings
+    msg <- f$message[f$type == "not_stationary"]
+    expect_length(msg, 1L)
+    expect_match(msg, sprintf("with a larger %s (it stopped at that limit), e.g. ", limit),
+                 fixed = TRUE)
+    code <- sub("(, or use .*|\\.)$", "", sub(".*, e\\.g\\. ", "", msg))
+    eval(str2lang(sprintf("list(%s)", code)))
+  }
+  # optim's maxit
+  f1 <- suppressWarnings(optim(start, fn, method = "BFGS", control = list(maxit = 3)))
+  expect_identical(f1$convergence, 1L)
+  x1 <- check_fit(f1, fn)
+  args <- advised(x1, "maxit")
+  expect_identical(args, list(control = list(maxit = 1000)))
+  refit <- do.call(optim, c(list(x1$par, fn, method = "BFGS"), args))
+  expect_verdict(check_fit(refit, fn), "minimum")
+  # nlminb's iter.max
+  f2 <- nlminb(start, fn, control = list(iter.max = 2))
+  expect_match(f2$message, "iteration limit")
+  x2 <- check_fit(f2, fn)
+  refit <- do.call(nlminb, c(list(x2$par, fn), advised(x2, "iter.max")))
+  expect_verdict(check_fit(refit, fn), "minimum")
+  # nlm's iterlim
+  f3 <- suppressWarnings(nlm(function(p) fn(p), start, iterlim = 2))
+  expect_identical(f3$code, 4L)
+  x3 <- check_fit(f3, fn)
+  refit <- do.call(nlm, c(list(function(p) fn(p), x3$par), advised(x3, "iterlim")))
+  expect_verdict(check_fit(refit, fn), "minimum")
+  # stopped short by its tolerance: a tighter tolerance, and no limit named
+  f4 <- optim(start, fn, method = "BFGS", control = list(reltol = 1e-2))
+  x4 <- check_fit(f4, fn)
+  expect_identical(f4$convergence, 0L)
+  msg <- x4$findings$message[x4$findings$type == "not_stationary"]
+  expect_match(msg, "with a tighter tolerance, or use control = list(refine = TRUE).",
+               fixed = TRUE)
+  refit <- optim(x4$par, fn, method = "BFGS", control = list(reltol = 1e-12))
+  expect_verdict(check_fit(refit, fn), "minimum")
+  # no jargon in the finding: the distance in standard errors is what it says
+  expect_false(grepl("lme4", msg))
+})
+
+test_that("the print counts evaluations in words and words a refinement that moved nowhere", {
+  x <- check_fit(c(a = 1, b = 2), function(p) sum((p - c(1, 2))^2))
+  x$evaluations[["fn"]] <- 1
+  expect_match(format(x)[2L], "check_fit evaluated fn 1 time)", fixed = TRUE)
+  x$evaluations[] <- c(21, 1)
+  expect_match(format(x)[2L], "check_fit evaluated fn 21 times and gr 1 time)", fixed = TRUE)
+  # refinement from off the optimum
+  pr <- problem_logistic(k = 3)
+  xr <- check_fit(pr$par + c(0.05, -0.05, 0.02), pr$fn, control = list(refine = TRUE))
+  line <- grep("^Refined", format(xr), value = TRUE)
+  expect_match(line, "^Refined by [0-9]+ Newton steps? \\(the estimate is stationary\\); the estimates moved by up to [0-9.e-]+ standard errors\\.$")
+  # where there are no standard errors at the new point to measure the move by
+  xr$refine$moved_se[] <- NA
+  expect_snapshot(cat(grep("^Refined", format(xr), value = TRUE)),
+                  transform = function(l) sub("by [0-9]+ Newton steps?", "by N Newton steps", l))
+  xr$refine$steps <- 0L
+  xr$refine$status <- "the Hessian is not positive definite"
+  expect_snapshot(cat(grep("^Refinement", format(xr), value = TRUE)))
+})
+
+test_that("a curved ridge is worded without jargon", {
+  # the finding for a direction whose fn rises only because the flat valley bends away
+  # from the straight line (cl$ridge), as the classification hands it over
+  cl <- list(no_dependence = c(FALSE, FALSE), values = c(1e-12, 2), sign = c(0L, 1L),
+             kink = c(FALSE, FALSE), vectors = cbind(c(2, -3), c(3, 2)) / sqrt(13),
+             scale = c(1, 1), free = 1:2, profiles = list(list(shape = "rising4"), NULL),
+             ridge = c(TRUE, FALSE), uncertainty = c(1e-12, 1e-12),
+             source = c("fn", "hessian"))
+  ctx <- list(cl = cl, nm = c("a", "b"), fnm = c("a", "b"), fx = "fn",
+              th = hesscheck:::hc_thresholds, par = c(a = 2, b = 3),
+              verdict = "not_identified")
+  f <- hesscheck:::finding_not_identified(ctx)
+  expect_length(f, 1L)
+  msg <- f[[1L]]$message
+  expect_false(grepl("fourth-order|swamped", msg))
+  expect_snapshot(cat(msg))
+})

@@ -221,3 +221,88 @@ test_that("a Weibull fit whose sandwich and bootstrap agree against the Hessian:
   local_reproducible_output(width = 100)
   expect_snapshot(cs$verdict$reason, transform = function(l) gsub("[0-9]+\\.[0-9]+", "#", l))
 })
+
+test_that("compare_se(check_fit(glm)) shows the sandwich by default, equal to sandwich::sandwich()", {
+  skip_if_not_installed("sandwich")
+  set.seed(2)
+  d <- data.frame(x = rnorm(100))
+  d$y <- rpois(100, exp(0.5 + 0.3 * d$x))
+  fits <- list(
+    poisson = glm(y ~ x, poisson, d),
+    binomial = glm(cbind(ncases, ncontrols) ~ agegp + alcgp, binomial, datasets::esoph),
+    gaussian = glm(dist ~ speed, gaussian, datasets::cars))
+  for (k in names(fits)) {
+    cs <- compare_se(check_fit(fits[[k]]), numderiv = FALSE, profile = FALSE)
+    ref <- sqrt(diag(sandwich::sandwich(fits[[k]])))
+    expect_equal(unname(cs$se[, "sandwich"]), unname(ref), tolerance = 1e-5, info = k)
+    expect_true(any(grepl("sandwich: HC0 from the contributions of [0-9]+ observations",
+                          cs$notes)), info = k)
+  }
+})
+
+test_that("nls, fitdistr, fitdist and mle2 fits get the sandwich, matching it by hand", {
+  # nls of a model linear in its parameters: the sandwich of least squares, HC0
+  skip_if_not_installed("sandwich")
+  nfit <- nls(dist ~ a + b * speed, datasets::cars, start = list(a = 0, b = 1))
+  cs <- compare_se(check_fit(nfit), numderiv = FALSE, profile = FALSE)
+  expect_equal(unname(cs$se[, "sandwich"]), unname(sqrt(diag(sandwich::sandwich(nfit)))),
+               tolerance = 1e-5)
+  # a normal's (mean, sd): HC0 by hand from the scores (z / s, (z^2 - 1) / s), z the
+  # standardised data, and the Hessian diag(n / s^2, 2 n / s^2) at the MLE
+  set.seed(7)
+  z <- rexp(80) * 3
+  n <- length(z)
+  m <- mean(z)
+  s <- sqrt(mean((z - m)^2))
+  u <- (z - m) / s
+  by_hand <- c(sqrt(sum((u / s)^2)) / (n / s^2), sqrt(sum(((u^2 - 1) / s)^2)) / (2 * n / s^2))
+  skip_if_not_installed("MASS")
+  f1 <- MASS::fitdistr(z, "normal")
+  c1 <- compare_se(check_fit(f1, x = z, densfun = "normal"), numderiv = FALSE, profile = FALSE)
+  expect_equal(unname(c1$se[, "sandwich"]), by_hand, tolerance = 1e-5)
+  skip_if_not_installed("fitdistrplus")
+  f2 <- fitdistrplus::fitdist(z, "norm")
+  c2 <- compare_se(check_fit(f2), numderiv = FALSE, profile = FALSE)
+  expect_equal(unname(c2$se[, "sandwich"]), by_hand, tolerance = 1e-4)
+  # mle2 with a formula, in (mu, log sd): the log-sd score is z^2 - 1, its curvature 2 n
+  skip_if_not_installed("bbmle")
+  f3 <- bbmle::mle2(z ~ dnorm(mean = mu, sd = exp(lsd)), start = list(mu = 1, lsd = 0),
+                    data = data.frame(z = z))
+  x3 <- check_fit(f3)
+  expect_true(is.function(x3$problem$fn_obs))
+  c3 <- compare_se(x3, numderiv = FALSE, profile = FALSE)
+  expect_equal(unname(c3$se[, "sandwich"]), c(by_hand[1], sqrt(sum((u^2 - 1)^2)) / (2 * n)),
+               tolerance = 1e-4)
+  # mle2 with a function: no contributions known, no sandwich, and a note that says so
+  f4 <- bbmle::mle2(function(mu, lsd) -sum(dnorm(z, mu, exp(lsd), log = TRUE)),
+                    start = list(mu = 1, lsd = 0))
+  c4 <- compare_se(check_fit(f4), numderiv = FALSE, profile = FALSE)
+  expect_false("sandwich" %in% c4$table$source)
+  expect_true(any(grepl("^sandwich: not computed; give fn_obs", c4$notes)))
+})
+
+test_that("a hand fit's fn_obs given to check_fit() gives the sandwich in compare_se()", {
+  nf <- normal_fit(n = 50)
+  obs <- function(p, y) -dnorm(y, p[1], exp(p[2]), log = TRUE)
+  x <- check_fit(nf$mle, nf$nll, y = nf$y, fn_obs = obs)
+  expect_identical(x$problem$fn_obs, obs)
+  a <- compare_se(x, numderiv = FALSE, profile = FALSE)
+  b <- compare_se(nf$x, fn_obs = obs, numderiv = FALSE, profile = FALSE)
+  expect_identical(a$se, b$se)
+  expect_error(check_fit(nf$mle, nf$nll, y = nf$y, fn_obs = "obs"),
+               class = "hesscheck_error_bad_function")
+})
+
+test_that("recorded contributions that fail leave the sandwich out with a note, not an error", {
+  nf <- normal_fit(n = 30)
+  x <- nf$x
+  x$problem$fn_obs <- function(p, y) stop("cannot split this fit")
+  x$problem$obs_unit <- "observations"
+  cs <- compare_se(x, numderiv = FALSE, profile = FALSE)
+  expect_false("sandwich" %in% cs$table$source)
+  expect_true(any(grepl("^sandwich: its contributions could not be computed: .*cannot split this fit",
+                        cs$notes)))
+  # given by the user, the same failure is the user's error
+  expect_error(compare_se(nf$x, fn_obs = x$problem$fn_obs, numderiv = FALSE, profile = FALSE),
+               class = "hesscheck_error_fn_failed")
+})

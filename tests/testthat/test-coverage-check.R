@@ -65,3 +65,47 @@ test_that("Wald, profile and percentile coverage of an exponential rate (n = 10)
   expect_error(coverage_check(x, "y", sim, R = 5, intervals = "bca"),
                class = "hesscheck_error_bad_intervals")
 })
+
+test_that("a parameter without a Wald SE gets coverage NA with the reason, not 1 and Inf", {
+  zp <- zip_problem()
+  expect_true(is.na(zp$x$table["pi0", "se"]))
+  cz <- coverage_check(zp$x, "y", zp$simulate, R = 30, seed = 2, progress = FALSE)
+  t <- cz$table
+  expect_true(all(is.na(unlist(t["pi0", c("coverage", "mc_error", "se_ratio")]))))
+  expect_identical(t["pi0", "note"], "no Wald SE at the estimate (on lower bound)")
+  expect_identical(t["loglam", "note"], "")
+  expect_true(is.finite(t["loglam", "coverage"]) && is.finite(t["loglam", "se_ratio"]))
+  # loglam's coverage counts every replicate: pi0's missing SE voids none of them
+  expect_identical(cz$used, 30L)
+  iv <- cz$intervals
+  expect_true(is.na(iv$coverage[iv$parameter == "pi0"]))
+  expect_snapshot(print(cz), transform = function(l) gsub("-?[0-9]+\\.[0-9]+", "#", l))
+  expect_false(any(grepl("from nominal for:.*pi0", format(cz))))
+})
+
+test_that("coverage_check()'s `cluster` is for the percentile intervals only", {
+  nf <- normal_fit(n = 20)
+  sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))
+  expect_error(coverage_check(nf$x, "y", sim, R = 2, cluster = rep(1:4, 5), progress = FALSE),
+               class = "hesscheck_error_bad_cluster")
+  cc <- coverage_check(nf$x, "y", sim, R = 4, cluster = rep(1:4, 5), seed = 1,
+                       intervals = "percentile", boot_R = 9, progress = FALSE)
+  expect_identical(cc$cluster, list(name = "(the labels given)", groups = 4L, default = FALSE))
+  expect_match(format(cc), "^Percentile intervals: bootstraps by whole groups of \\(the labels given\\) \\(4 groups\\)\\.$",
+               all = FALSE)
+})
+
+test_that("coverage is flagged against the Monte-Carlo SE at the nominal level", {
+  nf <- normal_fit(n = 20)
+  sim <- function(par, data) rnorm(length(data), par[1], exp(par[2]))
+  cc <- coverage_check(nf$x, "y", sim, R = 30, seed = 1, progress = FALSE)
+  # 30 of 30 covered happens with probability 0.95^30 = 0.21 for a correct interval: not
+  # flagged (its own estimated SE, 0, flagged it before)
+  cc$table$coverage <- c(1, 0.95)
+  cc$table$mc_error <- c(0, sqrt(0.95 * 0.05 / 30))
+  expect_match(format(cc), "within 2 Monte-Carlo SEs of nominal for every parameter\\.$",
+               all = FALSE)
+  # 2 SEs at the nominal level, over 30: 0.0796
+  cc$table$coverage <- c(0.95 - 0.085, 0.95 - 0.075)
+  expect_match(format(cc), "from nominal for: mu$", all = FALSE)
+})

@@ -136,12 +136,14 @@ test_that("profile, bootstrap, compare_se and coverage results: every method, ev
               as.data.frame = as.data.frame, plot = plot,
               compare_se = function(o) compare_se(fx$x, numderiv = FALSE, profile = o)),
     b = list(print = function(o) utils::capture.output(print(o)), format = format,
+             plot = plot,
              compare_se = function(o) compare_se(fx$x, bootstrap = o, numderiv = FALSE,
                                                  profile = FALSE),
              confint = function(o) confint(fx$x, method = "bootstrap", bootstrap = o)),
     se = list(print = function(o) utils::capture.output(print(o)), format = format,
               as.data.frame = as.data.frame, plot = plot),
-    cc = list(print = function(o) utils::capture.output(print(o)), format = format))
+    cc = list(print = function(o) utils::capture.output(print(o)), format = format,
+              plot = plot))
   for (obj in names(cases)) {
     o <- fx[[obj]]
     for (path in field_paths(o)) for (v in bad_values) {
