@@ -384,6 +384,10 @@ static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax)
         double rel = fmax(N, noise_like ? ax->trunc : 0.0) / fmax(fabs(ax->est), DBL_MIN);
         r = pow(rel / (c->g ? HC_GOOD_G : HC_GOOD_F), 1.0 / k);
         r = fmin(fmax(r, HC_GROW_UNSEEN), HC_GROW_SLOPE);
+        /* up to the next power of two: a step that just misses the accuracy costs one
+         * more stencil, and no truncation was seen at this one */
+        int e;
+        if (frexp(r, &e) > 0.5) r = ldexp(1.0, e);
     }
     /* An unresolved estimate: grow only within the polynomial range of the slope. */
     double ex = ax->resolved ? 0.0 : odd_excess(c, ax);
@@ -777,13 +781,28 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
  * non-finite value). */
 /* Point k of the probe's line: a fixed pseudo-random sign per parameter (Knuth's
  * multiplicative hash), kept within the bounds. */
+/* The probe's unit along parameter i: the step times the golden ratio, made a multiple of
+ * 2^20 units in the last place of x, so that every point of a probe (offsets k 2^-j units,
+ * j <= 20) is exact, yet its offsets carry a full pattern of bits. Offsets that are k times
+ * a power of two change a few bits of x as a counter does, and noise that depends on the
+ * bits of x (a seed taken from them, an adaptive rule) can be linear in k there, which
+ * the differences of the noise estimate remove: it would be missed. */
+#define HC_PROBE_IRRATIONAL 1.6180339887498949
+static double probe_unit(double x, double h)
+{
+    double u = h * HC_PROBE_IRRATIONAL;
+    if (x == 0.0 || !(u > 0.0)) return u;
+    double q = ldexp(ulp_above(fabs(x) + 16.0 * u), 20);
+    return fmax(nearbyint(u / q), 1.0) * q;
+}
+
 void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
 /* (k: the offset in units of the steps) */
 {
     for (int i = 0; i < c->n; i++) {
         int s = ax[i].side;
         if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-        double xi = c->x[i] + k * s * ax[i].h;
+        double xi = c->x[i] + k * s * probe_unit(c->x[i], ax[i].h);
         xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
     }
 }
@@ -838,6 +857,23 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
     }
 }
 
+/* Whether the highest difference of nf values stands far above what rounding of the
+ * values gives it (noise of standard deviation s gives a k-th difference of root mean
+ * square s sqrt((2k)! / (k!)^2); rounding, s <= eps |f|). */
+static int rough_values(int nf, const double *fv)
+{
+    double d[HC_NOISE_POINTS_MAX], big = 0.0, ms = 1.0;
+    for (int k = 0; k < nf; k++) {
+        d[k] = fv[k];
+        big = fmax(big, fabs(fv[k]));
+    }
+    for (int k = 1; k < nf; k++) {
+        for (int t = 0; t < nf - k; t++) d[t] = d[t + 1] - d[t];
+        ms *= (2.0 * k) * (2.0 * k - 1.0) / ((double) k * k);
+    }
+    return nf > 2 && fabs(d[0]) > 16.0 * sqrt(ms) * DBL_EPSILON * big;
+}
+
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform)
 {
     double buf[HC_NOISE_POINTS_MAX], sigma = 0.0, quantum = 0.0;
@@ -868,6 +904,9 @@ double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *infor
         if (c->fine_state == 1) {
             c->fine_ax = (hc_axis *) R_alloc(c->n, sizeof(hc_axis));
             memcpy(c->fine_ax, ax, c->n * sizeof(hc_axis));
+            /* its values move more than rounding can, at a spacing where a smooth fn is
+             * a polynomial: too few points to call it noise, enough to extend at once */
+            if (rough_values(nf, fv)) c->fine_state = 3;
         }
     }
     return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
