@@ -83,6 +83,7 @@ bench: install
 	$(RSCRIPT) bench/random.R --count $(BENCH_RANDOM)
 	$(RSCRIPT) bench/run.R
 	$(RSCRIPT) bench/suite.R
+	$(RSCRIPT) bench/nist.R
 	$(RSCRIPT) bench/serial.R
 	$(RSCRIPT) bench/methods.R
 

@@ -69,7 +69,7 @@ for (m in c("f", "gr")) {
 bad <- sc[sc$miss10 > 0 | sc$off10 > 0 | !is.na(sc$error), ]
 if (nrow(bad)) {
   cat("\nProblems with an unflagged miss or an error (kind, seed, mode):\n")
-  print(utils::head(bad[, c("kind", "seed", "mode", "n", "error", "miss10", "off10", "worst")], 40),
+  print(utils::head(bad[, c("kind", "seed", "mode", "n", "error", "miss10", "off10", "worst_miss")], 40),
         row.names = FALSE, digits = 3)
 }
 cat(sprintf("\n(%.1f s for hessian_fd on all problems and modes)\n", elapsed))

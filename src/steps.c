@@ -857,10 +857,11 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
     }
 }
 
-/* Whether the highest difference of nf values stands far above what rounding of the
- * values gives it (noise of standard deviation s gives a k-th difference of root mean
- * square s sqrt((2k)! / (k!)^2); rounding, s <= eps |f|). */
-static int rough_values(int nf, const double *fv)
+/* Where the highest difference of nf values stands far above what rounding of the values
+ * gives it, the standard deviation of noise that would give it (noise of standard
+ * deviation s gives a k-th difference of root mean square s sqrt((2k)! / (k!)^2);
+ * rounding, s <= eps |f|); else 0. */
+static double rough_values(int nf, const double *fv)
 {
     double d[HC_NOISE_POINTS_MAX], big = 0.0, ms = 1.0;
     for (int k = 0; k < nf; k++) {
@@ -871,7 +872,8 @@ static int rough_values(int nf, const double *fv)
         for (int t = 0; t < nf - k; t++) d[t] = d[t + 1] - d[t];
         ms *= (2.0 * k) * (2.0 * k - 1.0) / ((double) k * k);
     }
-    return nf > 2 && fabs(d[0]) > 16.0 * sqrt(ms) * DBL_EPSILON * big;
+    double sd = fabs(d[0]) / sqrt(ms);   /* the standard deviation it suggests */
+    return nf > 2 && sd > 16.0 * DBL_EPSILON * big ? sd : 0.0;
 }
 
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform)
@@ -940,9 +942,14 @@ static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts)
     if (!probe_line(c, ax, delta, npts, &nf, fv)) return;
     for (int j = 0; j < n; j++) {
         for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
-        double scale = fabs(c->g0[j]);
-        if (hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, &q) == 1)
+        double scale = fabs(c->g0[j]), rough = rough_values(nf, col);
+        int inform = hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, &q);
+        if (inform == 1)
             c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * sigma);
+        else if (inform == 3)
+            /* too few points for noise, yet the values move beyond their rounding (a
+             * component computed with cancellation): the highest difference's size */
+            c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * rough);
         c->gnoise[j] = fmax(c->gnoise[j], q);
     }
 }
