@@ -187,8 +187,8 @@
 #'     of their size (see above);
 #'   * `status`: per parameter, `"ok"`; `"stairs"` where `fn` was exactly flat at a
 #'     step over which its slope predicts a clear change (piecewise constant, as with
-#'     `floor()` or a table look-up: no derivative at `par`; the error bounds then cover
-#'     the values); or `"kink"` where `fn` has a kink at `par` along the parameter (see
+#'     `floor()` or a table look-up: no derivative at `par`; its row is unresolved);
+#'     or `"kink"` where `fn` has a kink at `par` along the parameter (see
 #'     above: no second derivative; the bound covers the one-sided values);
 #'   * `quartic`: a 2-row matrix, per parameter the fourth-order term `q` of its second
 #'     differences, `D(s) = H[i, i] + q s^2 + ...` (row `value`), and its error (row
@@ -457,8 +457,9 @@ new_hessian_fd <- function(res, nm, gradient, extra) {
   # disagreed beyond their combined bounds (1-based positions from C)
   u <- unresolved_elements(H, E)
   u[res$inconsistent] <- TRUE
-  # a kink: no Hessian along that axis, none of its row resolved
-  kinked <- res$status == 2L
+  # a kink, or stairs (fn flat where its slope predicts a change: rounded to a few
+  # digits, a table): no Hessian along that axis, none of its row resolved
+  kinked <- res$status >= 1L
   u[kinked, ] <- TRUE
   u[, kinked] <- TRUE
   attributes(H) <- list(

@@ -951,13 +951,18 @@ static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts)
              * component computed with cancellation): the highest difference's size */
             c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * rough);
         c->gnoise[j] = fmax(c->gnoise[j], q);
+#ifdef HC_DEBUG
+        Rprintf("gnoise %d nf %d inform %d sigma %g rough %g q %g -> %g\n", j, nf, inform,
+                sigma, rough, q, c->gnoise[j]);
+#endif
     }
 }
 
 void hc_gnoise(hc_ctx *c, const hc_axis *ax)
 {
     for (int j = 0; j < c->n; j++) c->gnoise[j] = 0.0;
-    gnoise_line(c, ax, HC_NOISE_DELTA, 0);
+    /* gr is one call for all components: its line has HC_NOISE_POINTS_MIN points at least */
+    gnoise_line(c, ax, HC_NOISE_DELTA, c->n > 3 ? 0 : HC_NOISE_POINTS_MIN);
 }
 
 /* .Call entry: the noise bound (HC_NOISE_BOUND standard deviations) of a function from its

@@ -261,3 +261,29 @@ test_that("the unresolved test neither overflows nor lets a lost diagonal hide i
   u <- hesscheck:::unresolved_elements(H, E)
   expect_true(u[1, 1] && u[1, 2] && !u[2, 2])
 })
+
+test_that("problems the random property once missed stay covered (regressions)", {
+  score <- function(kind, seed, mode) {
+    pb <- random_problem(kind, seed)
+    rp_score(pb, rp_run(pb, mode), mode)
+  }
+  # noise seeded from the bits of par is linear along a probe whose offsets are powers
+  # of two: the probe's offsets now carry a full pattern of bits
+  s <- score("noise_hash", 832999L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  s <- score("noise_hash", 100240L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  s <- score("noise_gr", 643767L, "gr")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  # a gradient computed with cancellation near a pole: noise from the probe's few values
+  s <- score("rational_pole", 100029L, "gr")
+  expect_identical(s$covered, s$counted)
+  # fn rounded to 6 digits: stairs on both axes, and the mixed element (returned 0
+  # against 1.44) is in their rows, flagged
+  pb <- random_problem("noise_signif", 55519L)
+  H <- suppressWarnings(hessian_fd(pb$fn, pb$par))
+  expect_true(all(attr(H, "status") == "stairs"))
+  expect_true(all(attr(H, "unresolved")))
+  s <- rp_score(pb, list(H = H), "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+})
