@@ -728,66 +728,6 @@ check_fit_control <- function(control) {
   ctrl
 }
 
-# Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or
-# a plain vector.
-fit_info <- function(fit) {
-  if (is.numeric(fit) && is.null(dim(fit)) && !is.object(fit)) {
-    nm <- names(fit)
-    if (is.null(nm) || anyNA(nm) || !all(nzchar(nm)) || anyDuplicated(nm)) {
-      names(fit) <- unique_names(nm, length(fit))
-    }
-    return(list(par = check_par(fit, "fit"), optimizer = "none", convergence = NA,
-                message = NULL, hessian = NULL))
-  }
-  if (!is.list(fit)) {
-    hc_abort("bad_fit", sprintf(
-      "`fit` must be the result of optim(), nlminb() or nlm(), or a numeric vector of estimates, not %s.",
-      describe_value(fit)
-    ))
-  }
-  if (!is.null(fit$estimate) && !is.null(fit$minimum) && !is.null(fit$code)) {
-    par <- fit$estimate
-    optimizer <- "nlm"
-    conv <- fit$code
-    if (!is.numeric(fit$code) || length(fit$code) != 1L || is.na(fit$code)) {
-      hc_abort("bad_fit", sprintf(
-        "`fit$code` must be nlm()'s single convergence code, not %s.", describe_value(fit$code)
-      ))
-    }
-    msg <- switch(as.character(fit$code),
-      "1" = "relative gradient is close to zero",
-      "2" = "successive iterates within tolerance",
-      "3" = "last global step failed to locate a point lower than estimate",
-      "4" = "iteration limit exceeded",
-      "5" = "maximum step size exceeded five consecutive times",
-      NULL
-    )
-    # nlm's codes 1 and 2 mean convergence.
-    conv <- if (conv %in% 1:2) 0L else conv
-  } else if (!is.null(fit$par)) {
-    par <- fit$par
-    # The class methods name their source (from_package()); optim's own messages are
-    # optim's only.
-    named <- fit[["optimizer"]]
-    optimizer <- if (is.character(named) && length(named) == 1L && !is.na(named)) named else
-      if (!is.null(fit$objective) && !is.null(fit$iterations)) "nlminb" else "optim"
-    conv <- if (is.null(fit$convergence)) NA else fit$convergence
-    msg <- fit$message
-    if (optimizer == "optim" && is.null(msg) && identical(conv, 1L)) {
-      msg <- "iteration limit maxit reached"
-    }
-  } else {
-    hc_abort("bad_fit", paste(
-      "`fit` has no parameter estimates: expected `fit$par` (optim(), nlminb())",
-      "or `fit$estimate` (nlm())."
-    ))
-  }
-  if (is.numeric(par)) names(par) <- unique_names(names(par), length(par))
-  par <- check_par(par, if (optimizer == "nlm") "fit$estimate" else "fit$par")
-  list(par = par, optimizer = optimizer, convergence = conv, message = msg,
-       hessian = fit$hessian)
-}
-
 # Safeguarded Newton: the step -solve(H, g) from the accurate Hessian, halved until fn
 # does not increase (never accepted if it does), kept inside the bounds; stop when
 # stationary, when no step lowers fn, or when the steps grow (fn may then have no minimum
