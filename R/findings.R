@@ -1,26 +1,6 @@
 # From the C classification to the "hesscheck" object: findings in words that name the
 # parameters involved, the table of estimates and standard errors, the verdict.
 
-fmt <- function(x, digits = 2) {
-  # as.character() of the rounded values: what format() gives element by element (the
-  # shorter of fixed and scientific) up to 7 digits, at a fraction of its cost.
-  # Rounded by sprintf() and read back, so that values beyond 1e+-177, which signif()
-  # cannot round exactly, show no rounding noise.
-  x <- as.double(unname(x))
-  out <- as.character(x)                       # NA, NaN, Inf and -Inf as they are
-  ok <- is.finite(x)
-  out[ok] <- as.character(as.numeric(sprintf(paste0("%.", digits - 1L, "e"), x[ok])))
-  out[is.na(x) & !is.nan(x)] <- "NA"
-  dec <- getOption("OutDec", ".")
-  if (!identical(dec, ".")) out <- sub(".", dec, out, fixed = TRUE)
-  out
-}
-
-name_list <- function(x) {
-  if (length(x) <= 1L) return(x)
-  paste(paste(x[-length(x)], collapse = ", "), "and", x[length(x)])
-}
-
 # A linear combination of parameters, e.g. "mu1 - mu2" or "a + 0.5 b": the parameters that
 # carry eigenvector v (scaled coordinates) and its coefficients in the original units u.
 format_combo <- function(v, u, nm, min_share = 0.25) {
@@ -36,13 +16,6 @@ format_combo <- function(v, u, nm, min_share = 0.25) {
     terms[k] <- paste0(sign, coef, nm[sel[k]])
   }
   list(text = paste(terms, collapse = " "), parameters = nm[sel])
-}
-
-# data.frame() without its checks, which cost more than the whole diagnosis on a cheap fn.
-fast_df <- function(cols, row_names = NULL) {
-  n <- length(cols[[1L]])
-  structure(cols, class = "data.frame",
-            row.names = if (is.null(row_names)) .set_row_names(n) else row_names)
 }
 
 # A name as R code: backtick-quoted unless syntactic, so that advice such as

@@ -148,27 +148,6 @@ usable_minimum <- function(verdict) {
   is_verdict(verdict) && !verdict %in% unusable_verdicts
 }
 
-# Thresholds of the profile and of compare_se()'s verdict, with their meaning.
-report_thresholds <- list(
-  # A profile interval is "clearly asymmetric" when the distance to one limit is more
-  # than this multiple of the distance to the other (Wald intervals are symmetric).
-  asymmetry = 1.25,
-  # The bootstrap distribution is skewed when |skewness| exceeds this and three of its
-  # Monte-Carlo SEs (sqrt(6 / R)).
-  skewness = 0.5,
-  # More than this fraction of failed or non-converged replicates: the bootstrap is not
-  # evidence of anything yet.
-  failed_fraction = 0.1,
-  # Twice fn, stopped rising: a profile whose signed root rose less than this over a
-  # step that doubled the distance is flat.
-  flat_rise = 1e-3,
-  # A profile still below its cutoff where the search stops (control$max_se) is flat, not
-  # identified in that direction, only if the search went at least this many times as
-  # far as the quadratic (Wald) guess of the limit; else its limit lies beyond the
-  # search: "search limit reached", NA.
-  flat_reach = 4
-)
-
 # ---- argument helpers -----------------------------------------------------------------
 
 # The indices of `parm` (names or indices) among the parameters named nm; all of them
