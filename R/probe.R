@@ -90,24 +90,24 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     u[i] <- 1
     probe_curvature(fx, par, f0, u, 1, 1, noise, bounds, th)
   }
-  structure(function(cl, sure, ask) {
-    free <- cl$free
-    d <- cl$scale[free]
+  structure(function(clf, sure, ask) {
+    free <- clf$free
+    d <- clf$scale[free]
     x0 <- par
     v0 <- f0
-    lam <- cl$values
+    lam <- clf$values
     for (it in seq_len(th$probe_newton)) {
       if (!length(sure)) break
       h <- th$probe_slope_step
       slope <- vapply(sure, function(q) {
         u <- numeric(length(par))
-        u[free] <- cl$vectors[, q] / d
+        u[free] <- clf$vectors[, q] / d
         if (room_along(x0, u, bounds) < h) return(NA_real_)
         (fx(x0 + h * u) - fx(x0 - h * u)) / (2 * h)
       }, 0)
       if (anyNA(slope)) break
       z <- slope / sqrt(abs(lam[sure]))       # the step, in standard errors along each
-      step <- -drop(cl$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
+      step <- -drop(clf$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
       xn <- x0
       xn[free] <- xn[free] + step / d
       xn <- pmin(pmax(xn, bounds$lower), bounds$upper)
@@ -128,7 +128,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     }
     for (i in seq_len(m)) {
       q <- ask[i]
-      pr <- along(cl$vectors[, q], lam[q], cl$uncertainty[q])
+      pr <- along(clf$vectors[, q], lam[q], clf$uncertainty[q])
       if (is.null(pr)) next
       M[i, i] <- pr$value
       E[i, i] <- pr$error
@@ -137,9 +137,9 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     }
     for (i in seq_len(if (m <= th$probe_pairs_max) m else 0L)) for (j in seq_len(i - 1L)) {
       if (is.na(M[i, i]) || is.na(M[j, j])) next
-      w <- (cl$vectors[, ask[i]] + cl$vectors[, ask[j]]) / sqrt(2)
+      w <- (clf$vectors[, ask[i]] + clf$vectors[, ask[j]]) / sqrt(2)
       pr <- along(w, (lam[ask[i]] + lam[ask[j]]) / 2,
-                  max(cl$uncertainty[ask[c(i, j)]]))
+                  max(clf$uncertainty[ask[c(i, j)]]))
       if (is.null(pr)) next
       M[i, j] <- M[j, i] <- pr$value - (M[i, i] + M[j, j]) / 2
       E[i, j] <- E[j, i] <- pr$error + (E[i, i] + E[j, j]) / 2
@@ -192,13 +192,13 @@ slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
 # direction of scaled curvature -1 lowers a quadratic fn by 1/2: one standard error of a
 # parameter, for a negative log-likelihood). From the point the directions were probed
 # at (the Newton point over the certain directions).
-saddle_escape <- function(cl, fx, x0, value, bounds) {
-  free <- cl$free
-  d <- cl$scale[free]
-  neg <- which(cl$sign < 0L)
+saddle_escape <- function(clf, fx, x0, value, bounds) {
+  free <- clf$free
+  d <- clf$scale[free]
+  neg <- which(clf$sign < 0L)
   best <- list(value = value, par = x0, direction = NULL, t = 0)
   for (q in neg) {
-    u <- cl$vectors[, q] / d
+    u <- clf$vectors[, q] / d
     for (s in c(1, -1)) {
       last <- value
       for (t in 0.25 * 2^(0:14)) {
