@@ -279,12 +279,22 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
       ), par = p)
     }
   }
+  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
+  # refinement (inside the bounds, named as par) only move the point.
+  hargs <- NULL
+  hessian_at <- function(p) {
+    if (is.null(hargs)) {
+      hargs <<- hessian_args(f, p, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cluster)
+    } else {
+      hargs$x_user <<- hargs$par <<- p
+    }
+    hessian_engine(..., .hesscheck_problem = hargs)
+  }
   evaluate <- function(p) {
     # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's;
     # differences that overflow where fn is hugely negative say what that means.
     h <- withCallingHandlers(
-      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
-                 parallel = parallel, ncpus = ncpus, cl = cluster),
+      hessian_at(p),
       hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning"),
       hesscheck_error_nonfinite = function(e) unbounded_abort(p),
       hesscheck_error_bad_fn_value = function(e) unbounded_abort(p)

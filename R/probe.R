@@ -54,10 +54,18 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   t0 <- min(sqrt(2 * th$probe_rise * noise / size), tmax / 4)
   if (!(t0 > 0) || !is.finite(t0)) return(NULL)
   noise <- max(noise, direction_noise(fx, x0, f0, u, t0, th))
+  # hessian_fd(line, 0, lower = -tmax, upper = tmax, control = list(noise = noise,
+  # start = t0, trace = 0)) without its checks: only a non-finite noise fails them here.
+  if (!is.finite(noise)) return(NULL)
   line <- function(t) fx(x0 + t * u)
+  ctrl <- hessian_defaults
+  ctrl[c("noise", "start", "trace")] <- list(noise, t0, 0)
+  ctrl[c(".progress", "parallel", "ncpus", "cl")] <- NULL
   h <- tryCatch(
-    suppressWarnings(hessian_fd(line, 0, lower = -tmax, upper = tmax,
-                                control = list(noise = noise, start = t0, trace = 0))),
+    suppressWarnings(hessian_engine(.hesscheck_problem = list(
+      fn = line, gr = NULL, x_user = 0, par = c(p1 = 0),
+      bounds = list(lower = -tmax, upper = tmax), ctrl = ctrl, parallel = "no",
+      ncpus = 1L, cl = NULL, shared = NULL))),
     error = function(e) NULL
   )
   if (is.null(h)) return(NULL)
