@@ -439,3 +439,15 @@ restart_future <- function() {
   future::plan("sequential")
   future::plan(old)
 }
+
+# One replicate that failed, with why; run_replicates() leaves its row of values NA.
+failed_replicate <- function(message) {
+  structure(list(value = NA_real_, status = "failed", message = message),
+            class = "hesscheck_failed")
+}
+
+# Warnings collected in a worker, signalled here in their order, each once, as serial
+# mode signals them.
+resignal_warnings <- function(warns) {
+  for (w in warns) if (inherits(w, "warning")) warning(w)
+}

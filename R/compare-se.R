@@ -248,7 +248,8 @@ boot_skewness <- function(b) {
   list(skewness = g1, mc_error = sqrt(6 / max(sum(b$status == "ok"), 1)))
 }
 
-# Thresholds of the profile and of compare_se()'s verdict, with their meaning.
+# Thresholds of compare_se()'s verdict, with their meaning (the profile's own are
+# profile_thresholds, in profile.R).
 report_thresholds <- list(
   # A profile interval is "clearly asymmetric" when the distance to one limit is more
   # than this multiple of the distance to the other (Wald intervals are symmetric).
@@ -258,15 +259,7 @@ report_thresholds <- list(
   skewness = 0.5,
   # More than this fraction of failed or non-converged replicates: the bootstrap is not
   # evidence of anything yet.
-  failed_fraction = 0.1,
-  # Twice fn, stopped rising: a profile whose signed root rose less than this over a
-  # step that doubled the distance is flat.
-  flat_rise = 1e-3,
-  # A profile still below its cutoff where the search stops (control$max_se) is flat, not
-  # identified in that direction, only if the search went at least this many times as
-  # far as the quadratic (Wald) guess of the limit; else its limit lies beyond the
-  # search: "search limit reached", NA.
-  flat_reach = 4
+  failed_fraction = 0.1
 )
 
 # One verdict, with its reason: which standard error or interval to report. The

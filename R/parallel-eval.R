@@ -70,12 +70,6 @@ make_chunk <- function(fcall, fenv, gcall, genv, nm) {
   }
 }
 
-# Warnings collected in a worker, signalled here in their order, each once, as serial
-# mode signals them.
-resignal_warnings <- function(warns) {
-  for (w in warns) if (inherits(w, "warning")) warning(w)
-}
-
 # fn with the objects it uses from its environments (the global environment, typically)
 # bound in a child of its environment, so that it travels to a snow or future worker with
 # them, as a function passed to future() does; for a function of a package, or without

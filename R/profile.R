@@ -148,6 +148,18 @@ usable_minimum <- function(verdict) {
   is_verdict(verdict) && !verdict %in% unusable_verdicts
 }
 
+# Thresholds of the profile's search, with their meaning.
+profile_thresholds <- list(
+  # Twice fn, stopped rising: a profile whose signed root rose less than this over a
+  # step that doubled the distance is flat.
+  flat_rise = 1e-3,
+  # A profile still below its cutoff where the search stops (control$max_se) is flat, not
+  # identified in that direction, only if the search went at least this many times as
+  # far as the quadratic (Wald) guess of the limit; else its limit lies beyond the
+  # search: "search limit reached", NA.
+  flat_reach = 4
+)
+
 # ---- argument helpers -----------------------------------------------------------------
 
 # The indices of `parm` (names or indices) among the parameters named nm; all of them
@@ -307,8 +319,8 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
     z <- z$z
     if (z >= target) break
     if (hit) return(list(limit = bound, status = "bound"))
-    reach <- report_thresholds$flat_reach * target
-    if ((d >= reach && z - z_prev < report_thresholds$flat_rise) ||
+    reach <- profile_thresholds$flat_reach * target
+    if ((d >= reach && z - z_prev < profile_thresholds$flat_rise) ||
         (d >= max_d && max_d >= reach)) {
       return(list(limit = s * Inf, status = "flat", reached = z, distance = d))
     }

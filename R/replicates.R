@@ -72,12 +72,6 @@ generated <- function(gen, what, ...) {
   })
 }
 
-# One replicate that failed, with why; run_replicates() leaves its row of values NA.
-failed_replicate <- function(message) {
-  structure(list(value = NA_real_, status = "failed", message = message),
-            class = "hesscheck_failed")
-}
-
 # Rows i of a data argument: of a data frame or matrix, else elements.
 take_rows <- function(d, i) {
   if (is.data.frame(d) || is.matrix(d)) d[i, , drop = FALSE] else d[i]
