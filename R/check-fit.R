@@ -260,7 +260,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
   hlower <- if (unbounded) -Inf else bounds$lower
   hupper <- if (unbounded) Inf else bounds$upper
-  # The backend's cluster under its own name (`cl` becomes the classification below).
+  # The backend's cluster under its own name, beside the classification `clf` below.
   # Refinement computes a Hessian per Newton step: a snow cluster is started once for all
   # of them, not once per Hessian.
   cluster <- cl
@@ -279,12 +279,22 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
       ), par = p)
     }
   }
+  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
+  # refinement (inside the bounds, named as par) only move the point.
+  hargs <- NULL
+  hessian_at <- function(p) {
+    if (is.null(hargs)) {
+      hargs <<- hessian_args(f, p, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cluster)
+    } else {
+      hargs$x_user <<- hargs$par <<- p
+    }
+    hessian_engine(..., .hesscheck_problem = hargs)
+  }
   evaluate <- function(p) {
     # hessian_fd()'s warning about unresolved elements becomes a finding of check_fit's;
     # differences that overflow where fn is hugely negative say what that means.
     h <- withCallingHandlers(
-      hessian_fd(f, p, ..., gr = g, lower = hlower, upper = hupper, control = ctrl$hessian,
-                 parallel = parallel, ncpus = ncpus, cl = cluster),
+      hessian_at(p),
       hesscheck_warning_unresolved = function(w) invokeRestart("muffleWarning"),
       hesscheck_error_nonfinite = function(e) unbounded_abort(p),
       hesscheck_error_bad_fn_value = function(e) unbounded_abort(p)
@@ -293,7 +303,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     noise <- max(attr(h, "noise"), 2 * .Machine$double.eps * abs(f0),
                  .Machine$double.xmin, na.rm = TRUE)
     probe <- make_probe(fx$f, p, f0, noise, bounds, th)
-    list(h = h, cl = classify_point(h, p, bounds, th, probe), par = p, noise = noise)
+    list(h = h, clf = classify_point(h, p, bounds, th, probe), par = p, noise = noise)
   }
   evals <- c(fn = 0, gr = 0)
   state <- evaluate(par)
@@ -308,31 +318,31 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     refine <- r$refine
   }
   # flat pairs of log-scale parameters of which fn knows only a sum of variances
-  if (any(state$cl$sign == 0L)) {
-    state$cl$sums <- identified_sums(state$cl, state$par, fx$f, attr(state$h, "value"),
+  if (any(state$clf$sign == 0L)) {
+    state$clf$sums <- identified_sums(state$clf, state$par, fx$f, attr(state$h, "value"),
                                      state$noise, th)
   }
-  cl <- state$cl
-  drifts <- find_drift(cl, state, fx$raw, bounds, th)
+  clf <- state$clf
+  drifts <- find_drift(clf, state, fx$raw, bounds, th)
   # a parameter fn seemed not to depend on, found at its edge: it does, nearer 0
-  edged <- intersect(unlist(lapply(drifts, `[[`, "parameters")), which(cl$no_dependence))
+  edged <- intersect(unlist(lapply(drifts, `[[`, "parameters")), which(clf$no_dependence))
   if (length(edged)) {
-    state$cl$no_dependence[edged] <- FALSE
-    cl <- state$cl
+    state$clf$no_dependence[edged] <- FALSE
+    clf <- state$clf
   }
   kinds <- vapply(drifts, `[[`, "", "kind")
-  drift <- cl$free %in% unlist(lapply(drifts, `[[`, "parameters"))
-  v <- verdict(cl, th, list(unbounded = any(kinds == "unbounded"),
+  drift <- clf$free %in% unlist(lapply(drifts, `[[`, "parameters"))
+  v <- verdict(clf, th, list(unbounded = any(kinds == "unbounded"),
                             no_finite_estimate = any(kinds == "asymptote")))
 
   value <- attr(state$h, "value")
   escape <- NULL
-  if (ctrl$escape && cl$saddle) {
-    x0 <- if (is.null(cl$probed)) state$par else cl$probed$par
-    v0 <- if (is.null(cl$probed)) value else cl$probed$value
-    escape <- saddle_escape(cl, fx$f, x0, v0, bounds)
+  if (ctrl$escape && clf$saddle) {
+    x0 <- if (is.null(clf$probed)) state$par else clf$probed$par
+    v0 <- if (is.null(clf$probed)) value else clf$probed$value
+    escape <- saddle_escape(clf, fx$f, x0, v0, bounds)
     # a degenerate saddle: the lowest point of a falling profile (the others re-minimised)
-    for (pr in cl$profiles) {
+    for (pr in clf$profiles) {
       if (identical(pr$shape, "decreasing") && v0 - pr$value > escape$decrease) {
         dd <- pr$par - x0
         escape <- list(par = pr$par, value = pr$value, decrease = v0 - pr$value,
@@ -375,30 +385,30 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
 # direction (original units, all parameters), kind and the free parameters it involves
 # (and for (c), `tilts`: the other directions of the subspace that belong to the drift).
 # `fx`: fn, -Inf kept (reached: unbounded at once), NA where it fails.
-find_drift <- function(cl, state, fx, bounds, th) {
+find_drift <- function(clf, state, fx, bounds, th) {
   out <- list()
-  free <- cl$free
+  free <- clf$free
   k <- length(free)
   if (!k) return(out)
   par <- state$par
   x <- par[free]
-  d <- cl$scale[free]
+  d <- clf$scale[free]
   # Which searches apply, decided first: on a well-posed fit none does, and nothing
   # else is done. (a) a profile that kept falling; (b) not at a maximum or saddle (where
   # fn falls away from par anyway: those verdicts say more), a doubling of the estimate
   # that the Hessian says raises fn by less than drift_rise; (c) directions among the
   # flattest; (d) large estimates with larger standard errors.
-  prof <- vapply(cl$profiles, function(pr) identical(pr$shape, "drift"), NA)
-  concave <- any(cl$sign < 0L)
+  prof <- vapply(clf$profiles, function(pr) identical(pr$shape, "drift"), NA)
+  concave <- any(clf$sign < 0L)
   rise <- if (any(x != 0) && !concave) {
-    sum((x * d) * (cl$hessian_scaled %*% (x * d))) / 2
+    sum((x * d) * (clf$hessian_scaled %*% (x * d))) / 2
   } else NA_real_
   by_estimate <- is.finite(rise) && rise < th$drift_rise
-  lam <- cl$values
-  flat <- which(cl$sign >= 0L & abs(lam) < th$drift_small * max(abs(lam), 0))
-  by_flat <- length(flat) > 0L && !concave && !is.null(cl$probed$profile_at)
-  big <- if (!is.null(cl$cov)) {
-    se <- sqrt(diag_of(cl$cov))
+  lam <- clf$values
+  flat <- which(clf$sign >= 0L & abs(lam) < th$drift_small * max(abs(lam), 0))
+  by_flat <- length(flat) > 0L && !concave && !is.null(clf$probed$profile_at)
+  big <- if (!is.null(clf$cov)) {
+    se <- sqrt(diag_of(clf$cov))
     which(abs(x) > th$separation & se > abs(x))
   } else integer()
   # (e) not at a saddle or maximum, what is flat or undecided (however honest the error
@@ -407,11 +417,11 @@ find_drift <- function(cl, state, fx, bounds, th) {
   # point; and without a covariance matrix (for (d)), large estimates whose standard
   # error along their own axis (the others held fixed, 1 / d: no larger than the
   # marginal one) exceeds them. Each is asked whether it sits at its edge (at_edge()).
-  edge_axes <- if (is.null(cl$cov) && !concave) {
+  edge_axes <- if (is.null(clf$cov) && !concave) {
     which(abs(x) > th$separation & 1 / d > abs(x))
   } else integer()
-  edge_dirs <- if (!concave) edge_directions(cl, x, th) else list()
-  edge_nodep <- if (!concave) which(cl$no_dependence & abs(par) > th$separation) else integer()
+  edge_dirs <- if (!concave) edge_directions(clf, x, th) else list()
+  edge_nodep <- if (!concave) which(clf$no_dependence & abs(par) > th$separation) else integer()
   if (!any(prof) && !by_estimate && !by_flat && !length(big) && !length(edge_axes) &&
       !length(edge_dirs) && !length(edge_nodep)) return(out)
   f0 <- attr(state$h, "value")
@@ -494,8 +504,8 @@ find_drift <- function(cl, state, fx, bounds, th) {
   involved_in <- function() match(unlist(lapply(out, `[[`, "parameters")), free)
   # (a) profiles that kept falling
   for (q in which(prof)) {
-    pr <- cl$profiles[[q]]
-    add(pr$side * cl$vectors[, q] / d, list(kind = pr$kind), "profile")
+    pr <- clf$profiles[[q]]
+    add(pr$side * clf$vectors[, q] / d, list(kind = pr$kind), "profile")
   }
   # (b) the direction of the estimate
   if (by_estimate) {
@@ -508,7 +518,7 @@ find_drift <- function(cl, state, fx, bounds, th) {
   }
   # (c) the flattest directions together (drift_subspace())
   if (by_flat) {
-    sub <- drift_subspace(cl, flat, fx, state$noise, bounds, th, walk)
+    sub <- drift_subspace(clf, flat, fx, state$noise, bounds, th, walk)
     if (!is.null(sub)) {
       # (a)'s drifts inside the same subspace are part of this one
       prof <- vapply(out, function(o) o$how == "profile", NA)
@@ -539,7 +549,7 @@ find_drift <- function(cl, state, fx, bounds, th) {
       u <- numeric(k)
       u[i] <- x[i]
       dr <- if (i %in% big) {
-        walk(straight(u), if (cl$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
+        walk(straight(u), if (clf$off_optimum[i]) c(1, 3, 7) else 1, need_fall = FALSE)
       } else at_edge(direction(u))
       if (!is.null(dr)) coords[[length(coords) + 1L]] <- list(u = u, dr = dr, i = i)
     }
@@ -582,25 +592,25 @@ find_drift <- function(cl, state, fx, bounds, th) {
 # least combo_share, scaled coordinates). Each as `u` (free parameters, original units),
 # scaled so that one unit moves the largest such estimate x_i by x_i, outwards, and the
 # free parameters it involves.
-edge_directions <- function(cl, x, th) {
-  d <- cl$scale[cl$free]
+edge_directions <- function(clf, x, th) {
+  d <- clf$scale[clf$free]
   out <- list()
-  for (q in which(cl$sign == 0L & !cl$weak & !cl$kink)) {
-    if (!is.null(cl$sums[[q]])) next
-    shape <- cl$profiles[[q]]$shape
+  for (q in which(clf$sign == 0L & !clf$weak & !clf$kink)) {
+    if (!is.null(clf$sums[[q]])) next
+    shape <- clf$profiles[[q]]$shape
     if (!is.null(shape) && shape != "constant") next
-    w <- abs(cl$vectors[, q])
+    w <- abs(clf$vectors[, q])
     involved <- which(w >= th$combo_share * max(w))
     large <- involved[abs(x[involved]) > th$separation]
     if (!length(large)) next
     i <- large[which.max(w[large])]
-    u <- cl$vectors[, q] / d
+    u <- clf$vectors[, q] / d
     out[[length(out) + 1L]] <- list(u = u * x[i] / u[i], involved = involved)
   }
   out
 }
 
-# Drift in the subspace of the flattest directions `flat` (columns of cl$vectors, scaled
+# Drift in the subspace of the flattest directions `flat` (columns of clf$vectors, scaled
 # coordinates), from the point the probe reached. The null space can have several
 # dimensions (quasi-separation with two groups separated), and an eigenvector of it need
 # not be a direction of drift, so the direction is sought in the whole subspace: the
@@ -614,12 +624,12 @@ edge_directions <- function(cl, x, th) {
 # part of the drift too (the drift's cone has an interior there), so the parameters along
 # it have no finite estimate either. Returns NULL or the directions (a matrix, scaled
 # coordinates, the Newton direction first) and the kind of the drift.
-drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
-  free <- cl$free
-  d <- cl$scale[free]
-  probed <- cl$probed
+drift_subspace <- function(clf, flat, fx, noise, bounds, th, walk) {
+  free <- clf$free
+  d <- clf$scale[free]
+  probed <- clf$probed
   x0 <- probed$par
-  V <- cl$vectors[, flat, drop = FALSE]
+  V <- clf$vectors[, flat, drop = FALSE]
   fin <- function(p) {
     v <- fx(p)
     if (is.finite(v)) v else NA_real_
@@ -627,12 +637,12 @@ drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
   sl <- slopes_along(fin, x0, V, free, d, noise, bounds)
   g <- ifelse(!is.na(sl$value) & abs(sl$value) > th$significant * sl$error, sl$value, 0)
   if (all(g == 0)) return(NULL)
-  curv <- pmax(abs(cl$values[flat]), th$significant * cl$uncertainty[flat],
+  curv <- pmax(abs(clf$values[flat]), th$significant * clf$uncertainty[flat],
                .Machine$double.xmin)
   # the clearly curved directions are re-minimised at every point of the walk
-  comp <- which(cl$sign == 1L & !seq_along(cl$values) %in% flat)
-  W <- cl$vectors[, comp, drop = FALSE]
-  lc <- cl$values[comp]
+  comp <- which(clf$sign == 1L & !seq_along(clf$values) %in% flat)
+  W <- clf$vectors[, comp, drop = FALSE]
+  lc <- clf$values[comp]
   along <- function(s) {
     walk(function(t) {
       r <- probed$profile_at(s, W, lc, t)
@@ -673,15 +683,15 @@ drift_subspace <- function(cl, flat, fx, noise, bounds, th, walk) {
 # (kb exp(kb b), -ka exp(ka a)) (within sum_ratio), and fn must be the same (within
 # its noise, or sum_rel of |fn|) where the sum is split 1:9 and 9:1 between the two
 # terms. Returns, per direction, NULL or the free parameters' indices `i` and `k`.
-identified_sums <- function(cl, par, fx, f0, noise, th) {
-  out <- vector("list", length(cl$values))
+identified_sums <- function(clf, par, fx, f0, noise, th) {
+  out <- vector("list", length(clf$values))
   tol <- max(th$significant * th$profile_noise * noise, th$sum_rel * abs(f0))
-  for (q in which(cl$sign == 0L & !cl$weak & !cl$kink)) {
-    v <- cl$vectors[, q]
+  for (q in which(clf$sign == 0L & !clf$weak & !clf$kink)) {
+    v <- clf$vectors[, q]
     sel <- which(abs(v) >= th$combo_share * max(abs(v)))
     if (length(sel) != 2L) next
-    i <- cl$free[sel]
-    u <- v[sel] / cl$scale[i]
+    i <- clf$free[sel]
+    u <- v[sel] / clf$scale[i]
     if (u[1L] * u[2L] >= 0) next
     x <- par[i]
     for (k in list(c(1, 1), c(1, 2), c(2, 1), c(2, 2))) {
@@ -728,66 +738,6 @@ check_fit_control <- function(control) {
   ctrl
 }
 
-# Parameters and what the optimiser said, from the result of optim(), nlminb(), nlm() or
-# a plain vector.
-fit_info <- function(fit) {
-  if (is.numeric(fit) && is.null(dim(fit)) && !is.object(fit)) {
-    nm <- names(fit)
-    if (is.null(nm) || anyNA(nm) || !all(nzchar(nm)) || anyDuplicated(nm)) {
-      names(fit) <- unique_names(nm, length(fit))
-    }
-    return(list(par = check_par(fit, "fit"), optimizer = "none", convergence = NA,
-                message = NULL, hessian = NULL))
-  }
-  if (!is.list(fit)) {
-    hc_abort("bad_fit", sprintf(
-      "`fit` must be the result of optim(), nlminb() or nlm(), or a numeric vector of estimates, not %s.",
-      describe_value(fit)
-    ))
-  }
-  if (!is.null(fit$estimate) && !is.null(fit$minimum) && !is.null(fit$code)) {
-    par <- fit$estimate
-    optimizer <- "nlm"
-    conv <- fit$code
-    if (!is.numeric(fit$code) || length(fit$code) != 1L || is.na(fit$code)) {
-      hc_abort("bad_fit", sprintf(
-        "`fit$code` must be nlm()'s single convergence code, not %s.", describe_value(fit$code)
-      ))
-    }
-    msg <- switch(as.character(fit$code),
-      "1" = "relative gradient is close to zero",
-      "2" = "successive iterates within tolerance",
-      "3" = "last global step failed to locate a point lower than estimate",
-      "4" = "iteration limit exceeded",
-      "5" = "maximum step size exceeded five consecutive times",
-      NULL
-    )
-    # nlm's codes 1 and 2 mean convergence.
-    conv <- if (conv %in% 1:2) 0L else conv
-  } else if (!is.null(fit$par)) {
-    par <- fit$par
-    # The class methods name their source (from_package()); optim's own messages are
-    # optim's only.
-    named <- fit[["optimizer"]]
-    optimizer <- if (is.character(named) && length(named) == 1L && !is.na(named)) named else
-      if (!is.null(fit$objective) && !is.null(fit$iterations)) "nlminb" else "optim"
-    conv <- if (is.null(fit$convergence)) NA else fit$convergence
-    msg <- fit$message
-    if (optimizer == "optim" && is.null(msg) && identical(conv, 1L)) {
-      msg <- "iteration limit maxit reached"
-    }
-  } else {
-    hc_abort("bad_fit", paste(
-      "`fit` has no parameter estimates: expected `fit$par` (optim(), nlminb())",
-      "or `fit$estimate` (nlm())."
-    ))
-  }
-  if (is.numeric(par)) names(par) <- unique_names(names(par), length(par))
-  par <- check_par(par, if (optimizer == "nlm") "fit$estimate" else "fit$par")
-  list(par = par, optimizer = optimizer, convergence = conv, message = msg,
-       hessian = fit$hessian)
-}
-
 # Safeguarded Newton: the step -solve(H, g) from the accurate Hessian, halved until fn
 # does not increase (never accepted if it does), kept inside the bounds; stop when
 # stationary, when no step lowers fn, or when the steps grow (fn may then have no minimum
@@ -800,26 +750,26 @@ refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
   last_size <- Inf
   grew <- NULL
   for (it in seq_len(ctrl$refine_maxit)) {
-    cl <- state$cl
-    if (is.null(cl$cov)) {
+    clf <- state$clf
+    if (is.null(clf$cov)) {
       status <- "the Hessian is not positive definite"
       break
     }
-    if (refined_enough(cl)) break
-    size <- max(abs(cl$newton_z))
+    if (refined_enough(clf)) break
+    size <- max(abs(clf$newton_z))
     if (size > last_size) {
       status <- "the Newton steps grow"
-      grew <- cl$newton
+      grew <- clf$newton
       break
     }
     last_size <- size
-    free <- cl$free
+    free <- clf$free
     f0 <- attr(state$h, "value")
     t <- 1
     accepted <- FALSE
     for (k in 1:20) {
       p <- state$par
-      p[free] <- p[free] + t * cl$newton
+      p[free] <- p[free] + t * clf$newton
       p <- pmin(pmax(p, bounds$lower), bounds$upper)
       f1 <- fx(p)
       if (!is.na(f1) && f1 <= f0) {
@@ -836,14 +786,14 @@ refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
     evals <- evals + attr(state$h, "evaluations")
     steps <- steps + 1L
   }
-  if (steps == ctrl$refine_maxit && !is.null(state$cl$cov) && !refined_enough(state$cl)) {
+  if (steps == ctrl$refine_maxit && !is.null(state$clf$cov) && !refined_enough(state$clf)) {
     status <- "iteration limit reached"
   }
   moved <- state$par - start
   moved_se <- stats::setNames(rep(NA_real_, length(moved)), names(moved))
-  if (!is.null(state$cl$cov)) {
-    fr <- state$cl$free
-    moved_se[fr] <- moved[fr] / sqrt(diag(state$cl$cov))
+  if (!is.null(state$clf$cov)) {
+    fr <- state$clf$free
+    moved_se[fr] <- moved[fr] / sqrt(diag(state$clf$cov))
   }
   list(state = state, evaluations = evals,
        refine = list(start = start, steps = steps, moved = moved, moved_se = moved_se,
@@ -852,6 +802,6 @@ refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
 
 # Stationary as far as can be told: the Newton step is below 1e-6 standard errors, or
 # within three times its own uncertainty.
-refined_enough <- function(cl) {
-  all(abs(cl$newton_z) <= pmax(1e-6, 3 * cl$newton_error))
+refined_enough <- function(clf) {
+  all(abs(clf$newton_z) <= pmax(1e-6, 3 * clf$newton_error))
 }

@@ -248,6 +248,20 @@ boot_skewness <- function(b) {
   list(skewness = g1, mc_error = sqrt(6 / max(sum(b$status == "ok"), 1)))
 }
 
+# Thresholds of compare_se()'s verdict, with their meaning (the profile's own are
+# profile_thresholds, in profile.R).
+report_thresholds <- list(
+  # A profile interval is "clearly asymmetric" when the distance to one limit is more
+  # than this multiple of the distance to the other (Wald intervals are symmetric).
+  asymmetry = 1.25,
+  # The bootstrap distribution is skewed when |skewness| exceeds this and three of its
+  # Monte-Carlo SEs (sqrt(6 / R)).
+  skewness = 0.5,
+  # More than this fraction of failed or non-converged replicates: the bootstrap is not
+  # evidence of anything yet.
+  failed_fraction = 0.1
+)
+
 # One verdict, with its reason: which standard error or interval to report. The
 # vocabulary and its order are documented in compare_se()'s "Which one to report".
 report_verdict <- function(x, table, bootstrap, prof, skew) {

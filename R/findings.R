@@ -1,26 +1,6 @@
 # From the C classification to the "hesscheck" object: findings in words that name the
 # parameters involved, the table of estimates and standard errors, the verdict.
 
-fmt <- function(x, digits = 2) {
-  # as.character() of the rounded values: what format() gives element by element (the
-  # shorter of fixed and scientific) up to 7 digits, at a fraction of its cost.
-  # Rounded by sprintf() and read back, so that values beyond 1e+-177, which signif()
-  # cannot round exactly, show no rounding noise.
-  x <- as.double(unname(x))
-  out <- as.character(x)                       # NA, NaN, Inf and -Inf as they are
-  ok <- is.finite(x)
-  out[ok] <- as.character(as.numeric(sprintf(paste0("%.", digits - 1L, "e"), x[ok])))
-  out[is.na(x) & !is.nan(x)] <- "NA"
-  dec <- getOption("OutDec", ".")
-  if (!identical(dec, ".")) out <- sub(".", dec, out, fixed = TRUE)
-  out
-}
-
-name_list <- function(x) {
-  if (length(x) <= 1L) return(x)
-  paste(paste(x[-length(x)], collapse = ", "), "and", x[length(x)])
-}
-
 # A linear combination of parameters, e.g. "mu1 - mu2" or "a + 0.5 b": the parameters that
 # carry eigenvector v (scaled coordinates) and its coefficients in the original units u.
 format_combo <- function(v, u, nm, min_share = 0.25) {
@@ -36,13 +16,6 @@ format_combo <- function(v, u, nm, min_share = 0.25) {
     terms[k] <- paste0(sign, coef, nm[sel[k]])
   }
   list(text = paste(terms, collapse = " "), parameters = nm[sel])
-}
-
-# data.frame() without its checks, which cost more than the whole diagnosis on a cheap fn.
-fast_df <- function(cols, row_names = NULL) {
-  n <- length(cols[[1L]])
-  structure(cols, class = "data.frame",
-            row.names = if (is.null(row_names)) .set_row_names(n) else row_names)
 }
 
 # A name as R code: backtick-quoted unless syntactic, so that advice such as
@@ -90,24 +63,24 @@ combo_of <- function(ctx, q) {
 # list of findings (possibly empty).
 
 finding_not_smooth <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   out <- list()
-  if (length(cl$stairs_parameters)) {
-    p <- ctx$nm[cl$stairs_parameters]
+  if (length(clf$stairs_parameters)) {
+    p <- ctx$nm[clf$stairs_parameters]
     out <- new_finding("not_smooth", "error", p, sprintf(
       "not smooth: %s is piecewise constant in %s (exactly flat over a step on which its slope elsewhere predicts a clear change, as with floor() or a table look-up), so it has no derivatives at par and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
       ctx$fx, name_list(p)
     ))
   }
-  if (!any(cl$kink) && !length(cl$kink_parameters)) return(out)
-  p <- ctx$nm[cl$kink_parameters]
+  if (!any(clf$kink) && !length(clf$kink_parameters)) return(out)
+  p <- ctx$nm[clf$kink_parameters]
   where <- if (length(p)) {
     paste("in", name_list(p))
   } else {
-    paste("along", paste(vapply(which(cl$kink), function(q) combo_of(ctx, q)$text, ""),
+    paste("along", paste(vapply(which(clf$kink), function(q) combo_of(ctx, q)$text, ""),
                          collapse = " and "))
   }
-  if (!length(p)) p <- unique(unlist(lapply(which(cl$kink), function(q) combo_of(ctx, q)$parameters)))
+  if (!length(p)) p <- unique(unlist(lapply(which(clf$kink), function(q) combo_of(ctx, q)$parameters)))
   c(out, new_finding("not_smooth", "error", p, sprintf(
     "not smooth: %s has a kink at par %s (its second differences halve as the step doubles, as |x| does; a smooth fn keeps them), so it has no Hessian there and Wald standard errors do not apply; use a profile likelihood or the bootstrap.",
     ctx$fx, where
@@ -129,12 +102,12 @@ identified_pair <- function(u, x, v, p, curved) {
 }
 
 finding_not_identified <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   out <- list()
   # on a slope down to -Inf, or where fn's noise swamps its curvature, the curvatures
   # say nothing about identification
   if (ctx$verdict %in% c("unbounded", "too_noisy")) return(out)
-  nodep <- which(cl$no_dependence)
+  nodep <- which(clf$no_dependence)
   if (length(nodep)) {
     p <- ctx$nm[nodep]
     out <- c(out, new_finding("not_identified", "error", p, sprintf(
@@ -143,31 +116,31 @@ finding_not_identified <- function(ctx) {
       if (length(p) == 1L) "it has" else "they have"
     )))
   }
-  lmax <- max(abs(cl$values), 0)
+  lmax <- max(abs(clf$values), 0)
   # a flat direction a drift runs along says no more than the drift's finding
-  along_drift <- in_span(cl$vectors, drift_span(ctx$drifts, cl))
-  for (q in which(cl$sign == 0L & !cl$kink & !along_drift)) {
-    v <- cl$vectors[, q]
-    u <- v / cl$scale[cl$free]
+  along_drift <- in_span(clf$vectors, drift_span(ctx$drifts, clf))
+  for (q in which(clf$sign == 0L & !clf$kink & !along_drift)) {
+    v <- clf$vectors[, q]
+    u <- v / clf$scale[clf$free]
     cmb <- combo_of(ctx, q)
     p <- cmb$parameters
-    pr <- cl$profiles[[q]]
+    pr <- clf$profiles[[q]]
     how <- if (identical(pr$shape, "constant")) {
       sprintf("its profile, the other parameters re-minimised, stays constant out to %s scaled units: curvature %s +- %s, the largest being %s",
-              fmt(pr$t), fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
+              fmt(pr$t), fmt(clf$values[q]), fmt(ctx$th$significant * clf$uncertainty[q]),
               fmt(lmax))
-    } else if (isTRUE(cl$ridge[q])) {
+    } else if (isTRUE(clf$ridge[q])) {
       sprintf("its curvature is %s, the largest being %s; fn rises a little along this straight line only because the valley of equal fn bends away from it",
-              fmt(cl$values[q]), fmt(lmax))
+              fmt(clf$values[q]), fmt(lmax))
     } else {
-      sprintf("curvature %s +- %s there, the largest being %s%s", fmt(cl$values[q]),
-              fmt(ctx$th$significant * cl$uncertainty[q]), fmt(lmax),
-              if (cl$source[q] == "fn") ", measured with fn along it" else "")
+      sprintf("curvature %s +- %s there, the largest being %s%s", fmt(clf$values[q]),
+              fmt(ctx$th$significant * clf$uncertainty[q]), fmt(lmax),
+              if (clf$source[q] == "fn") ", measured with fn along it" else "")
     }
-    if (isTRUE(cl$weak[q])) {
+    if (isTRUE(clf$weak[q])) {
       # fn rises along it, at fourth order only: identified, but not at second order
       pr_how <- sprintf("its profile, the other parameters re-minimised, rises as the fourth power of the distance; curvature %s +- %s there, the largest being %s",
-                        fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]),
+                        fmt(clf$values[q]), fmt(ctx$th$significant * clf$uncertainty[q]),
                         fmt(lmax))
       out <- c(out, new_finding("weakly_identified", "warning", p, sprintf(
         "weakly identified: %s rises only at fourth order along %s (%s): the minimum is there, but a Wald standard error, which assumes a quadratic rise, does not apply along it; use a profile likelihood for %s.",
@@ -179,13 +152,13 @@ finding_not_identified <- function(ctx) {
       sprintf("not identified: %s does not depend on %s (%s).", ctx$fx, p, how)
     } else if (length(p) == 2L) {
       sel <- match(p, ctx$fnm)
-      sm <- cl$sums[[q]]
+      sm <- clf$sums[[q]]
       ident <- if (!is.null(sm)) {
         terms <- sprintf(ifelse(sm$k == 1, "exp(%s)", "exp(2*%s)"), ctx$nm[sm$i])
         paste(terms, collapse = " + ")
       } else {
         identified_pair(u[sel], ctx$par[ctx$cl$free[sel]], v[sel], p,
-                        curved = isTRUE(cl$ridge[q]))
+                        curved = isTRUE(clf$ridge[q]))
       }
       sums <- if (!is.null(sm)) {
         sprintf(" That is a sum of two variances, sigma^2 + tau^2, with %s = %s and %s = %s.",
@@ -217,19 +190,19 @@ finding_maximum <- function(ctx) {
 }
 
 finding_saddle <- function(ctx) {
-  cl <- ctx$cl
-  if (!cl$saddle) return(list())
+  clf <- ctx$cl
+  if (!clf$saddle) return(list())
   decreases <- if (ctx$sgn < 0) "fn increases" else "fn decreases"
   out <- list()
-  for (q in which(cl$sign == -1L)) {
+  for (q in which(clf$sign == -1L)) {
     cmb <- combo_of(ctx, q)
-    msg <- if (identical(cl$profiles[[q]]$shape, "decreasing")) {
+    msg <- if (identical(clf$profiles[[q]]$shape, "decreasing")) {
       sprintf(
         "saddle: %s's profile along %s (the other parameters re-minimised) falls, although its curvature there is %s +- %s (flat at second order): a degenerate saddle.",
-        ctx$fx, cmb$text, fmt(cl$values[q]), fmt(ctx$th$significant * cl$uncertainty[q]))
+        ctx$fx, cmb$text, fmt(clf$values[q]), fmt(ctx$th$significant * clf$uncertainty[q]))
     } else {
       sprintf("saddle: %s along %s (curvature %s on the scale of the diagonal).",
-              decreases, cmb$text, fmt(cl$values[q]))
+              decreases, cmb$text, fmt(clf$values[q]))
     }
     out <- c(out, new_finding("saddle", "error", cmb$parameters, msg))
   }
@@ -237,7 +210,7 @@ finding_saddle <- function(ctx) {
   if (!is.null(e)) {
     if (e$decrease > 0) {
       d <- e$direction[ctx$cl$free]
-      cmb <- format_combo(d * cl$scale[cl$free], d, ctx$fnm, ctx$th$combo_share)
+      cmb <- format_combo(d * clf$scale[clf$free], d, ctx$fnm, ctx$th$combo_share)
       out <- c(out, new_finding("escape", "note", cmb$parameters, sprintf(
         "escape: a step along %s lowers %s by %s (to %s); restart the optimiser from x$escape$par.",
         cmb$text, ctx$fx, fmt(e$decrease, 3), fmt(ctx$sgn * e$value, 8)
@@ -253,19 +226,19 @@ finding_saddle <- function(ctx) {
 }
 
 finding_not_stationary <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   out <- list()
   # a gradient of noise says nothing about the optimum
   if (identical(ctx$verdict, "too_noisy")) return(out)
-  z <- cl$newton_z
-  sig <- cl$off_optimum
+  z <- clf$newton_z
+  sig <- clf$off_optimum
   if (any(sig)) {
     fnm <- ctx$fnm
     ord <- order(-abs(z))
     top <- ord[sig[ord]][seq_len(min(4L, sum(sig)))]
     fix <- paste0("Restart the optimiser from x$par with ", restart_setting(ctx$info),
                   if (is.null(ctx$refine)) ", or use control = list(refine = TRUE)." else ".")
-    msg <- if (!is.null(cl$cov)) {
+    msg <- if (!is.null(clf$cov)) {
       sprintf(
         "not stationary: the estimate is %s standard errors from the optimum this Hessian predicts (%s). %s",
         fmt(max(abs(z[sig]))), paste0(fnm[top], " ", fmt(z[top]), collapse = ", "), fix
@@ -278,11 +251,11 @@ finding_not_stationary <- function(ctx) {
     }
     out <- c(out, new_finding("not_stationary", "warning", fnm[top], msg))
   }
-  for (i in which(cl$kkt_violated)) {
-    side <- if (cl$at_bound[i] < 0L) "lower" else "upper"
+  for (i in which(clf$kkt_violated)) {
+    side <- if (clf$at_bound[i] < 0L) "lower" else "upper"
     out <- c(out, new_finding("not_stationary", "warning", ctx$nm[i], sprintf(
       "not stationary: %s decreases moving %s away from its %s bound (gradient %s in units of 1/sqrt(H[i, i])): the bound is not where the minimum is.",
-      ctx$fx, ctx$nm[i], side, fmt(cl$kkt[i])
+      ctx$fx, ctx$nm[i], side, fmt(clf$kkt[i])
     )))
   }
   out
@@ -364,8 +337,8 @@ missing_bound_parameters <- function(first, th) {
   ge <- attr(first$h, "gradient_error")
   x <- first$par
   sig <- abs(g) > th$significant * ge
-  list(lo = which(first$cl$at_bound == 0L & x == 0 & g > 0 & sig),
-       up = which(first$cl$at_bound == 0L & x == 1 & g < 0 & sig))
+  list(lo = which(first$clf$at_bound == 0L & x == 0 & g > 0 & sig),
+       up = which(first$clf$at_bound == 0L & x == 1 & g < 0 & sig))
 }
 
 finding_missing_bound <- function(ctx) {
@@ -385,11 +358,11 @@ finding_missing_bound <- function(ctx) {
 }
 
 finding_at_bound <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   out <- list()
-  for (i in which(cl$at_bound != 0L)) {
+  for (i in which(clf$at_bound != 0L)) {
     nm <- ctx$nm[i]
-    side <- if (cl$at_bound[i] < 0L) "lower" else "upper"
+    side <- if (clf$at_bound[i] < 0L) "lower" else "upper"
     b <- if (side == "lower") ctx$bounds$lower[i] else ctx$bounds$upper[i]
     out <- c(out, new_finding("at_bound", "warning", nm, sprintf(
       "at bound: %s is on its %s bound (%s): no Wald standard error for it; the others are computed with %s held there. Use a likelihood-ratio test or a profile for %s.",
@@ -400,16 +373,16 @@ finding_at_bound <- function(ctx) {
 }
 
 finding_ill_conditioned <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   if (ctx$verdict != "ill_conditioned") return(list())
-  q <- which.min(cl$values)
+  q <- which.min(clf$values)
   cmb <- combo_of(ctx, q)
-  unc <- cl$uncertainty[q] / cl$values[q]
+  unc <- clf$uncertainty[q] / clf$values[q]
   se_unc <- max(ctx$se_uncertainty)
   new_finding("ill_conditioned", "warning", cmb$parameters, sprintf(
     "ill-conditioned: the scaled Hessian has condition number %s; the smallest curvature, along %s, is %s within %s%%%s. The standard errors are uncertain by up to %s%%.",
-    fmt(cl$cond), cmb$text, fmt(cl$values[q]), fmt(100 * unc),
-    if (cl$source[q] == "fn") " (measured with fn along it, beyond what the Hessian's differences resolve)" else "",
+    fmt(clf$cond), cmb$text, fmt(clf$values[q]), fmt(100 * unc),
+    if (clf$source[q] == "fn") " (measured with fn along it, beyond what the Hessian's differences resolve)" else "",
     fmt(100 * se_unc)
   ))
 }
@@ -540,8 +513,8 @@ compare_fit_hessian <- function(ctx) {
   info <- ctx$info
   if (is.null(info$hessian)) return(NULL)
   first <- ctx$first
-  cl <- first$cl
-  free <- cl$free
+  clf <- first$clf
+  free <- clf$free
   nm <- names(first$par)
   Hf <- info$hessian * (if (info$optimizer == "optim") ctx$sgn else 1)
   fnm <- nm[free]
@@ -550,12 +523,12 @@ compare_fit_hessian <- function(ctx) {
                 se_ratio = stats::setNames(rep(NA_real_, length(free)), fnm), matrix = Hf))
   }
   H <- as.matrix(first$h)
-  sc <- cl$scale[free]
+  sc <- clf$scale[free]
   s <- outer(sc, sc)
   dif <- abs(Hf[free, free, drop = FALSE] - H[free, free, drop = FALSE]) / s
   err <- attr(first$h, "error")[free, free, drop = FALSE] / s
   se_fit <- se_from_hessian(Hf, seq_len(ncol(Hf)) %in% free)[free]
-  ratio <- if (!is.null(cl$cov)) se_fit / sqrt(diag(cl$cov)) else rep(NA_real_, length(free))
+  ratio <- if (!is.null(clf$cov)) se_fit / sqrt(diag(clf$cov)) else rep(NA_real_, length(free))
   names(ratio) <- fnm
   list(difference = max(dif), error = max(err), se_ratio = ratio, matrix = Hf)
 }
@@ -565,7 +538,7 @@ finding_fit_hessian <- function(ctx) {
   if (is.null(fh)) return(list())
   if (is.na(fh$difference)) {
     # no comparison: no free parameters, or fit$hessian not finite over them
-    if (!length(ctx$first$cl$free)) return(list())
+    if (!length(ctx$first$clf$free)) return(list())
     return(new_finding("fit_hessian", "warning", character(),
                        "fit$hessian has non-finite entries for the free parameters: it cannot give standard errors; use hesscheck's."))
   }
@@ -627,15 +600,15 @@ finding_functions <- list(
 
 # The table of estimates: SEs where they mean something, and why not elsewhere.
 se_table <- function(ctx) {
-  cl <- ctx$cl
+  clf <- ctx$cl
   n <- length(ctx$par)
   nm <- ctx$nm
   se <- rep(NA_real_, n)
   names(se) <- nm
-  se[cl$free] <- ctx$se_free
+  se[clf$free] <- ctx$se_free
   status <- rep("", n)
-  if (is.null(cl$cov)) {
-    status[cl$free] <- switch(ctx$verdict,
+  if (is.null(clf$cov)) {
+    status[clf$free] <- switch(ctx$verdict,
       maximum = "NA: maximum", saddle = "NA: saddle", not_smooth = "NA: fn not smooth",
       not_identified = "NA: not identified", too_noisy = "NA: fn too noisy",
       weakly_identified = "NA: fn flat at second order",
@@ -646,26 +619,26 @@ se_table <- function(ctx) {
   # the others have none.
   est <- ctx$estimable
   if (any(ctx$null)) {
-    se[cl$free[!est]] <- NA_real_
-    status[cl$free[!est]] <- switch(ctx$verdict,
+    se[clf$free[!est]] <- NA_real_
+    status[clf$free[!est]] <- switch(ctx$verdict,
       no_finite_estimate = , unbounded = "NA: on a direction with no finite estimate",
       weakly_identified = "NA: fn flat at second order",
       "NA: not identified")
   }
   if (any(est)) {
-    se[cl$free[est]] <- ctx$se_estimable[est]
-    status[cl$free[est]] <- if (length(ctx$drifts)) "estimable (off the drifting directions)" else
+    se[clf$free[est]] <- ctx$se_estimable[est]
+    status[clf$free[est]] <- if (length(ctx$drifts)) "estimable (off the drifting directions)" else
       "estimable (off the flat directions)"
   }
-  status[cl$no_dependence] <- "NA: fn does not depend on it"
-  if (any(ctx$drift)) se[cl$free[ctx$drift]] <- NA_real_
+  status[clf$no_dependence] <- "NA: fn does not depend on it"
+  if (any(ctx$drift)) se[clf$free[ctx$drift]] <- NA_real_
   # (a parameter fn seemed to ignore, found at its edge, is not free: it has no SE anyway)
   drifting <- unique(unlist(lapply(ctx$drifts, `[[`, "parameters")))
   status[drifting] <- "NA: drifts to infinity (no finite estimate)"
   if (ctx$verdict %in% c("not_smooth", "too_noisy")) {
     # no Hessian at par: no Wald SE for any parameter of the joint fit
     se[] <- NA_real_
-    status[cl$at_bound == 0L] <- if (ctx$verdict == "too_noisy") "NA: fn too noisy" else
+    status[clf$at_bound == 0L] <- if (ctx$verdict == "too_noisy") "NA: fn too noisy" else
       "NA: fn not smooth"
   }
   # An SE shown at a point the verdict rejects says why it is not valid.
@@ -679,8 +652,8 @@ se_table <- function(ctx) {
     status[shown] <- why
   }
   status[ctx$missing_bound] <- "not valid: at a bound check_fit() was not given"
-  status[cl$at_bound < 0L] <- "NA: on lower bound"
-  status[cl$at_bound > 0L] <- "NA: on upper bound"
+  status[clf$at_bound < 0L] <- "NA: on lower bound"
+  status[clf$at_bound > 0L] <- "NA: on upper bound"
   par <- ctx$par
   zq <- stats::qnorm(1 - (1 - ctx$level) / 2)
   lo <- par - zq * se
@@ -696,16 +669,16 @@ se_table <- function(ctx) {
 # The drifts' directions (and the directions that tilt them) in the scaled coordinates of
 # the free parameters, orthonormal: a k x m matrix. Single coordinates drifting (one
 # finding names them together) each span their own axis: each drifts on its own.
-drift_span <- function(drifts, cl) {
-  d <- cl$scale[cl$free]
+drift_span <- function(drifts, clf) {
+  d <- clf$scale[clf$free]
   cols <- unlist(lapply(drifts, function(dr) {
     own <- if (is.null(dr$own)) dr$parameters else dr$own
     dirs <- if (identical(dr$how, "coordinate")) {
-      lapply(intersect(own, cl$free), function(i) `[<-`(dr$direction * 0, i, 1))
+      lapply(intersect(own, clf$free), function(i) `[<-`(dr$direction * 0, i, 1))
     } else list(dr$direction)
-    lapply(c(dirs, dr$tilts), function(u) u[cl$free] * d)
+    lapply(c(dirs, dr$tilts), function(u) u[clf$free] * d)
   }), recursive = FALSE)
-  if (!length(cols)) return(matrix(0, length(cl$free), 0L))
+  if (!length(cols)) return(matrix(0, length(clf$free), 0L))
   S <- do.call(cbind, cols)
   q <- qr(S)
   qr.Q(q)[, seq_len(q$rank), drop = FALSE]
@@ -723,50 +696,50 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
                           refine, evals, first, drift = logical(), drifts = list(),
                           problem = NULL) {
   h <- state$h
-  cl <- state$cl
+  clf <- state$clf
   par <- state$par
   nm <- names(par)
   n <- length(par)
-  fnm <- nm[cl$free]
-  se_free <- if (!is.null(cl$cov)) sqrt(diag_of(cl$cov)) else rep(NA_real_, length(cl$free))
+  fnm <- nm[clf$free]
+  se_free <- if (!is.null(clf$cov)) sqrt(diag_of(clf$cov)) else rep(NA_real_, length(clf$free))
   names(se_free) <- fnm
   # Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
   # (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
   # w_k = v_ik^2 / lambda_k / sum.
-  se_unc <- rep(NA_real_, length(cl$free))
-  if (!is.null(cl$cov)) {
-    w <- t(t(cl$vectors^2) / cl$values)
-    se_unc <- drop(w %*% (cl$uncertainty / cl$values)) / rowSums(w) / 2
+  se_unc <- rep(NA_real_, length(clf$free))
+  if (!is.null(clf$cov)) {
+    w <- t(t(clf$vectors^2) / clf$values)
+    se_unc <- drop(w %*% (clf$uncertainty / clf$values)) / rowSums(w) / 2
   }
   # Estimable parameters where the verdict leaves flat directions: those orthogonal (in
   # the scaled coordinates) to every direction that is flat, weak, or (with a drift) below
   # drift_small of the largest curvature; their variance is c' H^+ c over the other
   # directions, the same for any generalised inverse (numerics notes, "What stays
   # estimable under non-identification").
-  est <- rep(FALSE, length(cl$free))
-  se_est <- rep(NA_real_, length(cl$free))
+  est <- rep(FALSE, length(clf$free))
+  se_est <- rep(NA_real_, length(clf$free))
   null <- if (verdict %in% c("not_identified", "weakly_identified")) {
-    cl$sign == 0L
+    clf$sign == 0L
   } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
-    cl$sign != 1L | (cl$values < th$drift_small * max(abs(cl$values), 0) &
-                       in_span(cl$vectors, drift_span(drifts, cl)))
+    clf$sign != 1L | (clf$values < th$drift_small * max(abs(clf$values), 0) &
+                       in_span(clf$vectors, drift_span(drifts, clf)))
   }
-  if (any(null) && all(cl$sign[!null] == 1L) && !any(cl$no_dependence)) {
-    V <- cl$vectors
+  if (any(null) && all(clf$sign[!null] == 1L) && !any(clf$no_dependence)) {
+    V <- clf$vectors
     est <- apply(abs(V[, null, drop = FALSE]), 1L, max) <= th$estimable & !drift
     keep <- !null
-    se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / cl$values[keep]))) /
-      cl$scale[cl$free]
+    se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / clf$values[keep]))) /
+      clf$scale[clf$free]
     se_est[!est] <- NA_real_
-  } else if (length(drifts) && !is.null(cl$cov)) {
+  } else if (length(drifts) && !is.null(clf$cov)) {
     # drifting coordinates with no flat eigen-direction: the others keep theirs
-    null <- rep(TRUE, length(cl$free))
+    null <- rep(TRUE, length(clf$free))
     est <- !drift
-    se_est <- ifelse(est, sqrt(diag(cl$cov)), NA_real_)
+    se_est <- ifelse(est, sqrt(diag(clf$cov)), NA_real_)
   }
   # Parameters at 0 or 1 with fn falling beyond: a bound check_fit() was not given.
   mb <- if (verdict != "too_noisy") missing_bound_parameters(first, th)
-  ctx <- list(cl = cl, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
+  ctx <- list(cl = clf, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
               estimable = est, se_estimable = se_est, null = null,
               missing_bound = seq_along(par) %in% c(mb$lo, mb$up),
               missing_bound_parameters = mb,
@@ -785,14 +758,14 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   findings <- findings_frame(out)
 
   V <- NULL
-  if (!is.null(cl$cov)) {
+  if (!is.null(clf$cov)) {
     V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
-    V[cl$free, cl$free] <- cl$cov
-    if (any(drift)) V[cl$free[drift], ] <- V[, cl$free[drift]] <- NA_real_
+    V[clf$free, clf$free] <- clf$cov
+    if (any(drift)) V[clf$free[drift], ] <- V[, clf$free[drift]] <- NA_real_
   }
   na_n <- rep(NA_real_, n)
   names(na_n) <- nm
-  full <- function(x) `[<-`(na_n, cl$free, x)
+  full <- function(x) `[<-`(na_n, clf$free, x)
   structure(list(
     verdict = verdict,
     findings = findings,
@@ -803,17 +776,17 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     gradient_error = attr(h, "gradient_error"),
     hessian = h,
     vcov = V,
-    eigen = list(values = cl$values, vectors = `dimnames<-`(cl$vectors, list(fnm, NULL)),
-                 uncertainty = cl$uncertainty, sign = cl$sign, parameters = fnm,
-                 source = cl$source,
-                 scale = cl$scale[cl$free],
-                 hessian_values = cl$hessian_values,
-                 hessian_uncertainty = cl$hessian_uncertainty),
+    eigen = list(values = clf$values, vectors = `dimnames<-`(clf$vectors, list(fnm, NULL)),
+                 uncertainty = clf$uncertainty, sign = clf$sign, parameters = fnm,
+                 source = clf$source,
+                 scale = clf$scale[clf$free],
+                 hessian_values = clf$hessian_values,
+                 hessian_uncertainty = clf$hessian_uncertainty),
     se_uncertainty = full(se_unc),
-    condition = cl$cond,
-    newton = list(step = full(cl$newton), z = full(cl$newton_z),
-                  scaled_gradient = cl$scaled_gradient),
-    at_bound = `names<-`(cl$at_bound, nm),
+    condition = clf$cond,
+    newton = list(step = full(clf$newton), z = full(clf$newton_z),
+                  scaled_gradient = clf$scaled_gradient),
+    at_bound = `names<-`(clf$at_bound, nm),
     escape = escape,
     refine = refine,
     fit_hessian = ctx$fit_hessian,

@@ -223,12 +223,27 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
                        control = list(),
                        parallel = c("no", "multicore", "snow", "future"), ncpus = 1L,
                        cl = NULL) {
+  a <- hessian_args(fn, par, gr, lower, upper, control, parallel, ncpus, cl,
+                    parallel_given = !missing(parallel), ncpus_given = !missing(ncpus))
+  hessian_engine(..., .hesscheck_problem = a)
+}
+
+# hessian_fd()'s control entries and their defaults.
+hessian_defaults <- list(noise = NULL, step = NULL, start = NULL, max_search = 8L,
+                         max_memory = NULL, trace = 1, parallel = NULL, ncpus = NULL,
+                         cl = NULL, .progress = NULL)
+
+# hessian_fd()'s arguments checked, before any evaluation of fn: a list of fn, gr, the
+# point (x_user as fn sees it, par named), its bounds, the control list as the engine
+# reads it, the backend and check_fit()'s shared progress bar. Arguments are promises
+# forced here in hessian_fd()'s order, so the first bad one is the one reported.
+# parallel_given, ncpus_given: whether the caller gave them (an argument at its default
+# counts as not given, so that a caller may forward its own).
+hessian_args <- function(fn, par, gr, lower, upper, control, parallel, ncpus, cl,
+                         parallel_given = TRUE, ncpus_given = TRUE) {
   fn <- check_function(fn, "fn")
   if (!is.null(gr)) gr <- check_function(gr, "gr")
-  ctrl <- check_control(control, list(noise = NULL, step = NULL, start = NULL,
-                                      max_search = 8L,
-                                      max_memory = NULL, trace = 1, parallel = NULL,
-                                      ncpus = NULL, cl = NULL, .progress = NULL))
+  ctrl <- check_control(control, hessian_defaults)
   # check_fit()'s progress bar, which this Hessian's evaluations join (internal)
   shared <- ctrl$.progress
   ctrl$.progress <- NULL
@@ -254,11 +269,11 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
   # The backend: the arguments, else control's entries (so that check_fit()'s
   # control$hessian can carry them), else serial (without a check: the common case). An
   # argument at its default counts as not given, so a caller may forward its own.
-  if (missing(parallel) || identical(parallel, parallel_backends)) {
+  if (!parallel_given || identical(parallel, parallel_backends)) {
     parallel <- if (is.null(ctrl$parallel)) "no" else ctrl$parallel
   }
   if (!identical(parallel, "no")) {
-    if ((missing(ncpus) || identical(ncpus, 1L)) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
+    if ((!ncpus_given || identical(ncpus, 1L)) && !is.null(ctrl$ncpus)) ncpus <- ctrl$ncpus
     if (is.null(cl) && !is.null(ctrl$cl)) cl <- ctrl$cl
     parallel <- check_parallel(parallel)
     if (parallel != "no") ncpus <- check_backend(parallel, ncpus, cl)
@@ -278,6 +293,30 @@ hessian_fd <- function(fn, par, ..., gr = NULL, lower = -Inf, upper = Inf,
     ctrl[[nm]] <- as.double(s)
   }
   ctrl$noise <- if (is.null(ctrl$noise)) NA_real_ else ctrl$noise
+  list(fn = fn, gr = gr, x_user = x_user, par = par, bounds = bounds, ctrl = ctrl,
+       parallel = parallel, ncpus = ncpus, cl = cl, shared = shared)
+}
+
+# The Hessian of a checked problem (hessian_args()), `...` passed to fn and gr: the
+# engine behind hessian_fd(), which check_fit() (at the estimate and at each Newton step
+# of its refinement) and its probes along directions call with arguments checked once.
+# It announces a long run, evaluates fn (and gr) at the point, then runs the C core on
+# the backend with the progress bar, and words what fails.
+# (The problem comes after `...`, under a name no argument of fn is given: a name
+# before `...` would take an argument of fn that it partially matches.)
+hessian_engine <- function(..., .hesscheck_problem) {
+  a <- .hesscheck_problem
+  fn <- a$fn
+  gr <- a$gr
+  x_user <- a$x_user
+  par <- a$par
+  bounds <- a$bounds
+  ctrl <- a$ctrl
+  parallel <- a$parallel
+  ncpus <- a$ncpus
+  cl <- a$cl
+  shared <- a$shared
+  n <- length(par)
   work <- guard_work(n, gradient = !is.null(gr), max_memory = ctrl$max_memory,
                      memory = FALSE)
 

@@ -54,10 +54,18 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   t0 <- min(sqrt(2 * th$probe_rise * noise / size), tmax / 4)
   if (!(t0 > 0) || !is.finite(t0)) return(NULL)
   noise <- max(noise, direction_noise(fx, x0, f0, u, t0, th))
+  # hessian_fd(line, 0, lower = -tmax, upper = tmax, control = list(noise = noise,
+  # start = t0, trace = 0)) without its checks: only a non-finite noise fails them here.
+  if (!is.finite(noise)) return(NULL)
   line <- function(t) fx(x0 + t * u)
+  ctrl <- hessian_defaults
+  ctrl[c("noise", "start", "trace")] <- list(noise, t0, 0)
+  ctrl[c(".progress", "parallel", "ncpus", "cl")] <- NULL
   h <- tryCatch(
-    suppressWarnings(hessian_fd(line, 0, lower = -tmax, upper = tmax,
-                                control = list(noise = noise, start = t0, trace = 0))),
+    suppressWarnings(hessian_engine(.hesscheck_problem = list(
+      fn = line, gr = NULL, x_user = 0, par = c(p1 = 0),
+      bounds = list(lower = -tmax, upper = tmax), ctrl = ctrl, parallel = "no",
+      ncpus = 1L, cl = NULL, shared = NULL))),
     error = function(e) NULL
   )
   if (is.null(h)) return(NULL)
@@ -90,24 +98,24 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     u[i] <- 1
     probe_curvature(fx, par, f0, u, 1, 1, noise, bounds, th)
   }
-  structure(function(cl, sure, ask) {
-    free <- cl$free
-    d <- cl$scale[free]
+  structure(function(clf, sure, ask) {
+    free <- clf$free
+    d <- clf$scale[free]
     x0 <- par
     v0 <- f0
-    lam <- cl$values
+    lam <- clf$values
     for (it in seq_len(th$probe_newton)) {
       if (!length(sure)) break
       h <- th$probe_slope_step
       slope <- vapply(sure, function(q) {
         u <- numeric(length(par))
-        u[free] <- cl$vectors[, q] / d
+        u[free] <- clf$vectors[, q] / d
         if (room_along(x0, u, bounds) < h) return(NA_real_)
         (fx(x0 + h * u) - fx(x0 - h * u)) / (2 * h)
       }, 0)
       if (anyNA(slope)) break
       z <- slope / sqrt(abs(lam[sure]))       # the step, in standard errors along each
-      step <- -drop(cl$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
+      step <- -drop(clf$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
       xn <- x0
       xn[free] <- xn[free] + step / d
       xn <- pmin(pmax(xn, bounds$lower), bounds$upper)
@@ -128,7 +136,7 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     }
     for (i in seq_len(m)) {
       q <- ask[i]
-      pr <- along(cl$vectors[, q], lam[q], cl$uncertainty[q])
+      pr <- along(clf$vectors[, q], lam[q], clf$uncertainty[q])
       if (is.null(pr)) next
       M[i, i] <- pr$value
       E[i, i] <- pr$error
@@ -137,9 +145,9 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     }
     for (i in seq_len(if (m <= th$probe_pairs_max) m else 0L)) for (j in seq_len(i - 1L)) {
       if (is.na(M[i, i]) || is.na(M[j, j])) next
-      w <- (cl$vectors[, ask[i]] + cl$vectors[, ask[j]]) / sqrt(2)
+      w <- (clf$vectors[, ask[i]] + clf$vectors[, ask[j]]) / sqrt(2)
       pr <- along(w, (lam[ask[i]] + lam[ask[j]]) / 2,
-                  max(cl$uncertainty[ask[c(i, j)]]))
+                  max(clf$uncertainty[ask[c(i, j)]]))
       if (is.null(pr)) next
       M[i, j] <- M[j, i] <- pr$value - (M[i, i] + M[j, j]) / 2
       E[i, j] <- E[j, i] <- pr$error + (E[i, i] + E[j, j]) / 2
@@ -192,13 +200,13 @@ slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
 # direction of scaled curvature -1 lowers a quadratic fn by 1/2: one standard error of a
 # parameter, for a negative log-likelihood). From the point the directions were probed
 # at (the Newton point over the certain directions).
-saddle_escape <- function(cl, fx, x0, value, bounds) {
-  free <- cl$free
-  d <- cl$scale[free]
-  neg <- which(cl$sign < 0L)
+saddle_escape <- function(clf, fx, x0, value, bounds) {
+  free <- clf$free
+  d <- clf$scale[free]
+  neg <- which(clf$sign < 0L)
   best <- list(value = value, par = x0, direction = NULL, t = 0)
   for (q in neg) {
-    u <- cl$vectors[, q] / d
+    u <- clf$vectors[, q] / d
     for (s in c(1, -1)) {
       last <- value
       for (t in 0.25 * 2^(0:14)) {

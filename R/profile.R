@@ -148,17 +148,8 @@ usable_minimum <- function(verdict) {
   is_verdict(verdict) && !verdict %in% unusable_verdicts
 }
 
-# Thresholds of the profile and of compare_se()'s verdict, with their meaning.
-report_thresholds <- list(
-  # A profile interval is "clearly asymmetric" when the distance to one limit is more
-  # than this multiple of the distance to the other (Wald intervals are symmetric).
-  asymmetry = 1.25,
-  # The bootstrap distribution is skewed when |skewness| exceeds this and three of its
-  # Monte-Carlo SEs (sqrt(6 / R)).
-  skewness = 0.5,
-  # More than this fraction of failed or non-converged replicates: the bootstrap is not
-  # evidence of anything yet.
-  failed_fraction = 0.1,
+# Thresholds of the profile's search, with their meaning.
+profile_thresholds <- list(
   # Twice fn, stopped rising: a profile whose signed root rose less than this over a
   # step that doubled the distance is flat.
   flat_rise = 1e-3,
@@ -328,8 +319,8 @@ search_limit <- function(deviance_at, hat, s, se, target, bound, ctrl) {
     z <- z$z
     if (z >= target) break
     if (hit) return(list(limit = bound, status = "bound"))
-    reach <- report_thresholds$flat_reach * target
-    if ((d >= reach && z - z_prev < report_thresholds$flat_rise) ||
+    reach <- profile_thresholds$flat_reach * target
+    if ((d >= reach && z - z_prev < profile_thresholds$flat_rise) ||
         (d >= max_d && max_d >= reach)) {
       return(list(limit = s * Inf, status = "flat", reached = z, distance = d))
     }

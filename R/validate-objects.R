@@ -409,14 +409,3 @@ validate_se <- function(x) {
   if (!is.null(x$profile)) validate_profile(x$profile, fn, "profile")
   invisible(x)
 }
-
-# ---- arguments of the methods -----------------------------------------------------------
-
-check_digits <- function(digits) {
-  if (!is.numeric(digits) || length(digits) != 1L || !is.finite(digits) ||
-      digits != round(digits) || digits < 1 || digits > 15) {
-    hc_abort("bad_argument", sprintf(
-      "`digits` must be a whole number from 1 to 15, not %s.", describe_value(digits)))
-  }
-  as.integer(digits)
-}

@@ -186,3 +186,59 @@ check_dots_names <- function(dots, takes, what) {
         ": it takes no further arguments"), arguments = shown)
   }
 }
+
+# ---- a check_fit() result, flags, counts, the backend and digits ----------------------
+
+check_hesscheck <- function(x) {
+  if (!inherits(x, "hesscheck") || !is.list(x)) {
+    stop(errorCondition(
+      sprintf("`x` must be the result of check_fit(), not %s.", describe_value(x)),
+      field = "(the object)",
+      class = c("hesscheck_error_bad_object", "hesscheck_error_object", "hesscheck_error"),
+      call = NULL))
+  }
+  # every field, the problem (fn, `...` arguments, bounds, fnscale) included
+  validate_hesscheck(x, problem = TRUE)
+}
+
+check_flag <- function(v, arg, type = "bad_flag") {
+  if (!is.logical(v) || length(v) != 1L || is.na(v)) {
+    hc_abort(type, sprintf("`%s` must be TRUE or FALSE.", arg))
+  }
+  v
+}
+
+# A whole number in [lower, upper], or a classed error of `type`.
+check_whole <- function(v, arg, type, lower, upper = .Machine$integer.max, what = "") {
+  if (!is.numeric(v) || length(v) != 1L || !is.finite(v) || v != round(v) ||
+      v < lower || v > upper) {
+    hc_abort(type, sprintf("`%s`%s must be a whole number from %s to %s.", arg, what,
+                           format_count(lower), format_count(upper)))
+  }
+  as.integer(v)
+}
+
+parallel_backends <- c("no", "multicore", "snow", "future")
+
+check_parallel <- function(parallel) {
+  if (identical(parallel, parallel_backends)) return("no")
+  k <- if (is.character(parallel) && length(parallel) == 1L && !is.na(parallel)) {
+    pmatch(parallel, parallel_backends)
+  } else NA_integer_
+  if (is.na(k)) {
+    hc_abort("bad_parallel", sprintf(
+      "`parallel` must be one of %s, not %s.",
+      paste0("\"", parallel_backends, "\"", collapse = ", "), describe_value(parallel)
+    ))
+  }
+  parallel_backends[k]
+}
+
+check_digits <- function(digits) {
+  if (!is.numeric(digits) || length(digits) != 1L || !is.finite(digits) ||
+      digits != round(digits) || digits < 1 || digits > 15) {
+    hc_abort("bad_argument", sprintf(
+      "`digits` must be a whole number from 1 to 15, not %s.", describe_value(digits)))
+  }
+  as.integer(digits)
+}

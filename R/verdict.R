@@ -332,20 +332,20 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef, A = NULL) {
 
 # Classify the point: the scaled eigen-decomposition with error bars, then fn along each
 # direction the Hessian leaves undecided, the stationarity measures and the covariance.
-# `probe`: make_probe()'s function(cl, sure, ask), or NULL to use the Hessian alone.
+# `probe`: make_probe()'s function(clf, sure, ask), or NULL to use the Hessian alone.
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
-  cl <- scaled_hessian(unclass(h), attr(h, "error"), g, ge, unname(par), bounds, th)
-  hs <- cl$matrix
-  free <- cl$free
+  clf <- scaled_hessian(unclass(h), attr(h, "error"), g, ge, unname(par), bounds, th)
+  hs <- clf$matrix
+  free <- clf$free
   # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
   # does not depend on it (the not-smooth finding says what it is).
-  cl$depends[attr(h, "status") %in% c("stairs", "kink")] <- TRUE
+  clf$depends[attr(h, "status") %in% c("stairs", "kink")] <- TRUE
   k <- length(free)
-  d <- cl$scale
-  lam <- cl$values
-  unc <- cl$uncertainty
+  d <- clf$scale
+  lam <- clf$values
+  unc <- clf$uncertainty
   src <- rep("hessian", k)
   kink <- rep(FALSE, k)
   ridge <- rep(FALSE, k)
@@ -362,7 +362,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     # certain negative one a Newton step with |curvature| would descend, not approach
     # the stationary point.
     sure <- setdiff(seq_len(k), ask)
-    probed <- probe(cl, sure[lam[sure] > 0], ask)
+    probed <- probe(clf, sure[lam[sure] > 0], ask)
     M <- probed$matrix
     Em <- probed$error
     kink[ask] <- probed$kink
@@ -377,16 +377,16 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       # its eigenvectors rotate theirs, with the same error bars.
       e <- eigen_with_error(M, Em)
       W <- e$vectors
-      vecs <- cl$vectors
-      vecs[, ask] <- cl$vectors[, ask, drop = FALSE] %*% W
-      cl$vectors <- vecs
+      vecs <- clf$vectors
+      vecs[, ask] <- clf$vectors[, ask, drop = FALSE] %*% W
+      clf$vectors <- vecs
       lam[ask] <- e$values
       unc[ask] <- e$uncertainty
       src[ask] <- "fn"
       # The quartic term along each new direction, from those along the old ones.
       qn <- drop(crossprod(W^2, qd))
       if (any(qn != 0)) {
-        ridge[ask] <- abs(qn) > ridge_limit(probed, cl, lam, unc, sure, th) * lam[ask]^2
+        ridge[ask] <- abs(qn) > ridge_limit(probed, clf, lam, unc, sure, th) * lam[ask]^2
       }
       # The Rayleigh quotient along each rotated direction, asked of fn again: second
       # order in the rotation's error, so it is kept where the probe's own error bar is
@@ -402,7 +402,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
         }
       }
     } else {
-      lim <- if (any(qd[ok] != 0)) ridge_limit(probed, cl, lam, unc, sure, th) else Inf
+      lim <- if (any(qd[ok] != 0)) ridge_limit(probed, clf, lam, unc, sure, th) else Inf
       for (i in which(ok)) {
         q <- ask[i]
         if (Em[i, i] < unc[q]) {
@@ -427,7 +427,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # A parameter fn seems not to depend on (its Hessian row zero within its error), asked
   # along its axis: a kink there makes the differences meaningless, not zero. The
   # engine's own "kink" status (one-sided second differences that disagree) says the same.
-  nodep <- which(!cl$depends & cl$at_bound == 0L)
+  nodep <- which(!clf$depends & clf$at_bound == 0L)
   if (length(nodep) && !is.null(probe)) {
     ax <- attr(probe, "axis")
     hit <- vapply(nodep, function(i) {
@@ -436,12 +436,12 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
     }, NA)
     kink_par <- c(kink_par, nodep[hit])
   }
-  engine_kink <- which(attr(h, "status") == "kink" & cl$at_bound == 0L)
+  engine_kink <- which(attr(h, "status") == "kink" & clf$at_bound == 0L)
   if (length(engine_kink)) kink_par <- sort(unique(c(kink_par, engine_kink)))
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
-    cl$vectors <- cl$vectors[, o, drop = FALSE]
+    clf$vectors <- clf$vectors[, o, drop = FALSE]
   }
   # An eigenvalue below what the rounding of fn can resolve is zero: a perturbation of
   # the scaled Hessian's elements by a few eps of the largest curvature (data and fn
@@ -468,7 +468,7 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       # re-minimised over the clearly curved directions only: along another nearly
       # flat one a Newton step is long and moves fn by as much as the profile does
       comp <- which(sgn == 1L & seq_len(k) != q & lam > th$drift_small * lmax)
-      pr <- probed$profile(cl$vectors[, q], cl$vectors[, comp, drop = FALSE], lam[comp])
+      pr <- probed$profile(clf$vectors[, q], clf$vectors[, comp, drop = FALSE], lam[comp])
       if (is.null(pr)) next
       profiles[[q]] <- pr
       src[q] <- "profile"
@@ -504,8 +504,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # and along each direction in its own standard errors, so that a step along a
   # well-determined direction is not hidden by a poorly determined one (newton_measures()).
   pos <- k > 0L && all(sgn == 1L)
-  nt <- newton_measures(cl$vectors, lam, !flat, gs, gse, d[free], pos,
-                        if (all(src == "hessian") && identical(lam, cl$values)) hs)
+  nt <- newton_measures(clf$vectors, lam, !flat, gs, gse, d[free], pos,
+                        if (all(src == "hessian") && identical(lam, clf$values)) hs)
   z <- nt$z
   ze <- nt$z_error
   zk <- nt$direction_z
@@ -516,23 +516,23 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   if (zdir > th$tol_step && !any(off)) off[which.max(abs(z))] <- TRUE
   cov <- if (pos) nt$cov / tcrossprod(d[free])
   scaled_gradient <- nt$scaled_gradient
-  kkt_bad <- cl$at_bound != 0L & !is.na(cl$kkt) & cl$kkt < 0 &
-    abs(cl$kkt) > th$tol_step & abs(cl$kkt) > th$significant * cl$kkt_error
+  kkt_bad <- clf$at_bound != 0L & !is.na(clf$kkt) & clf$kkt < 0 &
+    abs(clf$kkt) > th$tol_step & abs(clf$kkt) > th$significant * clf$kkt_error
   list(
-    scale = d, at_bound = cl$at_bound, kkt = cl$kkt,
+    scale = d, at_bound = clf$at_bound, kkt = clf$kkt,
     kkt_violated = kkt_bad, free = free,
-    values = lam, vectors = cl$vectors, uncertainty = unc, hessian_values = cl$values,
-    hessian_uncertainty = cl$uncertainty, source = src, sign = sgn, kink = kink,
+    values = lam, vectors = clf$vectors, uncertainty = unc, hessian_values = clf$values,
+    hessian_uncertainty = clf$uncertainty, source = src, sign = sgn, kink = kink,
     ridge = ridge, probed = probed, weak = weak, profiles = profiles,
     hessian_scaled = hs,
     kink_parameters = kink_par,
-    stairs_parameters = which(attr(h, "status") == "stairs" & cl$at_bound == 0L),
+    stairs_parameters = which(attr(h, "status") == "stairs" & clf$at_bound == 0L),
     newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
     cov = cov, scaled_gradient = scaled_gradient,
     # the states read by the verdict, the findings and check_fit(), derived once
     positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
     maximum = length(sgn) > 0L && all(sgn == -1L),
-    no_dependence = !cl$depends & cl$at_bound == 0L & !seq_along(cl$depends) %in% kink_par,
+    no_dependence = !clf$depends & clf$at_bound == 0L & !seq_along(clf$depends) %in% kink_par,
     # fn's measured noise far above rounding, and Hessian elements it leaves unresolved
     too_noisy = isTRUE(attr(h, "noise") > th$noisy * max(abs(attr(h, "value")), 1)) &&
       any(attr(h, "unresolved")),
@@ -563,12 +563,12 @@ hessian_knows_more <- function(M, Em, lam, unc, ask, lmax, th) {
 # The bound on quartic term / curvature^2 beyond which a probed direction is a ridge:
 # ridge_ratio times the same along the certain direction of largest curvature, and at
 # least 1 (see hc_thresholds). Called only when a probed direction has a quartic term.
-ridge_limit <- function(probed, cl, lam, unc, sure, th) {
+ridge_limit <- function(probed, clf, lam, unc, sure, th) {
   r <- 0
   top <- sure[lam[sure] > 0]
   if (length(top)) {
     q <- top[which.max(lam[top])]
-    pr <- probed$along(cl$vectors[, q], lam[q], unc[q])
+    pr <- probed$along(clf$vectors[, q], lam[q], unc[q])
     if (!is.null(pr) && pr$value > 0) r <- abs(pr$quartic) / pr$value^2
   }
   max(th$ridge_ratio * r, 1)
@@ -578,25 +578,25 @@ ridge_limit <- function(probed, cl, lam, unc, sure, th) {
 # (beyond tol_far standard errors) outranks curvature, whose sign there says little about
 # the optimum. `extra`: states found beyond the classification (drift, profiles), named
 # as in verdict_table.
-verdict <- function(cl, th, extra = list()) {
-  zmax <- cl$newton_distance
-  ill <- cl$positive &&
-    (cl$cond > th$tol_ill || any(cl$uncertainty > th$ill_uncertainty * cl$values))
+verdict <- function(clf, th, extra = list()) {
+  zmax <- clf$newton_distance
+  ill <- clf$positive &&
+    (clf$cond > th$tol_ill || any(clf$uncertainty > th$ill_uncertainty * clf$values))
   state <- c(
-    not_smooth = any(cl$kink) || length(cl$kink_parameters) > 0L ||
-      length(cl$stairs_parameters) > 0L,
-    too_noisy = cl$too_noisy,
+    not_smooth = any(clf$kink) || length(clf$kink_parameters) > 0L ||
+      length(clf$stairs_parameters) > 0L,
+    too_noisy = clf$too_noisy,
     unbounded = FALSE,
     no_finite_estimate = FALSE,
-    not_identified = any(cl$no_dependence) || any(cl$sign == 0L & !cl$weak),
+    not_identified = any(clf$no_dependence) || any(clf$sign == 0L & !clf$weak),
     not_stationary_far = zmax > th$tol_far,
-    maximum = cl$maximum,
-    saddle = cl$saddle,
-    not_stationary = any(cl$off_optimum) || any(cl$kkt_violated),
-    at_bound = any(cl$at_bound != 0L),
-    weakly_identified = any(cl$weak),
+    maximum = clf$maximum,
+    saddle = clf$saddle,
+    not_stationary = any(clf$off_optimum) || any(clf$kkt_violated),
+    at_bound = any(clf$at_bound != 0L),
+    weakly_identified = any(clf$weak),
     ill_conditioned = ill,
-    minimum = cl$positive
+    minimum = clf$positive
   )
   for (k in names(extra)) state[[k]] <- state[[k]] || isTRUE(extra[[k]])
   v <- verdict_order[state[verdict_order]][1L]

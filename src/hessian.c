@@ -438,6 +438,225 @@ static void tune_all(hc_ctx *c, hc_axis *ax, const double *user_step, const doub
     }
 }
 
+/* The slots of hc_hessian()'s result, by name (hr_labels in the same order). */
+enum hc_result_slot {
+    HR_HESSIAN, HR_ERROR, HR_STEP, HR_SIDE, HR_RESOLVED, HR_NOISE, HR_EVALUATIONS,
+    HR_GRADIENT, HR_GRADIENT_ERROR, HR_SECOND, HR_STATUS, HR_INCONSISTENT, HR_QUARTIC,
+    HR_NSLOTS
+};
+static const char *hr_labels[HR_NSLOTS] = {
+    "hessian", "error", "step", "side", "resolved", "noise", "evaluations", "gradient",
+    "gradient_error", "second", "status", "inconsistent", "quartic"};
+
+/* One Hessian's computation: fn (and gr), the context the searches and stencils share,
+ * the workspace allocated once, the axes, and what the control list gave. */
+typedef struct hc_run {
+    int n, gmode, group, noise_given;
+    hc_fun f, g;
+    hc_ctx c;
+    hc_batch batch;
+    pair_state *ps;
+    hc_axis *ax;
+    const double *user_step, *start;
+    /* f mode: the noise probe's first estimate and its inform (0, 0 when not run) */
+    double sigma;
+    int inform;
+    int nsecond;        /* mixed elements that got a second estimate */
+} hc_run;
+
+/* The run set up from hc_hessian()'s arguments (checked there): the functions, the
+ * context, and the workspace: the searches of a group, the batch (a group's stencils, a
+ * chunk of pairs' lines, or the noise probe's line) and the pairs. */
+static void hessian_init(hc_run *r, SEXP fcall, SEXP gcall, SEXP rho, SEXP par,
+                         SEXP lower, SEXP upper, SEXP f0, SEXP g0, SEXP control,
+                         SEXP handler, SEXP where, SEXP evaluator, SEXP progress)
+{
+    int n = (int) XLENGTH(par), gmode = !Rf_isNull(gcall);
+    r->n = n;
+    r->gmode = gmode;
+    SEXP noise_s = hc_list_get(control, "noise"), step_s = hc_list_get(control, "step");
+    SEXP start_s = hc_list_get(control, "start");
+    int max_search = Rf_asInteger(hc_list_get(control, "max_search"));
+    int tick = Rf_asInteger(hc_list_get(control, "tick"));
+
+    hc_fun_init(&r->f, fcall, rho, handler, INTEGER(where), n, 1, 1);
+    if (gmode) hc_fun_init(&r->g, gcall, rho, handler, INTEGER(where), n, n, 2);
+
+    hc_ctx *c = &r->c;
+    c->f = &r->f;
+    c->g = gmode ? &r->g : NULL;
+    c->n = n;
+    c->m = gmode ? n : 1;
+    c->x = REAL(par);
+    c->lo = REAL(lower);
+    c->up = REAL(upper);
+    c->f0 = REAL(f0)[0];
+    c->g0 = gmode ? REAL(g0) : NULL;
+    c->fscale = c->f0 != 0.0 ? fabs(c->f0) : 1.0;
+    int noise_given = R_FINITE(REAL(noise_s)[0]);
+    r->noise_given = noise_given;
+    c->noise = noise_given ? REAL(noise_s)[0] : 0.0;
+    c->gnoise = NULL;
+    c->max_search = max_search;
+    c->nonfinite = 0;
+    c->probe_axis = -1;
+    c->probes_left = noise_given ? 0 : HC_AXIS_PROBES;
+    c->gscratch = gmode ? (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double))
+                        : NULL;
+    c->xw = (double *) R_alloc(n, sizeof(double));
+    memcpy(c->xw, c->x, n * sizeof(double));
+    c->evaluator = evaluator;
+    c->progress = progress;
+    c->rho = rho;
+    c->tick = Rf_isNull(progress) || tick == NA_INTEGER || tick < 0 ? 0 : tick;
+    int group = gmode ? HC_GROUP_G : HC_GROUP_F;
+    r->group = group;
+    int nslots = n < group ? n : group;
+    size_t npairs = (size_t) n * (n - 1) / 2;
+    int chunk = npairs < HC_PAIR_CHUNK ? (int) npairs : HC_PAIR_CHUNK;
+    c->slots = hc_alloc_slots(nslots, c->m);
+    hc_batch *batch = &r->batch;
+    int cap = HC_NPTS_MAX * nslots;
+    if (!gmode && cap < HC_NPTS_MAX * chunk) cap = HC_NPTS_MAX * chunk;
+    if (cap < HC_NOISE_POINTS_MAX) cap = HC_NOISE_POINTS_MAX;
+    batch->cap = cap;
+    batch->k = 0;
+    batch->pax = NULL;
+    int *iw = (int *) R_alloc(3 * (size_t) cap, sizeof(int));
+    batch->ia = iw;
+    batch->jb = iw + cap;
+    batch->ok = iw + 2 * (size_t) cap;
+    double *dw = (double *) R_alloc((2 + (size_t) c->m) * cap, sizeof(double));
+    batch->va = dw;
+    batch->vb = dw + cap;
+    batch->vals = dw + 2 * (size_t) cap;
+    c->b = batch;
+    r->ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
+    /* the axes (those of the noise probes along one axis, and the first probe's when
+     * it may be extended, are allocated where needed) */
+    r->ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
+    c->tmp_ax = c->fine_ax = NULL;
+    c->fine_state = noise_given || gmode ? 2 : 0;
+    r->user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
+    r->start = Rf_isNull(start_s) ? NULL : REAL(start_s);
+    r->sigma = 0.0;
+    r->inform = 0;
+    r->nsecond = 0;
+}
+
+/* f mode: 1. the noise, measured first so that the steps are chosen for it; 2. steps and
+ * diagonal; 2b. the noise again at the scale of the steps; 3. the mixed elements. */
+static void assemble_f(hc_run *r, double *ph, double *pe, double *pg, double *pge)
+{
+    hc_ctx *c = &r->c;
+    hc_axis *ax = r->ax;
+    int n = r->n;
+    const double *user_step = r->user_step, *start = r->start;
+    if (!r->noise_given && n > 1) {
+        hc_probe_axes(c, user_step ? user_step : start, ax);
+        r->sigma = hc_noise(c, ax, HC_NOISE_DELTA, 0, &r->inform);
+#ifdef HC_DEBUG
+        Rprintf("FINE %g inform %d\n", r->sigma, r->inform);
+#endif
+        c->noise = r->sigma;
+    }
+    tune_all(c, ax, user_step, start, r->group, NULL, NULL, NULL, NULL);
+    /* 2b. The noise again, at the scale of the steps chosen: noise that is smooth far
+     * below them (an oscillation, a rounding of fn to a few digits) but rough at
+     * theirs counts in the bounds of the diagonal and of the mixed elements. */
+    if (!r->noise_given && n > 1 && step_probe_needed(c, ax)) {
+        hc_step_noise(c, ax);
+        hc_renoise(c, ax);
+    }
+    double hmax = 0.0;
+    for (int i = 0; i < n; i++) {
+        ph[i + (size_t) i * n] = ax[i].est;
+        pe[i + (size_t) i * n] = mark(ax[i].trunc + ax[i].round, ax[i].inconsistent);
+        gradient_f(c, ax + i, pg + i, pge + i);
+        hmax = fmax(hmax, fabs(ax[i].est));
+    }
+    /* 3. Mixed elements. */
+    mixed_all(c, ax, r->ps, hmax, ph, pe, &r->nsecond);
+}
+
+/* g mode: 1. the noise of each component of gr (cancellation inside gr included); 2.
+ * steps, from the columns' diagonal elements, and the columns; then each element's
+ * error, and the two columns' estimates of it symmetrised. */
+static void assemble_g(hc_run *r, double *ph, double *pe, double *pg, double *pge)
+{
+    hc_ctx *c = &r->c;
+    hc_axis *ax = r->ax;
+    int n = r->n;
+    c->gnoise = (double *) R_alloc(n, sizeof(double));
+    for (int i = 0; i < n; i++) c->gnoise[i] = 0.0;
+    double *tmp = (double *) R_alloc(3 * (size_t) n, sizeof(double));
+    double *terr = (double *) R_alloc((size_t) n * n, sizeof(double));
+    double *fl = (double *) R_alloc((size_t) n * n, sizeof(double));
+    hc_probe_axes(c, r->user_step ? r->user_step : r->start, ax);
+    hc_gnoise(c, ax);
+    tune_all(c, ax, r->user_step, r->start, r->group, ph, terr, fl, tmp);
+    for (int i = 0; i < n; i++) {
+        pg[i] = c->g0[i];
+        pge[i] = c->gnoise[i];
+    }
+    /* Element (j, i): truncation + rounding of gr_j (its measured noise, at least eps
+     * times its terms and sqrt(F |H_jj|)); then symmetrise, the two columns' estimates
+     * being each other's second opinion: their disagreement counts in the error. */
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            size_t ji = j + (size_t) i * n;
+            double hjj = fabs(ph[j + (size_t) j * n]);
+            double e = fmax(fmax(c->gnoise[j], fl[ji]),
+                            hc_round_floor(sqrt(c->fscale) * sqrt(hjj)));
+            terr[ji] += ax[i].rcoef * e;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        for (int i = 0; i <= j; i++) {
+            size_t ij = i + (size_t) j * n, ji = j + (size_t) i * n;
+            double a = ph[ij], b = ph[ji];
+            double ea = terr[ij], eb = terr[ji];
+            double err = 0.5 * (ea + eb);
+            int bad = !(fabs(a - b) <= ea + eb);
+            if (bad) err += 0.5 * fabs(a - b);
+            else err = fmax(err, 0.5 * fabs(a - b));
+            ph[ij] = ph[ji] = 0.5 * (a + b);
+            pe[ij] = pe[ji] = mark(err, bad || (i == j && ax[i].inconsistent));
+        }
+    }
+}
+
+/* The rest of the result: the inconsistent elements (their marks removed from the
+ * error bounds), per parameter its step, side, resolution, status and quartic term, the
+ * noise, the evaluations and the count of second estimates. */
+static void pack(SEXP res, const hc_run *r, double *pe)
+{
+    int n = r->n;
+    const hc_axis *ax = r->ax;
+    SET_VECTOR_ELT(res, HR_INCONSISTENT, unmark(pe, (R_xlen_t) n * n));
+    double *pstep = REAL(hc_new_elt(res, HR_STEP, REALSXP, n, -1));
+    int *pside = INTEGER(hc_new_elt(res, HR_SIDE, INTSXP, n, -1));
+    int *pres = LOGICAL(hc_new_elt(res, HR_RESOLVED, LGLSXP, n, -1));
+    int *pstat = INTEGER(hc_new_elt(res, HR_STATUS, INTSXP, n, -1));
+    double *pq = REAL(hc_new_elt(res, HR_QUARTIC, REALSXP, 2, n));
+    for (int i = 0; i < n; i++) {
+        pq[2 * (size_t) i] = ax[i].quartic;
+        pq[2 * (size_t) i + 1] = ax[i].quartic_err;
+        pstep[i] = ax[i].h;
+        pside[i] = ax[i].side;
+        pres[i] = ax[i].resolved;
+        pstat[i] = ax[i].status;
+    }
+    double *pn = REAL(hc_new_elt(res, HR_NOISE, REALSXP, 3, -1));
+    pn[0] = r->c.noise;
+    pn[1] = r->sigma;
+    pn[2] = r->inform;
+    double *pev = REAL(hc_new_elt(res, HR_EVALUATIONS, REALSXP, 2, -1));
+    pev[0] = r->f.count;
+    pev[1] = r->gmode ? r->g.count : 0;
+    INTEGER(hc_new_elt(res, HR_SECOND, INTSXP, 1, -1))[0] = r->nsecond;
+}
+
 SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upper,
                 SEXP f0, SEXP g0, SEXP control, SEXP handler, SEXP where, SEXP evaluator,
                 SEXP progress)
@@ -449,177 +668,17 @@ SEXP hc_hessian(SEXP fcall, SEXP gcall, SEXP rho, SEXP par, SEXP lower, SEXP upp
         !(Rf_isNull(evaluator) || Rf_isFunction(evaluator)) ||
         !(Rf_isNull(progress) || Rf_isFunction(progress)))
         Rf_error("hesscheck internal: bad arguments to hc_hessian");
-    SEXP noise_s = hc_list_get(control, "noise"), step_s = hc_list_get(control, "step");
-    SEXP start_s = hc_list_get(control, "start");
-    int max_search = Rf_asInteger(hc_list_get(control, "max_search"));
-    int tick = Rf_asInteger(hc_list_get(control, "tick"));
-
-    hc_fun f, g;
-    hc_fun_init(&f, fcall, rho, handler, INTEGER(where), n, 1, 1);
-    if (gmode) hc_fun_init(&g, gcall, rho, handler, INTEGER(where), n, n, 2);
-
-    hc_ctx c;
-    c.f = &f;
-    c.g = gmode ? &g : NULL;
-    c.n = n;
-    c.m = gmode ? n : 1;
-    c.x = REAL(par);
-    c.lo = REAL(lower);
-    c.up = REAL(upper);
-    c.f0 = REAL(f0)[0];
-    c.g0 = gmode ? REAL(g0) : NULL;
-    c.fscale = c.f0 != 0.0 ? fabs(c.f0) : 1.0;
-    int noise_given = R_FINITE(REAL(noise_s)[0]);
-    c.noise = noise_given ? REAL(noise_s)[0] : 0.0;
-    c.gnoise = NULL;
-    c.max_search = max_search;
-    c.nonfinite = 0;
-    c.probe_axis = -1;
-    c.probes_left = noise_given ? 0 : HC_AXIS_PROBES;
-    c.gscratch = gmode ? (double *) R_alloc((size_t) HC_NOISE_POINTS_MAX * n, sizeof(double))
-                       : NULL;
-    c.xw = (double *) R_alloc(n, sizeof(double));
-    memcpy(c.xw, c.x, n * sizeof(double));
-    c.evaluator = evaluator;
-    c.progress = progress;
-    c.rho = rho;
-    c.tick = Rf_isNull(progress) || tick == NA_INTEGER || tick < 0 ? 0 : tick;
-    /* The workspace, allocated once: the searches of a group, the batch (a group's
-     * stencils, a chunk of pairs' lines, or the noise probe's line) and the pairs. */
-    int group = gmode ? HC_GROUP_G : HC_GROUP_F;
-    int nslots = n < group ? n : group;
-    size_t npairs = (size_t) n * (n - 1) / 2;
-    int chunk = npairs < HC_PAIR_CHUNK ? (int) npairs : HC_PAIR_CHUNK;
-    c.slots = hc_alloc_slots(nslots, c.m);
-    hc_batch batch;
-    int cap = HC_NPTS_MAX * nslots;
-    if (!gmode && cap < HC_NPTS_MAX * chunk) cap = HC_NPTS_MAX * chunk;
-    if (cap < HC_NOISE_POINTS_MAX) cap = HC_NOISE_POINTS_MAX;
-    batch.cap = cap;
-    batch.k = 0;
-    batch.pax = NULL;
-    int *iw = (int *) R_alloc(3 * (size_t) cap, sizeof(int));
-    batch.ia = iw;
-    batch.jb = iw + cap;
-    batch.ok = iw + 2 * (size_t) cap;
-    double *dw = (double *) R_alloc((2 + (size_t) c.m) * cap, sizeof(double));
-    batch.va = dw;
-    batch.vb = dw + cap;
-    batch.vals = dw + 2 * (size_t) cap;
-    c.b = &batch;
-    pair_state *ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
-    /* the axes (those of the noise probes along one axis, and the first probe's when
-     * it may be extended, are allocated where needed) */
-    hc_axis *ax = (hc_axis *) R_alloc(n, sizeof(hc_axis));
-    c.tmp_ax = c.fine_ax = NULL;
-    c.fine_state = noise_given || gmode ? 2 : 0;
-    const double *user_step = Rf_isNull(step_s) ? NULL : REAL(step_s);
-    const double *start = Rf_isNull(start_s) ? NULL : REAL(start_s);
-
-    const char *labels[] = {"hessian", "error", "step", "side", "resolved", "noise",
-                            "evaluations", "gradient", "gradient_error", "second", "status",
-                            "inconsistent", "quartic"};
-    SEXP res = PROTECT(hc_named_list(labels, 13));
-    double *ph = REAL(hc_new_elt(res, 0, REALSXP, n, n));
-    double *pe = REAL(hc_new_elt(res, 1, REALSXP, n, n));
-    double *pg = REAL(hc_new_elt(res, 7, REALSXP, n, -1));
-    double *pge = REAL(hc_new_elt(res, 8, REALSXP, n, -1));
-    int nsecond = 0;
-    double sigma = 0.0;
-    int inform = 0;
-
-    if (!gmode) {
-        /* 1. Noise, measured first so that the steps are chosen for it. 2. Steps and
-         *    diagonal. */
-        if (!noise_given && n > 1) {
-            hc_probe_axes(&c, user_step ? user_step : start, ax);
-            sigma = hc_noise(&c, ax, HC_NOISE_DELTA, 0, &inform);
-#ifdef HC_DEBUG
-            Rprintf("FINE %g inform %d\n", sigma, inform);
-#endif
-            c.noise = sigma;
-        }
-        tune_all(&c, ax, user_step, start, group, NULL, NULL, NULL, NULL);
-        /* 2b. The noise again, at the scale of the steps chosen: noise that is smooth far
-         * below them (an oscillation, a rounding of fn to a few digits) but rough at
-         * theirs counts in the bounds of the diagonal and of the mixed elements. */
-        if (!noise_given && n > 1 && step_probe_needed(&c, ax)) {
-            hc_step_noise(&c, ax);
-            hc_renoise(&c, ax);
-        }
-        double hmax = 0.0;
-        for (int i = 0; i < n; i++) {
-            ph[i + (size_t) i * n] = ax[i].est;
-            pe[i + (size_t) i * n] = mark(ax[i].trunc + ax[i].round, ax[i].inconsistent);
-            gradient_f(&c, ax + i, pg + i, pge + i);
-            hmax = fmax(hmax, fabs(ax[i].est));
-        }
-        /* 3. Mixed elements. */
-        mixed_all(&c, ax, ps, hmax, ph, pe, &nsecond);
-    } else {
-        c.gnoise = (double *) R_alloc(n, sizeof(double));
-        for (int i = 0; i < n; i++) c.gnoise[i] = 0.0;
-        double *tmp = (double *) R_alloc(3 * (size_t) n, sizeof(double));
-        double *terr = (double *) R_alloc((size_t) n * n, sizeof(double));
-        double *fl = (double *) R_alloc((size_t) n * n, sizeof(double));
-        /* 1. The noise of each component of gr (cancellation inside gr included).
-         * 2. Steps, from the columns' diagonal elements, and the columns. */
-        hc_probe_axes(&c, user_step ? user_step : start, ax);
-        hc_gnoise(&c, ax);
-        tune_all(&c, ax, user_step, start, group, ph, terr, fl, tmp);
-        for (int i = 0; i < n; i++) {
-            pg[i] = c.g0[i];
-            pge[i] = c.gnoise[i];
-        }
-        /* Element (j, i): truncation + rounding of gr_j (its measured noise, at least eps
-         * times its terms and sqrt(F |H_jj|)); then symmetrise, the two columns' estimates
-         * being each other's second opinion: their disagreement counts in the error. */
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                size_t ji = j + (size_t) i * n;
-                double hjj = fabs(ph[j + (size_t) j * n]);
-                double e = fmax(fmax(c.gnoise[j], fl[ji]),
-                                hc_round_floor(sqrt(c.fscale) * sqrt(hjj)));
-                terr[ji] += ax[i].rcoef * e;
-            }
-        }
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i <= j; i++) {
-                size_t ij = i + (size_t) j * n, ji = j + (size_t) i * n;
-                double a = ph[ij], b = ph[ji];
-                double ea = terr[ij], eb = terr[ji];
-                double err = 0.5 * (ea + eb);
-                int bad = !(fabs(a - b) <= ea + eb);
-                if (bad) err += 0.5 * fabs(a - b);
-                else err = fmax(err, 0.5 * fabs(a - b));
-                ph[ij] = ph[ji] = 0.5 * (a + b);
-                pe[ij] = pe[ji] = mark(err, bad || (i == j && ax[i].inconsistent));
-            }
-        }
-    }
-
-    SET_VECTOR_ELT(res, 11, unmark(pe, (R_xlen_t) n * n));
-    double *pstep = REAL(hc_new_elt(res, 2, REALSXP, n, -1));
-    int *pside = INTEGER(hc_new_elt(res, 3, INTSXP, n, -1));
-    int *pres = LOGICAL(hc_new_elt(res, 4, LGLSXP, n, -1));
-    int *pstat = INTEGER(hc_new_elt(res, 10, INTSXP, n, -1));
-    double *pq = REAL(hc_new_elt(res, 12, REALSXP, 2, n));
-    for (int i = 0; i < n; i++) {
-        pq[2 * (size_t) i] = ax[i].quartic;
-        pq[2 * (size_t) i + 1] = ax[i].quartic_err;
-        pstep[i] = ax[i].h;
-        pside[i] = ax[i].side;
-        pres[i] = ax[i].resolved;
-        pstat[i] = ax[i].status;
-    }
-    double *pn = REAL(hc_new_elt(res, 5, REALSXP, 3, -1));
-    pn[0] = c.noise;
-    pn[1] = sigma;
-    pn[2] = inform;
-    double *pev = REAL(hc_new_elt(res, 6, REALSXP, 2, -1));
-    pev[0] = f.count;
-    pev[1] = gmode ? g.count : 0;
-    INTEGER(hc_new_elt(res, 9, INTSXP, 1, -1))[0] = nsecond;
+    hc_run r;
+    hessian_init(&r, fcall, gcall, rho, par, lower, upper, f0, g0, control, handler, where,
+                 evaluator, progress);
+    SEXP res = PROTECT(hc_named_list(hr_labels, HR_NSLOTS));
+    double *ph = REAL(hc_new_elt(res, HR_HESSIAN, REALSXP, n, n));
+    double *pe = REAL(hc_new_elt(res, HR_ERROR, REALSXP, n, n));
+    double *pg = REAL(hc_new_elt(res, HR_GRADIENT, REALSXP, n, -1));
+    double *pge = REAL(hc_new_elt(res, HR_GRADIENT_ERROR, REALSXP, n, -1));
+    if (!gmode) assemble_f(&r, ph, pe, pg, pge);
+    else assemble_g(&r, ph, pe, pg, pge);
+    pack(res, &r, pe);
     UNPROTECT(1);
     return res;
 }

@@ -173,7 +173,7 @@ allocations <- function(call) {
   l <- l[grepl("^[0-9]+ *:", l)]
   bytes <- as.numeric(sub(" *:.*", "", l))
   stack <- trimws(sub("^[0-9]+ *:", "", l))
-  trycatch <- '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_fd"'
+  trycatch <- '"doTryCatch" "tryCatchOne" "tryCatchList" "tryCatch" "hessian_engine"'
   user <- grepl(paste0('"<Anonymous>" ', trycatch), stack, fixed = TRUE) &
     !startsWith(stack, trycatch)
   core <- startsWith(stack, trycatch) | startsWith(stack, '"evaluate" "check_fit"')

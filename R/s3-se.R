@@ -28,19 +28,6 @@ check_boot_of <- function(b, nm, of) {
   invisible(b)
 }
 
-# Lines of a character matrix with row and column names, columns right-aligned.
-table_lines <- function(m) {
-  rn <- rownames(m)
-  if (is.null(rn)) rn <- rep("", nrow(m))
-  cols <- rbind(colnames(m), m)
-  out <- formatC(c("", rn), width = -max(nchar(c("", rn), type = "width")), flag = "-")
-  for (j in seq_len(ncol(cols))) {
-    w <- max(nchar(cols[, j], type = "width"))
-    out <- paste(out, formatC(cols[, j], width = w))
-  }
-  out
-}
-
 # The failure reasons of the replicates, counted, most frequent first.
 failure_lines <- function(messages) {
   if (!length(messages)) return(character())
