@@ -333,6 +333,24 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef, A = NULL) {
 # Classify the point: the scaled eigen-decomposition with error bars, then fn along each
 # direction the Hessian leaves undecided, the stationarity measures and the covariance.
 # `probe`: make_probe()'s function(clf, sure, ask), or NULL to use the Hessian alone.
+# Whether a leftover gradient could tilt the curvature of each direction past its sign.
+# The optimum lies about one Newton step away (over the directions of clearly larger
+# curvature, with the gradient's error bar); over that distance a curvature changes by
+# the third derivative times it, taken as at most the largest curvature per scaled unit.
+# Where even that cannot move a direction's curvature by a third of itself (an optimum
+# reached to its tolerance), fn need not be asked along it.
+tilt_possible <- function(V, lam, unc, gs, gse, lmax, th) {
+  k <- length(lam)
+  if (!k) return(logical())
+  big <- abs(lam) >= th$probe_small * lmax
+  if (!any(big) || !all(lam[big] > th$significant * unc[big])) return(rep(TRUE, k))
+  gv <- abs(drop(crossprod(V, gs))) + th$significant * drop(abs(t(V)) %*% abs(gse))
+  dist <- sqrt(sum((gv[big] / lam[big])^2))
+  # along the small directions themselves the step is gv / |lambda|: its own tilt
+  own <- gv / pmax(abs(lam), .Machine$double.xmin)
+  !(lmax * (dist + own) < abs(lam) / th$significant)
+}
+
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
@@ -356,7 +374,8 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # Undecided (|lambda| within its error bar) or suspicious (error bar above probe_rel
   # of it, or |lambda| below probe_small of the largest) directions are asked of fn.
   ask <- which(!(abs(lam) > th$significant * unc) | unc > th$probe_rel * abs(lam) |
-                 abs(lam) < th$probe_small * lmax)
+                 (abs(lam) < th$probe_small * lmax &
+                    tilt_possible(clf$vectors, lam, unc, gs, gse, lmax, th)))
   if (length(ask) && !is.null(probe)) {
     # The Newton point is sought along the certain positive directions only: along a
     # certain negative one a Newton step with |curvature| would descend, not approach

@@ -56,15 +56,16 @@ test_that("check_fit()'s bar covers the probes of fn after the Hessian", {
   skip_on_cran()
   counter <- new.env()
   counter$calls <- 0
-  # a nearly collinear pair: the Hessian leaves the direction a + b undecided, and fn is
-  # asked along it (as many evaluations again as the Hessian's; 0.05 s each, so that the
-  # projected time passes the bar's threshold)
+  # a nearly collinear pair, c 1e-4 from its optimum: that leftover gradient could tilt
+  # the nearly flat direction a + b past its sign, and fn is asked along it (as many
+  # evaluations again as the Hessian's; 0.05 s each, so that the projected time passes
+  # the bar's threshold)
   f <- function(p) {
     counter$calls <- counter$calls + 1
     Sys.sleep(0.05)
     (p[1] - p[2])^2 + 1e-7 * (p[1] + p[2])^2 + p[3]^2
   }
-  r <- with_bar_log(check_fit(c(a = 0, b = 0, c = 0), f), counter)
+  r <- with_bar_log(check_fit(c(a = 0, b = 0, c = 1e-4), f), counter)
   x <- r$value
   expect_s3_class(x, "hesscheck")
   h_evals <- attr(x$hessian, "evaluations")[["fn"]]

@@ -333,3 +333,30 @@ test_that("a piecewise-constant fn (floor()) is not smooth, with no SE, naming t
   fv <- function(p) -sum(dnorm(z, p[1], sqrt(1 + p[2]), log = TRUE))
   expect_true(all(attr(hessian_fd(fv, c(0.1, 1e-60)), "status") == "ok"))
 })
+
+test_that("an optimum reached to its tolerance is not probed along small, certain directions", {
+  # issue 24: an ordinary regression with condition number 1e4 (two nearly collinear
+  # columns), at lm's exact solution: its smallest eigenvalue is 2e-4 of the largest yet
+  # known to 1e-7 of itself, and no leftover gradient can tilt it: fn is asked nothing
+  # after the Hessian, and the SEs are the analytic ones, sqrt(diag((X'X)^-1))
+  set.seed(1)
+  n <- 200
+  X <- cbind(1, matrix(rnorm(n * 7), n))
+  X[, 3] <- X[, 2] + 0.02 * X[, 3]
+  y <- drop(X %*% rnorm(8)) + rnorm(n)
+  fn <- function(b) sum((y - X %*% b)^2) / 2
+  b0 <- qr.solve(X, y)
+  x <- check_fit(b0, fn)
+  expect_identical(x$verdict, "minimum")
+  expect_identical(x$evaluations[["fn"]], attr(x$hessian, "evaluations")[["fn"]])
+  expect_equal(unname(x$table$se), sqrt(diag(solve(crossprod(X)))), tolerance = 1e-6)
+  # 0.05 SE off the optimum along the collinear pair's flat direction (in lm's metric):
+  # a leftover gradient that could tilt it, so fn is asked along it, and the point is
+  # still a minimum with the same SEs
+  v <- eigen(crossprod(X), symmetric = TRUE)
+  d <- v$vectors[, 8] / sqrt(v$values[8])
+  x2 <- check_fit(b0 + 0.05 * d, fn)
+  expect_gt(x2$evaluations[["fn"]], attr(x2$hessian, "evaluations")[["fn"]])
+  expect_identical(x2$verdict, "minimum")
+  expect_equal(unname(x2$table$se), sqrt(diag(solve(crossprod(X)))), tolerance = 1e-4)
+})
