@@ -297,8 +297,14 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
 # `noise`: the noise of fn. NULL where fn fails at the first distance.
 profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th) {
   at <- function(t) profile_point(fx, x0, free, d, v, W, lam, t, bounds, th)
-  # values at different points, each after several steps: their rounding errors add up
-  tol_of <- function(p) th$significant * (th$profile_noise * noise + p$error)
+  # values at different points, each after several steps: their rounding errors add up;
+  # and a rise below what a curvature at the rounding floor of the eigenvalues (th$rounding
+  # of the largest) gives at that distance is none (fn exactly 0 on a ridge: its rounding
+  # there, 1e-32 from terms of 1e-16, is all it shows)
+  lfloor <- th$rounding * max(abs(lam), 0)
+  tol_of <- function(p, t) {
+    th$significant * max(th$profile_noise * noise + p$error, lfloor * t^2 / 2)
+  }
   prev_t <- flat_t <- NA_real_
   rose <- FALSE
   for (t in th$profile_steps) {
@@ -310,7 +316,7 @@ profile_direction <- function(fx, x0, f0, free, d, v, W, lam, noise, bounds, th)
     }
     dp <- pp$value - f0
     dm <- pm$value - f0
-    tol <- max(tol_of(pp), tol_of(pm))
+    tol <- max(tol_of(pp, t), tol_of(pm, t))
     if (!is.finite(tol)) return(NULL)
     if (min(dp, dm) < -tol) {
       s <- if (dp < dm) 1 else -1

@@ -360,3 +360,13 @@ test_that("an optimum reached to its tolerance is not probed along small, certai
   expect_identical(x2$verdict, "minimum")
   expect_equal(unname(x2$table$se), sqrt(diag(solve(crossprod(X)))), tolerance = 1e-4)
 })
+
+test_that("an exact ridge where fn is 0 is not identified, not ill-conditioned", {
+  # fn is exactly 0 along a - b: its rounding there (1e-32, from terms of 1e-16) is no rise
+  fn <- function(p) (p[1] + p[2] - 2)^2
+  x <- check_fit(c(a = 1, b = 1), fn)
+  expect_identical(x$verdict, "not_identified")
+  expect_true(all(is.na(x$table$se)))
+  expect_match(paste(format(x), collapse = "\n"), "a and b are not separately identified",
+               fixed = TRUE)
+})
