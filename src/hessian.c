@@ -571,7 +571,11 @@ static void assemble_f(hc_run *r, double *ph, double *pe, double *pg, double *pg
     double hmax = 0.0;
     for (int i = 0; i < n; i++) {
         ph[i + (size_t) i * n] = ax[i].est;
-        pe[i + (size_t) i * n] = mark(ax[i].trunc + ax[i].round, ax[i].inconsistent);
+        /* a curvature lost in the rounding at a step where the slope's differences are
+         * far outside the polynomial range (fn rounded to a few digits, rough at the
+         * step's scale): a curvature near 0 is not established there */
+        int rough = !ax[i].resolved && ax[i].odd > 1.0;
+        pe[i + (size_t) i * n] = mark(ax[i].trunc + ax[i].round, ax[i].inconsistent || rough);
         gradient_f(c, ax + i, pg + i, pge + i);
         hmax = fmax(hmax, fabs(ax[i].est));
     }
