@@ -91,7 +91,7 @@
 #' with a fresh seed on every run of the tests, and `bench/random.R` over thousands of
 #' problems (see the README for the figures). The one known limit: an oscillation of `fn`
 #' whose period lies between the first probe's spacing and the step, and which no step the
-#' search tries reveals, can leave an error above its bound (in the bench, on about 7% of
+#' search tries reveals, can leave an error above its bound (in the bench, on about 5% of
 #' such problems, by up to about `1e-6` of the element's scale). Differences cannot see an
 #' error of `fn` that is itself a smooth function of `par` either: an objective computed by
 #' [stats::integrate()] or an ODE solver to a tolerance has a Hessian of its own that
