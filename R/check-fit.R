@@ -252,22 +252,37 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   completed <- FALSE
   on.exit(if (!is.null(prog)) prog$close(completed), add = TRUE)
   ctrl$hessian$.progress <- prog
-  fx <- make_fx(if (is.null(prog)) f else function(p, ...) {
-    prog$tick()
-    f(p, ...)
-  }, ...)
   # No bounds passed as such, which keeps hessian_fd()'s fast path.
   unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
   hlower <- if (unbounded) -Inf else bounds$lower
   hupper <- if (unbounded) Inf else bounds$upper
-  # The backend's cluster under its own name, beside the classification `clf` below.
-  # Refinement computes a Hessian per Newton step: a snow cluster is started once for all
-  # of them, not once per Hessian.
-  cluster <- cl
-  if (ctrl$refine && identical(parallel, "snow") && is.null(cluster)) {
-    cluster <- make_cluster(check_backend("snow", ncpus, NULL))
-    on.exit(parallel::stopCluster(cluster), add = TRUE)
+  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
+  # refinement (inside the bounds, named as par) only move the point.
+  hargs <- hessian_args(f, par, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cl)
+  # The backend serves every Hessian (one per Newton step of the refinement) and fn's
+  # batches along the directions probed: a snow cluster is started once for all of them.
+  if (hargs$parallel == "snow" && is.null(hargs$cl)) {
+    hargs$cl <- make_cluster(hargs$ncpus)
+    attr(hargs$cl, "hesscheck_internal") <- TRUE
+    on.exit(parallel::stopCluster(hargs$cl), add = TRUE)
   }
+  # fn's batches along the directions probed, on the backend (its workers started when
+  # first asked: a well-posed fit asks nothing after the Hessian); counted and ticked
+  # here, the same points and values as serial mode's.
+  pool <- NULL
+  on.exit(if (!is.null(pool)) pool$close(), add = TRUE, after = FALSE)
+  runner <- if (hargs$parallel != "no") function(X) {
+    if (is.null(pool)) {
+      pool <<- batch_evaluator(
+        hargs$parallel, hargs$ncpus, hargs$cl,
+        chunk_function(f, NULL, list(...), names(par), ship = hargs$parallel != "multicore",
+                       tolerant = TRUE),
+        fail = function(id, x, cond) stop("hesscheck internal: a tolerant chunk failed"),
+        progress = NULL, name = ".hesscheck_probe_chunk", persistent = TRUE)
+    }
+    pool$evaluate(X, 1L)
+  }
+  fx <- make_fx(f, ..., tick = if (!is.null(prog)) prog$tick, runner = runner)
   # At a point where fn is -Inf or hugely negative (its differences overflow): a classed
   # error that says what that means; elsewhere hessian_fd()'s own error stands.
   unbounded_abort <- function(p) {
@@ -279,15 +294,10 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
       ), par = p)
     }
   }
-  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
-  # refinement (inside the bounds, named as par) only move the point.
-  hargs <- NULL
+  first_hessian <- TRUE
   hessian_at <- function(p) {
-    if (is.null(hargs)) {
-      hargs <<- hessian_args(f, p, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cluster)
-    } else {
-      hargs$x_user <<- hargs$par <<- p
-    }
+    if (!first_hessian) hargs$x_user <<- hargs$par <<- p
+    first_hessian <<- FALSE
     hessian_engine(..., .hesscheck_problem = hargs)
   }
   evaluate <- function(p) {

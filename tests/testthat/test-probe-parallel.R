@@ -1,0 +1,118 @@
+# check_fit()'s probes along undecided directions on its parallel backend: fn's batches
+# (the noise points, the Newton slope steps, the line's Hessian) evaluated on the
+# workers, counted and ticked in this process, with the same points and values as serial
+# mode, so that the verdict, the table and the counts are identical.
+
+test_that("a batch of probe points gives serial mode's values, counts and ticks", {
+  skip_on_os("windows")
+  skip_on_cran()
+  # every kind of value fn can give: a number, an integer, Inf, -Inf, NaN, NA, an error,
+  # a string, two numbers
+  f <- function(p, k) {
+    switch(p[["i"]], k * p[["x"]], 3L, Inf, -Inf, NaN, NA, stop("no"), "a", c(1, 2))
+  }
+  pts <- lapply(1:9, function(i) c(i = i, x = 0.5 * i))
+  serial <- hesscheck:::make_fx(f, k = 2)
+  want <- vapply(pts, serial$f, 0)
+  expect_identical(want, c(1, 3, rep(NA_real_, 7)))
+  for (be in c("multicore", "snow")) {
+    ev <- hesscheck:::batch_evaluator(
+      be, 2L, NULL, hesscheck:::chunk_function(f, NULL, list(k = 2), c("i", "x"),
+                                               ship = be != "multicore", tolerant = TRUE),
+      fail = function(...) stop("not expected"), progress = NULL,
+      name = ".hesscheck_probe_chunk", persistent = TRUE)
+    ticks <- 0
+    fx <- hesscheck:::make_fx(f, k = 2, tick = function() ticks <<- ticks + 1,
+                              runner = function(X) ev$evaluate(X, 1L))
+    got <- hesscheck:::fn_many(fx$f, pts)
+    ev$close()
+    expect_identical(got, want)
+    expect_identical(fx$count(), 9)
+    expect_identical(ticks, 9)
+  }
+})
+
+# fn along a nearly collinear pair (a, b), c 1e-4 from its optimum: the leftover gradient
+# could tilt the flat direction a + b past its sign, so check_fit() asks fn along it.
+# Each call leaves a line in a file named by the id of its process, in the folder `log`.
+collinear_case <- function(log) {
+  force(log)
+  dir.create(log, showWarnings = FALSE)
+  list(fit = c(a = 0, b = 0, c = 1e-4), fn = function(p) {
+    cat("1\n", file = file.path(log, Sys.getpid()), append = TRUE)
+    (p[1] - p[2])^2 + 1e-7 * (p[1] + p[2])^2 + p[3]^2
+  })
+}
+
+# The calls logged by collinear_case()'s fn: here and in other processes; the log cleared.
+calls_logged <- function(log) {
+  files <- list.files(log, full.names = TRUE)
+  n <- vapply(files, function(f) length(readLines(f)), 0L)
+  here <- basename(files) == as.character(Sys.getpid())
+  unlink(files)
+  c(here = sum(n[here]), there = sum(n[!here]))
+}
+
+test_that("check_fit()'s probes run on multicore and snow workers, as in serial mode", {
+  skip_on_os("windows")
+  skip_on_cran()
+  log <- tempfile()
+  on.exit(unlink(log, recursive = TRUE), add = TRUE)
+  cs <- collinear_case(log)
+  x0 <- check_fit(cs$fit, cs$fn, control = list(hessian = list(trace = 0)))
+  calls0 <- sum(calls_logged(log))
+  h_evals <- attr(x0$hessian, "evaluations")[["fn"]]
+  # fn was asked after the Hessian (the probes), and every call was counted
+  expect_gt(x0$evaluations[["fn"]], 2 * h_evals)
+  expect_identical(x0$evaluations[["fn"]], as.numeric(calls0))
+  for (be in c("multicore", "snow")) {
+    x <- check_fit(cs$fit, cs$fn, parallel = be, ncpus = 2,
+                   control = list(hessian = list(trace = 0)))
+    expect_identical(x$verdict, x0$verdict)
+    expect_identical(x$table, x0$table)
+    expect_identical(x$findings, x0$findings)
+    expect_identical(x$eigen, x0$eigen)
+    expect_identical(x$par, x0$par)
+    expect_identical(x$evaluations, x0$evaluations)
+    n <- calls_logged(log)
+    expect_identical(sum(n), calls0)
+    # more calls on the workers than the whole Hessian made: the probes' batches ran
+    # there (before, every probe ran here)
+    expect_gt(n[["there"]], h_evals)
+  }
+})
+
+test_that("check_fit()'s probes on a future plan give serial mode's result", {
+  skip_on_os("windows")
+  skip_on_cran()
+  skip_if_not_installed("future.apply")
+  log <- tempfile()
+  on.exit(unlink(log, recursive = TRUE), add = TRUE)
+  cs <- collinear_case(log)
+  x0 <- check_fit(cs$fit, cs$fn, control = list(hessian = list(trace = 0)))
+  old <- future::plan("multisession", workers = 2)
+  on.exit(future::plan(old), add = TRUE)
+  calls_logged(log)
+  x <- check_fit(cs$fit, cs$fn, parallel = "future",
+                 control = list(hessian = list(trace = 0)))
+  expect_identical(x$table, x0$table)
+  expect_identical(x$eigen, x0$eigen)
+  expect_identical(x$evaluations, x0$evaluations)
+  expect_gt(calls_logged(log)[["there"]], attr(x0$hessian, "evaluations")[["fn"]])
+})
+
+test_that("a refinement's Hessians on snow leave the probes' batches their workers", {
+  skip_on_os("windows")
+  skip_on_cran()
+  log <- tempfile()
+  on.exit(unlink(log, recursive = TRUE), add = TRUE)
+  cs <- collinear_case(log)
+  ctrl <- list(refine = TRUE, hessian = list(trace = 0))
+  x0 <- check_fit(cs$fit, cs$fn, control = ctrl)
+  for (be in c("multicore", "snow")) {
+    x <- check_fit(cs$fit, cs$fn, control = ctrl, parallel = be, ncpus = 2)
+    expect_identical(x$table, x0$table)
+    expect_identical(x$refine, x0$refine)
+    expect_identical(x$evaluations, x0$evaluations)
+  }
+})
