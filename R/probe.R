@@ -285,11 +285,12 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
   # last decrease achieved (the steps converge at least linearly)
   err <- 0
   for (it in seq_len(if (length(lam)) th$profile_newton else 0L)) {
-    fpm <- vapply(seq_along(lam), function(j) {
+    # one batch, in the order serial evaluation takes (+h, -h, direction by direction)
+    fpm <- matrix(fn_many(fx, unlist(lapply(seq_along(lam), function(j) {
       w <- numeric(length(x))
       w[free] <- W[, j] / d
-      c(fx(x + h * w), fx(x - h * w))
-    }, c(0, 0))
+      list(x + h * w, x - h * w)
+    }), recursive = FALSE)), nrow = 2L)
     if (anyNA(fpm)) break
     g <- (fpm[1L, ] - fpm[2L, ]) / (2 * h)
     # each direction's curvature here, from the same values where they resolve it

@@ -116,3 +116,31 @@ test_that("a refinement's Hessians on snow leave the probes' batches their worke
     expect_identical(x$evaluations, x0$evaluations)
   }
 })
+
+test_that("a ridge's profile runs its Newton steps' batches on the workers, as in serial mode", {
+  skip_on_os("windows")
+  skip_on_cran()
+  log <- tempfile()
+  on.exit(unlink(log, recursive = TRUE), add = TRUE)
+  dir.create(log)
+  # fn constant along a - b (a + b = 2): not identified, decided by the profile along it
+  # with c and d re-minimised by Newton steps
+  fn <- function(p) {
+    cat("1\n", file = file.path(log, Sys.getpid()), append = TRUE)
+    (p[1] + p[2] - 2)^2 + (p[3] - 0.1)^2 + (p[4] - 0.2)^2 + 0.1 * (p[3] - p[4])^2
+  }
+  par <- c(a = 1, b = 1, c = 0.1, d = 0.2)
+  q <- list(hessian = list(trace = 0))
+  x0 <- check_fit(par, fn, control = q)
+  calls_logged(log)
+  expect_identical(x0$verdict, "not_identified")
+  expect_true("profile" %in% x0$eigen$source)
+  for (be in c("multicore", "snow")) {
+    x <- check_fit(par, fn, control = q, parallel = be, ncpus = 2)
+    expect_identical(x$table, x0$table)
+    expect_identical(x$eigen, x0$eigen)
+    expect_identical(x$findings, x0$findings)
+    expect_identical(x$evaluations, x0$evaluations)
+    expect_gt(calls_logged(log)[["there"]], attr(x0$hessian, "evaluations")[["fn"]])
+  }
+})
