@@ -104,6 +104,12 @@
 #' @param parallel,ncpus,cl Evaluate the Hessian's stencil on a parallel backend, as in
 #'   [hessian_fd()] (`"no"`, the default, evaluates one point at a time); for objectives
 #'   that take milliseconds or more. The same settings in `control$hessian` work too.
+#'   `fn`'s points along the directions asked of it (their noise, the Newton steps over
+#'   the other directions, the second differences along them, the profiles' Newton steps)
+#'   go to the same backend in batches, counted and shown in the progress bar here, with
+#'   the same points as serial mode, hence the same values where fn depends on its
+#'   arguments only (`"multicore"` forks its workers for them once, when
+#'   first asked; `"snow"` without `cl` starts one cluster for the whole check).
 #' @param fn_obs Optional `function(par, ...)` returning the per-observation
 #'   contributions whose sum is `fn` (called with the same `...`); kept in
 #'   `x$problem$fn_obs`, so that [compare_se()] shows the sandwich standard errors by
