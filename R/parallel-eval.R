@@ -235,7 +235,8 @@ fork_runner <- function(ncpus, chunk, state, name) {
     rm(list = key, envir = fork_store)
   })
   attr(cl, "hesscheck_internal") <- TRUE
-  run <- tryCatch(snow_runner(ncpus, cl, fork_call(key), state, name), error = function(e) {
+  run <- tryCatch(snow_runner(ncpus, cl, fork_call(key), state, name,
+                              "forked multicore worker"), error = function(e) {
     try(parallel::stopCluster(cl), silent = TRUE)
     stop(e)
   })
@@ -251,7 +252,8 @@ fork_runner <- function(ncpus, chunk, state, name) {
 # function is sent to each node once; each batch sends only the points, one chunk per
 # node (snow_pool()). Results are read as they arrive (an interrupt stays possible); a
 # node whose connection breaks is a classed error naming it.
-snow_runner <- function(ncpus, cl, chunk, state, name = ".hesscheck_chunk") {
+snow_runner <- function(ncpus, cl, chunk, state, name = ".hesscheck_chunk",
+                        label = "snow node") {
   own <- is.null(cl)
   # check_fit()'s own cluster (attr "hesscheck_internal") is stopped there, not here,
   # and the user has no `cl` to stop
@@ -270,7 +272,7 @@ snow_runner <- function(ncpus, cl, chunk, state, name = ".hesscheck_chunk") {
   pool_install(pool, name, chunk, state$close)
   dead <- function(i, e) {
     hc_abort("worker_died", sprintf(
-      "snow node %d died while evaluating a batch of points (%s).%s", i, error_text(e),
+      "%s %d died while evaluating a batch of points (%s).%s", label, i, error_text(e),
       if (theirs) " Stop `cl` with parallel::stopCluster(cl) and make a new one." else ""))
   }
   function(Xs, id, seeds) {

@@ -144,3 +144,26 @@ test_that("a ridge's profile runs its Newton steps' batches on the workers, as i
     expect_gt(calls_logged(log)[["there"]], attr(x0$hessian, "evaluations")[["fn"]])
   }
 })
+
+test_that("a kept forked worker that dies is a classed error naming it, not a hang", {
+  skip_on_os("windows")
+  skip_on_cran()
+  master <- Sys.getpid()
+  # kills the worker evaluating a point beyond 1 (never this process)
+  f <- function(p) {
+    if (p[[1]] > 1 && Sys.getpid() != master) tools::pskill(Sys.getpid(), tools::SIGKILL)
+    sum(p^2)
+  }
+  ev <- hesscheck:::batch_evaluator(
+    "multicore", 2L, NULL, hesscheck:::chunk_function(f, NULL, list(), c("a", "b"),
+                                                      tolerant = TRUE),
+    fail = function(...) stop("not expected"), progress = NULL, persistent = TRUE)
+  on.exit(ev$close(), add = TRUE)
+  expect_identical(ev$evaluate(cbind(c(0.5, 1), c(1, 0)), 1L), c(1.25, 1))
+  t <- system.time(
+    e <- tryCatch(ev$evaluate(cbind(c(0.5, 1), c(2, 0)), 1L), error = identity)
+  )[["elapsed"]]
+  expect_s3_class(e, "hesscheck_error_worker_died")
+  expect_match(conditionMessage(e), "^forked multicore worker 2 died while evaluating")
+  expect_lt(t, 30)
+})
