@@ -650,6 +650,10 @@ drift_subspace <- function(clf, flat, fx, noise, bounds, th, walk) {
     v <- fx(p)
     if (is.finite(v)) v else NA_real_
   }
+  # its batches on check_fit()'s backend, where fx has them (make_fx())
+  if (!is.null(attr(fx, "batch"))) {
+    attr(fin, "batch") <- function(points) finite_or_na(attr(fx, "batch")(points))
+  }
   sl <- slopes_along(fin, x0, V, free, d, noise, bounds)
   g <- ifelse(!is.na(sl$value) & abs(sl$value) > th$significant * sl$error, sl$value, 0)
   if (all(g == 0)) return(NULL)

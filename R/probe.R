@@ -7,9 +7,9 @@
 # `tick`: called once per evaluation (check_fit()'s progress bar). `runner`: where
 # check_fit() has a parallel backend, function(X) that evaluates fn at the columns of X on
 # it, each value as raw() gives it (NA where fn fails or gives no one number); then f
-# carries attr "batch", function(points) that evaluates a list of points there as one
-# batch, counted and ticked here point by point as serial mode counts and ticks them,
-# with the same values (fn_many()).
+# and raw carry attr "batch", function(points) that evaluates a list of points there as
+# one batch, counted and ticked here point by point as serial mode counts and ticks
+# them, with the same values as f (raw) gives (fn_many()).
 make_fx <- function(f, ..., tick = NULL, runner = NULL) {
   env <- new.env(parent = emptyenv())
   env$count <- 0
@@ -24,19 +24,25 @@ make_fx <- function(f, ..., tick = NULL, runner = NULL) {
     if (is.finite(v)) v else NA_real_
   }
   if (!is.null(runner)) {
-    attr(fx, "batch") <- function(points) {
+    batch_raw <- function(points) {
       k <- length(points)
       # one point: here, which costs less than a trip to a worker
-      if (k < 2L) return(vapply(points, fx, 0))
+      if (k < 2L) return(vapply(points, raw, 0))
       env$count <- env$count + k
       if (!is.null(tick)) for (i in seq_len(k)) tick()
-      v <- runner(do.call(cbind, points))
-      v[!is.finite(v)] <- NA_real_
-      v
+      runner(do.call(cbind, points))
     }
+    attr(fx, "batch") <- function(points) finite_or_na(batch_raw(points))
+    attr(raw, "batch") <- batch_raw
   }
   # f: finite values or NA; raw: -Inf and Inf kept (a fall without bound is news)
   list(f = fx, raw = raw, count = function() env$count)
+}
+
+# x with its values that are not finite NA.
+finite_or_na <- function(x) {
+  x[!is.finite(x)] <- NA_real_
+  x
 }
 
 # fn (make_fx()'s f) at each point of a list, in one batch on check_fit()'s backend where
@@ -218,7 +224,7 @@ slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
     h <- 1
     for (try in 1:4) {
       if (room_along(x0, u, bounds) >= 2 * h) {
-        f <- vapply(c(h, -h, 2 * h, -2 * h), function(t) fx(x0 + t * u), 0)
+        f <- fn_many(fx, lapply(c(h, -h, 2 * h, -2 * h), function(t) x0 + t * u))
         if (!anyNA(f)) {
           D1 <- (f[1] - f[2]) / (2 * h)
           D2 <- (f[3] - f[4]) / (4 * h)

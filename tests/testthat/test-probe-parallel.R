@@ -167,3 +167,24 @@ test_that("a kept forked worker that dies is a classed error naming it, not a ha
   expect_match(conditionMessage(e), "^forked multicore worker 2 died while evaluating")
   expect_lt(t, 30)
 })
+
+test_that("quasi-separation's drift search gives serial mode's result on the backends", {
+  skip_on_os("windows")
+  skip_on_cran()
+  # the Titanic passengers: fn asked along the flattest directions (their slopes, the
+  # walk along the drift with the others re-minimised), in batches on the workers
+  ti <- as.data.frame(datasets::Titanic)
+  ti <- subset(ti, Class != "Crew")
+  ti$Class <- droplevels(ti$Class)
+  m <- glm(Survived ~ Sex + Class * Age, binomial, ti, weights = Freq)
+  x0 <- check_fit(m, control = list(hessian = list(trace = 0)))
+  expect_identical(x0$verdict, "no_finite_estimate")
+  for (be in c("multicore", "snow")) {
+    x <- check_fit(m, control = list(hessian = list(trace = 0, parallel = be, ncpus = 2)))
+    expect_identical(x$table, x0$table)
+    expect_identical(x$eigen, x0$eigen)
+    expect_identical(x$findings, x0$findings)
+    expect_identical(x$drifts, x0$drifts)
+    expect_identical(x$evaluations, x0$evaluations)
+  }
+})
