@@ -109,7 +109,9 @@
 #'   go to the same backend in batches, counted and shown in the progress bar here, with
 #'   the same points as serial mode, hence the same values where fn depends on its
 #'   arguments only (`"multicore"` forks its workers for them once, when
-#'   first asked; `"snow"` without `cl` starts one cluster for the whole check).
+#'   first asked; `"snow"` without `cl` starts one cluster for the whole check). The
+#'   objective of an lme4 or TMB fit keeps state between calls (where its inner
+#'   optimisation starts): it is asked along directions here, in serial mode's order.
 #' @param fn_obs Optional `function(par, ...)` returning the per-observation
 #'   contributions whose sum is `fn` (called with the same `...`); kept in
 #'   `x$problem$fn_obs`, so that [compare_se()] shows the sandwich standard errors by
@@ -277,7 +279,10 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   # here, the same points and values as serial mode's.
   pool <- NULL
   on.exit(if (!is.null(pool)) pool$close(), add = TRUE, after = FALSE)
-  runner <- if (hargs$parallel != "no") function(X) {
+  # (Not for an objective that keeps state between calls, from a fitted model's method:
+  # its values depend on the calls before, which only serial order reproduces.)
+  batched <- hargs$parallel != "no" && !isTRUE(attr(fn, "hesscheck_stateful"))
+  runner <- if (batched) function(X) {
     if (is.null(pool)) {
       pool <<- batch_evaluator(
         hargs$parallel, hargs$ncpus, hargs$cl,

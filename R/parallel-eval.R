@@ -244,6 +244,8 @@ fork_runner <- function(ncpus, chunk, state, name) {
   state$close <- function() {
     close_pool()
     try(parallel::stopCluster(cl), silent = TRUE)
+    # a node that died leaves its connection open (stopCluster() stops at it)
+    for (node in cl) try(close(node$con), silent = TRUE)
   }
   run
 }

@@ -188,3 +188,23 @@ test_that("quasi-separation's drift search gives serial mode's result on the bac
     expect_identical(x$evaluations, x0$evaluations)
   }
 })
+
+test_that("a fit whose objective keeps state is asked along directions here, as in serial mode", {
+  skip_on_os("windows")
+  skip_on_cran()
+  skip_if_not_installed("glmmTMB")
+  skip_if_not_installed("nlme")
+  # TMB's Laplace approximation starts its inner optimisation where the calls before left
+  # it: values on workers differ in their last digits, and with them the probes' (and
+  # the evaluations counted); asked here, they are serial mode's
+  ox <- nlme::Oxboys
+  ox$obs <- factor(seq_len(nrow(ox)))
+  m <- suppressWarnings(glmmTMB::glmmTMB(height ~ age + (1 | Subject) + (1 | obs), data = ox))
+  x0 <- check_fit(m, control = list(hessian = list(trace = 0)))
+  x <- check_fit(m, control = list(hessian = list(trace = 0, parallel = "multicore", ncpus = 2)))
+  expect_identical(x$eigen, x0$eigen)
+  expect_identical(x$evaluations, x0$evaluations)
+  expect_identical(x$table, x0$table)
+  # the objective kept in the result is the fit's own, without the internal mark
+  expect_null(attr(x$problem$fn, "hesscheck_stateful"))
+})
