@@ -104,6 +104,14 @@
 #' @param parallel,ncpus,cl Evaluate the Hessian's stencil on a parallel backend, as in
 #'   [hessian_fd()] (`"no"`, the default, evaluates one point at a time); for objectives
 #'   that take milliseconds or more. The same settings in `control$hessian` work too.
+#'   `fn`'s points along the directions asked of it (their noise, the Newton steps over
+#'   the other directions, the second differences along them, the profiles' Newton steps)
+#'   go to the same backend in batches, counted and shown in the progress bar here, with
+#'   the same points as serial mode, hence the same values where fn depends on its
+#'   arguments only (`"multicore"` forks its workers for them once, when
+#'   first asked; `"snow"` without `cl` starts one cluster for the whole check). The
+#'   objective of an lme4 or TMB fit keeps state between calls (where its inner
+#'   optimisation starts): it is asked along directions here, in serial mode's order.
 #' @param fn_obs Optional `function(par, ...)` returning the per-observation
 #'   contributions whose sum is `fn` (called with the same `...`); kept in
 #'   `x$problem$fn_obs`, so that [compare_se()] shows the sandwich standard errors by
@@ -252,22 +260,40 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   completed <- FALSE
   on.exit(if (!is.null(prog)) prog$close(completed), add = TRUE)
   ctrl$hessian$.progress <- prog
-  fx <- make_fx(if (is.null(prog)) f else function(p, ...) {
-    prog$tick()
-    f(p, ...)
-  }, ...)
   # No bounds passed as such, which keeps hessian_fd()'s fast path.
   unbounded <- all(bounds$lower == -Inf) && all(bounds$upper == Inf)
   hlower <- if (unbounded) -Inf else bounds$lower
   hupper <- if (unbounded) Inf else bounds$upper
-  # The backend's cluster under its own name, beside the classification `clf` below.
-  # Refinement computes a Hessian per Newton step: a snow cluster is started once for all
-  # of them, not once per Hessian.
-  cluster <- cl
-  if (ctrl$refine && identical(parallel, "snow") && is.null(cluster)) {
-    cluster <- make_cluster(check_backend("snow", ncpus, NULL))
-    on.exit(parallel::stopCluster(cluster), add = TRUE)
+  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
+  # refinement (inside the bounds, named as par) only move the point.
+  hargs <- hessian_args(f, par, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cl)
+  # The backend serves every Hessian (one per Newton step of the refinement) and fn's
+  # batches along the directions probed: a snow cluster is started once for all of them.
+  if (hargs$parallel == "snow" && is.null(hargs$cl)) {
+    hargs$cl <- make_cluster(hargs$ncpus)
+    attr(hargs$cl, "hesscheck_internal") <- TRUE
+    on.exit(parallel::stopCluster(hargs$cl), add = TRUE)
   }
+  # fn's batches along the directions probed, on the backend (its workers started when
+  # first asked: a well-posed fit asks nothing after the Hessian); counted and ticked
+  # here, the same points and values as serial mode's.
+  pool <- NULL
+  on.exit(if (!is.null(pool)) pool$close(), add = TRUE, after = FALSE)
+  # (Not for an objective that keeps state between calls, from a fitted model's method:
+  # its values depend on the calls before, which only serial order reproduces.)
+  batched <- hargs$parallel != "no" && !isTRUE(attr(fn, "hesscheck_stateful"))
+  runner <- if (batched) function(X) {
+    if (is.null(pool)) {
+      pool <<- batch_evaluator(
+        hargs$parallel, hargs$ncpus, hargs$cl,
+        chunk_function(f, NULL, list(...), names(par), ship = hargs$parallel != "multicore",
+                       tolerant = TRUE),
+        fail = function(id, x, cond) stop("hesscheck internal: a tolerant chunk failed"),
+        progress = NULL, name = ".hesscheck_probe_chunk", persistent = TRUE)
+    }
+    pool$evaluate(X, 1L)
+  }
+  fx <- make_fx(f, ..., tick = if (!is.null(prog)) prog$tick, runner = runner)
   # At a point where fn is -Inf or hugely negative (its differences overflow): a classed
   # error that says what that means; elsewhere hessian_fd()'s own error stands.
   unbounded_abort <- function(p) {
@@ -279,15 +305,10 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
       ), par = p)
     }
   }
-  # hessian_fd()'s arguments are checked at the estimate, once: the Newton steps of the
-  # refinement (inside the bounds, named as par) only move the point.
-  hargs <- NULL
+  first_hessian <- TRUE
   hessian_at <- function(p) {
-    if (is.null(hargs)) {
-      hargs <<- hessian_args(f, p, g, hlower, hupper, ctrl$hessian, parallel, ncpus, cluster)
-    } else {
-      hargs$x_user <<- hargs$par <<- p
-    }
+    if (!first_hessian) hargs$x_user <<- hargs$par <<- p
+    first_hessian <<- FALSE
     hessian_engine(..., .hesscheck_problem = hargs)
   }
   evaluate <- function(p) {
@@ -633,6 +654,10 @@ drift_subspace <- function(clf, flat, fx, noise, bounds, th, walk) {
   fin <- function(p) {
     v <- fx(p)
     if (is.finite(v)) v else NA_real_
+  }
+  # its batches on check_fit()'s backend, where fx has them (make_fx())
+  if (!is.null(attr(fx, "batch"))) {
+    attr(fin, "batch") <- function(points) finite_or_na(attr(fx, "batch")(points))
   }
   sl <- slopes_along(fin, x0, V, free, d, noise, bounds)
   g <- ifelse(!is.na(sl$value) & abs(sl$value) > th$significant * sl$error, sl$value, 0)

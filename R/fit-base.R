@@ -69,10 +69,16 @@ from_package <- function(fit, source, par, fn, ..., gr = NULL, value = NULL,
     check_shippable(list(local_only = local_only), control$hessian$parallel,
                     "check_fit() with control$hessian")
   }
+  # An objective that keeps state between calls (the inner optimum a Laplace
+  # approximation starts from) gives values that depend on the calls before: check_fit()
+  # asks it along directions here, in serial mode's order, not in batches on workers.
+  fn_checked <- fn
+  if (!is.null(state)) attr(fn_checked, "hesscheck_stateful") <- TRUE
   x <- check_fit.default(list(par = par, value = value, convergence = convergence,
                               optimizer = source),
-                         fn = fn, ..., gr = gr, lower = lower, upper = upper,
+                         fn = fn_checked, ..., gr = gr, lower = lower, upper = upper,
                          fnscale = fnscale, control = control)
+  x$problem$fn <- fn
   x$source <- list(class = class(fit)[1L], note = note, advice = advice)
   if (!is.null(data_args)) x$problem$data <- data_args
   x$problem$state <- state

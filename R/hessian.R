@@ -303,7 +303,10 @@ hessian_args <- function(fn, par, gr, lower, upper, control, parallel, ncpus, cl
 # It announces a long run, evaluates fn (and gr) at the point, then runs the C core on
 # the backend with the progress bar, and words what fails.
 # (The problem comes after `...`, under a name no argument of fn is given: a name
-# before `...` would take an argument of fn that it partially matches.)
+# before `...` would take an argument of fn that it partially matches.) Its `batch`, for
+# check_fit()'s probes, is an evaluator of the C core's batches (function(X, id): fn at
+# the columns of X, NA where not finite) used with parallel = "no": the probe's own
+# batches on check_fit()'s backend.
 hessian_engine <- function(..., .hesscheck_problem) {
   a <- .hesscheck_problem
   fn <- a$fn
@@ -404,7 +407,8 @@ hessian_engine <- function(..., .hesscheck_problem) {
         as.integer(progress_thresholds$first_tick)
     } else 0L
     .Call(hc_hessian, fcall, gcall, environment(), par, bounds$lower, bounds$upper,
-          f0, g0, ctrl, handler, where, if (!is.null(evaluator)) evaluator$evaluate,
+          f0, g0, ctrl, handler, where,
+          if (!is.null(evaluator)) evaluator$evaluate else a[["batch"]],
           if (!is.null(prog)) prog$fun)
   }, error = function(e) {
     in_gr <- where[1L] == 2L

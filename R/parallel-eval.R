@@ -11,7 +11,9 @@
 # says which point and why: list(values = m x k, fail = 0 or the column, error or value).
 # Its environment holds only what it needs, so that it travels to snow and future
 # workers whole (hesscheck need not be installed there).
-chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
+# tolerant: as make_fx()'s raw() sees fn (check_fit()'s probes), a failure or a value that
+# is not one number is NA and the chunk goes on (fail is always 0).
+chunk_function <- function(fn, gr, dots, nm, ship = FALSE, tolerant = FALSE) {
   if (ship) {
     fn <- with_globals(fn)
     if (!is.null(gr)) gr <- with_globals(gr)
@@ -22,12 +24,12 @@ chunk_function <- function(fn, gr, dots, nm, ship = FALSE) {
   # snow and future byte compiled here, so that a worker that receives it afresh (future:
   # with every batch) does not compile it again
   environment(make_chunk) <- globalenv()
-  chunk <- make_chunk(f$call, f$env, g$call, g$env, nm)
+  chunk <- make_chunk(f$call, f$env, g$call, g$env, nm, tolerant)
   if (ship) compiler::cmpfun(chunk) else chunk
 }
 
-make_chunk <- function(fcall, fenv, gcall, genv, nm) {
-  force(fcall); force(fenv); force(gcall); force(genv); force(nm)
+make_chunk <- function(fcall, fenv, gcall, genv, nm, tolerant = FALSE) {
+  force(fcall); force(fenv); force(gcall); force(genv); force(nm); force(tolerant)
   function(X, id, seed = NULL) {
     # the chunk's own random-number stream, for an fn that draws random numbers (not
     # with future, which sets it from its `seed` argument); the worker's own state is
@@ -58,6 +60,11 @@ make_chunk <- function(fcall, fenv, gcall, genv, nm) {
       call[[2L]] <- x
       v <- withCallingHandlers(tryCatch(eval(call, where), error = function(e) e),
                                warning = keep)
+      if (tolerant) {
+        out[, p] <- if (is.numeric(v) && length(v) == 1L && !is.nan(v)) as.double(v) else
+          NA_real_
+        next
+      }
       if (inherits(v, "error")) {
         return(list(values = out, fail = p, error = v, warnings = warns))
       }
@@ -120,10 +127,18 @@ split_points <- function(k, workers) {
 
 # The batch evaluator: list(evaluate = function(X, id) -> values, close = function()).
 # `fail(id, x, cond_or_value)` raises the error serial mode raises at x.
-batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
+# `name`: the chunk's name on the nodes of a snow cluster (check_fit()'s probes keep theirs
+# there while the Hessians of its refinement install and remove their own). `persistent`:
+# multicore workers forked once and kept (fork_runner()), for many small batches (the
+# probes': a fork per batch costs 10 to 80 ms, a batch on a kept one about 1 ms).
+batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress,
+                            name = ".hesscheck_chunk", persistent = FALSE) {
   done <- 0L
   state <- new.env(parent = emptyenv())
-  run <- switch(parallel,
+  if (parallel == "multicore" && persistent) {
+    run <- fork_runner(ncpus, chunk, state, name)
+    parallel <- "snow"
+  } else run <- switch(parallel,
     multicore = function(Xs, id, seeds) {
       out <- suppressWarnings(parallel::mclapply(
         seq_along(Xs), function(i) chunk(Xs[[i]], id, seeds[[i]]), mc.cores = length(Xs),
@@ -138,7 +153,7 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
       }
       out
     },
-    snow = snow_runner(ncpus, cl, chunk, state),
+    snow = snow_runner(ncpus, cl, chunk, state, name),
     future = function(Xs, id, seeds) {
       # One future per chunk, its globals given: the chunk function with its environment
       # (fn, the `...` arguments) serialised once per call, so that future neither
@@ -196,12 +211,55 @@ batch_evaluator <- function(parallel, ncpus, cl, chunk, fail, progress) {
        workers = workers)
 }
 
+# Where fork_runner()'s chunks wait for the fork: the nodes read theirs from their copy.
+fork_store <- new.env(parent = emptyenv())
+
+# The function a node of fork_runner()'s cluster calls: the chunk stored under `key`.
+fork_call <- function(key) {
+  force(key)
+  function(X, id, seed = NULL) get(key, envir = fork_store)(X, id, seed)
+}
+
+# `ncpus` forked workers kept for the whole call (parallel::makeForkCluster()), run as a
+# snow cluster (snow_runner()). The chunk is not sent to them, which would serialise it
+# (the pointers of a compiled model, TMB's or lme4's, arrive as NULL): it sits in
+# fork_store when they are forked, and they call their copy of it.
+fork_runner <- function(ncpus, chunk, state, name) {
+  n <- if (is.null(fork_store$n)) 1 else fork_store$n + 1
+  fork_store$n <- n
+  key <- paste0("chunk", n)
+  assign(key, chunk, envir = fork_store)
+  old <- options(socketOptions = "no-delay")
+  cl <- tryCatch(parallel::makeForkCluster(ncpus), finally = {
+    options(old)
+    rm(list = key, envir = fork_store)
+  })
+  attr(cl, "hesscheck_internal") <- TRUE
+  run <- tryCatch(snow_runner(ncpus, cl, fork_call(key), state, name,
+                              "forked multicore worker"), error = function(e) {
+    try(parallel::stopCluster(cl), silent = TRUE)
+    stop(e)
+  })
+  close_pool <- state$close
+  state$close <- function() {
+    close_pool()
+    try(parallel::stopCluster(cl), silent = TRUE)
+    # a node that died leaves its connection open (stopCluster() stops at it)
+    for (node in cl) try(close(node$con), silent = TRUE)
+  }
+  run
+}
+
 # A snow cluster (the user's `cl`, or `ncpus` local workers started here): the chunk
 # function is sent to each node once; each batch sends only the points, one chunk per
 # node (snow_pool()). Results are read as they arrive (an interrupt stays possible); a
 # node whose connection breaks is a classed error naming it.
-snow_runner <- function(ncpus, cl, chunk, state) {
+snow_runner <- function(ncpus, cl, chunk, state, name = ".hesscheck_chunk",
+                        label = "snow node") {
   own <- is.null(cl)
+  # check_fit()'s own cluster (attr "hesscheck_internal") is stopped there, not here,
+  # and the user has no `cl` to stop
+  theirs <- !own && !isTRUE(attr(cl, "hesscheck_internal"))
   if (own) cl <- make_cluster(ncpus)
   pool <- snow_pool(cl)
   state$workers <- length(cl)
@@ -213,11 +271,11 @@ snow_runner <- function(ncpus, cl, chunk, state) {
       for (node in cl) try(close(node$con), silent = TRUE)
     }
   }
-  pool_install(pool, ".hesscheck_chunk", chunk, state$close)
+  pool_install(pool, name, chunk, state$close)
   dead <- function(i, e) {
     hc_abort("worker_died", sprintf(
-      "snow node %d died while evaluating a batch of points (%s).%s", i, error_text(e),
-      if (own) "" else " Stop `cl` with parallel::stopCluster(cl) and make a new one."))
+      "%s %d died while evaluating a batch of points (%s).%s", label, i, error_text(e),
+      if (theirs) " Stop `cl` with parallel::stopCluster(cl) and make a new one." else ""))
   }
   function(Xs, id, seeds) {
     out <- vector("list", length(Xs))

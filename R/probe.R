@@ -4,11 +4,18 @@
 # saddle.
 
 # fn at p, counted, NA where it fails or is not one finite number (raw: one number).
-make_fx <- function(f, ...) {
+# `tick`: called once per evaluation (check_fit()'s progress bar). `runner`: where
+# check_fit() has a parallel backend, function(X) that evaluates fn at the columns of X on
+# it, each value as raw() gives it (NA where fn fails or gives no one number); then f
+# and raw carry attr "batch", function(points) that evaluates a list of points there as
+# one batch, counted and ticked here point by point as serial mode counts and ticks
+# them, with the same values as f (raw) gives (fn_many()).
+make_fx <- function(f, ..., tick = NULL, runner = NULL) {
   env <- new.env(parent = emptyenv())
   env$count <- 0
   raw <- function(p) {
     env$count <- env$count + 1
+    if (!is.null(tick)) tick()
     v <- catch_user(f(p, ...), function(e) NA_real_)
     if (is.numeric(v) && length(v) == 1L && !is.nan(v)) as.double(v) else NA_real_
   }
@@ -16,8 +23,33 @@ make_fx <- function(f, ...) {
     v <- raw(p)
     if (is.finite(v)) v else NA_real_
   }
+  if (!is.null(runner)) {
+    batch_raw <- function(points) {
+      k <- length(points)
+      # one point: here, which costs less than a trip to a worker
+      if (k < 2L) return(vapply(points, raw, 0))
+      env$count <- env$count + k
+      if (!is.null(tick)) for (i in seq_len(k)) tick()
+      runner(do.call(cbind, points))
+    }
+    attr(fx, "batch") <- function(points) finite_or_na(batch_raw(points))
+    attr(raw, "batch") <- batch_raw
+  }
   # f: finite values or NA; raw: -Inf and Inf kept (a fall without bound is news)
   list(f = fx, raw = raw, count = function() env$count)
+}
+
+# x with its values that are not finite NA.
+finite_or_na <- function(x) {
+  x[!is.finite(x)] <- NA_real_
+  x
+}
+
+# fn (make_fx()'s f) at each point of a list, in one batch on check_fit()'s backend where
+# it has one (f's attr "batch"), else one after the other: the same values either way.
+fn_many <- function(fx, points) {
+  batch <- attr(fx, "batch")
+  if (is.null(batch)) vapply(points, fx, 0) else batch(points)
 }
 
 # The largest t >= 0 with x0 + s t u inside the bounds for s = -1 and 1.
@@ -58,6 +90,11 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
   # start = t0, trace = 0)) without its checks: only a non-finite noise fails them here.
   if (!is.finite(noise)) return(NULL)
   line <- function(t) fx(x0 + t * u)
+  # on check_fit()'s backend, the C core's batches of points along the line as batches of
+  # fn (the same points as line()'s), counted and ticked here
+  batch <- if (!is.null(attr(fx, "batch"))) function(X, id) {
+    fn_many(fx, lapply(X[1L, ], function(t) x0 + t * u))
+  }
   ctrl <- hessian_defaults
   ctrl[c("noise", "start", "trace")] <- list(noise, t0, 0)
   ctrl[c(".progress", "parallel", "ncpus", "cl")] <- NULL
@@ -65,7 +102,7 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
     suppressWarnings(hessian_engine(.hesscheck_problem = list(
       fn = line, gr = NULL, x_user = 0, par = c(p1 = 0),
       bounds = list(lower = -tmax, upper = tmax), ctrl = ctrl, parallel = "no",
-      ncpus = 1L, cl = NULL, shared = NULL))),
+      ncpus = 1L, cl = NULL, shared = NULL, batch = batch))),
     error = function(e) NULL
   )
   if (is.null(h)) return(NULL)
@@ -79,7 +116,7 @@ probe_curvature <- function(fx, x0, f0, u, lambda, unc, noise, bounds, th) {
 # th$probe_noise_delta of the step t; 0 where none is seen or a value is not finite.
 direction_noise <- function(fx, x0, f0, u, t, th) {
   k <- seq_len(th$probe_noise_points - 1L)
-  v <- vapply(k * th$probe_noise_delta * t, function(s) fx(x0 + s * u), 0)
+  v <- fn_many(fx, lapply(k * th$probe_noise_delta * t, function(s) x0 + s * u))
   if (anyNA(v)) return(0)
   .Call(hc_noise_values, c(f0, v), max(abs(f0), 1))
 }
@@ -107,12 +144,19 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     for (it in seq_len(th$probe_newton)) {
       if (!length(sure)) break
       h <- th$probe_slope_step
-      slope <- vapply(sure, function(q) {
+      # the central differences of all directions with room for them, one batch (in
+      # the order serial evaluation takes: +h, -h, direction by direction)
+      us <- lapply(sure, function(q) {
         u <- numeric(length(par))
         u[free] <- clf$vectors[, q] / d
-        if (room_along(x0, u, bounds) < h) return(NA_real_)
-        (fx(x0 + h * u) - fx(x0 - h * u)) / (2 * h)
-      }, 0)
+        u
+      })
+      room <- vapply(us, function(u) isTRUE(room_along(x0, u, bounds) >= h), NA)
+      vals <- fn_many(fx, unlist(lapply(us[room], function(u) {
+        list(x0 + h * u, x0 - h * u)
+      }), recursive = FALSE))
+      slope <- rep(NA_real_, length(sure))
+      slope[room] <- (vals[c(TRUE, FALSE)] - vals[c(FALSE, TRUE)]) / (2 * h)
       if (anyNA(slope)) break
       z <- slope / sqrt(abs(lam[sure]))       # the step, in standard errors along each
       step <- -drop(clf$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
@@ -180,7 +224,7 @@ slopes_along <- function(fx, x0, V, free, d, noise, bounds) {
     h <- 1
     for (try in 1:4) {
       if (room_along(x0, u, bounds) >= 2 * h) {
-        f <- vapply(c(h, -h, 2 * h, -2 * h), function(t) fx(x0 + t * u), 0)
+        f <- fn_many(fx, lapply(c(h, -h, 2 * h, -2 * h), function(t) x0 + t * u))
         if (!anyNA(f)) {
           D1 <- (f[1] - f[2]) / (2 * h)
           D2 <- (f[3] - f[4]) / (4 * h)
@@ -247,11 +291,12 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
   # last decrease achieved (the steps converge at least linearly)
   err <- 0
   for (it in seq_len(if (length(lam)) th$profile_newton else 0L)) {
-    fpm <- vapply(seq_along(lam), function(j) {
+    # one batch, in the order serial evaluation takes (+h, -h, direction by direction)
+    fpm <- matrix(fn_many(fx, unlist(lapply(seq_along(lam), function(j) {
       w <- numeric(length(x))
       w[free] <- W[, j] / d
-      c(fx(x + h * w), fx(x - h * w))
-    }, c(0, 0))
+      list(x + h * w, x - h * w)
+    }), recursive = FALSE)), nrow = 2L)
     if (anyNA(fpm)) break
     g <- (fpm[1L, ] - fpm[2L, ]) / (2 * h)
     # each direction's curvature here, from the same values where they resolve it

@@ -132,6 +132,56 @@ bench_parallel <- function() {
   invisible()
 }
 
+# check_fit(parallel = ) on an expensive fn (20 ms a call), serial against 2 multicore
+# workers in this process: issue 24's regression (8 parameters, condition number 1e4) at
+# lm's solution (nothing undecided: fn is asked nothing after the Hessian) and 0.05 SE
+# off it along its flat direction (a leftover gradient: fn asked along it), and three
+# nearly collinear pairs off their optimum (three directions asked of fn, the others'
+# Newton steps, the line Hessians), where the probes' batches run on the workers. The
+# verdicts, tables and counts must be identical.
+bench_check_fit_parallel <- function() {
+  cat("\n== Parallel check_fit() (probes in batches on the backend) ==\n")
+  if (.Platform$OS.type == "windows" || parallel::detectCores() < 2L) {
+    cat("fewer than 2 cores (or Windows): not measured\n")
+    return(invisible())
+  }
+  set.seed(1)
+  n <- 200
+  X <- cbind(1, matrix(rnorm(n * 7), n))
+  X[, 3] <- X[, 2] + 0.02 * X[, 3]
+  y <- drop(X %*% rnorm(8)) + rnorm(n)
+  reg <- function(b) {
+    Sys.sleep(0.02)
+    sum((y - X %*% b)^2) / 2
+  }
+  b0 <- qr.solve(X, y)
+  v <- eigen(crossprod(X), symmetric = TRUE)
+  pairs <- function(p) {
+    Sys.sleep(0.02)
+    (p[1] - p[2])^2 + 1e-7 * (p[1] + p[2])^2 + (p[3] - p[4])^2 + 2e-7 * (p[3] + p[4])^2 +
+      (p[5] - p[6])^2 + 3e-7 * (p[5] + p[6])^2 + p[7]^2 + p[8]^2
+  }
+  cases <- list(
+    list(name = "issue 24's regression at lm's solution", fn = reg, par = b0),
+    list(name = "the same 0.05 SE off along its flat direction", fn = reg,
+         par = b0 + 0.05 * v$vectors[, 8] / sqrt(v$values[8])),
+    list(name = "three nearly collinear pairs, 1e-4 off", fn = pairs,
+         par = c(a1 = 0, b1 = 0, a2 = 0, b2 = 0, a3 = 0, b3 = 0, c = 1e-4, d = 1e-4)))
+  q <- list(hessian = list(trace = 0))
+  for (cs in cases) {
+    t1 <- system.time(x1 <- check_fit(cs$par, cs$fn, control = q))[["elapsed"]]
+    t2 <- system.time(x2 <- check_fit(cs$par, cs$fn, control = q, parallel = "multicore",
+                                      ncpus = 2L))[["elapsed"]]
+    same <- identical(x1$table, x2$table) && identical(x1$verdict, x2$verdict) &&
+      identical(x1$evaluations, x2$evaluations) && identical(x1$eigen, x2$eigen)
+    ne <- x1$evaluations[["fn"]]
+    nh <- attr(x1$hessian, "evaluations")[["fn"]]
+    cat(sprintf("%s: %s, %d evaluations (%d after the Hessian); serial %.2f s, 2 multicore workers %.2f s = %s x serial (target <= 0.65); identical to serial: %s\n",
+                cs$name, x1$verdict, ne, ne - nh, t1, t2, fmt(t2 / t1, 3), same))
+  }
+  invisible()
+}
+
 # Number of batches hessian_fd() sends to a backend on this problem.
 batches <- function(fn, par) {
   count <- new.env()
@@ -169,6 +219,7 @@ bench_identical <- function() {
 fmt <- function(x, d = 2) ifelse(is.na(x), "", format(signif(x, d), trim = TRUE))
 if (only_parallel) {
   bench_parallel()
+  bench_check_fit_parallel()
   bench_identical()
   quit(save = "no")
 }
@@ -527,3 +578,4 @@ if (!has_profmem) cat("R was built without memory profiling: allocations not bro
 
 bench_parallel()
 bench_identical()
+bench_check_fit_parallel()
