@@ -24,6 +24,8 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
                  int n, int m, int id);
 int hc_eval(hc_fun *f, const double *x, double *out);
 void hc_signal(hc_fun *f, const char *what, const double *x);
+
+/* Batches of points (batch.c). */
 struct hc_ctx;
 void hc_batch_point(const struct hc_ctx *c, int p, double *xw);
 void hc_batch_unpoint(const struct hc_ctx *c, int p, double *xw);
@@ -56,8 +58,9 @@ typedef struct hc_est {
 #define HC_NOISE_POINTS_MAX 16  /* points of the noise probe's line, at most */
 #define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call (the one rule) */
 
-/* A batch of points for fn or gr (callback.c): x with coordinate ia (and jb, unless -1)
- * set to va (vb), or, for ia = -1, point va of the noise probe's line. Evaluated one at a
+/* A batch of points for fn or gr (batch.c): x with coordinate ia (and jb, unless -1)
+ * set to va (vb), or, for ia = -1, x + va dir within the bounds lo, up of the axes (the
+ * batch's line: the noise probe's, set by its caller). Evaluated one at a
  * time in C (serial), or all at once by an R function (parallel backends); either way the
  * same points in the same order, so that the results do not depend on the backend. */
 typedef struct hc_batch {
@@ -67,7 +70,8 @@ typedef struct hc_batch {
     double *va, *vb;
     double *vals;      /* cap * m values */
     int *ok;           /* 1 if every value of the point is finite */
-    const struct hc_axis *pax;  /* the probe's axes (ia = -1) */
+    double *dir;                /* the line's direction (n values, ia = -1) ... */
+    const struct hc_axis *bounds;  /* ... and its bounds: the axes' lo and up */
 } hc_batch;
 
 /* Status of a parameter's differences (the `status` attribute). */
@@ -186,7 +190,6 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
 hc_search *hc_alloc_slots(int count, int m);
 int hc_choose_side(double x, double lo, double up, int gmode, double *h);
 int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
-void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw);
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform);
 void hc_renoise(const hc_ctx *c, hc_axis *ax);

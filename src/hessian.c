@@ -521,15 +521,17 @@ static void hessian_init(hc_run *r, SEXP fcall, SEXP gcall, SEXP rho, SEXP par,
     if (cap < HC_NOISE_POINTS_MAX) cap = HC_NOISE_POINTS_MAX;
     batch->cap = cap;
     batch->k = 0;
-    batch->pax = NULL;
+
     int *iw = (int *) R_alloc(3 * (size_t) cap, sizeof(int));
     batch->ia = iw;
     batch->jb = iw + cap;
     batch->ok = iw + 2 * (size_t) cap;
-    double *dw = (double *) R_alloc((2 + (size_t) c->m) * cap, sizeof(double));
+    double *dw = (double *) R_alloc((2 + (size_t) c->m) * cap + (size_t) n, sizeof(double));
     batch->va = dw;
     batch->vb = dw + cap;
     batch->vals = dw + 2 * (size_t) cap;
+    batch->dir = batch->vals + (size_t) c->m * cap;
+    batch->bounds = NULL;
     c->b = batch;
     r->ps = gmode || chunk == 0 ? NULL : (pair_state *) R_alloc(chunk, sizeof(pair_state));
     /* the axes (those of the noise probes along one axis, and the first probe's when

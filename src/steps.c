@@ -779,8 +779,6 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
  * each component of gr along the same line goes to c->gnoise. Returns the noise bound of
  * fn (0 when no noise above rounding was found); *inform is hc_ecnoise's code (4: a
  * non-finite value). */
-/* Point k of the probe's line: a fixed pseudo-random sign per parameter (Knuth's
- * multiplicative hash), kept within the bounds. */
 /* The probe's unit along parameter i: the step times the golden ratio, made a multiple of
  * 2^20 units in the last place of x, so that every point of a probe (offsets k 2^-j units,
  * j <= 20) is exact, yet its offsets carry a full pattern of bits. Offsets that are k times
@@ -796,15 +794,18 @@ static double probe_unit(double x, double h)
     return fmax(nearbyint(u / q), 1.0) * q;
 }
 
-void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
-/* (k: the offset in units of the steps) */
+/* The probe's line through x along the steps in ax (k: the offset in units of the steps):
+ * the batch's direction, a fixed pseudo-random sign per parameter (Knuth's multiplicative
+ * hash) times the probe's unit, and its bounds, those of the axes. */
+static void probe_direction(const hc_ctx *c, const hc_axis *ax)
 {
+    hc_batch *b = c->b;
     for (int i = 0; i < c->n; i++) {
         int s = ax[i].side;
         if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-        double xi = c->x[i] + k * s * probe_unit(c->x[i], ax[i].h);
-        xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
+        b->dir[i] = s * probe_unit(c->x[i], ax[i].h);
     }
+    b->bounds = ax;
 }
 
 /* The probe's points k0 <= k < k1 along its line at spacing delta (of the steps in ax):
@@ -815,7 +816,7 @@ static int probe_range(hc_ctx *c, const hc_axis *ax, double delta, int k0, int k
     size_t m = c->m;
     hc_batch *b = c->b;
     b->k = 0;
-    b->pax = ax;
+    probe_direction(c, ax);
     for (int k = k0; k < k1; k++) hc_batch_add(c, -1, k * delta, -1, 0.0);
     hc_batch_run(c, c->g ? c->g : c->f);
     for (int k = k0; k < k1; k++) {
