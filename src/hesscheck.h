@@ -85,7 +85,19 @@ static inline double hc_round_floor(double v)
     return HC_ROUND_EPS * DBL_EPSILON * fabs(v);
 }
 
-/* Step selection and noise (steps.c). */
+/* The spacing of doubles at a > 0: its unit in the last place, at least the smallest
+ * positive double (HC_TINY also where a is 0 or not a number). */
+#define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
+static inline double hc_ulp_above(double a)
+{
+    int e;
+    if (!(a > 0.0)) return HC_TINY;
+    frexp(a, &e);                 /* a = m 2^e, m in [0.5, 1) */
+    double u = ldexp(1.0, e - 53);
+    return u > HC_TINY ? u : HC_TINY;
+}
+
+/* Step selection (steps.c) and noise (noise.c). */
 typedef struct hc_axis {
     double h;       /* step: a power of two with x + k h exact for |k| <= 8 */
     int side;       /* 0 central, +1 / -1 one-sided towards upper / lower */
@@ -193,12 +205,15 @@ int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform);
 void hc_renoise(const hc_ctx *c, hc_axis *ax);
+int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum);
 void hc_step_noise(hc_ctx *c, hc_axis *ax);
 #define HC_NOISE_STEP_POINTS 8              /* points of the second probe's line */
 #define HC_AXIS_PROBES 3   /* noise probes along single axes per Hessian, at most */
 #define HC_NOISE_DELTA (1.0 / 1048576.0)   /* the first probe's spacing, of the steps */
 #define HC_NOISE_STEP_DELTA (1.0 / 16.0)   /* the second's, of the steps chosen */
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);
+void hc_gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts);
+int hc_fine_extend(hc_ctx *c);
 
 /* Difference formulas (stencil.c). */
 int hc_npoints(int side, int gmode);
@@ -215,7 +230,6 @@ static inline int hc_room_side(double x, double lo, double up)
 }
 double hc_line_trunc(const hc_est *r, double rho, double e);
 void hc_extrapolate(hc_est *r);
-int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum);
 
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);
