@@ -231,6 +231,22 @@ static inline int hc_room_side(double x, double lo, double up)
 double hc_line_trunc(const hc_est *r, double rho, double e);
 void hc_extrapolate(hc_est *r);
 
+/* The elements whose estimates at different steps disagreed beyond their combined bounds
+ * are marked, while the Hessian is assembled, by the sign of their (non-negative) error
+ * bound, so that no n x n flag matrix is needed; hessian.c's unmark() returns them as
+ * the 1-based positions R reads (usually none) and restores the bounds. */
+static inline double hc_mark(double err, int inconsistent)
+{
+    return inconsistent ? -fabs(err) - DBL_MIN : err;
+}
+
+/* The mixed elements (pairs.c): a pair's state, allocated by the caller, HC_PAIR_CHUNK of
+ * them. */
+struct pair_state;
+size_t hc_pair_size(void);
+void hc_mixed_all(hc_ctx *c, const hc_axis *ax, struct pair_state *ps, double hmax,
+                  double *ph, double *pe, int *nsecond);
+
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);
 int hc_is_vec(SEXP x, SEXPTYPE type, R_xlen_t len);
