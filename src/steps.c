@@ -528,22 +528,17 @@ static void search_plan(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
 }
 
-/* Search s after its stencil's values came back: the first non-finite value (in the order
- * of the stencil) is a wall; otherwise the stencil is measured, kept if better, and the
- * step moved (steps.c's model) or the search ended. */
-static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
+/* The values of search s's stencil, from the batch (those new also remembered: the oldest
+ * entry goes when the cache is full) or from the cache. Returns the first point, in the
+ * order of the stencil, whose value is not finite, or -1. */
+static int stencil_values(hc_search *s, const hc_batch *b, size_t m)
 {
-    int i = s->i, gmode = c->g != NULL;
-    size_t m = c->m;
-    hc_batch *b = c->b;
-    hc_fun *fun = gmode ? c->g : c->f;
     int bad = -1;
     for (int k = 0; k < s->np; k++) {
         int p = s->src[k];
         if (p >= 0) {
             memcpy(s->trial + k * m, b->vals + p * m, m * sizeof(double));
             s->tok[k] = b->ok[p];
-            /* remember it (the oldest entry goes when the cache is full) */
             int q = s->cn < HC_CACHE ? s->cn++ : (s->cnext++ % HC_CACHE);
             s->ct[q] = hc_offset(s->side, k, s->h);
             s->cok[q] = b->ok[p];
@@ -551,6 +546,92 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         }
         if (bad < 0 && !s->tok[k]) bad = k;
     }
+    return bad;
+}
+
+/* What search s learns from its trial stencil at step h (ax: its best so far): whether to
+ * probe the noise along its axis, the stencil among those tried, and whether it looked
+ * like |x| at 0. */
+static void trial_note(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis *trial)
+{
+    double h = s->h;
+    int side = s->side;
+    /* Second corrections as large as the first: not truncation but something that moves
+     * the values at the scale of this step (an oscillation, rounding to a few digits)
+     * which the first probe, far below it, did not see: measure the noise here. */
+    /* So too where a shorter step than a credible one fell outside the polynomial range
+     * (truncation shrinks with the step; noise grows), and where the first step did (noise,
+     * or a step far beyond the parameter's scale: the probe tells). Along this axis, at
+     * the step of its best stencil so far, once per parameter and HC_AXIS_PROBES times
+     * per Hessian. */
+    int noisy = (side == 0 && trial->rho > HC_RHO_NOISY && trial->credible && trial->resolved) ||
+        (!trial->credible && s->have && ax->credible && h < ax->h);
+    if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
+        c->probe_axis = s->i;
+        s->probed = 1;
+    }
+    if (!trial->credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
+    if (s->ntried < HC_TRIED) {
+        s->tried[s->ntried] = h;
+        s->tried_side[s->ntried] = side;
+        s->tried_est[s->ntried] = trial->est;
+        s->tried_trunc[s->ntried] = trial->trunc;
+        s->tried_rcoef[s->ntried] = trial->rcoef;
+        s->tried_rfloor[s->ntried] = trial->rfloor;
+        s->tried_cred[s->ntried++] = (side == 0 ? trial->credible : trial->asymptotic) &&
+            trial->status == HC_OK;
+    }
+    s->smooth_seen |= trial->asymptotic && trial->resolved;
+    if (trial->slope_kink >= 0) {
+        s->nslope_kink += trial->slope_kink;
+        s->nmeasured++;
+    }
+}
+
+/* Search s's next step after its trial stencil (ax: its best, the trial included), from
+ * the model (step_ratio), pulled back towards the best and kept below a step found far
+ * outside the polynomial range. Returns 0 when the search ends there: the step would not
+ * move, the trial is good enough, or the next stencil was tried already or has no room. */
+static int next_step(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis *trial)
+{
+    int i = s->i, gmode = c->g != NULL;
+    double h = s->h;
+    double r = step_ratio(c, i, trial);
+#ifdef HC_DEBUG
+    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d rho %g skink %d slope %d odd %g r %g\n", i, h, s->side,
+            trial->est, trial->trunc, trial->round, trial->resolved, trial->credible, trial->rho, trial->slope_kink, trial->slope, odd_excess(c, trial), r);
+#endif
+    double rel = (trial->trunc + trial->round) / fmax(fabs(trial->est), DBL_MIN);
+    if (r == 1.0 || (trial->resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) return 0;
+    /* A worse trial whose model points back towards the best: halve the distance to it
+     * (in log h) rather than trust the model of a step outside the polynomial range. */
+    if (ax->h != trial->h && ((r < 1.0 && ax->h < trial->h) || (r > 1.0 && ax->h > trial->h)))
+        r = snap2(sqrt(ax->h / trial->h));
+    /* Never grow to or past a step found far outside the polynomial range: bisect (in
+     * log h) between it and this one, where fn's scale lies. */
+    if (!trial->credible) s->h_bad = s->h_bad > 0.0 ? fmin(s->h_bad, h) : h;
+    if (r > 1.0 && s->h_bad > 0.0 && h * r >= s->h_bad && h < s->h_bad)
+        r = snap2(sqrt(s->h_bad / h));
+    if (r == 1.0) return 0;
+    double hx = hc_exact_step(c->x[i], h * r), hn = hx;
+    int seen = 0;
+    int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
+    for (int t = 0; t < s->ntried; t++)
+        if (s->tried[t] == hn && s->tried_side[t] == sn) seen = 1;
+    if (seen || sn == 2) return 0;
+    s->h = hx;
+    return 1;
+}
+
+/* Search s after its stencil's values came back: the first non-finite value (in the order
+ * of the stencil) is a wall; otherwise the stencil is measured, kept if better, and the
+ * step moved (steps.c's model) or the search ended. */
+static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
+{
+    int i = s->i, gmode = c->g != NULL;
+    size_t m = c->m;
+    hc_fun *fun = gmode ? c->g : c->f;
+    int bad = stencil_values(s, c->b, m);
     double h = s->h;
     int side = s->side;
     if (bad >= 0) {
@@ -565,36 +646,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
     hc_axis trial;
     measure(c, i, h, side, s->trial, &trial);
-    /* Second corrections as large as the first: not truncation but something that moves
-     * the values at the scale of this step (an oscillation, rounding to a few digits)
-     * which the first probe, far below it, did not see: measure the noise here. */
-    /* So too where a shorter step than a credible one fell outside the polynomial range
-     * (truncation shrinks with the step; noise grows), and where the first step did (noise,
-     * or a step far beyond the parameter's scale: the probe tells). Along this axis, at
-     * the step of its best stencil so far, once per parameter and HC_AXIS_PROBES times
-     * per Hessian. */
-    int noisy = (side == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
-        (!trial.credible && s->have && ax->credible && h < ax->h);
-    if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
-        c->probe_axis = i;
-        s->probed = 1;
-    }
-    if (!trial.credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
-    if (s->ntried < HC_TRIED) {
-        s->tried[s->ntried] = h;
-        s->tried_side[s->ntried] = side;
-        s->tried_est[s->ntried] = trial.est;
-        s->tried_trunc[s->ntried] = trial.trunc;
-        s->tried_rcoef[s->ntried] = trial.rcoef;
-        s->tried_rfloor[s->ntried] = trial.rfloor;
-        s->tried_cred[s->ntried++] = (side == 0 ? trial.credible : trial.asymptotic) &&
-            trial.status == HC_OK;
-    }
-    s->smooth_seen |= trial.asymptotic && trial.resolved;
-    if (trial.slope_kink >= 0) {
-        s->nslope_kink += trial.slope_kink;
-        s->nmeasured++;
-    }
+    trial_note(c, s, ax, &trial);
     trial.lo = s->lo;
     trial.up = s->up;
     if (!gmode && flat_stencil(c, side, s->trial)) {
@@ -610,43 +662,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         memcpy(s->vals, s->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
         s->have = 1;
     }
-    if (!s->search || ++s->it >= c->max_search) {
+    if (!s->search || ++s->it >= c->max_search || !next_step(c, s, ax, &trial))
         search_finish(c, s, ax);
-        return;
-    }
-    double r = step_ratio(c, i, &trial);
-#ifdef HC_DEBUG
-    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d rho %g skink %d slope %d odd %g r %g\n", i, h, side,
-            trial.est, trial.trunc, trial.round, trial.resolved, trial.credible, trial.rho, trial.slope_kink, trial.slope, odd_excess(c, &trial), r);
-#endif
-    double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
-    if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) {
-        search_finish(c, s, ax);
-        return;
-    }
-    /* A worse trial whose model points back towards the best: halve the distance to it
-     * (in log h) rather than trust the model of a step outside the polynomial range. */
-    if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
-        r = snap2(sqrt(ax->h / trial.h));
-    /* Never grow to or past a step found far outside the polynomial range: bisect (in
-     * log h) between it and this one, where fn's scale lies. */
-    if (!trial.credible) s->h_bad = s->h_bad > 0.0 ? fmin(s->h_bad, h) : h;
-    if (r > 1.0 && s->h_bad > 0.0 && h * r >= s->h_bad && h < s->h_bad)
-        r = snap2(sqrt(s->h_bad / h));
-    if (r == 1.0) {
-        search_finish(c, s, ax);
-        return;
-    }
-    double hx = hc_exact_step(c->x[i], h * r), hn = hx;
-    int seen = 0;
-    int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
-    for (int t = 0; t < s->ntried; t++)
-        if (s->tried[t] == hn && s->tried_side[t] == sn) seen = 1;
-    if (seen || sn == 2) {
-        search_finish(c, s, ax);
-        return;
-    }
-    s->h = hx;
 }
 
 /* The noise along axis i alone, at HC_NOISE_STEP_DELTA of its step now (the best
