@@ -327,16 +327,11 @@ hessian_engine <- function(..., .hesscheck_problem) {
   fcall <- as.call(c(list(fn, x_user + 0), extra_args))
   gcall <- if (!is.null(gr)) as.call(c(list(gr, x_user + 0), extra_args))
   where <- integer(1L)
-  handler <- function(id, x, what) {
+  handler <- function(id, x, what, value = NULL) {
     names(x) <- names(x_user)
     fname <- if (id == 2L) "gr" else "fn"
-    if (what == "type") {
-      # The value again, for the message (C has only its type and length); C has reset
-      # `where`, so an error here is wrapped here.
-      v <- catch_user(if (id == 2L) gr(x, ...) else fn(x, ...),
-                      function(e) abort_fn_failed(fname, x, e))
-      check_value(id, v, x)
-    }
+    # The value C found of the wrong type or length, worded by the checks of R's own calls.
+    if (what == "type") check_value(id, value, x)
     if (what == "room") {
       hc_abort("bad_bounds", sprintf(
         "`lower` and `upper` leave no room to difference `%s` at par = %s: widen the bounds or hold that parameter fixed outside `%s`.",

@@ -22,17 +22,26 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
         Rf_error("hesscheck internal: malformed call");
 }
 
-/* Signal a classed error through the R-level handler; does not return. */
-void hc_signal(hc_fun *f, const char *what, const double *x)
+/* Signal a classed error through the R-level handler, handing it the value that was
+ * wrong (R_NilValue where there is none: a value not finite near x, or no room), quoted
+ * so that a value that is itself a call or a symbol reaches it as it is; does not
+ * return. */
+static void signal_value(hc_fun *f, const char *what, const double *x, SEXP value)
 {
     SEXP xs = PROTECT(Rf_allocVector(REALSXP, f->n));
     for (int k = 0; k < f->n; k++) REAL(xs)[k] = x[k];
     SEXP val = PROTECT(Rf_ScalarInteger(f->id));
     SEXP w = PROTECT(Rf_mkString(what));
-    SEXP cl = PROTECT(Rf_lang4(f->handler, val, xs, w));
+    SEXP v = PROTECT(Rf_lang2(Rf_install("quote"), value));
+    SEXP cl = PROTECT(Rf_lang5(f->handler, val, xs, w, v));
     Rf_eval(cl, f->rho);
-    UNPROTECT(4);
+    UNPROTECT(5);
     Rf_error("hesscheck internal: handler returned");
+}
+
+void hc_signal(hc_fun *f, const char *what, const double *x)
+{
+    signal_value(f, what, x, R_NilValue);
 }
 
 /* Evaluate at x, storing m values in out. Returns 1 when every value is finite, 0 when
@@ -60,10 +69,8 @@ int hc_eval(hc_fun *f, const double *x, double *out)
 
     int ok = 1;
     if (!(TYPEOF(v) == REALSXP || TYPEOF(v) == INTSXP || TYPEOF(v) == LGLSXP) ||
-        XLENGTH(v) != f->m) {
-        UNPROTECT(1);
-        hc_signal(f, "type", x);
-    }
+        XLENGTH(v) != f->m)
+        signal_value(f, "type", x, v);   /* (v stays protected: no return) */
     if (TYPEOF(v) == REALSXP) {
         const double *pv = REAL(v);
         for (int k = 0; k < f->m; k++) {

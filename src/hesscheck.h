@@ -12,7 +12,7 @@
 typedef struct hc_fun {
     SEXP call;     /* fn(x, ...) as a LANGSXP; x is its CADR */
     SEXP rho;      /* environment the call is evaluated in */
-    SEXP handler;  /* function(value, x, what) that signals a classed error */
+    SEXP handler;  /* function(id, x, what, value) that signals a classed error */
     int *where;    /* tells R which function was running when an error escaped */
     int n;         /* length of x */
     int m;         /* length of the value: 1 for fn, n for gr */
