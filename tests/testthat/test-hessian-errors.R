@@ -140,3 +140,24 @@ test_that("a Hessian too large for memory stops at once with a classed error nam
   H <- hessian_fd(fn, rep(1, 10), control = list(max_memory = 1e6))
   expect_lt(max(abs(as.matrix(H) - diag(2, 10))), 1e-8)
 })
+
+test_that("a value of the wrong type is reported as fn returned it, without running fn again", {
+  calls <- 0L
+  # "a" once, at the fourth call; a number at every other call
+  fn <- function(p) {
+    calls <<- calls + 1L
+    if (calls == 4L) "a" else sum(p^2)
+  }
+  e <- expect_error(hessian_fd(fn, c(a = 1, b = 2)), class = "hesscheck_error_bad_fn_value")
+  expect_match(conditionMessage(e), "it returned \"a\" (character)", fixed = TRUE)
+  expect_identical(calls, 4L)
+  calls <- 0L
+  gr <- function(p) {
+    calls <<- calls + 1L
+    if (calls == 3L) quote(p) else 2 * p
+  }
+  e <- expect_error(hessian_fd(function(p) sum(p^2), c(a = 1, b = 2), gr = gr),
+                    class = "hesscheck_error_bad_gr_value")
+  expect_match(conditionMessage(e), "an object of class \"name\"", fixed = TRUE)
+  expect_identical(calls, 3L)
+})
