@@ -198,36 +198,6 @@ test_that("separation in a logistic regression is flagged", {
   expect_match(x$findings$parameters[x$findings$type == "no_finite_estimate"], "slope")
 })
 
-test_that("methods give the analytic answers and print the verdict first", {
-  A <- matrix(c(2, 0.5, 0.5, 1), 2)
-  m <- c(a = 1, b = -2)
-  fn <- function(p) drop(crossprod(p - m, A %*% (p - m))) / 2
-  x <- check_fit(m, fn)
-  V <- solve(A)
-  expect_equal(unname(vcov(x)), V, tolerance = 1e-8)
-  expect_equal(coef(x), m)
-  ci <- confint(x, level = 0.9)
-  expect_equal(unname(ci[, 2] - ci[, 1]), 2 * qnorm(0.95) * sqrt(diag(V)), tolerance = 1e-8)
-  expect_equal(rownames(confint(x, "b")), "b")
-  expect_error(confint(x, "zz"), class = "hesscheck_error_bad_parm")
-  df <- as.data.frame(x)
-  expect_equal(df$parameter, c("a", "b"))
-  expect_equal(df$se, sqrt(diag(V)), tolerance = 1e-8)
-  out <- capture.output(print(x))
-  expect_match(out[1], "^check_fit: a minimum")
-  expect_true(any(grepl("estimate", out)))
-  expect_equal(format(x), out)
-  s <- capture.output(print(summary(x)))
-  expect_true(any(grepl("Eigenvalues of the Hessian", s)))
-  grDevices::pdf(NULL)
-  on.exit(grDevices::dev.off())
-  e <- plot(x)
-  expect_equal(nrow(e), 2L)
-  expect_equal(e$sign, c("positive", "positive"))
-  ps <- plot(check_fit(c(a = 0, b = 0), function(p) p[1]^2 - p[2]^2))
-  expect_equal(ps$sign, c("negative", "positive"))
-})
-
 test_that("fit$hessian is compared only where it can be: free parameters, finite entries", {
   fn <- function(p) sum((p - c(1, 2))^2)
   # Both parameters on their bounds: nothing to compare, and no warning from R.
@@ -328,26 +298,6 @@ test_that("an optimiser stopped by its iteration limit is told to raise it; the 
   expect_verdict(check_fit(refit, fn), "minimum")
   # no jargon in the finding: the distance in standard errors is what it says
   expect_false(grepl("lme4", msg))
-})
-
-test_that("the print counts evaluations in words and words a refinement that moved nowhere", {
-  x <- check_fit(c(a = 1, b = 2), function(p) sum((p - c(1, 2))^2))
-  x$evaluations[["fn"]] <- 1
-  expect_match(format(x)[2L], "check_fit evaluated fn 1 time)", fixed = TRUE)
-  x$evaluations[] <- c(21, 1)
-  expect_match(format(x)[2L], "check_fit evaluated fn 21 times and gr 1 time)", fixed = TRUE)
-  # refinement from off the optimum
-  pr <- problem_logistic(k = 3)
-  xr <- check_fit(pr$par + c(0.05, -0.05, 0.02), pr$fn, control = list(refine = TRUE))
-  line <- grep("^Refined", format(xr), value = TRUE)
-  expect_match(line, "^Refined by [0-9]+ Newton steps? \\(the estimate is stationary\\); the estimates moved by up to [0-9.e-]+ standard errors\\.$")
-  # where there are no standard errors at the new point to measure the move by
-  xr$refine$moved_se[] <- NA
-  expect_snapshot(cat(grep("^Refined", format(xr), value = TRUE)),
-                  transform = function(l) sub("by [0-9]+ Newton steps?", "by N Newton steps", l))
-  xr$refine$steps <- 0L
-  xr$refine$status <- "the Hessian is not positive definite"
-  expect_snapshot(cat(grep("^Refinement", format(xr), value = TRUE)))
 })
 
 test_that("a curved ridge is worded without jargon", {

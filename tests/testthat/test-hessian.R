@@ -211,13 +211,13 @@ test_that("user steps are used as given, rounded to the nearest power of two", {
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-7)
 })
 
-test_that("printing is readable: the matrix and one line on accuracy", {
-  pb <- problem_cubic()
-  H <- hessian_fd(pb$fn, pb$par)
-  out <- capture.output(print(H))
-  expect_match(out[1], "^Hessian \\(3 x 3\\) from differences of fn, [0-9]+ evaluations$")
-  expect_true(any(grepl("^Largest error estimate", out)))
-  expect_false(any(grepl("attr", out)))
-  expect_identical(attributes(as.matrix(H)), list(dim = c(3L, 3L), dimnames = dimnames(H)))
-  expect_true(is.character(format(H)))
+test_that("partly missing names keep the given ones, as check_fit() does", {
+  f <- function(p) p[["a"]]^2 + 3 * p[[2]]^2
+  h <- hessian_fd(f, c(a = 1, 2))
+  expect_identical(dimnames(h), list(c("a", "p2"), c("a", "p2")))
+  expect_equal(unname(as.matrix(h)), diag(c(2, 6)), tolerance = 1e-7)
+  expect_identical(rownames(h), names(check_fit(c(a = 0, 0), f)$par))
+  h2 <- hessian_fd(function(p) sum(p^2), stats::setNames(c(1, 2, 3), c("p3", NA, "")))
+  expect_identical(rownames(h2), c("p3", "p2", "p3.1"))
+  expect_identical(rownames(hessian_fd(function(p) sum(p^2), c(1, 2))), c("p1", "p2"))
 })
