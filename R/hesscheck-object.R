@@ -107,40 +107,11 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   fnm <- nm[clf$free]
   se_free <- if (!is.null(clf$cov)) sqrt(diag_of(clf$cov)) else rep(NA_real_, length(clf$free))
   names(se_free) <- fnm
-  # Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
-  # (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
-  # w_k = v_ik^2 / lambda_k / sum.
-  se_unc <- rep(NA_real_, length(clf$free))
-  if (!is.null(clf$cov)) {
-    w <- t(t(clf$vectors^2) / clf$values)
-    se_unc <- drop(w %*% (clf$uncertainty / clf$values)) / rowSums(w) / 2
-  }
-  # Estimable parameters where the verdict leaves flat directions: those orthogonal (in
-  # the scaled coordinates) to every direction that is flat, weak, or (with a drift) below
-  # drift_small of the largest curvature; their variance is c' H^+ c over the other
-  # directions, the same for any generalised inverse (numerics notes, "What stays
-  # estimable under non-identification").
-  est <- rep(FALSE, length(clf$free))
-  se_est <- rep(NA_real_, length(clf$free))
-  null <- if (verdict %in% c("not_identified", "weakly_identified")) {
-    clf$sign == 0L
-  } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
-    clf$sign != 1L | (clf$values < th$drift_small * max(abs(clf$values), 0) &
-                       in_span(clf$vectors, drift_span(drifts, clf)))
-  }
-  if (any(null) && all(clf$sign[!null] == 1L) && !any(clf$no_dependence)) {
-    V <- clf$vectors
-    est <- apply(abs(V[, null, drop = FALSE]), 1L, max) <= th$estimable & !drift
-    keep <- !null
-    se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / clf$values[keep]))) /
-      clf$scale[clf$free]
-    se_est[!est] <- NA_real_
-  } else if (length(drifts) && !is.null(clf$cov)) {
-    # drifting coordinates with no flat eigen-direction: the others keep theirs
-    null <- rep(TRUE, length(clf$free))
-    est <- !drift
-    se_est <- ifelse(est, sqrt(diag(clf$cov)), NA_real_)
-  }
+  se_unc <- se_uncertainty(clf)
+  es <- estimable_se(clf, verdict, th, drift, drifts)
+  est <- es$est
+  se_est <- es$se_est
+  null <- es$null
   # Parameters at 0 or 1 with fn falling beyond: a bound check_fit() was not given.
   mb <- if (verdict != "too_noisy") missing_bound_parameters(first, th)
   ctx <- list(cl = clf, h = h, par = par, nm = nm, fnm = fnm, sgn = sgn, th = th,
@@ -154,19 +125,8 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
   tab <- se_table(ctx)
   ctx$table_cross <- tab$cross
   ctx$fit_hessian <- compare_fit_hessian(ctx)
-  out <- list()
-  for (f in finding_functions) {
-    r <- f(ctx)
-    if (length(r)) out <- c(out, r)
-  }
-  findings <- findings_frame(out)
-
-  V <- NULL
-  if (!is.null(clf$cov)) {
-    V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
-    V[clf$free, clf$free] <- clf$cov
-    if (any(drift)) V[clf$free[drift], ] <- V[, clf$free[drift]] <- NA_real_
-  }
+  findings <- ask_findings(ctx)
+  V <- full_vcov(clf, drift, nm, n)
   na_n <- rep(NA_real_, n)
   names(na_n) <- nm
   full <- function(x) `[<-`(na_n, clf$free, x)
@@ -201,4 +161,67 @@ new_hesscheck <- function(state, info, verdict, value, sgn, ctrl, th, bounds, es
     evaluations = evals,
     problem = problem
   ), class = "hesscheck")
+}
+
+# Relative uncertainty of each SE from its eigenvalues' error bars: SE^2 = sum_k
+# (v_ik / d_i)^2 / lambda_k, so dSE / SE = sum_k w_k (u_k / lambda_k) / 2 with weights
+# w_k = v_ik^2 / lambda_k / sum (NA without a covariance matrix).
+se_uncertainty <- function(clf) {
+  se_unc <- rep(NA_real_, length(clf$free))
+  if (!is.null(clf$cov)) {
+    w <- t(t(clf$vectors^2) / clf$values)
+    se_unc <- drop(w %*% (clf$uncertainty / clf$values)) / rowSums(w) / 2
+  }
+  se_unc
+}
+
+# Estimable parameters where the verdict leaves flat directions: those orthogonal (in
+# the scaled coordinates) to every direction that is flat, weak, or (with a drift) below
+# drift_small of the largest curvature; their variance is c' H^+ c over the other
+# directions, the same for any generalised inverse (numerics notes, "What stays
+# estimable under non-identification"). list(est, se_est, null): which free parameters
+# are estimable, their SEs, and the null directions (NULL where the verdict has none).
+estimable_se <- function(clf, verdict, th, drift, drifts) {
+  est <- rep(FALSE, length(clf$free))
+  se_est <- rep(NA_real_, length(clf$free))
+  null <- if (verdict %in% c("not_identified", "weakly_identified")) {
+    clf$sign == 0L
+  } else if (verdict %in% c("no_finite_estimate", "unbounded")) {
+    clf$sign != 1L | (clf$values < th$drift_small * max(abs(clf$values), 0) &
+                       in_span(clf$vectors, drift_span(drifts, clf)))
+  }
+  if (any(null) && all(clf$sign[!null] == 1L) && !any(clf$no_dependence)) {
+    V <- clf$vectors
+    est <- apply(abs(V[, null, drop = FALSE]), 1L, max) <= th$estimable & !drift
+    keep <- !null
+    se_est <- sqrt(drop((V[, keep, drop = FALSE]^2) %*% (1 / clf$values[keep]))) /
+      clf$scale[clf$free]
+    se_est[!est] <- NA_real_
+  } else if (length(drifts) && !is.null(clf$cov)) {
+    # drifting coordinates with no flat eigen-direction: the others keep theirs
+    null <- rep(TRUE, length(clf$free))
+    est <- !drift
+    se_est <- ifelse(est, sqrt(diag(clf$cov)), NA_real_)
+  }
+  list(est = est, se_est = se_est, null = null)
+}
+
+# Every finding of the context, in the order of finding_functions, as one data frame.
+ask_findings <- function(ctx) {
+  out <- list()
+  for (f in finding_functions) {
+    r <- f(ctx)
+    if (length(r)) out <- c(out, r)
+  }
+  findings_frame(out)
+}
+
+# The covariance matrix of all parameters (NA for those not free or drifting), or NULL
+# where the free parameters have none.
+full_vcov <- function(clf, drift, nm, n) {
+  if (is.null(clf$cov)) return(NULL)
+  V <- matrix(NA_real_, n, n, dimnames = list(nm, nm))
+  V[clf$free, clf$free] <- clf$cov
+  if (any(drift)) V[clf$free[drift], ] <- V[, clf$free[drift]] <- NA_real_
+  V
 }
