@@ -181,29 +181,6 @@ test_that("where fn is non-finite nearby the step shrinks instead of failing", {
   expect_lte(scaled_err(H, diag(2, 2)), 1e-6)
 })
 
-test_that("names of par reach fn, and fn may keep or modify its argument", {
-  kept <- list()
-  fn <- function(p) {
-    kept[[length(kept) + 1L]] <<- p
-    p[["b"]] <- p[["b"]] * 1
-    sum(p^2) + p[["a"]] * p[["b"]]
-  }
-  H <- hessian_fd(fn, c(a = 1, b = 2))
-  expect_lte(scaled_err(H, matrix(c(2, 1, 1, 2), 2)), 1e-8)
-  m <- do.call(rbind, kept)
-  expect_identical(colnames(m), c("a", "b"))
-  expect_equal(nrow(unique(m)), nrow(m))   # no kept vector was overwritten
-})
-
-test_that("extra arguments in ... reach fn and gr", {
-  fn <- function(p, a, b = 1) a * sum(p^2) + b * prod(p)
-  gr <- function(p, a, b = 1) 2 * a * p + b * rev(p)
-  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5)
-  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-8)
-  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5, gr = gr)
-  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-9)
-})
-
 test_that("user steps are used as given, rounded to the nearest power of two", {
   pb <- problem_cubic()
   H <- hessian_fd(pb$fn, pb$par, control = list(step = c(1e-3, 1e-3, 1e-3)))
