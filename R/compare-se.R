@@ -400,7 +400,7 @@ score_matrix <- function(fn_obs, par, pr, step) {
   f0 <- as.double(f0)
   dc <- dots_call(fn_obs, pr$dots, unname(par) + 0)
   call <- dc$call
-  handler <- function(id, p, what) {
+  handler <- function(id, p, what, value = NULL) {
     hc_abort("bad_fn_value", sprintf(
       "`fn_obs` must return %d finite values near par = %s; it did not at %s.",
       length(f0), format_par(par), format_par(p)

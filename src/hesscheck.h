@@ -12,7 +12,7 @@
 typedef struct hc_fun {
     SEXP call;     /* fn(x, ...) as a LANGSXP; x is its CADR */
     SEXP rho;      /* environment the call is evaluated in */
-    SEXP handler;  /* function(value, x, what) that signals a classed error */
+    SEXP handler;  /* function(id, x, what, value) that signals a classed error */
     int *where;    /* tells R which function was running when an error escaped */
     int n;         /* length of x */
     int m;         /* length of the value: 1 for fn, n for gr */
@@ -24,6 +24,8 @@ void hc_fun_init(hc_fun *f, SEXP call, SEXP rho, SEXP handler, int *where,
                  int n, int m, int id);
 int hc_eval(hc_fun *f, const double *x, double *out);
 void hc_signal(hc_fun *f, const char *what, const double *x);
+
+/* Batches of points (batch.c). */
 struct hc_ctx;
 void hc_batch_point(const struct hc_ctx *c, int p, double *xw);
 void hc_batch_unpoint(const struct hc_ctx *c, int p, double *xw);
@@ -56,8 +58,9 @@ typedef struct hc_est {
 #define HC_NOISE_POINTS_MAX 16  /* points of the noise probe's line, at most */
 #define HC_MAX_NONFINITE 60     /* non-finite values tolerated per call (the one rule) */
 
-/* A batch of points for fn or gr (callback.c): x with coordinate ia (and jb, unless -1)
- * set to va (vb), or, for ia = -1, point va of the noise probe's line. Evaluated one at a
+/* A batch of points for fn or gr (batch.c): x with coordinate ia (and jb, unless -1)
+ * set to va (vb), or, for ia = -1, x + va dir within the bounds lo, up of the axes (the
+ * batch's line: the noise probe's, set by its caller). Evaluated one at a
  * time in C (serial), or all at once by an R function (parallel backends); either way the
  * same points in the same order, so that the results do not depend on the backend. */
 typedef struct hc_batch {
@@ -67,7 +70,8 @@ typedef struct hc_batch {
     double *va, *vb;
     double *vals;      /* cap * m values */
     int *ok;           /* 1 if every value of the point is finite */
-    const struct hc_axis *pax;  /* the probe's axes (ia = -1) */
+    double *dir;                /* the line's direction (n values, ia = -1) ... */
+    const struct hc_axis *bounds;  /* ... and its bounds: the axes' lo and up */
 } hc_batch;
 
 /* Status of a parameter's differences (the `status` attribute). */
@@ -81,7 +85,19 @@ static inline double hc_round_floor(double v)
     return HC_ROUND_EPS * DBL_EPSILON * fabs(v);
 }
 
-/* Step selection and noise (steps.c). */
+/* The spacing of doubles at a > 0: its unit in the last place, at least the smallest
+ * positive double (HC_TINY also where a is 0 or not a number). */
+#define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
+static inline double hc_ulp_above(double a)
+{
+    int e;
+    if (!(a > 0.0)) return HC_TINY;
+    frexp(a, &e);                 /* a = m 2^e, m in [0.5, 1) */
+    double u = ldexp(1.0, e - 53);
+    return u > HC_TINY ? u : HC_TINY;
+}
+
+/* Step selection (steps.c) and noise (noise.c). */
 typedef struct hc_axis {
     double h;       /* step: a power of two with x + k h exact for |k| <= 8 */
     int side;       /* 0 central, +1 / -1 one-sided towards upper / lower */
@@ -186,16 +202,18 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
 hc_search *hc_alloc_slots(int count, int m);
 int hc_choose_side(double x, double lo, double up, int gmode, double *h);
 int hc_wall(hc_ctx *c, hc_fun *f, double off, double *lo, double *up, int i);
-void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw);
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax);
 double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform);
 void hc_renoise(const hc_ctx *c, hc_axis *ax);
+int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum);
 void hc_step_noise(hc_ctx *c, hc_axis *ax);
 #define HC_NOISE_STEP_POINTS 8              /* points of the second probe's line */
 #define HC_AXIS_PROBES 3   /* noise probes along single axes per Hessian, at most */
 #define HC_NOISE_DELTA (1.0 / 1048576.0)   /* the first probe's spacing, of the steps */
 #define HC_NOISE_STEP_DELTA (1.0 / 16.0)   /* the second's, of the steps chosen */
 void hc_gnoise(hc_ctx *c, const hc_axis *ax);
+void hc_gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts);
+int hc_fine_extend(hc_ctx *c);
 
 /* Difference formulas (stencil.c). */
 int hc_npoints(int side, int gmode);
@@ -212,7 +230,22 @@ static inline int hc_room_side(double x, double lo, double up)
 }
 double hc_line_trunc(const hc_est *r, double rho, double e);
 void hc_extrapolate(hc_est *r);
-int hc_ecnoise(int nf, double *fv, double fscale, double *sigma, double *quantum);
+
+/* The elements whose estimates at different steps disagreed beyond their combined bounds
+ * are marked, while the Hessian is assembled, by the sign of their (non-negative) error
+ * bound, so that no n x n flag matrix is needed; hessian.c's unmark() returns them as
+ * the 1-based positions R reads (usually none) and restores the bounds. */
+static inline double hc_mark(double err, int inconsistent)
+{
+    return inconsistent ? -fabs(err) - DBL_MIN : err;
+}
+
+/* The mixed elements (pairs.c): a pair's state, allocated by the caller, HC_PAIR_CHUNK of
+ * them. */
+struct pair_state;
+size_t hc_pair_size(void);
+void hc_mixed_all(hc_ctx *c, const hc_axis *ax, struct pair_state *ps, double hmax,
+                  double *ph, double *pe, int *nsecond);
 
 /* Reading and building R lists (rlist.c). */
 SEXP hc_list_get(SEXP list, const char *name);

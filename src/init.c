@@ -2,7 +2,9 @@
 #include <R_ext/Rdynload.h>
 #include "hesscheck.h"
 
-#define CALLDEF(name, n) {#name, (DL_FUNC) &name, n}
+/* (through void (*)(void), the generic function type, so that -Wextra's
+ * -Wcast-function-type sees no cast between incompatible types) */
+#define CALLDEF(name, n) {#name, (DL_FUNC) (void (*)(void)) &name, n}
 
 static const R_CallMethodDef CallEntries[] = {
     CALLDEF(hc_hessian, 13),

@@ -17,7 +17,7 @@ SEXP hc_list_get(SEXP list, const char *name)
  * checks of what their R callers pass. */
 int hc_is_vec(SEXP x, SEXPTYPE type, R_xlen_t len)
 {
-    return TYPEOF(x) == type && (len < 0 || XLENGTH(x) == len);
+    return (SEXPTYPE) TYPEOF(x) == type && (len < 0 || XLENGTH(x) == len);
 }
 
 /* Set names(x) to labels[0 .. n-1]. */

@@ -1,4 +1,5 @@
-/* Step selection per parameter, the one rule for non-finite values, and the noise of fn.
+/* Step selection per parameter and the one rule for non-finite values (the noise of fn
+ * and gr: noise.c).
  *
  * Steps are powers of two no smaller than the spacing of doubles near the stencil, so that
  * every point x + k h is exact and the step the formula uses is the step fn saw (a step
@@ -49,29 +50,6 @@
 #define HC_RESOLVED_CAP 0.25    /* a resolved one grows no further than this times it */
 #define HC_STEP_MAX 1e300
 #define HC_WALL 0.9             /* a non-finite value at offset t narrows the room to 0.9 t */
-#define HC_TINY 4.9406564584124654e-324   /* the smallest positive double */
-/* Noise probe: points spaced 2^-20 of the chosen steps along a line, where the smooth part
- * of fn drops below rounding from the 2nd difference on, so that several orders of
- * differences show the noise alone and More & Wild's test can agree on it (at wider
- * spacing only the 6th and 7th differences would, from two or three values). Rounding
- * in each value, from cancellation inside fn included, is independent between points.
- * 2n points for n > 3 (at least 8, at most 16: the levels of few differences scatter by
- * a factor 10), 5 for n = 2, 3 (the evaluation budget), none for n = 1. */
-#define HC_NOISE_POINTS_MIN 8
-#define HC_NOISE_POINTS_SMALL 5
-#define HC_NOISE_BOUND 3.0      /* a value's noise bound, in noise standard deviations */
-#define HC_NOISE_RETRIES 4      /* times the probe's spacing grows where values are equal */
-#define HC_NOISE_WIDEN 64.0     /* by this factor each time */
-
-static double ulp_above(double a)
-{
-    int e;
-    if (!(a > 0.0)) return HC_TINY;
-    frexp(a, &e);                 /* a = m 2^e, m in [0.5, 1) */
-    double u = ldexp(1.0, e - 53);
-    return u > HC_TINY ? u : HC_TINY;
-}
-
 /* The power of two nearest h (in ratio) that keeps x + k h exact for |k| <= 8. */
 double hc_exact_step(double x, double h)
 {
@@ -81,7 +59,7 @@ double hc_exact_step(double x, double h)
     frexp(h, &e);
     double p = ldexp(0.5, e);     /* the power of two <= h */
     if (h / p > M_SQRT2) p *= 2.0;
-    for (int k = 0; k < 3; k++) p = fmax(p, ulp_above(fabs(x) + 8.0 * p));
+    for (int k = 0; k < 3; k++) p = fmax(p, hc_ulp_above(fabs(x) + 8.0 * p));
     return p;
 }
 
@@ -92,7 +70,7 @@ static double exact_step_below(double x, double h)
     if (!(h >= HC_STEP_MIN)) return 0.0;
     frexp(h, &e);
     double p = ldexp(0.5, e);
-    return p >= ulp_above(fabs(x) + 8.0 * p) ? p : 0.0;
+    return p >= hc_ulp_above(fabs(x) + 8.0 * p) ? p : 0.0;
 }
 
 /* The first trial step: HC_H0_REL of |x|, the parameter's own scale as its value shows
@@ -221,8 +199,6 @@ static int slope_kink(const hc_ctx *c, int i, double h, const double *v, double 
 
 static double odd_excess(const hc_ctx *c, const hc_axis *ax);
 static double step_ratio(const hc_ctx *c, int i, const hc_axis *ax);
-static int fine_extend(hc_ctx *c);
-static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts);
 
 /* Estimates for parameter i from the stencil values v at step h. */
 static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
@@ -558,22 +534,17 @@ static void search_plan(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
 }
 
-/* Search s after its stencil's values came back: the first non-finite value (in the order
- * of the stencil) is a wall; otherwise the stencil is measured, kept if better, and the
- * step moved (steps.c's model) or the search ended. */
-static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
+/* The values of search s's stencil, from the batch (those new also remembered: the oldest
+ * entry goes when the cache is full) or from the cache. Returns the first point, in the
+ * order of the stencil, whose value is not finite, or -1. */
+static int stencil_values(hc_search *s, const hc_batch *b, size_t m)
 {
-    int i = s->i, gmode = c->g != NULL;
-    size_t m = c->m;
-    hc_batch *b = c->b;
-    hc_fun *fun = gmode ? c->g : c->f;
     int bad = -1;
     for (int k = 0; k < s->np; k++) {
         int p = s->src[k];
         if (p >= 0) {
             memcpy(s->trial + k * m, b->vals + p * m, m * sizeof(double));
             s->tok[k] = b->ok[p];
-            /* remember it (the oldest entry goes when the cache is full) */
             int q = s->cn < HC_CACHE ? s->cn++ : (s->cnext++ % HC_CACHE);
             s->ct[q] = hc_offset(s->side, k, s->h);
             s->cok[q] = b->ok[p];
@@ -581,6 +552,92 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         }
         if (bad < 0 && !s->tok[k]) bad = k;
     }
+    return bad;
+}
+
+/* What search s learns from its trial stencil at step h (ax: its best so far): whether to
+ * probe the noise along its axis, the stencil among those tried, and whether it looked
+ * like |x| at 0. */
+static void trial_note(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis *trial)
+{
+    double h = s->h;
+    int side = s->side;
+    /* Second corrections as large as the first: not truncation but something that moves
+     * the values at the scale of this step (an oscillation, rounding to a few digits)
+     * which the first probe, far below it, did not see: measure the noise here. */
+    /* So too where a shorter step than a credible one fell outside the polynomial range
+     * (truncation shrinks with the step; noise grows), and where the first step did (noise,
+     * or a step far beyond the parameter's scale: the probe tells). Along this axis, at
+     * the step of its best stencil so far, once per parameter and HC_AXIS_PROBES times
+     * per Hessian. */
+    int noisy = (side == 0 && trial->rho > HC_RHO_NOISY && trial->credible && trial->resolved) ||
+        (!trial->credible && s->have && ax->credible && h < ax->h);
+    if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
+        c->probe_axis = s->i;
+        s->probed = 1;
+    }
+    if (!trial->credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
+    if (s->ntried < HC_TRIED) {
+        s->tried[s->ntried] = h;
+        s->tried_side[s->ntried] = side;
+        s->tried_est[s->ntried] = trial->est;
+        s->tried_trunc[s->ntried] = trial->trunc;
+        s->tried_rcoef[s->ntried] = trial->rcoef;
+        s->tried_rfloor[s->ntried] = trial->rfloor;
+        s->tried_cred[s->ntried++] = (side == 0 ? trial->credible : trial->asymptotic) &&
+            trial->status == HC_OK;
+    }
+    s->smooth_seen |= trial->asymptotic && trial->resolved;
+    if (trial->slope_kink >= 0) {
+        s->nslope_kink += trial->slope_kink;
+        s->nmeasured++;
+    }
+}
+
+/* Search s's next step after its trial stencil (ax: its best, the trial included), from
+ * the model (step_ratio), pulled back towards the best and kept below a step found far
+ * outside the polynomial range. Returns 0 when the search ends there: the step would not
+ * move, the trial is good enough, or the next stencil was tried already or has no room. */
+static int next_step(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis *trial)
+{
+    int i = s->i, gmode = c->g != NULL;
+    double h = s->h;
+    double r = step_ratio(c, i, trial);
+#ifdef HC_DEBUG
+    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d rho %g skink %d slope %d odd %g r %g\n", i, h, s->side,
+            trial->est, trial->trunc, trial->round, trial->resolved, trial->credible, trial->rho, trial->slope_kink, trial->slope, odd_excess(c, trial), r);
+#endif
+    double rel = (trial->trunc + trial->round) / fmax(fabs(trial->est), DBL_MIN);
+    if (r == 1.0 || (trial->resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) return 0;
+    /* A worse trial whose model points back towards the best: halve the distance to it
+     * (in log h) rather than trust the model of a step outside the polynomial range. */
+    if (ax->h != trial->h && ((r < 1.0 && ax->h < trial->h) || (r > 1.0 && ax->h > trial->h)))
+        r = snap2(sqrt(ax->h / trial->h));
+    /* Never grow to or past a step found far outside the polynomial range: bisect (in
+     * log h) between it and this one, where fn's scale lies. */
+    if (!trial->credible) s->h_bad = s->h_bad > 0.0 ? fmin(s->h_bad, h) : h;
+    if (r > 1.0 && s->h_bad > 0.0 && h * r >= s->h_bad && h < s->h_bad)
+        r = snap2(sqrt(s->h_bad / h));
+    if (r == 1.0) return 0;
+    double hx = hc_exact_step(c->x[i], h * r), hn = hx;
+    int seen = 0;
+    int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
+    for (int t = 0; t < s->ntried; t++)
+        if (s->tried[t] == hn && s->tried_side[t] == sn) seen = 1;
+    if (seen || sn == 2) return 0;
+    s->h = hx;
+    return 1;
+}
+
+/* Search s after its stencil's values came back: the first non-finite value (in the order
+ * of the stencil) is a wall; otherwise the stencil is measured, kept if better, and the
+ * step moved (steps.c's model) or the search ended. */
+static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
+{
+    int i = s->i, gmode = c->g != NULL;
+    size_t m = c->m;
+    hc_fun *fun = gmode ? c->g : c->f;
+    int bad = stencil_values(s, c->b, m);
     double h = s->h;
     int side = s->side;
     if (bad >= 0) {
@@ -595,36 +652,7 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
     }
     hc_axis trial;
     measure(c, i, h, side, s->trial, &trial);
-    /* Second corrections as large as the first: not truncation but something that moves
-     * the values at the scale of this step (an oscillation, rounding to a few digits)
-     * which the first probe, far below it, did not see: measure the noise here. */
-    /* So too where a shorter step than a credible one fell outside the polynomial range
-     * (truncation shrinks with the step; noise grows), and where the first step did (noise,
-     * or a step far beyond the parameter's scale: the probe tells). Along this axis, at
-     * the step of its best stencil so far, once per parameter and HC_AXIS_PROBES times
-     * per Hessian. */
-    int noisy = (side == 0 && trial.rho > HC_RHO_NOISY && trial.credible && trial.resolved) ||
-        (!trial.credible && s->have && ax->credible && h < ax->h);
-    if (noisy && !s->probed && c->probes_left > 0 && c->probe_axis < 0) {
-        c->probe_axis = i;
-        s->probed = 1;
-    }
-    if (!trial.credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
-    if (s->ntried < HC_TRIED) {
-        s->tried[s->ntried] = h;
-        s->tried_side[s->ntried] = side;
-        s->tried_est[s->ntried] = trial.est;
-        s->tried_trunc[s->ntried] = trial.trunc;
-        s->tried_rcoef[s->ntried] = trial.rcoef;
-        s->tried_rfloor[s->ntried] = trial.rfloor;
-        s->tried_cred[s->ntried++] = (side == 0 ? trial.credible : trial.asymptotic) &&
-            trial.status == HC_OK;
-    }
-    s->smooth_seen |= trial.asymptotic && trial.resolved;
-    if (trial.slope_kink >= 0) {
-        s->nslope_kink += trial.slope_kink;
-        s->nmeasured++;
-    }
+    trial_note(c, s, ax, &trial);
     trial.lo = s->lo;
     trial.up = s->up;
     if (!gmode && flat_stencil(c, side, s->trial)) {
@@ -640,43 +668,8 @@ static void search_consume(hc_ctx *c, hc_search *s, hc_axis *ax)
         memcpy(s->vals, s->trial, (size_t) HC_NPTS_MAX * m * sizeof(double));
         s->have = 1;
     }
-    if (!s->search || ++s->it >= c->max_search) {
+    if (!s->search || ++s->it >= c->max_search || !next_step(c, s, ax, &trial))
         search_finish(c, s, ax);
-        return;
-    }
-    double r = step_ratio(c, i, &trial);
-#ifdef HC_DEBUG
-    Rprintf("ax %d h %g side %d est %g trunc %g round %g res %d cred %d rho %g skink %d slope %d odd %g r %g\n", i, h, side,
-            trial.est, trial.trunc, trial.round, trial.resolved, trial.credible, trial.rho, trial.slope_kink, trial.slope, odd_excess(c, &trial), r);
-#endif
-    double rel = (trial.trunc + trial.round) / fmax(fabs(trial.est), DBL_MIN);
-    if (r == 1.0 || (trial.resolved && rel <= (gmode ? HC_GOOD_G : HC_GOOD_F))) {
-        search_finish(c, s, ax);
-        return;
-    }
-    /* A worse trial whose model points back towards the best: halve the distance to it
-     * (in log h) rather than trust the model of a step outside the polynomial range. */
-    if (ax->h != trial.h && ((r < 1.0 && ax->h < trial.h) || (r > 1.0 && ax->h > trial.h)))
-        r = snap2(sqrt(ax->h / trial.h));
-    /* Never grow to or past a step found far outside the polynomial range: bisect (in
-     * log h) between it and this one, where fn's scale lies. */
-    if (!trial.credible) s->h_bad = s->h_bad > 0.0 ? fmin(s->h_bad, h) : h;
-    if (r > 1.0 && s->h_bad > 0.0 && h * r >= s->h_bad && h < s->h_bad)
-        r = snap2(sqrt(s->h_bad / h));
-    if (r == 1.0) {
-        search_finish(c, s, ax);
-        return;
-    }
-    double hx = hc_exact_step(c->x[i], h * r), hn = hx;
-    int seen = 0;
-    int sn = hc_choose_side(c->x[i], s->lo, s->up, gmode, &hn);
-    for (int t = 0; t < s->ntried; t++)
-        if (s->tried[t] == hn && s->tried_side[t] == sn) seen = 1;
-    if (seen || sn == 2) {
-        search_finish(c, s, ax);
-        return;
-    }
-    s->h = hx;
 }
 
 /* The noise along axis i alone, at HC_NOISE_STEP_DELTA of its step now (the best
@@ -690,7 +683,7 @@ static int axis_noise(hc_ctx *c, hc_axis *ax, int i)
         c->tmp_ax[j] = ax[j];
         if (j != i) c->tmp_ax[j].h = 0.0;
     }
-    if (c->g) gnoise_line(c, c->tmp_ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS);
+    if (c->g) hc_gnoise_line(c, c->tmp_ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS);
     else hc_step_noise(c, c->tmp_ax);
     for (int j = 0; j < c->n; j++) {
         double r = ax[j].rcoef * fmax(c->g ? c->gnoise[j] : c->noise, ax[j].rfloor);
@@ -753,7 +746,7 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
     for (;;) {
         int running = 0;
         int louder = 0;
-        if (c->fine_state == 3) louder = fine_extend(c);
+        if (c->fine_state == 3) louder = hc_fine_extend(c);
         if (c->probe_axis >= 0) {
             louder |= axis_noise(c, ax, c->probe_axis);
             c->probe_axis = -1;
@@ -779,75 +772,6 @@ void hc_tune_group(hc_ctx *c, int i0, int count, const double *h0, int search, h
     }
 }
 
-/* Noise of fn (standard deviation of one value) along a line through x whose components
- * are a fraction of the chosen steps, with signs that alternate pseudo-randomly
- * (so that no cancellation between parameters hides the noise). With gr, the noise of
- * each component of gr along the same line goes to c->gnoise. Returns the noise bound of
- * fn (0 when no noise above rounding was found); *inform is hc_ecnoise's code (4: a
- * non-finite value). */
-/* Point k of the probe's line: a fixed pseudo-random sign per parameter (Knuth's
- * multiplicative hash), kept within the bounds. */
-/* The probe's unit along parameter i: the step times the golden ratio, made a multiple of
- * 2^20 units in the last place of x, so that every point of a probe (offsets k 2^-j units,
- * j <= 20) is exact, yet its offsets carry a full pattern of bits. Offsets that are k times
- * a power of two change a few bits of x as a counter does, and noise that depends on the
- * bits of x (a seed taken from them, an adaptive rule) can be linear in k there, which
- * the differences of the noise estimate remove: it would be missed. */
-#define HC_PROBE_IRRATIONAL 1.6180339887498949
-static double probe_unit(double x, double h)
-{
-    double u = h * HC_PROBE_IRRATIONAL;
-    if (x == 0.0 || !(u > 0.0)) return u;
-    double q = ldexp(ulp_above(fabs(x) + 16.0 * u), 20);
-    return fmax(nearbyint(u / q), 1.0) * q;
-}
-
-void hc_probe_point(const hc_ctx *c, const hc_axis *ax, double k, double *xw)
-/* (k: the offset in units of the steps) */
-{
-    for (int i = 0; i < c->n; i++) {
-        int s = ax[i].side;
-        if (!s) s = (((unsigned int) i + 1u) * 2654435761u >> 15) & 1u ? 1 : -1;
-        double xi = c->x[i] + k * s * probe_unit(c->x[i], ax[i].h);
-        xw[i] = fmin(fmax(xi, ax[i].lo), ax[i].up);
-    }
-}
-
-/* The probe's points k0 <= k < k1 along its line at spacing delta (of the steps in ax):
- * their m values to fv + k m. Returns 0 if some value is not finite. */
-static int probe_range(hc_ctx *c, const hc_axis *ax, double delta, int k0, int k1,
-                       double *fv)
-{
-    size_t m = c->m;
-    hc_batch *b = c->b;
-    b->k = 0;
-    b->pax = ax;
-    for (int k = k0; k < k1; k++) hc_batch_add(c, -1, k * delta, -1, 0.0);
-    hc_batch_run(c, c->g ? c->g : c->f);
-    for (int k = k0; k < k1; k++) {
-        if (!b->ok[k - k0]) return 0;
-        memcpy(fv + k * m, b->vals + (k - k0) * m, m * sizeof(double));
-    }
-    return 1;
-}
-
-/* The probe's line: fn (or gr) at x and nf - 1 points beyond (nf <= 0: as many as the
- * number of parameters asks for), into fv. */
-static int probe_line(hc_ctx *c, const hc_axis *ax, double delta, int nf, int *nf_out,
-                      double *fv)
-{
-    int n = c->n;
-    if (nf <= 0) {
-        nf = HC_NOISE_POINTS_SMALL;
-        if (n > 3) nf = 2 * n < HC_NOISE_POINTS_MIN ? HC_NOISE_POINTS_MIN :
-                        (2 * n > HC_NOISE_POINTS_MAX ? HC_NOISE_POINTS_MAX : 2 * n);
-    }
-    memcpy(fv, c->g ? c->g0 : &c->f0, c->m * sizeof(double));
-    if (!probe_range(c, ax, delta, 1, nf, fv)) return 0;
-    *nf_out = nf;
-    return 1;
-}
-
 /* Axes for the noise probe before any search: the first steps, towards the side with more
  * room when the bounds are near. */
 void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
@@ -861,141 +785,6 @@ void hc_probe_axes(const hc_ctx *c, const double *user_step, hc_axis *ax)
         double rup = c->up[i] - c->x[i], rlo = c->x[i] - c->lo[i];
         ax[i].side = 4.0 * ax[i].h <= fmin(rup, rlo) ? 0 : hc_room_side(c->x[i], c->lo[i], c->up[i]);
     }
-}
-
-/* Where the highest difference of nf values stands far above what rounding of the values
- * gives it, the standard deviation of noise that would give it (noise of standard
- * deviation s gives a k-th difference of root mean square s sqrt((2k)! / (k!)^2);
- * rounding, s <= eps |f|); else 0. */
-static double rough_values(int nf, const double *fv)
-{
-    double d[HC_NOISE_POINTS_MAX], big = 0.0, ms = 1.0;
-    for (int k = 0; k < nf; k++) {
-        d[k] = fv[k];
-        big = fmax(big, fabs(fv[k]));
-    }
-    for (int k = 1; k < nf; k++) {
-        for (int t = 0; t < nf - k; t++) d[t] = d[t + 1] - d[t];
-        ms *= (2.0 * k) * (2.0 * k - 1.0) / ((double) k * k);
-    }
-    double sd = fabs(d[0]) / sqrt(ms);   /* the standard deviation it suggests */
-    return nf > 2 && sd > 16.0 * DBL_EPSILON * big ? sd : 0.0;
-}
-
-double hc_noise(hc_ctx *c, const hc_axis *ax, double delta, int npts, int *inform)
-{
-    double buf[HC_NOISE_POINTS_MAX], sigma = 0.0, quantum = 0.0;
-    /* the first probe (f mode) keeps its values and line, to be extended if need be */
-    int first = c->fine_state == 0 && !c->g && delta == HC_NOISE_DELTA;
-    double *fv = first ? c->fine_fv : buf;
-    int nf = 0;
-    /* Values mostly equal (fn rounded to a few digits, or a table): the spacing grows by
-     * HC_NOISE_WIDEN until they differ, at most HC_NOISE_RETRIES times; the quantum seen
-     * on the way is the noise where no other is found (rounding error of one value is
-     * at most half of it: the bound is the quantum itself). */
-    for (int t = 0; t <= HC_NOISE_RETRIES; t++, delta *= HC_NOISE_WIDEN) {
-        double q = 0.0;
-        if (!probe_line(c, ax, delta, npts, &nf, fv)) {
-            *inform = 4;
-            return quantum;
-        }
-        double work[HC_NOISE_POINTS_MAX];
-        memcpy(work, fv, nf * sizeof(double));
-        *inform = hc_ecnoise(nf, work, c->fscale, &sigma, &q);
-        quantum = fmax(quantum, q);
-        if (*inform != 2) break;
-    }
-    if (first) {
-        c->fine_state = *inform == 3 && quantum == 0.0 && nf < HC_NOISE_POINTS_MIN ? 1 : 2;
-        c->fine_nf = nf;
-        c->fine_delta = delta;
-        if (c->fine_state == 1) {
-            c->fine_ax = (hc_axis *) R_alloc(c->n, sizeof(hc_axis));
-            memcpy(c->fine_ax, ax, c->n * sizeof(hc_axis));
-            /* its values move more than rounding can, at a spacing where a smooth fn is
-             * a polynomial: too few points to call it noise, enough to extend at once */
-            if (rough_values(nf, fv)) c->fine_state = 3;
-        }
-    }
-    return fmax(*inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, quantum);
-}
-
-/* The first probe again where it found no noise from its few points (n = 2, 3) and a
- * search then met a first stencil far outside the polynomial range, which noise the
- * probe missed would explain: its line extended to HC_NOISE_POINTS_MIN points (a few more
- * evaluations, far below the steps, where fn's own structure does not enter). Returns 1
- * if the noise it finds is above the noise known. */
-static int fine_extend(hc_ctx *c)
-{
-    int nf = HC_NOISE_POINTS_MIN, inform;
-    double work[HC_NOISE_POINTS_MAX], sigma, q;
-    c->fine_state = 2;
-    if (!probe_range(c, c->fine_ax, c->fine_delta, c->fine_nf, nf, c->fine_fv)) return 0;
-    memcpy(work, c->fine_fv, nf * sizeof(double));
-    inform = hc_ecnoise(nf, work, c->fscale, &sigma, &q);
-    double noise = fmax(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0, q);
-    if (!(noise > c->noise)) return 0;
-    c->noise = noise;
-    return 1;
-}
-
-/* The noise of each component of gr along the probe's line at spacing delta (of the
- * steps in ax), kept where above what is known: c->gnoise[j] is the largest seen. */
-static void gnoise_line(hc_ctx *c, const hc_axis *ax, double delta, int npts)
-{
-    int n = c->n, nf = 0;
-    double *fv = c->gscratch, col[HC_NOISE_POINTS_MAX], sigma, q;
-    if (!probe_line(c, ax, delta, npts, &nf, fv)) return;
-    for (int j = 0; j < n; j++) {
-        for (int k = 0; k < nf; k++) col[k] = fv[(size_t) k * n + j];
-        double scale = fabs(c->g0[j]), rough = rough_values(nf, col);
-        int inform = hc_ecnoise(nf, col, scale > 0.0 ? scale : 1.0, &sigma, &q);
-        if (inform == 1)
-            c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * sigma);
-        else if (inform == 3)
-            /* too few points for noise, yet the values move beyond their rounding (a
-             * component computed with cancellation): the highest difference's size */
-            c->gnoise[j] = fmax(c->gnoise[j], HC_NOISE_BOUND * rough);
-        c->gnoise[j] = fmax(c->gnoise[j], q);
-#ifdef HC_DEBUG
-        Rprintf("gnoise %d nf %d inform %d sigma %g rough %g q %g -> %g\n", j, nf, inform,
-                sigma, rough, q, c->gnoise[j]);
-#endif
-    }
-}
-
-void hc_gnoise(hc_ctx *c, const hc_axis *ax)
-{
-    for (int j = 0; j < c->n; j++) c->gnoise[j] = 0.0;
-    /* gr is one call for all components: its line has HC_NOISE_POINTS_MIN points at least */
-    gnoise_line(c, ax, HC_NOISE_DELTA, c->n > 3 ? 0 : HC_NOISE_POINTS_MIN);
-}
-
-/* .Call entry: the noise bound (HC_NOISE_BOUND standard deviations) of a function from its
- * values at equally spaced points (hc_ecnoise), 0 when no noise above rounding is seen;
- * for check_fit()'s probes along a direction, whose rounding can differ from the axes'. */
-SEXP hc_noise_values(SEXP values, SEXP fscale)
-{
-    if (!hc_is_vec(values, REALSXP, -1) || XLENGTH(values) < 4 ||
-        XLENGTH(values) > HC_NOISE_POINTS_MAX || !hc_is_vec(fscale, REALSXP, 1))
-        Rf_error("hesscheck internal: bad arguments to hc_noise_values");
-    int nf = (int) XLENGTH(values);
-    double fv[HC_NOISE_POINTS_MAX], sigma = 0.0;
-    memcpy(fv, REAL(values), nf * sizeof(double));
-    int inform = hc_ecnoise(nf, fv, REAL(fscale)[0], &sigma, NULL);
-    return Rf_ScalarReal(inform == 1 ? HC_NOISE_BOUND * sigma : 0.0);
-}
-
-/* The noise measured again along the probe's line, at HC_NOISE_STEP_DELTA of the steps
- * in ax; where it is above the noise used so far, it replaces it. */
-void hc_step_noise(hc_ctx *c, hc_axis *ax)
-{
-    int inform;
-    double sigma = hc_noise(c, ax, HC_NOISE_STEP_DELTA, HC_NOISE_STEP_POINTS, &inform);
-#ifdef HC_DEBUG
-    Rprintf("step noise %g inform %d (was %g)\n", sigma, inform, c->noise);
-#endif
-    if (sigma > c->noise) c->noise = sigma;
 }
 
 /* The rounding bounds of the accepted stencils again, with the noise c->noise measured at

@@ -32,37 +32,6 @@ test_that("the classification of x^2 - y^2 and -(x^2 + y^2) at 0 is analytic", {
   expect_match(y$findings$message[1], "pass fnscale = -1", fixed = TRUE)
 })
 
-test_that("a maximised log-likelihood (fnscale = -1) gives the analytic standard errors", {
-  pr <- problem_normal()
-  ll <- function(p) -pr$fn(p)
-  fit <- optim(c(mu = 0, log_sigma = 0), ll, method = "BFGS", hessian = TRUE,
-               control = list(fnscale = -1, reltol = 1e-12))
-  x <- check_fit(fit, ll, fnscale = -1)
-  expect_equal(x$verdict, "minimum")
-  expect_true("fnscale" %in% x$findings$type)
-  # At the MLE: se(mu) = sigma_hat / sqrt(n), se(log sigma) = 1 / sqrt(2 n).
-  n <- length(pr$y)
-  xm <- check_fit(pr$par, ll, fnscale = -1)
-  expect_equal(unname(xm$table$se), c(exp(pr$par[[2]]) / sqrt(n), 1 / sqrt(2 * n)),
-               tolerance = 1e-7)
-  expect_equal(unname(x$table$se), unname(xm$table$se), tolerance = 1e-5)
-  # fit$hessian is compared, with fnscale's sign.
-  expect_true("fit_hessian" %in% x$findings$type)
-  expect_lt(x$fit_hessian$difference, 1e-3)
-  # Forgetting fnscale: the verdict says fn looks maximised and what to do.
-  y <- check_fit(fit, ll)
-  expect_equal(y$verdict, "maximum")
-  expect_match(y$findings$message[y$findings$type == "maximum"], "fnscale = -1",
-               fixed = TRUE)
-  # The same with a gradient.
-  pg <- function(p) {
-    s2 <- exp(2 * p[2]); r <- pr$y - p[1]
-    c(sum(r) / s2, -n + sum(r^2) / s2)
-  }
-  z <- check_fit(pr$par, ll, gr = pg, fnscale = -1)
-  expect_equal(unname(z$table$se), unname(xm$table$se), tolerance = 1e-7)
-})
-
 test_that("two collinear columns are named as not separately identified", {
   pr <- problem_collinear()
   fit <- optim(c(int = 0, lwt = 0, lwt2 = 0, age = 0), pr$fn, method = "BFGS")
@@ -114,30 +83,6 @@ test_that("at the MLE of a logistic regression the SEs equal glm's to 1e-6", {
   expect_lt(max(abs(xg$table$se / se_glm - 1)), 1e-6)
 })
 
-test_that("a variance on its L-BFGS-B lower bound gets no SE; the others hold it fixed", {
-  pr <- problem_bound_variance()
-  fit <- optim(c(mu = 0, tau2 = 0.5), pr$fn, z = pr$z, method = "L-BFGS-B",
-               lower = c(-Inf, 0))
-  expect_equal(fit$par[["tau2"]], 0)
-  x <- check_fit(fit, pr$fn, z = pr$z, lower = c(-Inf, 0))
-  expect_equal(x$verdict, "at_bound")
-  expect_equal(unname(x$at_bound), c(0L, -1L))
-  b <- x$findings[x$findings$type == "at_bound", ]
-  expect_equal(b$parameters, "tau2")
-  expect_match(b$message, "tau2 is on its lower bound", fixed = TRUE)
-  expect_true(is.na(x$table["tau2", "se"]))
-  expect_equal(x$table["tau2", "status"], "NA: on lower bound")
-  # d2/dmu2 of the negative log-likelihood with tau2 = 0 is n.
-  expect_equal(x$table["mu", "se"], 1 / sqrt(pr$n), tolerance = 1e-7)
-  expect_false("not_stationary" %in% x$findings$type)
-  # A bound that is not optimal (fn decreases into the interior) is not stationary.
-  y <- check_fit(c(mu = mean(pr$z), tau2 = 0), function(p, z) pr$fn(p, z * 2), z = pr$z,
-                 lower = c(-Inf, 0))
-  expect_equal(y$verdict, "not_stationary")
-  expect_match(paste(y$findings$message, collapse = " "),
-               "fn decreases moving tau2 away from its lower bound", fixed = TRUE)
-})
-
 test_that("optim, nlminb and nlm results are all read, with names or without", {
   pr <- problem_logistic(k = 4, n = 300, seed = 5)
   se <- sqrt(diag(solve(pr$hess(pr$par))))
@@ -170,83 +115,6 @@ test_that("no false alarm on 20 well-posed random problems of up to 30 parameter
     se <- sqrt(diag(solve(pr$hess)))
     expect_lt(max(abs(x$table$se / se - 1)), 1e-6)
   }
-})
-
-test_that("SEs spanning orders of magnitude are flagged with the ndeps that fixes optim", {
-  s <- c(a = 1e-4, b = 1, c = 100)
-  fn <- function(p) sum((p / s)^2) / 2
-  x <- check_fit(c(a = 0, b = 0, c = 0), fn)
-  expect_equal(x$verdict, "minimum")
-  f <- x$findings[x$findings$type == "scaling", ]
-  expect_equal(f$parameters, "a, c")
-  expect_match(f$message, "ndeps = c(a = 1e-07, b = 0.001, c = 0.1)", fixed = TRUE)
-  expect_equal(unname(x$table$se), unname(s), tolerance = 1e-7)
-})
-
-test_that("separation in a logistic regression is flagged", {
-  set.seed(8)
-  xx <- sort(rnorm(40))
-  y <- as.numeric(xx > 0)
-  fn <- function(b) {
-    eta <- b[1] + b[2] * xx
-    sum(log1p(exp(-abs(eta))) + pmax(eta, 0)) - sum(y * eta)
-  }
-  fit <- optim(c(int = 0, slope = 0), fn, method = "BFGS")
-  x <- check_fit(fit, fn)
-  expect_equal(x$verdict, "no_finite_estimate")
-  expect_true("no_finite_estimate" %in% x$findings$type)
-  expect_match(x$findings$parameters[x$findings$type == "no_finite_estimate"], "slope")
-})
-
-test_that("methods give the analytic answers and print the verdict first", {
-  A <- matrix(c(2, 0.5, 0.5, 1), 2)
-  m <- c(a = 1, b = -2)
-  fn <- function(p) drop(crossprod(p - m, A %*% (p - m))) / 2
-  x <- check_fit(m, fn)
-  V <- solve(A)
-  expect_equal(unname(vcov(x)), V, tolerance = 1e-8)
-  expect_equal(coef(x), m)
-  ci <- confint(x, level = 0.9)
-  expect_equal(unname(ci[, 2] - ci[, 1]), 2 * qnorm(0.95) * sqrt(diag(V)), tolerance = 1e-8)
-  expect_equal(rownames(confint(x, "b")), "b")
-  expect_error(confint(x, "zz"), class = "hesscheck_error_bad_parm")
-  df <- as.data.frame(x)
-  expect_equal(df$parameter, c("a", "b"))
-  expect_equal(df$se, sqrt(diag(V)), tolerance = 1e-8)
-  out <- capture.output(print(x))
-  expect_match(out[1], "^check_fit: a minimum")
-  expect_true(any(grepl("estimate", out)))
-  expect_equal(format(x), out)
-  s <- capture.output(print(summary(x)))
-  expect_true(any(grepl("Eigenvalues of the Hessian", s)))
-  grDevices::pdf(NULL)
-  on.exit(grDevices::dev.off())
-  e <- plot(x)
-  expect_equal(nrow(e), 2L)
-  expect_equal(e$sign, c("positive", "positive"))
-  ps <- plot(check_fit(c(a = 0, b = 0), function(p) p[1]^2 - p[2]^2))
-  expect_equal(ps$sign, c("negative", "positive"))
-})
-
-test_that("fit$hessian is compared only where it can be: free parameters, finite entries", {
-  fn <- function(p) sum((p - c(1, 2))^2)
-  # Both parameters on their bounds: nothing to compare, and no warning from R.
-  x <- expect_silent(check_fit(list(par = c(1, 2), hessian = diag(2)), fn,
-                               lower = c(1, 2)))
-  expect_equal(x$verdict, "at_bound")
-  expect_false("fit_hessian" %in% x$findings$type)
-  expect_true(is.na(x$fit_hessian$difference))
-  # A fit$hessian with NaN is reported, not compared; compare_se() shows it as NA
-  # rather than silently putting optimHess() in its place.
-  x <- expect_silent(check_fit(list(par = c(1, 2), hessian = matrix(NaN, 2, 2)), fn))
-  f <- x$findings[x$findings$type == "fit_hessian", ]
-  expect_equal(f$severity, "warning")
-  expect_match(f$message, "non-finite entries")
-  expect_true(is.na(x$fit_hessian$difference))
-  expect_equal(x$table$se, rep(sqrt(1 / 2), 2), tolerance = 1e-8)
-  cs <- compare_se(x, numderiv = FALSE)
-  expect_true(all(is.na(cs$table$se[cs$table$source == "optim"])))
-  expect_match(paste(cs$notes, collapse = " "), "from fit\\$hessian")
 })
 
 test_that("bad fits and arguments get classed errors before any work", {
@@ -328,26 +196,6 @@ test_that("an optimiser stopped by its iteration limit is told to raise it; the 
   expect_verdict(check_fit(refit, fn), "minimum")
   # no jargon in the finding: the distance in standard errors is what it says
   expect_false(grepl("lme4", msg))
-})
-
-test_that("the print counts evaluations in words and words a refinement that moved nowhere", {
-  x <- check_fit(c(a = 1, b = 2), function(p) sum((p - c(1, 2))^2))
-  x$evaluations[["fn"]] <- 1
-  expect_match(format(x)[2L], "check_fit evaluated fn 1 time)", fixed = TRUE)
-  x$evaluations[] <- c(21, 1)
-  expect_match(format(x)[2L], "check_fit evaluated fn 21 times and gr 1 time)", fixed = TRUE)
-  # refinement from off the optimum
-  pr <- problem_logistic(k = 3)
-  xr <- check_fit(pr$par + c(0.05, -0.05, 0.02), pr$fn, control = list(refine = TRUE))
-  line <- grep("^Refined", format(xr), value = TRUE)
-  expect_match(line, "^Refined by [0-9]+ Newton steps? \\(the estimate is stationary\\); the estimates moved by up to [0-9.e-]+ standard errors\\.$")
-  # where there are no standard errors at the new point to measure the move by
-  xr$refine$moved_se[] <- NA
-  expect_snapshot(cat(grep("^Refined", format(xr), value = TRUE)),
-                  transform = function(l) sub("by [0-9]+ Newton steps?", "by N Newton steps", l))
-  xr$refine$steps <- 0L
-  xr$refine$status <- "the Hessian is not positive definite"
-  expect_snapshot(cat(grep("^Refinement", format(xr), value = TRUE)))
 })
 
 test_that("a curved ridge is worded without jargon", {

@@ -181,29 +181,6 @@ test_that("where fn is non-finite nearby the step shrinks instead of failing", {
   expect_lte(scaled_err(H, diag(2, 2)), 1e-6)
 })
 
-test_that("names of par reach fn, and fn may keep or modify its argument", {
-  kept <- list()
-  fn <- function(p) {
-    kept[[length(kept) + 1L]] <<- p
-    p[["b"]] <- p[["b"]] * 1
-    sum(p^2) + p[["a"]] * p[["b"]]
-  }
-  H <- hessian_fd(fn, c(a = 1, b = 2))
-  expect_lte(scaled_err(H, matrix(c(2, 1, 1, 2), 2)), 1e-8)
-  m <- do.call(rbind, kept)
-  expect_identical(colnames(m), c("a", "b"))
-  expect_equal(nrow(unique(m)), nrow(m))   # no kept vector was overwritten
-})
-
-test_that("extra arguments in ... reach fn and gr", {
-  fn <- function(p, a, b = 1) a * sum(p^2) + b * prod(p)
-  gr <- function(p, a, b = 1) 2 * a * p + b * rev(p)
-  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5)
-  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-8)
-  H <- hessian_fd(fn, c(1, 2), a = 3, b = 5, gr = gr)
-  expect_lte(scaled_err(H, matrix(c(6, 5, 5, 6), 2)), 1e-9)
-})
-
 test_that("user steps are used as given, rounded to the nearest power of two", {
   pb <- problem_cubic()
   H <- hessian_fd(pb$fn, pb$par, control = list(step = c(1e-3, 1e-3, 1e-3)))
@@ -211,13 +188,13 @@ test_that("user steps are used as given, rounded to the nearest power of two", {
   expect_lte(scaled_err(H, pb$hess(pb$par)), 1e-7)
 })
 
-test_that("printing is readable: the matrix and one line on accuracy", {
-  pb <- problem_cubic()
-  H <- hessian_fd(pb$fn, pb$par)
-  out <- capture.output(print(H))
-  expect_match(out[1], "^Hessian \\(3 x 3\\) from differences of fn, [0-9]+ evaluations$")
-  expect_true(any(grepl("^Largest error estimate", out)))
-  expect_false(any(grepl("attr", out)))
-  expect_identical(attributes(as.matrix(H)), list(dim = c(3L, 3L), dimnames = dimnames(H)))
-  expect_true(is.character(format(H)))
+test_that("partly missing names keep the given ones, as check_fit() does", {
+  f <- function(p) p[["a"]]^2 + 3 * p[[2]]^2
+  h <- hessian_fd(f, c(a = 1, 2))
+  expect_identical(dimnames(h), list(c("a", "p2"), c("a", "p2")))
+  expect_equal(unname(as.matrix(h)), diag(c(2, 6)), tolerance = 1e-7)
+  expect_identical(rownames(h), names(check_fit(c(a = 0, 0), f)$par))
+  h2 <- hessian_fd(function(p) sum(p^2), stats::setNames(c(1, 2, 3), c("p3", NA, "")))
+  expect_identical(rownames(h2), c("p3", "p2", "p3.1"))
+  expect_identical(rownames(hessian_fd(function(p) sum(p^2), c(1, 2))), c("p1", "p2"))
 })

@@ -1,19 +1,6 @@
 # profile_ci(), confint(method = ...), plot(): against glm's and bbmle's profile intervals
 # and analytic ones; bounds, flat profiles, a lower fn found while profiling; parallel.
 
-# Exponential rate from y: the profile limits solve t - 1 - log(t) = cutoff / (2 n),
-# t = rate / rate_hat.
-exp_fit <- function(n = 10, seed = 3) {
-  set.seed(seed)
-  y <- rexp(n, 2)
-  nll <- function(p, y) -sum(dexp(y, p[1], log = TRUE))
-  x <- check_fit(c(rate = 1 / mean(y)), nll, y = y, lower = 1e-8)
-  h <- function(t) t - 1 - log(t) - stats::qchisq(0.95, 1) / (2 * n)
-  exact <- c(stats::uniroot(h, c(1e-6, 1), tol = 1e-14)$root,
-             stats::uniroot(h, c(1, 100), tol = 1e-14)$root) / mean(y)
-  list(x = x, y = y, nll = nll, exact = exact)
-}
-
 test_that("profile limits of a logistic regression equal confint() of the glm to 1e-3", {
   skip_if_not_installed("MASS")
   b <- birthwt_fit()
@@ -102,32 +89,6 @@ test_that("profiles run in parallel give the same intervals", {
   skip_on_cran()
   p3 <- profile_ci(b$x, parm = c("age", "smoke"), parallel = "snow", ncpus = 2)
   expect_identical(p3$table, p1$table[c("age", "smoke"), ])
-})
-
-test_that("confint() gives Wald, profile and bootstrap percentile intervals", {
-  e <- exp_fit()
-  w <- confint(e$x)
-  expect_equal(unname(w[1, ]), e$x$table$estimate + c(-1, 1) * qnorm(0.975) * e$x$table$se)
-  expect_equal(unname(confint(e$x, method = "profile")[1, ]), e$exact, tolerance = 1e-7)
-  b <- bootstrap_se(e$x, "y", R = 50, seed = 1, progress = FALSE)
-  ci <- confint(e$x, method = "bootstrap", bootstrap = b, level = 0.9)
-  expect_equal(unname(ci[1, ]), unname(quantile(b$replicates[, 1], c(0.05, 0.95))))
-  expect_equal(colnames(ci), c("5 %", "95 %"))
-  expect_error(confint(e$x, parm = "nope"), class = "hesscheck_error_bad_parm")
-  expect_error(confint(e$x, method = "bootstrap", bootstrap = 1),
-               class = "hesscheck_error_bad_bootstrap")
-})
-
-test_that("plot() draws the signed root beside the Wald line and returns its data", {
-  b <- birthwt_fit()
-  pr <- profile_ci(b$x, parm = c("age", "smoke"))
-  grDevices::pdf(NULL)
-  on.exit(grDevices::dev.off())
-  d <- plot(pr)
-  expect_named(d, c("age", "smoke"))
-  expect_true(all(c("value", "z", "wald_z") %in% names(d$age)))
-  expect_true(any(d$age$z > 1.96) && any(d$age$z < -1.96))
-  expect_equal(nrow(as.data.frame(pr)), 2L)
 })
 
 test_that("profile_ci() refuses a point that is not a minimum and bad arguments", {

@@ -383,3 +383,54 @@ test_that("the memory limit is half of MemAvailable, else 4 GB", {
   avail <- available_memory()
   expect_equal(lim, if (is.na(avail)) 4 * 1024^3 else avail / 2, tolerance = 0.05)
 })
+
+test_that("data over several arguments is resampled by rows, with clusters as wholes", {
+  set.seed(7)
+  X <- cbind(1, rnorm(60))
+  y <- drop(X %*% c(1, 2)) + rnorm(60)
+  nll <- function(p, X, y) sum((y - X %*% p)^2) / 2
+  fit <- optim(c(a = 0, b = 0), nll, X = X, y = y, method = "BFGS")
+  x <- check_fit(fit, nll, X = X, y = y)
+  seen <- new.env()
+  refit <- function(data, start) {
+    # Rows stay paired: y - X b is the same set of residuals.
+    seen$ok <- c(seen$ok, all(data$y %in% y) &&
+                   all(match(data$y, y) == match(data$X[, 2], X[, 2])))
+    qr.coef(qr(data$X), data$y)
+  }
+  b <- bootstrap_se(x, data = c("X", "y"), R = 20, refit = refit, seed = 1, progress = FALSE)
+  expect_true(all(seen$ok))
+  expect_true(all(b$status == "ok"))
+  g <- rep(1:6, each = 10)
+  seen$groups <- NULL
+  refit2 <- function(data, start) {
+    rows <- match(data$y, y)
+    seen$groups <- c(seen$groups, all(table(g[rows]) %% 10 == 0))
+    qr.coef(qr(data$X), data$y)
+  }
+  b2 <- bootstrap_se(x, data = c("X", "y"), R = 20, refit = refit2, cluster = g, seed = 1,
+                     progress = FALSE)
+  expect_true(all(seen$groups))
+  expect_error(bootstrap_se(x, data = c("X", "y"), R = 5, cluster = g[-1]),
+               class = "hesscheck_error_bad_cluster")
+  expect_error(bootstrap_se(x, data = c("X", "zz"), R = 5), class = "hesscheck_error_bad_data")
+  x2 <- check_fit(fit$par, function(p, X, y) sum((p - fit$par)^2), X = X, y = y[-1])
+  expect_error(bootstrap_se(x2, data = c("X", "y"), R = 5), class = "hesscheck_error_bad_data")
+})
+
+test_that("a data frame is resampled by rows and cluster can name its column", {
+  set.seed(8)
+  df <- data.frame(g = rep(1:5, each = 8), y = rnorm(40, 3))
+  nll <- function(p, df) -sum(dnorm(df$y, p[1], exp(p[2]), log = TRUE))
+  x <- check_fit(c(mu = mean(df$y), ls = log(sqrt(mean((df$y - mean(df$y))^2)))), nll, df = df)
+  seen <- new.env()
+  refit <- function(data, start) {
+    seen$ok <- c(seen$ok, all(table(data$g) %% 8 == 0))
+    c(mean(data$y), log(sd(data$y)))
+  }
+  b <- bootstrap_se(x, data = "df", R = 10, refit = refit, cluster = "g", seed = 1,
+                    progress = FALSE)
+  expect_true(all(seen$ok))
+  expect_error(bootstrap_se(x, data = "df", R = 5, cluster = "nope"),
+               class = "hesscheck_error_bad_cluster")
+})
