@@ -487,7 +487,9 @@ static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)
     /* A curvature lost in the rounding where a longer step was tried and found far
      * outside the polynomial range (fn rounded to a few digits: flat between its
      * quanta at this step, stairs at the next): a curvature near 0 is not
-     * established, whatever the bound at this step says. */
+     * established, whatever the bound at this step says. (Its twin, for a slope far
+     * from polynomial at the accepted step, is judged in hessian.c's assemble_f once
+     * the noise has been measured again at the steps.) */
     if (s->search && !ax->resolved && s->h_bad > ax->h && ax->status == HC_OK)
         ax->inconsistent = 1;
     if (!s->smooth_seen && s->nslope_kink >= 2 && 2 * s->nslope_kink > s->nmeasured) {
