@@ -292,19 +292,30 @@ run_snow <- function(task, R, ncpus, cl) {
       pool$alive[i] <- replace_node(i)
     })
   dead_nodes <- sort(unique(dead_nodes))
-  dead <- paste(dead_nodes, collapse = ", ")
   left <- if (nxt <= R) seq.int(nxt, R) else integer()
-  for (r in left) {
-    out[[r]] <- failed_replicate(sprintf(
-      "not run: every node of the snow cluster had died (node%s %s)",
-      if (length(dead_nodes) == 1L) "" else "s", dead))
-  }
+  for (r in left) out[[r]] <- snow_not_run(dead_nodes)
+  list(results = out, lost = lost,
+       where = sprintf("snow node %s", paste(dead_nodes, collapse = ", ")),
+       advice = snow_advice(dead_nodes, own))
+}
+
+# A replicate run_snow() never ran because every node of the cluster had died (the
+# numbers of the nodes, sorted), as failed_replicate() records it.
+snow_not_run <- function(dead_nodes) {
+  failed_replicate(sprintf(
+    "not run: every node of the snow cluster had died (node%s %s)",
+    if (length(dead_nodes) == 1L) "" else "s", paste(dead_nodes, collapse = ", ")))
+}
+
+# What run_snow() tells about the nodes that died (their numbers, sorted; own: whether
+# the cluster is its own or the user's `cl`): a sentence, NULL when none died.
+snow_advice <- function(dead_nodes, own) {
+  dead <- paste(dead_nodes, collapse = ", ")
   advice <- if (length(dead_nodes) && !own) sprintf(
     " Local workers stood in for the nodes that died, for this call; `cl` cannot be used as a whole any more: keep its live nodes with cl[-%s], or stop it with parallel::stopCluster(cl) and make a new one.",
     if (length(dead_nodes) == 1L) dead else sprintf("c(%s)", dead))
   if (length(dead_nodes) && own) advice <- " The nodes that died were replaced."
-  list(results = out, lost = lost,
-       where = sprintf("snow node %s", dead), advice = advice)
+  advice
 }
 
 # ---- the socket scheduler ----------------------------------------------------------

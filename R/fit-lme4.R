@@ -65,6 +65,34 @@ glmer_defaults <- local({
   }
 })
 
+# Half the deviance of a merMod fit as a function of its parameters p (theta, then beta
+# where they are checked: ib their positions in p, after the nt of theta), from the
+# deviance function devfun (merMod_devfun(), or one built for other data).
+merMod_half_deviance <- function(devfun, glmm, reml, nt, ib) {
+  if (glmm || reml) {
+    # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
+    return(function(p) devfun(unname(p)) / 2)
+  }
+  # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
+  # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
+  # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
+  # The reference-class methods looked up once: `$` on them costs more than the
+  # deviance itself on small data.
+  rho <- environment(devfun)
+  # the observations the deviance uses (rows with NA dropped by lme4)
+  nobs <- length(rho$resp$y)
+  wrss <- rho$resp$wrss
+  sqrL <- rho$pp$sqrL
+  RX <- rho$pp$RX
+  beta_theta <- rho$pp$beta
+  function(p) {
+    d <- devfun(unname(p[seq_len(nt)]))
+    pw <- wrss() + sqrL(1)
+    delta <- sum((RX() %*% (p[ib] - beta_theta(1)))^2)
+    (d + nobs * log1p(delta / pw)) / 2
+  }
+}
+
 #' @rdname check_fit
 #' @export
 check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
@@ -90,30 +118,7 @@ check_fit.merMod <- function(fit, ..., control = list(), vcov_package = TRUE) {
   nt <- length(theta)
   ib <- nt + seq_along(beta)
   with_beta <- glmm || !reml
-  half_deviance <- function(devfun) {
-    if (glmm || reml) {
-      # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
-      return(function(p) devfun(unname(p)) / 2)
-    }
-    # lmer's ML deviance profiles beta and sigma out. With sigma^2 = (pwrss + delta) / n
-    # profiled only, at beta = b: the deviance plus n log(1 + delta / pwrss), delta =
-    # |RX (b - beta(theta))|^2 (Bates et al. 2015, J. Stat. Softw. 67(1), eq. 34-36).
-    # The reference-class methods looked up once: `$` on them costs more than the
-    # deviance itself on small data.
-    rho <- environment(devfun)
-    # the observations the deviance uses (rows with NA dropped by lme4)
-    nobs <- length(rho$resp$y)
-    wrss <- rho$resp$wrss
-    sqrL <- rho$pp$sqrL
-    RX <- rho$pp$RX
-    beta_theta <- rho$pp$beta
-    function(p) {
-      d <- devfun(unname(p[seq_len(nt)]))
-      pw <- wrss() + sqrL(1)
-      delta <- sum((RX() %*% (p[ib] - beta_theta(1)))^2)
-      (d + nobs * log1p(delta / pw)) / 2
-    }
-  }
+  half_deviance <- function(devfun) merMod_half_deviance(devfun, glmm, reml, nt, ib)
   # The objective as a function of the data too, so that bootstrap_se() and
   # coverage_check() can refit and recompute on new data: the deviance function is built
   # once per data set (update(fit, data = , devFunOnly = TRUE)) and kept for reuse.

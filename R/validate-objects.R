@@ -132,25 +132,8 @@ validate_hesscheck <- function(x, problem = FALSE) {
   fn <- "check_fit"
   if (!is.list(x)) bad_field(fn, "(the object)", x, "a list", shown = "the object")
   need <- field_checker(x, fn)
-  need(is_verdict(x$verdict), "verdict", sprintf("one of %s", paste0("\"", names(verdict_text),
-                                                                     "\"", collapse = ", ")))
-  t <- x$table
-  need(is.data.frame(t) && nrow(t) >= 1L && is.character(attr(t, "row.names")), "table",
-       "a data frame with one row per parameter, named")
-  nm <- rownames(t)
+  nm <- validate_estimates(x, need)
   n <- length(nm)
-  p <- x$par
-  need(is.numeric(p) && !is.object(p) && length(p) == n && all(is.finite(p)) &&
-         identical(names(p), nm), "par",
-       sprintf("the %d finite estimates, named %s as the table's rows", n,
-               paste(nm, collapse = ", ")))
-  need(is_num1(x$value) && is.finite(x$value), "value", "the value of fn at par")
-  for (col in c("estimate", "se", "z", "lower", "upper")) {
-    need(is_num_n(t[[col]], n), paste0("table$", col), sprintf("%d numbers", n))
-  }
-  need(is_chr_n(t$status, n), "table$status", sprintf("%d strings", n))
-  need(is_findings(x$findings), "findings",
-       "a data frame of character columns type, severity (error, warning or note), parameters and message")
   need(is_num_n(x$gradient, n), "gradient", sprintf("%d numbers", n))
   need(is_num_n(x$gradient_error, n), "gradient_error", sprintf("%d numbers", n))
   validate_hessian_fd(x$hessian, fn, "hessian")
@@ -158,23 +141,7 @@ validate_hesscheck <- function(x, problem = FALSE) {
        sprintf("the %d x %d Hessian of the parameters %s", n, n, paste(nm, collapse = ", ")))
   need(is.null(x$vcov) || is_matrix_n(x$vcov, n), "vcov",
        sprintf("NULL or a %d x %d matrix", n, n))
-  e <- x$eigen
-  need(is.list(e), "eigen", "a list")
-  k <- length(e$values)
-  need(is.numeric(e$values), "eigen$values", "numbers")
-  need(is.numeric(e$vectors) && is.matrix(e$vectors) && ncol(e$vectors) == k &&
-         nrow(e$vectors) <= n, "eigen$vectors", sprintf("a matrix of %d columns", k))
-  need(is_num_n(e$uncertainty, k), "eigen$uncertainty", sprintf("%d numbers", k))
-  need(is_num_n(e$sign, k) && all(e$sign %in% c(-1, 0, 1)), "eigen$sign",
-       sprintf("%d signs (-1, 0 or 1)", k))
-  need(is_chr_n(e$parameters, nrow(e$vectors)) && all(e$parameters %in% nm),
-       "eigen$parameters", "the names of the parameters of eigen$vectors' rows")
-  need(is.null(e$source) || is_chr_n(e$source, k), "eigen$source",
-       sprintf("NULL or %d strings", k))
-  need(is.null(e$scale) || is_num_n(e$scale, nrow(e$vectors)) && all(is.finite(e$scale)) &&
-         all(e$scale > 0), "eigen$scale",
-       sprintf("NULL or the %d positive scales of the parameters of eigen$vectors' rows",
-               nrow(e$vectors)))
+  k <- validate_eigen(x, need, nm)
   need(is_num_n(x$se_uncertainty, n), "se_uncertainty", sprintf("%d numbers", n))
   need(is_num1(x$condition), "condition", "a single number (NA unless positive definite)")
   nt <- x$newton
@@ -205,19 +172,7 @@ validate_hesscheck <- function(x, problem = FALSE) {
   ev <- x$evaluations
   need(is_num_n(ev, 2L) && identical(names(ev), c("fn", "gr")) && all(is.finite(ev) & ev >= 0),
        "evaluations", "the counts c(fn = , gr = )")
-  if (inherits(x, "hesscheck_from")) {
-    s <- x$source
-    need(is.list(s) && is.character(s$class) && length(s$class) == 1L &&
-           (is.null(s$note) || is.character(s$note) && length(s$note) == 1L) &&
-           (is.null(s$advice) || is.character(s$advice) && length(s$advice) == 1L),
-         "source", "a list with the fit's class, a note and advice")
-    sp <- x$se_package
-    need(is.null(sp) || is_matrix_n(sp, n, 3L) &&
-           identical(colnames(sp), c("package", "hesscheck", "ratio")), "se_package",
-         sprintf("NULL or a %d x 3 matrix (package, hesscheck, ratio)", n))
-    need(is.null(x$vcov_package) || is_matrix_n(x$vcov_package, n), "vcov_package",
-         sprintf("NULL or a %d x %d matrix", n, n))
-  }
+  if (inherits(x, "hesscheck_from")) validate_from_package(x, need, n)
   if (inherits(x, "summary.hesscheck")) {
     et <- x$eigen_table
     need(is.data.frame(et) && nrow(et) == k && is_frame(et, c("eigenvalue", "uncertainty"),
@@ -227,6 +182,71 @@ validate_hesscheck <- function(x, problem = FALSE) {
   }
   if (problem) validate_problem(x, need, n)
   invisible(x)
+}
+
+# The verdict, the table of estimates, par, value and the findings of check_fit() result
+# x (need: its field_checker()); returns the parameters' names, the table's row names.
+validate_estimates <- function(x, need) {
+  need(is_verdict(x$verdict), "verdict", sprintf("one of %s", paste0("\"", names(verdict_text),
+                                                                     "\"", collapse = ", ")))
+  t <- x$table
+  need(is.data.frame(t) && nrow(t) >= 1L && is.character(attr(t, "row.names")), "table",
+       "a data frame with one row per parameter, named")
+  nm <- rownames(t)
+  n <- length(nm)
+  p <- x$par
+  need(is.numeric(p) && !is.object(p) && length(p) == n && all(is.finite(p)) &&
+         identical(names(p), nm), "par",
+       sprintf("the %d finite estimates, named %s as the table's rows", n,
+               paste(nm, collapse = ", ")))
+  need(is_num1(x$value) && is.finite(x$value), "value", "the value of fn at par")
+  for (col in c("estimate", "se", "z", "lower", "upper")) {
+    need(is_num_n(t[[col]], n), paste0("table$", col), sprintf("%d numbers", n))
+  }
+  need(is_chr_n(t$status, n), "table$status", sprintf("%d strings", n))
+  need(is_findings(x$findings), "findings",
+       "a data frame of character columns type, severity (error, warning or note), parameters and message")
+  nm
+}
+
+# x$eigen of a check_fit() result, whose parameters are named nm (need: x's
+# field_checker()); returns the number of eigenvalues.
+validate_eigen <- function(x, need, nm) {
+  n <- length(nm)
+  e <- x$eigen
+  need(is.list(e), "eigen", "a list")
+  k <- length(e$values)
+  need(is.numeric(e$values), "eigen$values", "numbers")
+  need(is.numeric(e$vectors) && is.matrix(e$vectors) && ncol(e$vectors) == k &&
+         nrow(e$vectors) <= n, "eigen$vectors", sprintf("a matrix of %d columns", k))
+  need(is_num_n(e$uncertainty, k), "eigen$uncertainty", sprintf("%d numbers", k))
+  need(is_num_n(e$sign, k) && all(e$sign %in% c(-1, 0, 1)), "eigen$sign",
+       sprintf("%d signs (-1, 0 or 1)", k))
+  need(is_chr_n(e$parameters, nrow(e$vectors)) && all(e$parameters %in% nm),
+       "eigen$parameters", "the names of the parameters of eigen$vectors' rows")
+  need(is.null(e$source) || is_chr_n(e$source, k), "eigen$source",
+       sprintf("NULL or %d strings", k))
+  need(is.null(e$scale) || is_num_n(e$scale, nrow(e$vectors)) && all(is.finite(e$scale)) &&
+         all(e$scale > 0), "eigen$scale",
+       sprintf("NULL or the %d positive scales of the parameters of eigen$vectors' rows",
+               nrow(e$vectors)))
+  k
+}
+
+# What a check_fit() result of a fitted model (class hesscheck_from) of n parameters adds:
+# the fit's source, and the package's standard errors and vcov (need: x's field_checker()).
+validate_from_package <- function(x, need, n) {
+  s <- x$source
+  need(is.list(s) && is.character(s$class) && length(s$class) == 1L &&
+         (is.null(s$note) || is.character(s$note) && length(s$note) == 1L) &&
+         (is.null(s$advice) || is.character(s$advice) && length(s$advice) == 1L),
+       "source", "a list with the fit's class, a note and advice")
+  sp <- x$se_package
+  need(is.null(sp) || is_matrix_n(sp, n, 3L) &&
+         identical(colnames(sp), c("package", "hesscheck", "ratio")), "se_package",
+       sprintf("NULL or a %d x 3 matrix (package, hesscheck, ratio)", n))
+  need(is.null(x$vcov_package) || is_matrix_n(x$vcov_package, n), "vcov_package",
+       sprintf("NULL or a %d x %d matrix", n, n))
 }
 
 # x$problem: what evaluating the objective again needs.
