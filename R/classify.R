@@ -147,9 +147,6 @@ newton_measures <- function(V, lam, use, gs, gse, d, posdef, A = NULL) {
        cov = if (posdef) Cs, scaled_gradient = sg)
 }
 
-# Classify the point: the scaled eigen-decomposition with error bars, then fn along each
-# direction the Hessian leaves undecided, the stationarity measures and the covariance.
-# `probe`: make_probe()'s function(clf, sure, ask), or NULL to use the Hessian alone.
 # Whether a leftover gradient could tilt the curvature of each direction past its sign.
 # The optimum lies about one Newton step away (over the directions of clearly larger
 # curvature, with the gradient's error bar); over that distance a curvature changes by
@@ -168,11 +165,15 @@ tilt_possible <- function(V, lam, unc, gs, gse, lmax, th) {
   !(lmax * (dist + own) < abs(lam) / th$significant)
 }
 
+# Classify the point: the scaled eigen-decomposition with error bars, then fn along each
+# direction the Hessian leaves undecided, the stationarity measures and the covariance.
+# `probe`: make_probe()'s function(clf, sure, ask), or NULL to use the Hessian alone.
+# The directions' state, as fn revises it, travels in one list `st` (values, uncertainty,
+# source, kink, ridge, vectors, probed; then sign, weak, profiles); clf stays the Hessian's.
 classify_point <- function(h, par, bounds, th, probe = NULL) {
   g <- attr(h, "gradient")
   ge <- attr(h, "gradient_error")
   clf <- scaled_hessian(unclass(h), attr(h, "error"), g, ge, unname(par), bounds, th)
-  hs <- clf$matrix
   free <- clf$free
   # fn piecewise constant in a parameter: its zero curvature is no evidence that fn
   # does not depend on it (the not-smooth finding says what it is).
@@ -181,10 +182,9 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   d <- clf$scale
   lam <- clf$values
   unc <- clf$uncertainty
-  src <- rep("hessian", k)
-  kink <- rep(FALSE, k)
-  ridge <- rep(FALSE, k)
-  probed <- NULL
+  st <- list(values = lam, uncertainty = unc, source = rep("hessian", k),
+             kink = rep(FALSE, k), ridge = rep(FALSE, k), vectors = clf$vectors,
+             probed = NULL)
   gs <- g[free] / d[free]
   gse <- ge[free] / d[free]
   lmax <- if (k) max(abs(lam)) else 0
@@ -193,66 +193,127 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   ask <- which(!(abs(lam) > th$significant * unc) | unc > th$probe_rel * abs(lam) |
                  (abs(lam) < th$probe_small * lmax &
                     tilt_possible(clf$vectors, lam, unc, gs, gse, lmax, th)))
-  if (length(ask) && !is.null(probe)) {
-    # The Newton point is sought along the certain positive directions only: along a
-    # certain negative one a Newton step with |curvature| would descend, not approach
-    # the stationary point.
-    sure <- setdiff(seq_len(k), ask)
-    probed <- probe(clf, sure[lam[sure] > 0], ask)
-    M <- probed$matrix
-    Em <- probed$error
-    kink[ask] <- probed$kink
-    qd <- probed$quartic
-    ok <- !is.na(diag(M))
-    if (all(ok) && !anyNA(M) && hessian_knows_more(M, Em, lam, unc, ask, lmax, th)) {
-      # fn along the directions agrees with the Hessian and says less: the Hessian's
-      # decomposition stands (a rotation of its subspace by the probe's noise would mix
-      # a well-determined parameter into a poorly determined direction)
-    } else if (all(ok) && !anyNA(M)) {
-      # Rayleigh-Ritz on the probed subspace: its eigenvalues replace the Hessian's,
-      # its eigenvectors rotate theirs, with the same error bars.
-      e <- eigen_with_error(M, Em)
-      W <- e$vectors
-      vecs <- clf$vectors
-      vecs[, ask] <- clf$vectors[, ask, drop = FALSE] %*% W
-      clf$vectors <- vecs
-      lam[ask] <- e$values
-      unc[ask] <- e$uncertainty
-      src[ask] <- "fn"
-      # The quartic term along each new direction, from those along the old ones.
-      qn <- drop(crossprod(W^2, qd))
-      if (any(qn != 0)) {
-        ridge[ask] <- abs(qn) > ridge_limit(probed, clf, lam, unc, sure, th) * lam[ask]^2
-      }
-      # The Rayleigh quotient along each rotated direction, asked of fn again: second
-      # order in the rotation's error, so it is kept where the probe's own error bar is
-      # below the Ritz value's.
-      for (j in seq_along(ask)) {
-        q <- ask[j]
-        if (ridge[q]) next
-        pr <- probed$along(vecs[, q], lam[q], unc[q])
-        if (!is.null(pr) && pr$error < unc[q]) {
-          lam[q] <- pr$value
-          unc[q] <- pr$error
-          kink[q] <- kink[q] || pr$kink
-        }
-      }
-    } else {
-      lim <- if (any(qd[ok] != 0)) ridge_limit(probed, clf, lam, unc, sure, th) else Inf
-      for (i in which(ok)) {
-        q <- ask[i]
-        if (Em[i, i] < unc[q]) {
-          ridge[q] <- abs(qd[i]) > lim * M[i, i]^2
-          lam[q] <- M[i, i]
-          unc[q] <- Em[i, i]
-          src[q] <- "fn"
-        }
-      }
+  if (length(ask) && !is.null(probe)) st <- probe_directions(st, clf, ask, probe, lmax, th)
+  kink_par <- kink_parameters(h, clf, st, probe)
+  st <- profile_flat(direction_signs(st, th), th)
+  nt <- stationarity(st, clf, gs, gse, th)
+  lam <- st$values
+  sgn <- st$sign
+  pos <- nt$positive
+  list(
+    scale = d, at_bound = clf$at_bound, kkt = clf$kkt,
+    kkt_violated = nt$kkt_violated, free = free,
+    values = lam, vectors = st$vectors, uncertainty = st$uncertainty,
+    hessian_values = clf$values, hessian_uncertainty = clf$uncertainty,
+    source = st$source, sign = sgn, kink = st$kink,
+    ridge = st$ridge, probed = st$probed, weak = st$weak, profiles = st$profiles,
+    hessian_scaled = clf$matrix,
+    kink_parameters = kink_par,
+    stairs_parameters = which(attr(h, "status") == "stairs" & clf$at_bound == 0L),
+    newton = nt$newton, newton_z = nt$newton_z, newton_error = nt$newton_error,
+    off_optimum = nt$off_optimum,
+    cov = nt$cov, scaled_gradient = nt$scaled_gradient,
+    # the states read by the verdict, the findings and check_fit(), derived once
+    positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
+    maximum = length(sgn) > 0L && all(sgn == -1L),
+    no_dependence = !clf$depends & clf$at_bound == 0L & !seq_along(clf$depends) %in% kink_par,
+    # fn's measured noise far above rounding, and Hessian elements it leaves unresolved
+    too_noisy = isTRUE(attr(h, "noise") > th$noisy * max(abs(attr(h, "value")), 1)) &&
+      any(attr(h, "unresolved")),
+    cond = if (pos) max(lam) / min(lam) else NA_real_,
+    newton_distance = nt$newton_distance
+  )
+}
+
+# fn asked along the directions `ask` (indices into st$values) by the probe: its curvature
+# matrix M there (errors Em, in the basis of those directions) leaves the Hessian's
+# decomposition standing (hessian_knows_more()), replaces it there (ritz_directions()),
+# or, with elements missing, replaces each eigenvalue it measured more precisely. lmax:
+# the Hessian's largest |eigenvalue|. Returns st revised, with `probed`, the probe's result.
+probe_directions <- function(st, clf, ask, probe, lmax, th) {
+  lam <- st$values
+  unc <- st$uncertainty
+  # The Newton point is sought along the certain positive directions only: along a
+  # certain negative one a Newton step with |curvature| would descend, not approach
+  # the stationary point.
+  sure <- setdiff(seq_along(lam), ask)
+  probed <- probe(clf, sure[lam[sure] > 0], ask)
+  st$probed <- probed
+  M <- probed$matrix
+  Em <- probed$error
+  st$kink[ask] <- probed$kink
+  qd <- probed$quartic
+  ok <- !is.na(diag(M))
+  if (all(ok) && !anyNA(M) && hessian_knows_more(M, Em, lam, unc, ask, lmax, th)) {
+    # fn along the directions agrees with the Hessian and says less: the Hessian's
+    # decomposition stands (a rotation of its subspace by the probe's noise would mix
+    # a well-determined parameter into a poorly determined direction)
+    return(st)
+  }
+  if (all(ok) && !anyNA(M)) return(ritz_directions(st, ask, sure, probed, th))
+  lim <- if (any(qd[ok] != 0)) ridge_limit(probed, st$vectors, lam, unc, sure, th) else Inf
+  for (i in which(ok)) {
+    q <- ask[i]
+    if (Em[i, i] < unc[q]) {
+      st$ridge[q] <- abs(qd[i]) > lim * M[i, i]^2
+      lam[q] <- M[i, i]
+      unc[q] <- Em[i, i]
+      st$source[q] <- "fn"
     }
   }
+  st$values <- lam
+  st$uncertainty <- unc
+  st
+}
+
+# Rayleigh-Ritz on the probed subspace `ask` (the others, `sure`): the eigenvalues of fn's
+# curvature matrix there replace the Hessian's, its eigenvectors rotate theirs, with the
+# same error bars; a rotated direction whose quartic term is large is a ridge. Returns st
+# revised (values, uncertainty, source, kink, ridge, vectors).
+ritz_directions <- function(st, ask, sure, probed, th) {
+  lam <- st$values
+  unc <- st$uncertainty
+  kink <- st$kink
+  ridge <- st$ridge
+  e <- eigen_with_error(probed$matrix, probed$error)
+  W <- e$vectors
+  vecs <- st$vectors
+  vecs[, ask] <- st$vectors[, ask, drop = FALSE] %*% W
+  lam[ask] <- e$values
+  unc[ask] <- e$uncertainty
+  st$source[ask] <- "fn"
+  # The quartic term along each new direction, from those along the old ones.
+  qn <- drop(crossprod(W^2, probed$quartic))
+  if (any(qn != 0)) {
+    ridge[ask] <- abs(qn) > ridge_limit(probed, vecs, lam, unc, sure, th) * lam[ask]^2
+  }
+  # The Rayleigh quotient along each rotated direction, asked of fn again: second
+  # order in the rotation's error, so it is kept where the probe's own error bar is
+  # below the Ritz value's.
+  for (j in seq_along(ask)) {
+    q <- ask[j]
+    if (ridge[q]) next
+    pr <- probed$along(vecs[, q], lam[q], unc[q])
+    if (!is.null(pr) && pr$error < unc[q]) {
+      lam[q] <- pr$value
+      unc[q] <- pr$error
+      kink[q] <- kink[q] || pr$kink
+    }
+  }
+  st[c("values", "uncertainty", "kink", "ridge", "vectors")] <- list(lam, unc, kink, ridge, vecs)
+  st
+}
+
+# The parameters (indices into par) where fn has a kink: along each axis of the free
+# parameters when the probe saw a kink along some direction, along the axis of each
+# parameter fn seems not to depend on, and the engine's own "kink" status.
+kink_parameters <- function(h, clf, st, probe) {
+  free <- clf$free
+  k <- length(free)
+  probed <- st$probed
   # A kink seen along some direction: which parameters carry it, along each axis.
   kink_par <- integer()
-  if (any(kink) && !is.null(probed$along)) {
+  if (any(st$kink) && !is.null(probed$along)) {
     kink_par <- free[vapply(seq_len(k), function(i) {
       w <- numeric(k)
       w[i] <- 1
@@ -274,10 +335,22 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   }
   engine_kink <- which(attr(h, "status") == "kink" & clf$at_bound == 0L)
   if (length(engine_kink)) kink_par <- sort(unique(c(kink_par, engine_kink)))
+  kink_par
+}
+
+# The directions sorted by curvature, each error bar raised to what the rounding of fn
+# can resolve, and each direction's sign (0: flat or undecided). Returns st revised,
+# with `sign`.
+direction_signs <- function(st, th) {
+  lam <- st$values
+  unc <- st$uncertainty
+  src <- st$source
+  kink <- st$kink
+  ridge <- st$ridge
   if (is.unsorted(lam)) {
     o <- order(lam)
     lam <- lam[o]; unc <- unc[o]; src <- src[o]; kink <- kink[o]; ridge <- ridge[o]
-    clf$vectors <- clf$vectors[, o, drop = FALSE]
+    st$vectors <- st$vectors[, o, drop = FALSE]
   }
   # An eigenvalue below what the rounding of fn can resolve is zero: a perturbation of
   # the scaled Hessian's elements by a few eps of the largest curvature (data and fn
@@ -291,20 +364,35 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
   # minimum, whose fn also rises at fourth order) is identified.
   ridge <- ridge & abs(lam) < th$ridge_curvature * lmax
   sgn[ridge] <- 0L
-  # Along every direction still flat or undecided, the profile decides (others
-  # re-minimised): constant, a ridge; decreasing, a (degenerate) saddle with its lower
-  # point; increasing, identified (at second order) or weakly (at fourth).
+  st[c("values", "uncertainty", "source", "kink", "ridge", "sign")] <-
+    list(lam, unc, src, kink, ridge, sgn)
+  st
+}
+
+# Along every direction still flat or undecided, the profile decides (others
+# re-minimised): constant, a ridge; decreasing, a (degenerate) saddle with its lower
+# point; increasing, identified (at second order) or weakly (at fourth). Returns st
+# revised (values, uncertainty, source, sign, ridge), with `weak` and `profiles`.
+profile_flat <- function(st, th) {
+  lam <- st$values
+  unc <- st$uncertainty
+  src <- st$source
+  sgn <- st$sign
+  ridge <- st$ridge
+  k <- length(lam)
+  lmax <- max(abs(lam), 0)
+  probed <- st$probed
   weak <- rep(FALSE, k)
   profiles <- vector("list", k)
   if (!is.null(probed$profile)) {
     # (a direction of tiny negative curvature too: a ridge tilted by rounding or by an
-  # approximate inner optimisation, as in a Laplace approximation, or a degenerate saddle)
-  small_neg <- sgn == -1L & abs(lam) < th$probe_small * lmax
-  for (q in which((sgn == 0L | small_neg) & !kink)) {
+    # approximate inner optimisation, as in a Laplace approximation, or a degenerate saddle)
+    small_neg <- sgn == -1L & abs(lam) < th$probe_small * lmax
+    for (q in which((sgn == 0L | small_neg) & !st$kink)) {
       # re-minimised over the clearly curved directions only: along another nearly
       # flat one a Newton step is long and moves fn by as much as the profile does
       comp <- which(sgn == 1L & seq_len(k) != q & lam > th$drift_small * lmax)
-      pr <- probed$profile(clf$vectors[, q], clf$vectors[, comp, drop = FALSE], lam[comp])
+      pr <- probed$profile(st$vectors[, q], st$vectors[, comp, drop = FALSE], lam[comp])
       if (is.null(pr)) next
       profiles[[q]] <- pr
       src[q] <- "profile"
@@ -333,48 +421,39 @@ classify_point <- function(h, par, bounds, th, probe = NULL) {
       )
     }
   }
-  flat <- sgn == 0L
+  st[c("values", "uncertainty", "source", "sign", "ridge", "weak", "profiles")] <-
+    list(lam, unc, src, sgn, ridge, weak, profiles)
+  st
+}
 
-  # Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
-  # it is defined at a saddle too), in standard errors of that metric; per parameter,
-  # and along each direction in its own standard errors, so that a step along a
-  # well-determined direction is not hidden by a poorly determined one (newton_measures()).
-  pos <- k > 0L && all(sgn == 1L)
-  nt <- newton_measures(clf$vectors, lam, !flat, gs, gse, d[free], pos,
-                        if (all(src == "hessian") && identical(lam, clf$values)) hs)
+# Stationarity: the Newton step over the non-flat directions, with |lambda| (so that
+# it is defined at a saddle too), in standard errors of that metric; per parameter,
+# and along each direction in its own standard errors, so that a step along a
+# well-determined direction is not hidden by a poorly determined one (newton_measures()).
+# Returns the step (parameter units), its z and errors, the parameters off the optimum,
+# the covariance and scaled gradient at a minimum, the bound parameters whose slope
+# points inwards (kkt_violated), and the distance to the optimum in standard errors.
+stationarity <- function(st, clf, gs, gse, th) {
+  lam <- st$values
+  sgn <- st$sign
+  d <- clf$scale[clf$free]
+  flat <- sgn == 0L
+  pos <- length(lam) > 0L && all(sgn == 1L)
+  nt <- newton_measures(st$vectors, lam, !flat, gs, gse, d, pos,
+                        if (all(st$source == "hessian") && identical(lam, clf$values)) clf$matrix)
   z <- nt$z
   ze <- nt$z_error
   zk <- nt$direction_z
   sig_k <- !flat & abs(zk) > th$significant * nt$direction_z_error
   zdir <- max(0, abs(zk[sig_k]))
-  newton <- nt$step / d[free]
   off <- !is.na(z) & abs(z) > th$tol_step & abs(z) > th$significant * ze
   if (zdir > th$tol_step && !any(off)) off[which.max(abs(z))] <- TRUE
-  cov <- if (pos) nt$cov / tcrossprod(d[free])
-  scaled_gradient <- nt$scaled_gradient
   kkt_bad <- clf$at_bound != 0L & !is.na(clf$kkt) & clf$kkt < 0 &
     abs(clf$kkt) > th$tol_step & abs(clf$kkt) > th$significant * clf$kkt_error
-  list(
-    scale = d, at_bound = clf$at_bound, kkt = clf$kkt,
-    kkt_violated = kkt_bad, free = free,
-    values = lam, vectors = clf$vectors, uncertainty = unc, hessian_values = clf$values,
-    hessian_uncertainty = clf$uncertainty, source = src, sign = sgn, kink = kink,
-    ridge = ridge, probed = probed, weak = weak, profiles = profiles,
-    hessian_scaled = hs,
-    kink_parameters = kink_par,
-    stairs_parameters = which(attr(h, "status") == "stairs" & clf$at_bound == 0L),
-    newton = newton, newton_z = z, newton_error = ze, off_optimum = off,
-    cov = cov, scaled_gradient = scaled_gradient,
-    # the states read by the verdict, the findings and check_fit(), derived once
-    positive = pos, saddle = any(sgn == -1L) && any(sgn == 1L),
-    maximum = length(sgn) > 0L && all(sgn == -1L),
-    no_dependence = !clf$depends & clf$at_bound == 0L & !seq_along(clf$depends) %in% kink_par,
-    # fn's measured noise far above rounding, and Hessian elements it leaves unresolved
-    too_noisy = isTRUE(attr(h, "noise") > th$noisy * max(abs(attr(h, "value")), 1)) &&
-      any(attr(h, "unresolved")),
-    cond = if (pos) max(lam) / min(lam) else NA_real_,
-    newton_distance = max(zdir, abs(z[off]))
-  )
+  list(positive = pos, newton = nt$step / d, newton_z = z, newton_error = ze,
+       off_optimum = off, cov = if (pos) nt$cov / tcrossprod(d),
+       scaled_gradient = nt$scaled_gradient, kkt_violated = kkt_bad,
+       newton_distance = max(zdir, abs(z[off])))
 }
 
 # Whether the Hessian's decomposition of the probed subspace stands against fn's own
@@ -398,13 +477,14 @@ hessian_knows_more <- function(M, Em, lam, unc, ask, lmax, th) {
 
 # The bound on quartic term / curvature^2 beyond which a probed direction is a ridge:
 # ridge_ratio times the same along the certain direction of largest curvature, and at
-# least 1 (see hc_thresholds). Called only when a probed direction has a quartic term.
-ridge_limit <- function(probed, clf, lam, unc, sure, th) {
+# least 1 (see hc_thresholds). Called only when a probed direction has a quartic term;
+# V: the directions' vectors (columns), lam and unc their curvatures and error bars.
+ridge_limit <- function(probed, V, lam, unc, sure, th) {
   r <- 0
   top <- sure[lam[sure] > 0]
   if (length(top)) {
     q <- top[which.max(lam[top])]
-    pr <- probed$along(clf$vectors[, q], lam[q], unc[q])
+    pr <- probed$along(V[, q], lam[q], unc[q])
     if (!is.null(pr) && pr$value > 0) r <- abs(pr$quartic) / pr$value^2
   }
   max(th$ridge_ratio * r, 1)
