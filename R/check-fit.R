@@ -258,7 +258,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     if (is.null(pool)) pool <<- probe_pool(hargs, f, list(...), names(par))
     pool$evaluate(X, 1L)
   }
-  fx <- make_fx(f, ..., tick = if (!is.null(prog)) prog$tick, runner = runner)
+  fx <- make_fx(function(p) f(p, ...), tick = if (!is.null(prog)) prog$tick, runner = runner)
   first_hessian <- TRUE
   hessian_at <- function(p) {
     if (!first_hessian) hargs$x_user <<- hargs$par <<- p

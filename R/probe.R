@@ -4,19 +4,20 @@
 # saddle.
 
 # fn at p, counted, NA where it fails or is not one finite number (raw: one number).
-# `tick`: called once per evaluation (check_fit()'s progress bar). `runner`: where
+# `f`: function(p), fn with its other arguments bound (no `...` here, so that fn's own
+# arguments cannot be taken for these). `tick`: called once per evaluation (check_fit()'s progress bar). `runner`: where
 # check_fit() has a parallel backend, function(X) that evaluates fn at the columns of X on
 # it, each value as raw() gives it (NA where fn fails or gives no one number); then f
 # and raw carry attr "batch", function(points) that evaluates a list of points there as
 # one batch, counted and ticked here point by point as serial mode counts and ticks
 # them, with the same values as f (raw) gives (fn_many()).
-make_fx <- function(f, ..., tick = NULL, runner = NULL) {
+make_fx <- function(f, tick = NULL, runner = NULL) {
   env <- new.env(parent = emptyenv())
   env$count <- 0
   raw <- function(p) {
     env$count <- env$count + 1
     if (!is.null(tick)) tick()
-    v <- catch_user(f(p, ...), function(e) NA_real_)
+    v <- catch_user(f(p), function(e) NA_real_)
     if (is.numeric(v) && length(v) == 1L && !is.nan(v)) as.double(v) else NA_real_
   }
   fx <- function(p) {

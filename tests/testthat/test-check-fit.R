@@ -185,3 +185,12 @@ test_that("a curved ridge is worded without jargon", {
   expect_false(grepl("fourth-order|swamped", msg))
   expect_snapshot(cat(msg))
 })
+
+test_that("fn's own arguments may share a name with check_fit()'s internals", {
+  # fn's arguments reach the evaluator bound in a closure, so names such as `tick` or
+  # `runner` (formals of the internal make_fx()) are fn's, not taken for make_fx()'s
+  fn <- function(p, tick, runner) sum((p - tick)^2) + runner * (p[1] - tick[1])^4
+  x <- check_fit(c(a = 1, b = 2), fn, tick = c(1, 2), runner = 1)
+  expect_identical(x$verdict, "minimum")
+  expect_equal(unname(x$table$se), rep(sqrt(1 / 2), 2), tolerance = 1e-6)
+})

@@ -12,7 +12,7 @@ test_that("a batch of probe points gives serial mode's values, counts and ticks"
     switch(p[["i"]], k * p[["x"]], 3L, Inf, -Inf, NaN, NA, stop("no"), "a", c(1, 2))
   }
   pts <- lapply(1:9, function(i) c(i = i, x = 0.5 * i))
-  serial <- hesscheck:::make_fx(f, k = 2)
+  serial <- hesscheck:::make_fx(function(p) f(p, k = 2))
   want <- vapply(pts, serial$f, 0)
   expect_identical(want, c(1, 3, rep(NA_real_, 7)))
   for (be in c("multicore", "snow")) {
@@ -22,7 +22,7 @@ test_that("a batch of probe points gives serial mode's values, counts and ticks"
       fail = function(...) stop("not expected"), progress = NULL,
       name = ".hesscheck_probe_chunk", persistent = TRUE)
     ticks <- 0
-    fx <- hesscheck:::make_fx(f, k = 2, tick = function() ticks <<- ticks + 1,
+    fx <- hesscheck:::make_fx(function(p) f(p, k = 2), tick = function() ticks <<- ticks + 1,
                               runner = function(X) ev$evaluate(X, 1L))
     got <- hesscheck:::fn_many(fx$f, pts)
     ev$close()

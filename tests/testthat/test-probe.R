@@ -36,8 +36,8 @@ test_that("the room along a direction is where the first bound is met", {
 })
 
 test_that("fn is counted, and what is not one finite number is NA", {
-  fx <- hesscheck:::make_fx(function(p, k) if (p > 0) k * p else if (p == 0) -Inf else stop("no"),
-                            k = 2)
+  fk <- function(p, k) if (p > 0) k * p else if (p == 0) -Inf else stop("no")
+  fx <- hesscheck:::make_fx(function(p) fk(p, k = 2))
   expect_identical(fx$f(3), 6)
   expect_identical(fx$f(0), NA_real_)
   expect_identical(fx$raw(0), -Inf)
