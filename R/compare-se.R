@@ -94,110 +94,21 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
       verdict_noun[[x$verdict]]
     ))
   }
-  obs_unit <- "observations"
-  recorded <- is.null(fn_obs) && !is.null(x$problem$fn_obs)
-  if (!is.null(fn_obs)) {
-    fn_obs <- check_function(fn_obs, "fn_obs")
-  } else if (recorded) {
-    fn_obs <- x$problem$fn_obs
-    obs_unit <- x$problem$obs_unit
-  }
-  if (inherits(bootstrap, "hesscheck_boot")) bootstrap <- list(bootstrap)
-  if (!is.null(bootstrap) && !all(vapply(bootstrap, inherits, TRUE, "hesscheck_boot"))) {
-    hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
-  }
-  for (b in bootstrap) check_boot_of(b, names(x$par), "x")
+  obs <- se_contributions(x, fn_obs)
+  bootstrap <- check_se_bootstrap(bootstrap, x)
   # the fit's own state (lme4, TMB) as it was, also after an error
   restore <- hold_state(x$problem)
   on.exit(restore(), add = TRUE)
-  pr <- x$problem
-  par <- x$par
-  nm <- names(par)
+  nm <- names(x$par)
   free <- x$at_bound == 0L
-  f <- checked_fn(pr)
   se_hc <- x$table$se
   names(se_hc) <- nm
-  # hesscheck's own relative error: the scaled Hessian error times the conditioning.
-  h <- x$hessian
-  rel_h <- suppressWarnings(max(scaled_error(h, attr(h, "error"))[free, free], na.rm = TRUE))
-  cond <- max(abs(x$eigen$values)) / min(abs(x$eigen$values))
-  if (!is.finite(cond)) cond <- Inf
-  exp_hc <- max(0.5 * rel_h * cond, 1e-12)
-  exp_num <- max(3 * exp_hc, 1e-3)
-
-  se_from <- function(H) se_from_hessian(H, free)
-  rows <- list()
-  notes <- character()
-  add <- function(source, se, expected) {
-    ratio <- se / se_hc
-    rows[[length(rows) + 1L]] <<- data.frame(
-      parameter = nm, source = source, se = se, ratio = ratio, expected = expected,
-      flag = !is.na(ratio) & abs(ratio - 1) > expected, stringsAsFactors = FALSE
-    )
-  }
-  add("hesscheck", se_hc, exp_hc)
-
-  if (!is.null(x$fit_hessian$matrix)) {
-    add("optim", se_from(x$fit_hessian$matrix), exp_num)
-    notes <- c(notes, sprintf("optim: from fit$hessian (%s).", x$optimizer))
-  } else {
-    Ho <- catch_user(stats::optimHess(par, f), function(e) e)
-    if (inherits(Ho, "error")) {
-      add("optim", rep(NA_real_, length(par)), exp_num)
-      notes <- c(notes, paste("optim: optimHess() failed:", error_text(Ho)))
-    } else {
-      add("optim", se_from(Ho), exp_num)
-      notes <- c(notes, "optim: optimHess() at the estimate with optim's defaults (ndeps = 1e-3).")
-    }
-  }
-  if (numderiv) {
-    if (requireNamespace("numDeriv", quietly = TRUE)) {
-      Hn <- catch_user(numDeriv::hessian(f, par), function(e) e)
-      if (inherits(Hn, "error") || !all(is.finite(Hn))) {
-        add("numDeriv", rep(NA_real_, length(par)), exp_num)
-        notes <- c(notes, "numDeriv: numDeriv::hessian() failed or was not finite.")
-      } else {
-        add("numDeriv", se_from(Hn), exp_num)
-      }
-    } else {
-      notes <- c(notes, "numDeriv: not installed, skipped.")
-    }
-  }
-  # The contributions a method recorded are the package's, not the user's: where they
-  # fail, the sandwich is left out with a note, not the whole comparison.
-  S <- NULL
-  if (!is.null(fn_obs)) {
-    S <- if (recorded) {
-      tryCatch(score_matrix(fn_obs, par, pr, attr(h, "step")), hesscheck_error = function(e) {
-        notes <<- c(notes, paste("sandwich: its contributions could not be computed:",
-                                 error_text(e)))
-        NULL
-      })
-    } else {
-      score_matrix(fn_obs, par, pr, attr(h, "step"))
-    }
-  }
-  if (!is.null(S)) {
-    Hinv <- x$vcov[free, free, drop = FALSE]
-    Sf <- S[, free, drop = FALSE]
-    V <- Hinv %*% crossprod(Sf) %*% Hinv
-    se_s <- rep(NA_real_, length(par))
-    se_s[free] <- sqrt(diag(V))
-    add("sandwich", se_s, 2 * sqrt(2 / nrow(S)))
-    notes <- c(notes, sprintf("sandwich: HC0 from the contributions of %d %s.", nrow(S),
-                              obs_unit))
-  } else if (is.null(fn_obs)) {
-    notes <- c(notes, "sandwich: not computed; give fn_obs, the per-observation contributions to fn (here or to check_fit()), for it.")
-  }
-  for (b in bootstrap) {
-    src <- if (b$type == "parametric") "parametric" else "bootstrap"
-    se_b <- b$se[nm]
-    add(src, se_b, 2 * b$mc_error[nm] / se_hc)
-    notes <- c(notes, sprintf(
-      "%s: %d replicates (%d not converged, %d failed); flagged beyond 2 Monte-Carlo SEs.",
-      src, b$R, sum(b$status == "not_converged"), sum(b$status == "failed")
-    ))
-  }
+  exp_hc <- hesscheck_expected_error(x, free)
+  hs <- hessian_se_sources(x, free, se_hc, max(3 * exp_hc, 1e-3), numderiv)
+  sw <- sandwich_se_source(x, obs, free, se_hc)
+  bs <- bootstrap_se_sources(bootstrap, se_hc)
+  rows <- c(list(se_rows("hesscheck", se_hc, se_hc, exp_hc)), hs$rows, sw$rows, bs$rows)
+  notes <- c(hs$notes, sw$notes, bs$notes)
   table <- do.call(rbind, rows)
   rownames(table) <- NULL
   wide <- tapply(table$se, list(factor(table$parameter, nm),
@@ -211,6 +122,143 @@ compare_se <- function(x, fn_obs = NULL, bootstrap = NULL, numderiv = TRUE, prof
   verdict <- report_verdict(x, table, bootstrap, prof$profile, skew)
   structure(list(table = table, se = wide, notes = notes, verdict = verdict,
                  profile = prof$profile, skewness = skew), class = "hesscheck_se")
+}
+
+# The per-observation contributions for the sandwich: `fn_obs` given (checked), else
+# those check_fit()'s method recorded in x$problem (`recorded`), else none; returns
+# list(fn_obs, recorded, unit), `unit` naming what they are contributions of.
+se_contributions <- function(x, fn_obs) {
+  unit <- "observations"
+  recorded <- is.null(fn_obs) && !is.null(x$problem$fn_obs)
+  if (!is.null(fn_obs)) {
+    fn_obs <- check_function(fn_obs, "fn_obs")
+  } else if (recorded) {
+    fn_obs <- x$problem$fn_obs
+    unit <- x$problem$obs_unit
+  }
+  list(fn_obs = fn_obs, recorded = recorded, unit = unit)
+}
+
+# compare_se()'s `bootstrap`, checked against x's parameters: a list of bootstrap_se()
+# results (one given alone is wrapped), or NULL.
+check_se_bootstrap <- function(bootstrap, x) {
+  if (inherits(bootstrap, "hesscheck_boot")) bootstrap <- list(bootstrap)
+  if (!is.null(bootstrap) && !all(vapply(bootstrap, inherits, TRUE, "hesscheck_boot"))) {
+    hc_abort("bad_bootstrap", "`bootstrap` must be a bootstrap_se() result or a list of them.")
+  }
+  for (b in bootstrap) check_boot_of(b, names(x$par), "x")
+  bootstrap
+}
+
+# hesscheck's own relative error of its SEs, from x and its free parameters: the scaled
+# Hessian error times the conditioning (at least 1e-12).
+hesscheck_expected_error <- function(x, free) {
+  h <- x$hessian
+  rel_h <- suppressWarnings(max(scaled_error(h, attr(h, "error"))[free, free], na.rm = TRUE))
+  cond <- max(abs(x$eigen$values)) / min(abs(x$eigen$values))
+  if (!is.finite(cond)) cond <- Inf
+  max(0.5 * rel_h * cond, 1e-12)
+}
+
+# One source's rows of compare_se()'s table: its SEs `se` beside hesscheck's `se_hc`
+# (named by parameter), flagged where their ratio differs from 1 by more than `expected`.
+se_rows <- function(source, se, se_hc, expected) {
+  ratio <- se / se_hc
+  data.frame(
+    parameter = names(se_hc), source = source, se = se, ratio = ratio, expected = expected,
+    flag = !is.na(ratio) & abs(ratio - 1) > expected, stringsAsFactors = FALSE
+  )
+}
+
+# The other Hessian-based SEs of x's free parameters: optim's (fit$hessian, else
+# optimHess()) and numDeriv's (when asked and installed), each allowed the relative
+# error exp_num; returns list(rows, notes) for compare_se()'s table and notes.
+hessian_se_sources <- function(x, free, se_hc, exp_num, numderiv) {
+  par <- x$par
+  f <- checked_fn(x$problem)
+  se_from <- function(H) se_from_hessian(H, free)
+  rows <- list()
+  notes <- character()
+  if (!is.null(x$fit_hessian$matrix)) {
+    rows <- c(rows, list(se_rows("optim", se_from(x$fit_hessian$matrix), se_hc, exp_num)))
+    notes <- c(notes, sprintf("optim: from fit$hessian (%s).", x$optimizer))
+  } else {
+    Ho <- catch_user(stats::optimHess(par, f), function(e) e)
+    if (inherits(Ho, "error")) {
+      rows <- c(rows, list(se_rows("optim", rep(NA_real_, length(par)), se_hc, exp_num)))
+      notes <- c(notes, paste("optim: optimHess() failed:", error_text(Ho)))
+    } else {
+      rows <- c(rows, list(se_rows("optim", se_from(Ho), se_hc, exp_num)))
+      notes <- c(notes, "optim: optimHess() at the estimate with optim's defaults (ndeps = 1e-3).")
+    }
+  }
+  if (numderiv) {
+    if (requireNamespace("numDeriv", quietly = TRUE)) {
+      Hn <- catch_user(numDeriv::hessian(f, par), function(e) e)
+      if (inherits(Hn, "error") || !all(is.finite(Hn))) {
+        rows <- c(rows, list(se_rows("numDeriv", rep(NA_real_, length(par)), se_hc, exp_num)))
+        notes <- c(notes, "numDeriv: numDeriv::hessian() failed or was not finite.")
+      } else {
+        rows <- c(rows, list(se_rows("numDeriv", se_from(Hn), se_hc, exp_num)))
+      }
+    } else {
+      notes <- c(notes, "numDeriv: not installed, skipped.")
+    }
+  }
+  list(rows = rows, notes = notes)
+}
+
+# The sandwich (HC0) SEs of x's free parameters from the contributions `obs` (from
+# se_contributions()); returns list(rows, notes), no rows when it is not computed.
+sandwich_se_source <- function(x, obs, free, se_hc) {
+  par <- x$par
+  step <- attr(x$hessian, "step")
+  notes <- character()
+  # The contributions a method recorded are the package's, not the user's: where they
+  # fail, the sandwich is left out with a note, not the whole comparison.
+  S <- NULL
+  if (!is.null(obs$fn_obs)) {
+    S <- if (obs$recorded) {
+      tryCatch(score_matrix(obs$fn_obs, par, x$problem, step), hesscheck_error = function(e) {
+        notes <<- c(notes, paste("sandwich: its contributions could not be computed:",
+                                 error_text(e)))
+        NULL
+      })
+    } else {
+      score_matrix(obs$fn_obs, par, x$problem, step)
+    }
+  }
+  if (is.null(S)) {
+    if (is.null(obs$fn_obs)) {
+      notes <- c(notes, "sandwich: not computed; give fn_obs, the per-observation contributions to fn (here or to check_fit()), for it.")
+    }
+    return(list(rows = list(), notes = notes))
+  }
+  Hinv <- x$vcov[free, free, drop = FALSE]
+  Sf <- S[, free, drop = FALSE]
+  V <- Hinv %*% crossprod(Sf) %*% Hinv
+  se_s <- rep(NA_real_, length(par))
+  se_s[free] <- sqrt(diag(V))
+  list(rows = list(se_rows("sandwich", se_s, se_hc, 2 * sqrt(2 / nrow(S)))),
+       notes = c(notes, sprintf("sandwich: HC0 from the contributions of %d %s.", nrow(S),
+                                obs$unit)))
+}
+
+# The bootstrap_se() results' SEs, flagged beyond two Monte-Carlo SEs; returns
+# list(rows, notes), one of each per bootstrap.
+bootstrap_se_sources <- function(bootstrap, se_hc) {
+  nm <- names(se_hc)
+  rows <- list()
+  notes <- character()
+  for (b in bootstrap) {
+    src <- if (b$type == "parametric") "parametric" else "bootstrap"
+    rows <- c(rows, list(se_rows(src, b$se[nm], se_hc, 2 * b$mc_error[nm] / se_hc)))
+    notes <- c(notes, sprintf(
+      "%s: %d replicates (%d not converged, %d failed); flagged beyond 2 Monte-Carlo SEs.",
+      src, b$R, sum(b$status == "not_converged"), sum(b$status == "failed")
+    ))
+  }
+  list(rows = rows, notes = notes)
 }
 
 # The profile for the verdict: computed (profile = TRUE) where check_fit() found a
@@ -265,40 +313,9 @@ report_thresholds <- list(
 # One verdict, with its reason: which standard error or interval to report. The
 # vocabulary and its order are documented in compare_se()'s "Which one to report".
 report_verdict <- function(x, table, bootstrap, prof, skew) {
-  th <- report_thresholds
   nm <- names(x$par)
-  out <- function(report, reason, parameters = character()) {
-    list(report = report, reason = reason, parameters = parameters)
-  }
-  if (!usable_minimum(x$verdict)) {
-    return(out("none", sprintf("check_fit() found %s; fix the fit first (see print(x)).",
-                               verdict_text[[x$verdict]])))
-  }
-  if (!is.null(prof) && any(prof$table$status == "lower_fn")) {
-    p <- rownames(prof$table)[prof$table$status == "lower_fn"]
-    return(out("none", sprintf(
-      "profiling %s found a lower fn than at the estimate, so the fit is not at the minimum; refit from the profile's better point (profile$better$par) and compare again.",
-      name_list(p)), p))
-  }
-  for (b in bootstrap) {
-    bad <- sum(b$status != "ok")
-    if (bad > th$failed_fraction * b$R) {
-      return(out("none", sprintf(
-        "%d of %d %s bootstrap replicates failed or did not converge; fix the refit first (see the bootstrap's print), then compare again.",
-        bad, as.integer(b$R), if (b$type == "parametric") "parametric" else "non-parametric")))
-    }
-  }
-  bnd <- nm[x$at_bound != 0]
-  if (length(bnd)) {
-    return(out("profile", sprintf(
-      "%s %s on a bound, where no standard error is valid; the profile interval is one-sided there (profile_ci(), with the chi-bar-square cutoff).",
-      name_list(bnd), if (length(bnd) == 1L) "is" else "are"), bnd))
-  }
-  misspecified <- function(p, ev) {
-    out("sandwich", sprintf(
-      "the sandwich and the bootstrap agree with each other but differ from the Hessian for %s (together %s times it, beyond their combined error), so the model is probably misspecified (the information-matrix equality fails).",
-      name_list(p), paste(fmt(ev$ratio[p], 3), collapse = ", ")), p)
-  }
+  blocked <- report_blocked(x, bootstrap, prof)
+  if (!is.null(blocked)) return(blocked)
   flagged <- function(src) {
     t <- table[table$source == src, , drop = FALSE]
     t$parameter[t$flag %in% TRUE]
@@ -309,13 +326,84 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
   ev <- sandwich_bootstrap_evidence(table)
   # both flagged and agreeing: misspecified, whatever the shape of the distribution
   both <- intersect(intersect(sw, bs), ev$misspecified)
-  if (length(both)) return(misspecified(both, ev))
+  if (length(both)) return(report_misspecified(both, ev))
   if (length(sw) && !has("bootstrap")) {
-    return(out("sandwich", sprintf(
+    return(report_out("sandwich", sprintf(
       "the sandwich differs from the Hessian for %s beyond its expected error, so the model is probably misspecified (the information-matrix equality fails); a bootstrap_se() would confirm it.",
       name_list(sw)), sw))
   }
-  # Skewed bootstrap replicates, asymmetric profile intervals.
+  shape <- report_shape(nm, prof, skew)
+  if (!is.null(shape)) return(shape)
+  # one flagged, the two agreeing: together they differ from the Hessian
+  if (length(ev$misspecified)) return(report_misspecified(ev$misspecified, ev))
+  if (length(bs) && !has("sandwich")) {
+    return(report_out("bootstrap", sprintf(
+      "the bootstrap differs from the Hessian for %s beyond its Monte-Carlo error, so the model may be misspecified (give fn_obs to confirm it with the sandwich).",
+      name_list(bs)), bs))
+  }
+  if (length(ev$conflict)) {
+    p <- ev$conflict
+    return(report_out("none", sprintf(
+      "the sandwich and the bootstrap disagree with each other for %s beyond their combined error, one of them against the Hessian: the evidence conflicts; check with coverage_check() or a larger bootstrap.",
+      name_list(p)), p))
+  }
+  srcs <- setdiff(unique(table$source), "hesscheck")
+  report_out("hessian", sprintf(
+    "%s agree%s with the Hessian within %s expected error%s.",
+    name_list(srcs), if (length(srcs) == 1L) "s" else "",
+    if (length(srcs) == 1L) "its" else "their",
+    if (!is.null(prof)) " and the profile intervals are symmetric" else ""))
+}
+
+# report_verdict()'s result: the source to report, why, and the parameters it is about.
+report_out <- function(report, reason, parameters = character()) {
+  list(report = report, reason = reason, parameters = parameters)
+}
+
+# The verdicts that come before any comparison of SEs, or NULL: "none" where the fit is
+# not a usable minimum, the profile `prof` found a lower fn or too many of a bootstrap's
+# replicates failed; "profile" where a parameter is on a bound.
+report_blocked <- function(x, bootstrap, prof) {
+  if (!usable_minimum(x$verdict)) {
+    return(report_out("none", sprintf("check_fit() found %s; fix the fit first (see print(x)).",
+                                      verdict_text[[x$verdict]])))
+  }
+  if (!is.null(prof) && any(prof$table$status == "lower_fn")) {
+    p <- rownames(prof$table)[prof$table$status == "lower_fn"]
+    return(report_out("none", sprintf(
+      "profiling %s found a lower fn than at the estimate, so the fit is not at the minimum; refit from the profile's better point (profile$better$par) and compare again.",
+      name_list(p)), p))
+  }
+  for (b in bootstrap) {
+    bad <- sum(b$status != "ok")
+    if (bad > report_thresholds$failed_fraction * b$R) {
+      return(report_out("none", sprintf(
+        "%d of %d %s bootstrap replicates failed or did not converge; fix the refit first (see the bootstrap's print), then compare again.",
+        bad, as.integer(b$R), if (b$type == "parametric") "parametric" else "non-parametric")))
+    }
+  }
+  bnd <- names(x$par)[x$at_bound != 0]
+  if (length(bnd)) {
+    return(report_out("profile", sprintf(
+      "%s %s on a bound, where no standard error is valid; the profile interval is one-sided there (profile_ci(), with the chi-bar-square cutoff).",
+      name_list(bnd), if (length(bnd) == 1L) "is" else "are"), bnd))
+  }
+  NULL
+}
+
+# The "sandwich" verdict for the parameters p where the sandwich and the bootstrap agree
+# with each other and differ from the Hessian (ev from sandwich_bootstrap_evidence()).
+report_misspecified <- function(p, ev) {
+  report_out("sandwich", sprintf(
+    "the sandwich and the bootstrap agree with each other but differ from the Hessian for %s (together %s times it, beyond their combined error), so the model is probably misspecified (the information-matrix equality fails).",
+    name_list(p), paste(fmt(ev$ratio[p], 3), collapse = ", ")), p)
+}
+
+# The "profile" verdict where the bootstrap distributions (skewness per source, `skew`)
+# are skewed or the profile intervals of `prof` clearly asymmetric, else NULL; nm are
+# the parameters' names.
+report_shape <- function(nm, prof, skew) {
+  th <- report_thresholds
   sk <- character()
   for (g in skew) {
     big <- abs(g$skewness) > max(th$skewness, 3 * g$mc_error)
@@ -326,35 +414,15 @@ report_verdict <- function(x, table, bootstrap, prof, skew) {
     a <- prof$table$asymmetry
     asym <- rownames(prof$table)[!is.na(a) & (a > th$asymmetry | a < 1 / th$asymmetry)]
   }
-  if (length(sk) || length(asym)) {
-    p <- union(asym, sk)
-    why <- c(if (length(asym)) sprintf("the profile interval of %s is clearly asymmetric (%s)",
-                                       name_list(asym), paste(sprintf("%s %s", asym,
-                                       fmt(prof$table[asym, "asymmetry"], 3)), collapse = ", ")),
-             if (length(sk)) sprintf("the bootstrap distribution of %s is skewed", name_list(sk)))
-    return(out("profile", sprintf(
-      "%s, so Wald intervals mislead (profile_ci() gives the profile intervals).",
-      paste(why, collapse = " and ")), p))
-  }
-  # one flagged, the two agreeing: together they differ from the Hessian
-  if (length(ev$misspecified)) return(misspecified(ev$misspecified, ev))
-  if (length(bs) && !has("sandwich")) {
-    return(out("bootstrap", sprintf(
-      "the bootstrap differs from the Hessian for %s beyond its Monte-Carlo error, so the model may be misspecified (give fn_obs to confirm it with the sandwich).",
-      name_list(bs)), bs))
-  }
-  if (length(ev$conflict)) {
-    p <- ev$conflict
-    return(out("none", sprintf(
-      "the sandwich and the bootstrap disagree with each other for %s beyond their combined error, one of them against the Hessian: the evidence conflicts; check with coverage_check() or a larger bootstrap.",
-      name_list(p)), p))
-  }
-  srcs <- setdiff(unique(table$source), "hesscheck")
-  out("hessian", sprintf(
-    "%s agree%s with the Hessian within %s expected error%s.",
-    name_list(srcs), if (length(srcs) == 1L) "s" else "",
-    if (length(srcs) == 1L) "its" else "their",
-    if (!is.null(prof)) " and the profile intervals are symmetric" else ""))
+  if (!length(sk) && !length(asym)) return(NULL)
+  p <- union(asym, sk)
+  why <- c(if (length(asym)) sprintf("the profile interval of %s is clearly asymmetric (%s)",
+                                     name_list(asym), paste(sprintf("%s %s", asym,
+                                     fmt(prof$table[asym, "asymmetry"], 3)), collapse = ", ")),
+           if (length(sk)) sprintf("the bootstrap distribution of %s is skewed", name_list(sk)))
+  report_out("profile", sprintf(
+    "%s, so Wald intervals mislead (profile_ci() gives the profile intervals).",
+    paste(why, collapse = " and ")), p)
 }
 
 # The sandwich and the non-parametric bootstrap, two independent estimates of the same

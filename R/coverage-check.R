@@ -86,26 +86,8 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
     simulate <- with_globals(simulate)
     refit <- with_globals(refit)
   }
-  # The percentile intervals' bootstrap: by whole groups when asked, or by a mixed
-  # model's top-level grouping factor.
-  groups <- NULL
-  if ("percentile" %in% kinds) {
-    if (is.null(cluster)) {
-      cluster <- default_cluster(x, "coverage_check", instead = paste(
-        "count the Wald and profile intervals only: coverage_check(x, simulate = x$problem$simulate,",
-        "intervals = c(\"wald\", \"profile\")), x being this check_fit() result"))
-      by_default <- TRUE
-    } else {
-      by_default <- FALSE
-    }
-    labels <- check_cluster(cluster, dat, data)
-    if (!is.null(labels)) {
-      groups <- list(name = if (is.character(cluster) && length(cluster) == 1L) cluster else
-        "(the labels given)", groups = length(unique(labels)), default = by_default)
-    }
-  } else if (!is.null(cluster)) {
-    hc_abort("bad_cluster", "`cluster` applies to the \"percentile\" intervals' bootstrap: leave it out, or add \"percentile\" to `intervals`.")
-  }
+  pc <- percentile_cluster(x, kinds, cluster, dat, data)
+  cluster <- pc$cluster
   refit <- make_refit(x, data, refit, method, control)
   # the fit's own state (lme4, TMB) as it was, also after an error
   restore <- hold_state(x$problem)
@@ -113,9 +95,6 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
   par <- x$par
   n <- length(par)
   pr <- x$problem
-  # Parameters without a Wald SE at the estimate (on a bound, not identified): no Wald
-  # interval to count.
-  no_se <- is.na(x$table$se)
   one <- function(r) {
     d <- generated(simulate, "simulate", par, dat)
     if (inherits(d, "hesscheck_failed")) return(d)
@@ -137,6 +116,51 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
   }
   out <- run_replicates(one, R, 2L * n * length(kinds), parallel, ncpus, cl, seed, progress,
                         "replicates")
+  wald <- wald_coverage(x, out, level)
+  iv <- interval_coverage(out, kinds, wald$estimates, wald$se, par, wald$q)
+  structure(list(table = wald$table, estimates = wald$estimates, se = wald$se,
+                 status = out$status, messages = out$messages, level = level, R = R,
+                 seed = out$seed, used = wald$used, force = force, verdict = x$verdict,
+                 intervals = iv$table, limits = iv$limits, cluster = pc$groups,
+                 warnings = out$warnings),
+            class = "hesscheck_coverage")
+}
+
+# The percentile intervals' bootstrap: by whole groups when asked (`cluster`), or by a
+# mixed model's top-level grouping factor; `cluster` given without "percentile" among
+# the `kinds` is an error. Returns list(cluster, groups), `groups` describing the groups
+# for the result (NULL for rows).
+percentile_cluster <- function(x, kinds, cluster, dat, data) {
+  groups <- NULL
+  if ("percentile" %in% kinds) {
+    if (is.null(cluster)) {
+      cluster <- default_cluster(x, "coverage_check", instead = paste(
+        "count the Wald and profile intervals only: coverage_check(x, simulate = x$problem$simulate,",
+        "intervals = c(\"wald\", \"profile\")), x being this check_fit() result"))
+      by_default <- TRUE
+    } else {
+      by_default <- FALSE
+    }
+    labels <- check_cluster(cluster, dat, data)
+    if (!is.null(labels)) {
+      groups <- list(name = if (is.character(cluster) && length(cluster) == 1L) cluster else
+        "(the labels given)", groups = length(unique(labels)), default = by_default)
+    }
+  } else if (!is.null(cluster)) {
+    hc_abort("bad_cluster", "`cluster` applies to the \"percentile\" intervals' bootstrap: leave it out, or add \"percentile\" to `intervals`.")
+  }
+  list(cluster = cluster, groups = groups)
+}
+
+# The Wald intervals' coverage at x's estimate over the replicates `out` of
+# run_replicates() (estimates, then SEs): returns list(table, estimates, se, used, q),
+# the R x n matrices, the replicates counted and the normal quantile of `level`.
+wald_coverage <- function(x, out, level) {
+  par <- x$par
+  n <- length(par)
+  # Parameters without a Wald SE at the estimate (on a bound, not identified): no Wald
+  # interval to count.
+  no_se <- is.na(x$table$se)
   est <- out$values[, seq_len(n), drop = FALSE]
   se <- out$values[, n + seq_len(n), drop = FALSE]
   se[, no_se] <- NA_real_
@@ -155,12 +179,7 @@ coverage_check <- function(x, data = NULL, simulate, R = 200, level = 0.95,
     row.names = names(par), stringsAsFactors = FALSE
   )
   table$coverage[no_se] <- table$mc_error[no_se] <- table$se_ratio[no_se] <- NA_real_
-  iv <- interval_coverage(out, kinds, est, se, par, q)
-  structure(list(table = table, estimates = est, se = se, status = out$status,
-                 messages = out$messages, level = level, R = R, seed = out$seed,
-                 used = sum(ok), force = force, verdict = x$verdict, intervals = iv$table,
-                 limits = iv$limits, cluster = groups, warnings = out$warnings),
-            class = "hesscheck_coverage")
+  list(table = table, estimates = est, se = se, used = sum(ok), q = q)
 }
 
 # coverage_check() called without `simulate`: a classed error that says what it is for

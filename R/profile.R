@@ -103,42 +103,6 @@ profile_ci <- function(x, parm, level = 0.95,
   new_profile(pb, idx, run, level, parallel)
 }
 
-# profile_ci()'s control settings and their defaults (documented there).
-profile_defaults <- list(max_se = 100, tol = 1e-8, tol_newmin = 1e-3, reltol = 1e-12,
-                         maxit = 1000L)
-
-# profile_ci()'s control list, checked: values that would make every limit fail, or an
-# interval silently wrong, are errors. The root is found to `tol` standard errors, so it
-# must be positive (0 leaves uniroot() no way to stop) and small (at most 0.1 SE); the
-# inner fits stop at the relative change `reltol` of fn, which must be small (at most
-# 1e-6) or the profile stays above its minimum and the interval comes out too narrow.
-check_profile_control <- function(control) {
-  ctrl <- check_control(control, profile_defaults)
-  if (identical(ctrl, profile_defaults)) return(ctrl)
-  range_check <- function(nm, lo, hi, lo_open, what) {
-    v <- ctrl[[nm]]
-    ok <- is.numeric(v) && length(v) == 1L && !is.na(v) && !is.nan(v) &&
-      (if (lo_open) v > lo else v >= lo) && v <= hi
-    if (!ok) {
-      hc_abort("bad_control", sprintf("`control$%s` must be a single number %s; not %s.",
-                                      nm, what, describe_value(v)))
-    }
-    as.double(v)
-  }
-  ctrl$max_se <- range_check("max_se", 0, .Machine$double.xmax, TRUE,
-                             "above 0 and finite (standard errors)")
-  ctrl$tol <- range_check("tol", 0, 0.1, TRUE,
-                          "above 0 and at most 0.1 (standard errors)")
-  ctrl$tol_newmin <- range_check("tol_newmin", 0, Inf, FALSE, "from 0 (a deviance)")
-  if (!is.finite(ctrl$tol_newmin)) {
-    hc_abort("bad_control", "`control$tol_newmin` must be finite.")
-  }
-  ctrl$reltol <- range_check("reltol", 0, 1e-6, FALSE, "from 0 to 1e-6")
-  ctrl$maxit <- check_number(ctrl$maxit, "control$maxit", 1, null_ok = FALSE,
-                             integer = TRUE)
-  ctrl
-}
-
 # ---- the verdicts a profile (and compare_se()'s verdict) can start from --------------
 
 # A check_fit() verdict at which the point is a minimum (possibly with parameters on
@@ -201,21 +165,8 @@ profile_problem <- function(x, dots = x$problem$dots, par = x$par, H = as.matrix
 # evaluated, and the lowest fn found.
 profile_one <- function(pb, j, level, ctrl) {
   par <- pb$par
-  n <- length(par)
-  others <- seq_len(n)[-j]
-  se <- pb$se[j]
-  # The quadratic model's nuisance optimum at theta_j = t:
-  # theta_-j(t) = hat - H_-j,-j^-1 H_-j,j (t - hat_j).
-  slope <- if (length(others)) {
-    tryCatch(-solve(pb$H[others, others, drop = FALSE], pb$H[others, j]),
-             error = function(e) numeric(length(others)))
-  } else numeric()
-  slope[!is.finite(slope)] <- 0
-  lo_o <- pb$lower[others]
-  up_o <- pb$upper[others]
-  bounded <- any(is.finite(lo_o) | is.finite(up_o))
-  scale_o <- pb$se[others]
-  pts <- list(t = par[[j]], nuis = list(par[others]), dev = 0)
+  nu <- profile_nuisance(pb, j)
+  pts <- list(t = par[[j]], nuis = list(par[nu$others]), dev = 0)
   best <- list(value = pb$f0, par = par)
   fits <- 0L
 
@@ -223,37 +174,17 @@ profile_one <- function(pb, j, level, ctrl) {
   # of the nearest point evaluated, moved along the quadratic model's slope.
   deviance_at <- function(t) {
     k <- which.min(abs(pts$t - t))
-    start <- pts$nuis[[k]] + slope * (t - pts$t[k])
-    if (bounded) start <- pmin(pmax(start, lo_o), up_o)
+    start <- pts$nuis[[k]] + nu$slope * (t - pts$t[k])
+    if (nu$bounded) start <- pmin(pmax(start, nu$lower), nu$upper)
     p <- par
     p[j] <- t
-    res <- if (!length(others)) {
-      list(value = pb$f(p), par = numeric())
-    } else {
-      fo <- function(q) {
-        p[others] <- q
-        pb$f(p)
-      }
-      go <- if (!is.null(pb$g)) function(q) {
-        p[others] <- q
-        pb$g(p)[others]
-      }
-      if (bounded) {
-        stats::optim(start, fo, go, method = "L-BFGS-B", lower = lo_o, upper = up_o,
-                     control = list(parscale = scale_o, maxit = ctrl$maxit, factr = 10,
-                                    pgtol = 0))
-      } else {
-        stats::optim(start, fo, go, method = "BFGS",
-                     control = list(parscale = scale_o, maxit = ctrl$maxit,
-                                    reltol = ctrl$reltol))
-      }
-    }
+    res <- refit_nuisance(pb, p, nu, start, ctrl)
     fits <<- fits + 1L
     v <- as.double(res$value)
     if (length(v) != 1L || !is.finite(v)) {
       stop(profile_stop("fn is not finite"))
     }
-    p[others] <- res$par
+    p[nu$others] <- res$par
     if (v < best$value) best <<- list(value = v, par = p)
     dev <- 2 * (v - pb$f0)
     if (!is.finite(dev)) stop(profile_stop("fn is not finite"))
@@ -265,29 +196,75 @@ profile_one <- function(pb, j, level, ctrl) {
     dev
   }
 
-  at_b <- pb$at_bound[j]
-  cut2 <- stats::qchisq(cutoff_level(level, at_b), 1)
+  target <- sqrt(stats::qchisq(cutoff_level(level, pb$at_bound[j]), 1))
   sides <- list()
   for (s in c(-1, 1)) {
-    bound <- if (s < 0) pb$lower[j] else pb$upper[j]
-    sides[[if (s < 0) "lower" else "upper"]] <- if (at_b == s) {
-      list(limit = par[[j]], status = "at_bound")
-    } else {
-      tryCatch(search_limit(deviance_at, par[[j]], s, se, sqrt(cut2), bound, ctrl),
-               profile_stop = function(e) {
-                 list(limit = NA_real_, status = if (e$reason == "lower") "lower_fn" else
-                   "failed", message = e$reason)
-               },
-               error = function(e) {
-                 if (is_time_limit(e)) stop(e)
-                 list(limit = NA_real_, status = "failed", message = error_text(e))
-               })
-    }
+    sides[[if (s < 0) "lower" else "upper"]] <- profile_side(deviance_at, pb, j, s, target,
+                                                              ctrl)
   }
   o <- order(pts$t)
   list(j = j, lower = sides$lower, upper = sides$upper,
        points = data.frame(value = pts$t[o], deviance = pts$dev[o]),
        best = best, fits = fits)
+}
+
+# The nuisance parameters of parameter j's profile: list(others, their indices; lower,
+# upper, bounded, their bounds; scale, their SEs; slope, of their optimum in theta_j
+# under the quadratic model, theta_-j(t) = hat - H_-j,-j^-1 H_-j,j (t - hat_j)).
+profile_nuisance <- function(pb, j) {
+  others <- seq_len(length(pb$par))[-j]
+  slope <- if (length(others)) {
+    tryCatch(-solve(pb$H[others, others, drop = FALSE], pb$H[others, j]),
+             error = function(e) numeric(length(others)))
+  } else numeric()
+  slope[!is.finite(slope)] <- 0
+  lower <- pb$lower[others]
+  upper <- pb$upper[others]
+  list(others = others, slope = slope, lower = lower, upper = upper,
+       bounded = any(is.finite(lower) | is.finite(upper)), scale = pb$se[others])
+}
+
+# fn at p with the nuisance parameters nu$others (from profile_nuisance()) re-optimised
+# from `start` by optim(), within their bounds (L-BFGS-B) or not (BFGS); p's own value
+# when there are none. Returns list(value, par), par the nuisance parameters.
+refit_nuisance <- function(pb, p, nu, start, ctrl) {
+  others <- nu$others
+  if (!length(others)) return(list(value = pb$f(p), par = numeric()))
+  fo <- function(q) {
+    p[others] <- q
+    pb$f(p)
+  }
+  go <- if (!is.null(pb$g)) function(q) {
+    p[others] <- q
+    pb$g(p)[others]
+  }
+  if (nu$bounded) {
+    stats::optim(start, fo, go, method = "L-BFGS-B", lower = nu$lower, upper = nu$upper,
+                 control = list(parscale = nu$scale, maxit = ctrl$maxit, factr = 10,
+                                pgtol = 0))
+  } else {
+    stats::optim(start, fo, go, method = "BFGS",
+                 control = list(parscale = nu$scale, maxit = ctrl$maxit,
+                                reltol = ctrl$reltol))
+  }
+}
+
+# One side (s = -1 lower, 1 upper) of parameter j's profile, where the signed root of
+# deviance_at() reaches `target`: the estimate when it is on that bound, else
+# search_limit()'s result, or a limit NA with status "lower_fn" or "failed" and why.
+profile_side <- function(deviance_at, pb, j, s, target, ctrl) {
+  hat <- pb$par[[j]]
+  if (pb$at_bound[j] == s) return(list(limit = hat, status = "at_bound"))
+  bound <- if (s < 0) pb$lower[j] else pb$upper[j]
+  tryCatch(search_limit(deviance_at, hat, s, pb$se[j], target, bound, ctrl),
+           profile_stop = function(e) {
+             list(limit = NA_real_, status = if (e$reason == "lower") "lower_fn" else
+               "failed", message = e$reason)
+           },
+           error = function(e) {
+             if (is_time_limit(e)) stop(e)
+             list(limit = NA_real_, status = "failed", message = error_text(e))
+           })
 }
 
 profile_stop <- function(reason) {
