@@ -79,6 +79,7 @@ typedef struct pair_state {
     double fdi, fdj;          /* the steps of this try, before the one-sided signs */
     double di, dj, ei, ej;    /* the direction d, and d' for the cross */
     double rho, sc;
+    double ratio;             /* sqrt(|H_jj| / |H_ii|), their diag_scale()s */
     double s, ts, rs, p, ep;  /* along d, and the first estimate */
     double s2, ts2, rs2;      /* along d' */
     double corr[3], corr2[3]; /* the central lines' D(1), D(2) and noise, along d and d' */
@@ -123,6 +124,7 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->j = j;
     ps->rho = fmax(ax[i].rho, ax[j].rho);
     ps->sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
+    ps->ratio = sqrt(diag_scale(ax, j, hmax) / diag_scale(ax, i, hmax));
     /* shorter steps for a parameter whose curvature was not resolved, or whose step
      * lies beyond the polynomial range of its slope (the pair's line would too) */
     ps->fi = !ax[i].resolved || ax[i].odd > 1.0;
@@ -196,6 +198,16 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     dq.lo2 = ps->corr[1] - ps->corr2[1];
     double tq = hc_line_trunc(&dq, ps->rho, ps->corr[2] + ps->corr2[2]);
     double q = dq.est / dx, eq = (tq + ps->rs + ps->rs2) / fabs(dx);
+    /* What the difference cannot see: the odd terms of the lines' own truncation, led by
+     * d_i^4 f_iiiiij / 30 (and d_j^4 f_ijjjjj / 30), need not show in the corrections
+     * (their D(1) - D(2) can cancel). In the natural scales of the parameters
+     * (f_iiiiij ~ f_iiiiii sqrt(|H_jj| / |H_ii|), the Cauchy estimate the line model
+     * rests on) that is the axes' own truncation at the pair's steps, so the cross
+     * claims no less. */
+    double ri = ps->di / ax[ps->i].h, rj = ps->dj / ax[ps->j].h;
+    ri *= ri;
+    rj *= rj;
+    eq = fmax(eq, ax[ps->i].trunc * ri * ri * ps->ratio + ax[ps->j].trunc * rj * rj / ps->ratio);
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
