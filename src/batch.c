@@ -101,4 +101,8 @@ void hc_batch_run(hc_ctx *c, hc_fun *f)
     }
     f->count += k;
     UNPROTECT(4);
+    /* Once per batch, as hc_eval does every HC_INTERRUPT_EVERY points: a Ctrl-C or a time
+     * limit that arrived while the workers ran is seen here, whatever R's own checks on
+     * the way did. */
+    R_CheckUserInterrupt();
 }
