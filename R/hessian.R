@@ -89,10 +89,17 @@
 #' offsets of `fn`; tiny parameters near poles and rates; collinear and zero-curvature
 #' directions; five shapes of noise; bounds; both modes): `tests/testthat/helper-random.R`,
 #' with a fresh seed on every run of the tests, and `bench/random.R` over thousands of
-#' problems (see the README for the figures). The one known limit: an oscillation of `fn`
-#' whose period lies between the first probe's spacing and the step, and which no step the
-#' search tries reveals, can leave an error above its bound (in the bench, on about 5% of
-#' such problems, by up to about `1e-6` of the element's scale). Differences cannot see an
+#' problems (see the README for the figures). Two known limits, both noise of `fn` that no
+#' probe sees. An oscillation whose period lies between the first probe's spacing and the
+#' step, and which no step the search tries reveals (above all one whose period nearly
+#' divides the step: the stencil's points then see a slow curve), can leave an error above
+#' its bound, up to about the oscillation's amplitude over the step squared (in the bench,
+#' on about 5% of such problems, mostly below `1e-6` of the element's scale, once `7e-4`).
+#' And an `fn` that cancels large terms near its own zero (a log-likelihood minus its value
+#' at the estimate) keeps their rounding, far above what its own small values suggest: give
+#' it, e.g. `control = list(noise = 4 * .Machine$double.eps * abs(c0))` for `fn(p) =
+#' f(p) - c0` (in the bench, about 1 problem in 2000 misses by more than 10 times its
+#' bound without it, at about `1e-9` of the element's scale). Differences cannot see an
 #' error of `fn` that is itself a smooth function of `par` either: an objective computed by
 #' [stats::integrate()] or an ODE solver to a tolerance has a Hessian of its own that
 #' differs from the exact one by the curvature of that error. Tighten the tolerance (e.g.

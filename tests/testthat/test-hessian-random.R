@@ -25,13 +25,12 @@ test_that("error bounds cover the true error on random problems of every kind (f
   expect_identical(where(sc[!is.na(sc$error), ]), "", label = label("errors"))
   # the one invariant: an element off by more than 10% of its size is flagged
   expect_identical(where(sc[sc$off10 > 0, ]), "", label = label("unflagged 10% misses"))
-  # no element off by more than 10 x its bound without the flag, but where an
-  # oscillation of fn below the step shows at no step tried (the documented limit),
-  # and then only by a small amount
-  osc <- sc$kind == "noise_oscillation"
-  expect_identical(where(sc[sc$miss10 > 0 & !osc, ]), "",
+  # no element off by more than 10 x its bound without the flag, but by what noise of fn
+  # that no probe can see does to the stencils (the documented limits: an oscillation
+  # whose period nearly divides the step, rounding of large terms fn cancels; the
+  # problem's `unseen` level, helper-random.R)
+  expect_identical(where(sc[sc$miss10_seen > 0, ]), "",
                    label = label("unflagged misses by 10 x the bound"))
-  expect_true(all(sc$worst_miss[osc] < 1e-4), label = label("oscillation misses"))
   for (mode in c("f", "gr")) {
     d <- sc[sc$mode == mode, ]
     # bound >= true error on 99% of the entries that count (true scaled error > 1e-12):
