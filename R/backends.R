@@ -346,10 +346,12 @@ pool_install <- function(pool, name, f, on_error = function() NULL) {
 # be seen; NULL waits). on_value(i, j, value): node i's result of job j. on_dead(i, j, e):
 # node i failed (j = 0: the job could not be sent to it, and goes to the next node); it
 # may stop, or set pool$alive[i] (a node replaced stays alive). A time limit met while a
-# job is sent or a result is read passes on unchanged (an interrupt is no error and passes anyway); the
-# node's connection may then be left mid-message: it is marked idle first, so that
-# pool_drain() does not read it again. Returns the first job not sent (m + 1 when all
-# were: fewer only when no node is left).
+# job is sent or a result is read passes on unchanged (an interrupt is no error and
+# passes anyway); the node's connection may then be left mid-message. Met while reading,
+# the node is marked idle first, so that pool_drain() does not read it again; met while
+# sending (the job may have gone whole, and its result would be read by the next call),
+# the node is marked dead, so that nothing talks to it again. Returns the first job not
+# sent (m + 1 when all were: fewer only when no node is left).
 pool_run <- function(pool, m, args, on_value, on_dead, timeout = NULL) {
   send <- utils::getFromNamespace("sendCall", "parallel")
   recv <- utils::getFromNamespace("recvData", "parallel")
@@ -361,8 +363,11 @@ pool_run <- function(pool, m, args, on_value, on_dead, timeout = NULL) {
         send(pool$cl[[i]], pool$call, args(nxt), tag = nxt)
         TRUE
       }, error = function(e) {
-        # a time limit met while sending is no dead node
-        if (is_time_limit(e)) stop(e)
+        # a time limit met while sending is the user's, not the node's, error
+        if (is_time_limit(e)) {
+          pool$alive[i] <- FALSE
+          stop(e)
+        }
         e
       })
       if (isTRUE(sent)) {

@@ -248,9 +248,9 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
     attr(hargs$cl, "hesscheck_internal") <- TRUE
     on.exit(parallel::stopCluster(hargs$cl), add = TRUE)
   }
-  # fn's batches along the directions probed, on the backend (probe_pool()); not for an
-  # objective that keeps state between calls (a fitted model's method): its values depend
-  # on the calls before, which only serial order reproduces.
+  # fn's batches along the directions probed, on the backend (probe_pool(), started when
+  # first asked); not for an objective that keeps state between calls (a fitted model's
+  # method): its values depend on the calls before, which only serial order reproduces.
   pool <- NULL
   on.exit(if (!is.null(pool)) pool$close(), add = TRUE, after = FALSE)
   batched <- hargs$parallel != "no" && !isTRUE(attr(fn, "hesscheck_stateful"))
@@ -271,7 +271,7 @@ check_fit.default <- function(fit, fn, ..., gr = NULL, lower = NULL, upper = NUL
   evals <- c(fn = 0, gr = 0) + attr(state$h, "evaluations")
   refine <- NULL
   if (ctrl$refine) {
-    r <- refine_newton(state, evaluate, fx$f, bounds = bounds, ctrl = ctrl, th = th)
+    r <- refine_newton(state, evaluate, fx$f, bounds = bounds, ctrl = ctrl)
     state <- r$state
     evals <- evals + r$evaluations
     refine <- r$refine
@@ -369,8 +369,7 @@ hessian_bounds <- function(bounds) {
 # The evaluator of fn's batches along the directions probed on check_fit()'s backend
 # (hargs: hessian_args()'s, its cluster started), for f with its `...` arguments `dots`
 # and parameter names `nm`: counted and ticked by make_fx(), the same points and values
-# as serial mode's. Started when first asked: a well-posed fit asks nothing after the
-# Hessian.
+# as serial mode's.
 probe_pool <- function(hargs, f, dots, nm) {
   batch_evaluator(
     hargs$parallel, hargs$ncpus, hargs$cl,

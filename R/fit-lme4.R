@@ -69,6 +69,8 @@ glmer_defaults <- local({
 # where they are checked: ib their positions in p, after the nt of theta), from the
 # deviance function devfun (merMod_devfun(), or one built for other data).
 merMod_half_deviance <- function(devfun, glmm, reml, nt, ib) {
+  force(nt)
+  force(ib)
   if (glmm || reml) {
     # glmer's devfun at the second stage takes c(theta, beta); lmer's REML one theta.
     return(function(p) devfun(unname(p)) / 2)

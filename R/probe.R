@@ -5,7 +5,8 @@
 
 # fn at p, counted, NA where it fails or is not one finite number (raw: one number).
 # `f`: function(p), fn with its other arguments bound (no `...` here, so that fn's own
-# arguments cannot be taken for these). `tick`: called once per evaluation (check_fit()'s progress bar). `runner`: where
+# arguments cannot be taken for these). `tick`: called once per evaluation (check_fit()'s
+# progress bar). `runner`: where
 # check_fit() has a parallel backend, function(X) that evaluates fn at the columns of X on
 # it, each value as raw() gives it (NA where fn fails or gives no one number); then f
 # and raw carry attr "batch", function(points) that evaluates a list of points there as

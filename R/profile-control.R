@@ -1,7 +1,7 @@
 # profile_ci()'s control list: its settings with their defaults, and their checks
 # (tests: test-profile-control.R).
 
-# profile_ci()'s control settings and their defaults (documented there).
+# profile_ci()'s control settings and their defaults (documented in profile_ci(), profile.R).
 profile_defaults <- list(max_se = 100, tol = 1e-8, tol_newmin = 1e-3, reltol = 1e-12,
                          maxit = 1000L)
 

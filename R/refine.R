@@ -5,7 +5,7 @@
 # does not increase (never accepted if it does), kept inside the bounds; stop when
 # stationary, when no step lowers fn, or when the steps grow (fn may then have no minimum
 # nearby: it decreases without bound along the step, or a bound is missing).
-refine_newton <- function(state, evaluate, fx, bounds, ctrl, th) {
+refine_newton <- function(state, evaluate, fx, bounds, ctrl) {
   start <- state$par
   evals <- c(fn = 0, gr = 0)
   steps <- 0L

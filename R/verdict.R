@@ -89,7 +89,7 @@ hc_thresholds <- list(
   # would raise fn by less than this on the Hessian's prediction; eigen-directions whose
   # curvature is below drift_small of the largest are walked from 2 standard errors out.
   drift_rise = 1,
-  # A parameter at its edge (find_drift()'s at_edge()): fn moves outwards (at 2, 4 and 8
+  # A parameter at its edge (at_edge(), drift.R): fn moves outwards (at 2, 4 and 8
   # times a large estimate) by at most this fraction of its rise inwards (at half the
   # estimate). A log-variance at -5 gives 1 / 148, a logit at -5 (fn ~ n p) 1 / 12; a
   # quadratic 4, rounding along an aliased direction about 1.

@@ -203,7 +203,8 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
      * (their D(1) - D(2) can cancel). In the natural scales of the parameters
      * (f_iiiiij ~ f_iiiiii sqrt(|H_jj| / |H_ii|), the Cauchy estimate the line model
      * rests on) that is the axes' own truncation at the pair's steps, so the cross
-     * claims no less. */
+     * claims no less. (trunc, |est - alt|, carries the axis's noise too: on a noisy fn
+     * this floor is conservative.) */
     double ri = ps->di / ax[ps->i].h, rj = ps->dj / ax[ps->j].h;
     ri *= ri;
     rj *= rj;
