@@ -443,12 +443,13 @@ rp_score <- function(pb, run, mode) {
   # value error e moves an element by up to about 23 e / (h_i h_j) at the axes' steps
   # (central stencils: 5.7 e / h^2 on the diagonal; a pair's line, less both diagonals,
   # over 2 h_i h_j), more at a pair's shorter steps; 64 e / (h_i h_j)
+  seen <- miss
   if (mode == "f" && pb$unseen > 0) {
     h <- unname(attr(run$H, "step"))
-    miss <- miss & tr > 64 * pb$unseen / outer(h, h)
+    seen <- miss & tr > 64 * pb$unseen / outer(h, h)
   }
-  base$miss10_seen <- sum(miss)
-  # the largest scaled error among those misses (0 if none)
+  base$miss10_seen <- sum(seen)
+  # the largest scaled error among the misses by 10 x (0 if none)
   base$worst_miss <- max(0, sc[miss])
   # off by more than 10% of its size: of |H_ij|, or of its scale where H_ij is near zero
   # (the size of hessian_fd()'s unresolved test)
