@@ -54,6 +54,14 @@ fn_many <- function(fx, points) {
   if (is.null(batch)) vapply(points, fx, 0) else batch(points)
 }
 
+# fn (make_fx()'s f) at x + h u and x - h u for each direction u of the list us: a 2 x
+# length(us) matrix, evaluated as one batch in the order serial evaluation takes (+h,
+# -h, direction by direction).
+central_values <- function(fx, x, us, h) {
+  matrix(fn_many(fx, unlist(lapply(us, function(u) list(x + h * u, x - h * u)),
+                            recursive = FALSE)), nrow = 2L)
+}
+
 # The largest t >= 0 with x0 + s t u inside the bounds for s = -1 and 1.
 room_along <- function(x0, u, bounds) {
   t <- Inf
@@ -146,19 +154,16 @@ make_probe <- function(fx, par, f0, noise, bounds, th) {
     for (it in seq_len(th$probe_newton)) {
       if (!length(sure)) break
       h <- th$probe_slope_step
-      # the central differences of all directions with room for them, one batch (in
-      # the order serial evaluation takes: +h, -h, direction by direction)
+      # the central differences of all directions with room for them, one batch
       us <- lapply(sure, function(q) {
         u <- numeric(length(par))
         u[free] <- clf$vectors[, q] / d
         u
       })
       room <- vapply(us, function(u) isTRUE(room_along(x0, u, bounds) >= h), NA)
-      vals <- fn_many(fx, unlist(lapply(us[room], function(u) {
-        list(x0 + h * u, x0 - h * u)
-      }), recursive = FALSE))
+      fpm <- central_values(fx, x0, us[room], h)
       slope <- rep(NA_real_, length(sure))
-      slope[room] <- (vals[c(TRUE, FALSE)] - vals[c(FALSE, TRUE)]) / (2 * h)
+      slope[room] <- (fpm[1L, ] - fpm[2L, ]) / (2 * h)
       if (anyNA(slope)) break
       z <- slope / sqrt(abs(lam[sure]))       # the step, in standard errors along each
       step <- -drop(clf$vectors[, sure, drop = FALSE] %*% (slope / abs(lam[sure])))
@@ -293,12 +298,11 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
   # last decrease achieved (the steps converge at least linearly)
   err <- 0
   for (it in seq_len(if (length(lam)) th$profile_newton else 0L)) {
-    # one batch, in the order serial evaluation takes (+h, -h, direction by direction)
-    fpm <- matrix(fn_many(fx, unlist(lapply(seq_along(lam), function(j) {
+    fpm <- central_values(fx, x, lapply(seq_along(lam), function(j) {
       w <- numeric(length(x))
       w[free] <- W[, j] / d
-      list(x + h * w, x - h * w)
-    }), recursive = FALSE)), nrow = 2L)
+      w
+    }), h)
     if (anyNA(fpm)) break
     g <- (fpm[1L, ] - fpm[2L, ]) / (2 * h)
     # each direction's curvature here, from the same values where they resolve it
@@ -309,23 +313,12 @@ profile_point <- function(fx, x0, free, d, v, W, lam, t, bounds, th) {
     pred <- sum(g^2 / lam_here) / 2
     err <- pred
     if (!(pred > 2 * .Machine$double.eps * abs(val))) break
-    step <- -drop(W %*% (g / lam_here))
-    acc <- FALSE
-    for (k in seq_len(th$profile_halvings)) {
-      xn <- x
-      xn[free] <- xn[free] + step / d
-      xn <- pmin(pmax(xn, bounds$lower), bounds$upper)
-      vn <- fx(xn)
-      if (!is.na(vn) && vn <= val) {
-        acc <- TRUE
-        break
-      }
-      step <- step / 2
-    }
-    if (!acc) break
-    err <- val - vn
-    x <- xn
-    val <- vn
+    to <- descend(fx, x, free, -drop(W %*% (g / lam_here)) / d, val, bounds,
+                  th$profile_halvings)
+    if (is.null(to)) break
+    err <- val - to$value
+    x <- to$par
+    val <- to$value
   }
   list(par = x, value = val, error = err)
 }

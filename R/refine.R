@@ -26,26 +26,12 @@ refine_newton <- function(state, evaluate, fx, bounds, ctrl) {
       break
     }
     last_size <- size
-    free <- clf$free
-    f0 <- attr(state$h, "value")
-    t <- 1
-    accepted <- FALSE
-    for (k in 1:20) {
-      p <- state$par
-      p[free] <- p[free] + t * clf$newton
-      p <- pmin(pmax(p, bounds$lower), bounds$upper)
-      f1 <- fx(p)
-      if (!is.na(f1) && f1 <= f0) {
-        accepted <- TRUE
-        break
-      }
-      t <- t / 2
-    }
-    if (!accepted) {
+    to <- descend(fx, state$par, clf$free, clf$newton, attr(state$h, "value"), bounds, 20L)
+    if (is.null(to)) {
       status <- "no Newton step lowered fn"
       break
     }
-    state <- evaluate(p)
+    state <- evaluate(to$par)
     evals <- evals + attr(state$h, "evaluations")
     steps <- steps + 1L
   }
@@ -67,4 +53,21 @@ refine_newton <- function(state, evaluate, fx, bounds, ctrl) {
 # within three times its own uncertainty.
 refined_enough <- function(clf) {
   all(abs(clf$newton_z) <= pmax(1e-6, 3 * clf$newton_error))
+}
+
+# The safeguarded step from x along `dir` (over the parameters `free`): x + dir, halved up
+# to `halvings` times until fn (fx) is no higher than f0, kept inside the bounds. Returns
+# the point and its value, or NULL where no step lowered fn. (refine_newton()'s steps and
+# the profiles' inner Newton steps, profile_point().)
+descend <- function(fx, x, free, dir, f0, bounds, halvings) {
+  t <- 1
+  for (k in seq_len(halvings)) {
+    p <- x
+    p[free] <- p[free] + t * dir
+    p <- pmin(pmax(p, bounds$lower), bounds$upper)
+    v <- fx(p)
+    if (!is.na(v) && v <= f0) return(list(par = p, value = v))
+    t <- t / 2
+  }
+  NULL
 }
