@@ -129,6 +129,16 @@ typedef struct hc_axis {
     double lo, up;  /* the bounds, narrowed to where fn was found finite */
 } hc_axis;
 
+#define HC_RESOLVE 4.0   /* an estimate is resolved above this many rounding bounds */
+
+/* A curvature lost in the rounding at a step where the slope's differences are far
+ * outside the polynomial range (fn rounded to a few digits, rough at the step's scale):
+ * what was measured at this axis's step is not established there. */
+static inline int hc_axis_rough(const hc_axis *a)
+{
+    return !a->resolved && a->odd > 1.0;
+}
+
 typedef struct hc_ctx {
     hc_fun *f;          /* objective */
     hc_fun *g;          /* gradient, or NULL in f-only mode */

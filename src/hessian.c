@@ -263,12 +263,11 @@ static void assemble_f(hc_run *r, double *ph, double *pe, double *pg, double *pg
     double hmax = 0.0;
     for (int i = 0; i < n; i++) {
         ph[i + (size_t) i * n] = ax[i].est;
-        /* a curvature lost in the rounding at a step where the slope's differences are
-         * far outside the polynomial range (fn rounded to a few digits, rough at the
-         * step's scale): a curvature near 0 is not established there (steps.c's
-         * search_finish flags the other case, a longer step found non-polynomial) */
-        int rough = !ax[i].resolved && ax[i].odd > 1.0;
-        pe[i + (size_t) i * n] = hc_mark(ax[i].trunc + ax[i].round, ax[i].inconsistent || rough);
+        /* a curvature lost in the rounding (hc_axis_rough): a curvature near 0 is not
+         * established there (steps.c's search_finish flags the other case, a longer
+         * step found non-polynomial) */
+        pe[i + (size_t) i * n] = hc_mark(ax[i].trunc + ax[i].round,
+                                         ax[i].inconsistent || hc_axis_rough(ax + i));
         gradient_f(c, ax + i, pg + i, pge + i);
         hmax = fmax(hmax, fabs(ax[i].est));
     }

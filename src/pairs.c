@@ -148,10 +148,26 @@ static void pair_plan(hc_ctx *c, pair_state *ps)
     }
 }
 
+/* The axes' own truncation at the pair's steps, in the natural scales of the parameters
+ * (f_iiiiij ~ f_iiiiii sqrt(|H_jj| / |H_ii|), the Cauchy estimate the line model rests
+ * on): what the odd terms of a line's truncation, led by d_i^4 f_iiiiij / 30 (and
+ * d_j^4 f_ijjjjj / 30), amount to at least; they need not show in the line's
+ * corrections (their D(1) - D(2) can cancel). (trunc, |est - alt|, carries the axis's
+ * noise too: on a noisy fn this floor is conservative.) */
+static double axes_trunc(const hc_axis *ax, const pair_state *ps)
+{
+    double ri = ps->di / ax[ps->i].h, rj = ps->dj / ax[ps->j].h;
+    ri *= ri;
+    rj *= rj;
+    return ax[ps->i].trunc * ri * ri * ps->ratio + ax[ps->j].trunc * rj * rj / ps->ratio;
+}
+
 /* A try's result (h, e): kept if it is the first or better; then the next shorter try,
  * or the end. */
 static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, double h, double e)
 {
+    /* no estimate claims less than the axes' own truncation at its steps */
+    e = fmax(e, axes_trunc(ax, ps));
     int bad = ps->try_inconsistent;
     ps->try_inconsistent = 0;
     if (ps->first) {
@@ -198,17 +214,8 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     dq.lo2 = ps->corr[1] - ps->corr2[1];
     double tq = hc_line_trunc(&dq, ps->rho, ps->corr[2] + ps->corr2[2]);
     double q = dq.est / dx, eq = (tq + ps->rs + ps->rs2) / fabs(dx);
-    /* What the difference cannot see: the odd terms of the lines' own truncation, led by
-     * d_i^4 f_iiiiij / 30 (and d_j^4 f_ijjjjj / 30), need not show in the corrections
-     * (their D(1) - D(2) can cancel). In the natural scales of the parameters
-     * (f_iiiiij ~ f_iiiiii sqrt(|H_jj| / |H_ii|), the Cauchy estimate the line model
-     * rests on) that is the axes' own truncation at the pair's steps, so the cross
-     * claims no less. (trunc, |est - alt|, carries the axis's noise too: on a noisy fn
-     * this floor is conservative.) */
-    double ri = ps->di / ax[ps->i].h, rj = ps->dj / ax[ps->j].h;
-    ri *= ri;
-    rj *= rj;
-    eq = fmax(eq, ax[ps->i].trunc * ri * ri * ps->ratio + ax[ps->j].trunc * rj * rj / ps->ratio);
+    /* what the difference cannot see: the axes' own truncation at the pair's steps */
+    eq = fmax(eq, axes_trunc(ax, ps));
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
@@ -324,9 +331,15 @@ void hc_mixed_all(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hmax,
                 if (ps[k].stage != PAIR_DONE) pair_consume(c, ax, ps + k, hmax, nsecond);
         }
         for (int k = 0; k < cnt; k++) {
-            size_t ij = ps[k].i + (size_t) ps[k].j * n, ji = ps[k].j + (size_t) ps[k].i * n;
-            ph[ij] = ph[ji] = ps[k].hij;
-            pe[ij] = pe[ji] = hc_mark(ps[k].eij, ps[k].inconsistent);
+            const pair_state *p = ps + k;
+            size_t ij = p->i + (size_t) p->j * n, ji = p->j + (size_t) p->i * n;
+            /* an element measured along an axis whose curvature was lost in the rounding
+             * is lost in the same rounding unless it stands above its own bound: its
+             * bound rests on the noise that failed to resolve the axis */
+            int lost = (hc_axis_rough(ax + p->i) || hc_axis_rough(ax + p->j)) &&
+                !(fabs(p->hij) > HC_RESOLVE * p->eij);
+            ph[ij] = ph[ji] = p->hij;
+            pe[ij] = pe[ji] = hc_mark(p->eij, p->inconsistent || lost);
         }
     }
 }

@@ -20,7 +20,6 @@
  * whose scale is |x|. */
 #define HC_H0_REL_F 5e-3
 #define HC_H0_REL_G 2e-3
-#define HC_RESOLVE 4.0          /* an estimate is resolved above this many rounding bounds */
 #define HC_RESOLVE_TARGET 64.0  /* an unresolved step grows to a difference this many e */
 #define HC_JUMP_MAX 1099511627776.0  /* 2^40: largest move in one search step */
 #define HC_GROW_UNSEEN 4.0      /* growth when no truncation is seen above the noise */

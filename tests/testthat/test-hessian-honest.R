@@ -275,6 +275,18 @@ test_that("problems the random property once missed stay covered (regressions)",
   s <- score("logistic", 507779L, "f")
   expect_identical(c(s$miss10, s$off10), c(0L, 0L))
   expect_identical(s$covered, s$counted)
+  # the same floor for the estimate along d alone: a biexponential whose (p2, p3) element
+  # claimed 8.9e-11 against a true error of 2.0e-9 (steps 1 : 4, natural scales 1 : 40)
+  s <- score("biexponential", 104271L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  # fn rounded to 7 digits, both curvatures lost in the rounding (flagged); the mixed
+  # element between them (-2.5e-9 against -0.062, bound 1.6e-6) rested on the same
+  # underestimated noise and was returned as known: it is flagged with its axes
+  pb <- random_problem("noise_signif", 507108L)
+  H <- suppressWarnings(hessian_fd(pb$fn, pb$par))
+  expect_true(all(attr(H, "unresolved")))
+  s <- rp_score(pb, list(H = H), "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
 })
 
 test_that("the documented advice for an fn that cancels large terms covers their rounding", {
