@@ -6,7 +6,9 @@
 #   Rscript bench/random.R [--count N] [--seed S]
 #
 # Per kind and mode: the share of entries (true scaled error > 1e-12) whose bound covers
-# the true error; entries off by more than 10x their bound (true scaled error > 1e-10) and
+# the true error, of all and of those whose bound is claimed (not flagged unresolved, and
+# off by more than the problem's noise that no probe can see does to the stencils: the
+# test's measure, tests/testthat/test-hessian-random.R); entries off by more than 10x their bound (true scaled error > 1e-10) and
 # not flagged unresolved (and of those, the ones beyond what the problem's noise that no
 # probe can see does to the stencils); entries off by more than 10% of their size (scaled > 1e-6) and
 # not flagged; classed errors; false alarms (problems flagged although accurate to 10%);
@@ -58,12 +60,13 @@ old <- options(width = 200)
 print(s, row.names = FALSE, digits = 4)
 options(old)
 
-cat("\n== Totals per mode (targets: coverage >= 99.5%, miss10 = 0, off10 = 0, errors = 0, false alarms <= 2% of problems) ==\n")
+cat("\n== Totals per mode (targets: coverage, of all and claimed, >= 99.5%, miss10 = 0, off10 = 0, errors = 0, false alarms <= 2% of problems) ==\n")
 for (m in c("f", "gr")) {
   d <- sc[sc$mode == m, ]
   nde <- if (has_nd) stats::median(nd$nd_evals) else NA
-  cat(sprintf("%-2s problems %4d  coverage %.4f  miss10 %d (beyond unseen noise %d)  off10 %d  errors %d  false alarms %d (%.1f%%)  median evaluations %g (numDeriv %g)\n",
-              m, nrow(d), sum(d$covered) / sum(d$counted), sum(d$miss10),
+  cat(sprintf("%-2s problems %4d  coverage %.4f (claimed %.4f)  miss10 %d (beyond unseen noise %d)  off10 %d  errors %d  false alarms %d (%.1f%%)  median evaluations %g (numDeriv %g)\n",
+              m, nrow(d), sum(d$covered) / sum(d$counted),
+              sum(d$covered_claimed) / sum(d$counted_claimed), sum(d$miss10),
               sum(d$miss10_seen), sum(d$off10),
               sum(!is.na(d$error)), sum(d$false_alarm), 100 * mean(d$false_alarm),
               stats::median(d$evals, na.rm = TRUE), nde))

@@ -33,11 +33,16 @@ test_that("error bounds cover the true error on random problems of every kind (f
                    label = label("unflagged misses by 10 x the bound"))
   for (mode in c("f", "gr")) {
     d <- sc[sc$mode == mode, ]
-    # bound >= true error on 99% of the entries that count (true scaled error > 1e-12):
-    # on a slice of this size that is, in gradient mode, a few dozen entries, so up to
-    # two below their bound (at rounding level, within a factor 3 in the bench) pass too
-    missed <- sum(d$counted) - sum(d$covered)
-    expect_lte(missed, max(2, 0.01 * sum(d$counted)), label = label(paste("coverage", mode)))
+    # bound >= true error on 99% of the entries whose bound is claimed: true scaled error
+    # > 1e-12, not flagged unresolved, and beyond what the unseen noise can do (the same
+    # limit as above; within it, oscillation and shifted problems miss by up to 3e3 x).
+    # Misses come in clusters (a problem's symmetric pairs, several pairs of one
+    # problem: 6 entries of one 5-parameter problem, within 2.3 x), so a slice of this
+    # size is held to 99%, bench/random.R's thousands of problems to 99.5%. In gradient
+    # mode a slice is a few dozen entries, so up to two below their bound pass too
+    missed <- sum(d$counted_claimed) - sum(d$covered_claimed)
+    expect_lte(missed, max(2, 0.01 * sum(d$counted_claimed)),
+               label = label(paste("coverage", mode)))
     expect_lte(mean(d$false_alarm), 0.05, label = label(paste("false alarms", mode)))
   }
 })
