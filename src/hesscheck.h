@@ -107,6 +107,9 @@ typedef struct hc_axis {
     double rfloor;  /* rounding floor of one value: a few eps times the largest |value| */
     double round;   /* rounding bound of est, set once the noise is known */
     double rho;     /* |est - alt| / |lo - lo2| on this axis, or -1 when not measured */
+    double rho_line;   /* the pairs' calibration of their lines (steps.c's search_finish):
+                          rho, or where it was lost in the noise at this step, the largest
+                          measured at a longer step */
     double g;       /* f mode: the first derivative, its truncation and rounding per noise */
     double gtrunc;
     double grcoef;
@@ -191,6 +194,7 @@ typedef struct hc_search {
     double tried_trunc[HC_TRIED];
     double tried_rcoef[HC_TRIED];
     double tried_rfloor[HC_TRIED];
+    double tried_rho[HC_TRIED];
     int tried_cred[HC_TRIED];
     int nslope_kink, nmeasured;  /* stencils measured above the rounding, and those of
                                     them that looked like |x| at 0 */

@@ -31,9 +31,10 @@ static double line_t(int central, int k)
 }
 
 /* Second derivative of f along the line through x with direction (di, dj) (unit step in
- * t), with its truncation (stencil.c's model, calibrated by rho) and rounding bounds. */
-static void line_d2(hc_ctx *c, const double *v, int central, double rho, double *est,
-                    double *trunc, double *round, double *corr)
+ * t), with its truncation (stencil.c's model, calibrated by rho) and rounding bounds;
+ * extra (unless NULL): the truncation calibrated by rho_line beyond that. */
+static void line_d2(hc_ctx *c, const double *v, int central, double rho, double rho_line,
+                    double *est, double *trunc, double *round, double *corr, double *extra)
 {
     hc_est r;
     if (central) hc_d2_line(v, c->f0, &r);
@@ -44,6 +45,7 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
         *est = r.est;
         *round = r.rcoef * e;
         *trunc = hc_line_trunc(&r, rho, e);
+        if (extra) *extra = fmax(0.0, hc_line_trunc(&r, rho_line, e) - *trunc);
         corr[0] = r.lo;
         corr[1] = r.lo2;
         corr[2] = e;
@@ -52,6 +54,7 @@ static void line_d2(hc_ctx *c, const double *v, int central, double rho, double 
         *est = r.ext;
         *round = r.ext_rcoef * e;
         *trunc = r.ext_trunc;
+        if (extra) *extra = 0.0;
     }
 }
 
@@ -79,11 +82,15 @@ typedef struct pair_state {
     double fdi, fdj;          /* the steps of this try, before the one-sided signs */
     double di, dj, ei, ej;    /* the direction d, and d' for the cross */
     double rho, sc;
+    double rho_line;          /* the axes' rho_line: the calibration of the bound kept */
     double ratio;             /* sqrt(|H_jj| / |H_ii|), their diag_scale()s */
     double s, ts, rs, p, ep;  /* along d, and the first estimate */
     double s2, ts2, rs2;      /* along d' */
+    double xtry, xij;         /* the truncation by rho_line beyond that by rho, of this
+                                 try's estimate and of the best: added to the bound kept,
+                                 not to the bounds that choose */
     double corr[3], corr2[3]; /* the central lines' D(1), D(2) and noise, along d and d' */
-    double hij, eij;          /* the best so far */
+    double hij, eij;          /* the best so far (eij without xij) */
     int inconsistent;         /* the kept try's two estimates disagreed beyond their
                                  combined bounds */
     int try_inconsistent;     /* the same of the try being made */
@@ -123,6 +130,7 @@ static void pair_start(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int i
     ps->i = i;
     ps->j = j;
     ps->rho = fmax(ax[i].rho, ax[j].rho);
+    ps->rho_line = fmax(ax[i].rho_line, ax[j].rho_line);
     ps->sc = sqrt(diag_scale(ax, i, hmax) * diag_scale(ax, j, hmax));
     ps->ratio = sqrt(diag_scale(ax, j, hmax) / diag_scale(ax, i, hmax));
     /* shorter steps for a parameter whose curvature was not resolved, or whose step
@@ -174,6 +182,7 @@ static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, doubl
         ps->first = 0;
         ps->hij = h;
         ps->eij = e;
+        ps->xij = ps->xtry;
         ps->inconsistent = bad;
         if (!(ps->fi || ps->fj)) {
             ps->stage = PAIR_DONE;
@@ -186,6 +195,7 @@ static void pair_tried(const hc_ctx *c, const hc_axis *ax, pair_state *ps, doubl
         }
         ps->hij = h;
         ps->eij = e;
+        ps->xij = ps->xtry;
         ps->inconsistent = bad;
         ps->k++;
     }
@@ -214,9 +224,12 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     dq.lo2 = ps->corr[1] - ps->corr2[1];
     double tq = hc_line_trunc(&dq, ps->rho, ps->corr[2] + ps->corr2[2]);
     double q = dq.est / dx, eq = (tq + ps->rs + ps->rs2) / fabs(dx);
+    double xq = fmax(0.0, hc_line_trunc(&dq, ps->rho_line, ps->corr[2] + ps->corr2[2]) - tq) /
+        fabs(dx);
     /* what the difference cannot see: the axes' own truncation at the pair's steps */
     eq = fmax(eq, axes_trunc(ax, ps));
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
+    if (eq <= ps->ep) ps->xtry = xq;
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
         ps->try_inconsistent = 1;
@@ -251,7 +264,8 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
         return;
     }
     if (ps->stage == PAIR_CROSS) {
-        line_d2(c, v, 1, ps->rho, &ps->s2, &ps->ts2, &ps->rs2, ps->corr2);
+        line_d2(c, v, 1, ps->rho, ps->rho_line, &ps->s2, &ps->ts2, &ps->rs2, ps->corr2,
+                NULL);
         if (ps->ei != ps->di) {
             /* d' was shrunk by a non-finite value: redo d at the same steps for the cross. */
             ps->di = ps->ei;
@@ -263,7 +277,8 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
         pair_combine(c, ax, ps, nsecond);
         return;
     }
-    line_d2(c, v, central, ps->rho, &ps->s, &ps->ts, &ps->rs, ps->corr);
+    double xs;
+    line_d2(c, v, central, ps->rho, ps->rho_line, &ps->s, &ps->ts, &ps->rs, ps->corr, &xs);
     if (ps->stage == PAIR_REDO) {
         pair_combine(c, ax, ps, nsecond);
         return;
@@ -276,6 +291,7 @@ static void pair_consume(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hm
                  dj * dj * (ax[j].trunc + ax[j].round)) / fabs(den);
     ps->p = p;
     ps->ep = ep;
+    ps->xtry = xs / fabs(den);
     double sc = ps->sc;
     /* What matters for the standard errors is the error against the smaller curvature
      * of the pair: the ratio of the smaller to the larger |eigenvalue| of the scaled
@@ -336,10 +352,11 @@ void hc_mixed_all(hc_ctx *c, const hc_axis *ax, pair_state *ps, double hmax,
             /* an element measured along an axis whose curvature was lost in the rounding
              * is lost in the same rounding unless it stands above its own bound: its
              * bound rests on the noise that failed to resolve the axis */
+            double e = p->eij + p->xij;
             int lost = (hc_axis_rough(ax + p->i) || hc_axis_rough(ax + p->j)) &&
-                !(fabs(p->hij) > HC_RESOLVE * p->eij);
+                !(fabs(p->hij) > HC_RESOLVE * e);
             ph[ij] = ph[ji] = p->hij;
-            pe[ij] = pe[ji] = hc_mark(p->eij, p->inconsistent || lost);
+            pe[ij] = pe[ji] = hc_mark(e, p->inconsistent || lost);
         }
     }
 }

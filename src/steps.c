@@ -40,6 +40,8 @@
                                    of the accepted one upwards */
 #define HC_GOOD_F 1e-8          /* relative error at which a step is kept without moving */
 #define HC_GOOD_G 4e-10
+#define HC_ODD_FAR 1e6         /* odd_excess beyond which the slope's two estimates differ
+                                   by 1e-3 of it: a step far outside the polynomial range */
 #define HC_TAU_ODD 1e-9         /* relative disagreement of the first derivative's two
                                    estimates (or the column's, with gr) beyond which fn is
                                    no longer polynomial at the step: do not grow further */
@@ -256,6 +258,7 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     double corr_noise = 2.0 * e2.rcoef * e;
     double trunc_net = fmax(0.0, ax->trunc - 1.25 * e2.rcoef * e);
     ax->rho = corr > 4.0 * corr_noise ? trunc_net / corr : -1.0;
+    ax->rho_line = ax->rho;
     ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
     /* Far outside the polynomial range: the two steps disagree, beyond the noise, by a
      * good part of the estimate itself (or of the larger of the two). */
@@ -458,13 +461,17 @@ static double tried_error(const hc_ctx *c, const hc_search *s, int t)
 static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
 {
     double err = ax->trunc + ax->round;
+    /* an accepted step far outside the slope's polynomial range: its two curvature
+     * estimates may agree by chance (second differences averaging fn'' over a window as
+     * wide as its scale), so the shorter steps are compared too */
+    int far = ax->odd > HC_ODD_FAR;
     for (int t = 0; t < s->ntried; t++) {
         if (!s->tried_cred[t] || (s->tried[t] == ax->h && s->tried_side[t] == ax->side))
             continue;
         /* structure far below the step (an oscillation of fn that a longer step
          * averages out) is noise at the scale of the step, bounded by its rounding
          * term: only steps of the same scale or longer are compared */
-        if (s->tried[t] < HC_CONSIST_BELOW * ax->h) continue;
+        if (s->tried[t] < HC_CONSIST_BELOW * ax->h && !far) continue;
         double d = fabs(s->tried_est[t] - ax->est), et = tried_error(c, s, t);
 #ifdef HC_DEBUG
         Rprintf("consist ax h %g est %g err %g vs tried h %g side %d est %g err %g\n", ax->h, ax->est, err,
@@ -477,12 +484,32 @@ static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
     }
 }
 
+/* The calibration the pairs' lines take from this axis (pairs.c, stencil.c's
+ * hc_line_trunc): rho at the accepted step or, where the second correction was lost in
+ * the noise there (0) or the first one too (-1), the largest rho measured at a longer
+ * credible step of the same side, scaled to this step as h^2 (R(h) - R(2h) is of order
+ * h^4 against the first correction's h^2). Without it a line whose leading correction
+ * cancels (a likelihood's fourth derivatives summed along it) kept a bound from the
+ * model alone, 10 times below its error at the long steps of a noisy fn. */
+static void line_calibration(const hc_search *s, hc_axis *ax)
+{
+    ax->rho_line = ax->rho;
+    if (ax->rho > 0.0) return;
+    for (int t = 0; t < s->ntried; t++) {
+        if (!s->tried_cred[t] || s->tried_side[t] != ax->side || !(s->tried[t] > ax->h))
+            continue;
+        double r = ax->h / s->tried[t], rho = s->tried_rho[t] * r * r;
+        if (rho > ax->rho_line) ax->rho_line = rho;
+    }
+}
+
 static void search_finish(const hc_ctx *c, hc_search *s, hc_axis *ax)
 {
     ax->lo = s->lo;
     ax->up = s->up;
     s->active = 0;
     consistency(c, s, ax);
+    line_calibration(s, ax);
     /* A curvature lost in the rounding where a longer step was tried and found far
      * outside the polynomial range (fn rounded to a few digits: flat between its
      * quanta at this step, stairs at the next): a curvature near 0 is not
@@ -585,6 +612,7 @@ static void trial_note(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis
         s->tried_trunc[s->ntried] = trial->trunc;
         s->tried_rcoef[s->ntried] = trial->rcoef;
         s->tried_rfloor[s->ntried] = trial->rfloor;
+        s->tried_rho[s->ntried] = trial->rho;
         s->tried_cred[s->ntried++] = (side == 0 ? trial->credible : trial->asymptotic) &&
             trial->status == HC_OK;
     }
@@ -715,6 +743,7 @@ static void search_renoise(hc_ctx *c, hc_search *s, hc_axis *ax)
     s->tried_trunc[0] = t.trunc;
     s->tried_rcoef[0] = t.rcoef;
     s->tried_rfloor[0] = t.rfloor;
+    s->tried_rho[0] = t.rho;
     s->tried_cred[0] = (t.side == 0 ? t.credible : t.asymptotic) && t.status == HC_OK;
     double r = step_ratio(c, s->i, &t);
     if (r != 1.0) s->h = hc_exact_step(c->x[s->i], t.h * r);

@@ -279,6 +279,17 @@ test_that("problems the random property once missed stay covered (regressions)",
   # claimed 8.9e-11 against a true error of 2.0e-9 (steps 1 : 4, natural scales 1 : 40)
   s <- score("biexponential", 104271L, "f")
   expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  # a scaled logistic with a large offset (long steps): the (p3, p5) line's leading
+  # correction cancels and rho was lost in the noise at the accepted steps; it claimed
+  # 4.5e-4 against 5.6e-3, and takes rho from a longer step now
+  s <- score("scaled_objective", 6095037L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  # a scaled logistic whose curvature (1.7e-4) is far below its noise: the step grew
+  # to 1, where the slope's two estimates differ by 19% but the curvature's two agreed
+  # by chance, claiming 6e-8 against a true error of 4.4e-6 (2.6%); the shorter step's
+  # estimate disagrees beyond both bounds, so the element is flagged and covered
+  s <- score("scaled_objective", 10219563L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
   # fn rounded to 7 digits, both curvatures lost in the rounding (flagged); the mixed
   # element between them (-2.5e-9 against -0.062, bound 1.6e-6) rested on the same
   # underestimated noise and was returned as known: it is flagged with its axes
