@@ -87,7 +87,16 @@
 #'   few digits: the slope's differences there far outside their polynomial range), so a
 #'   value near 0 is not established; a mixed element measured along such a parameter
 #'   rests on the same noise and is unresolved with it, unless it stands above four
-#'   times its own bound.
+#'   times its own bound;
+#' * its curvature could be measured only at a step more than 64 times the parameter's
+#'   scale `max(|x|, 1)`, where the noise of `fn` had grown more than a thousandfold
+#'   over its noise at the parameter's scale (`fn` rounded relative to its value, so
+#'   that no step resolves it better): that is `fn`'s average curvature over the step,
+#'   the Hessian only if `fn` is quadratic that far.
+#'
+#' The bound of an unresolved element is what its stencils measured, not a bound to rely
+#' on: the element itself is not established. The property below asks coverage of the
+#' elements that are not flagged (the README gives both figures).
 #'
 #' The bounds are tested as a property over problems drawn at random from a generator of
 #' 28 kinds with exact Hessians (likelihoods; random scales from `1e-6` to `1e6` and

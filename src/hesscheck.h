@@ -109,7 +109,7 @@ typedef struct hc_axis {
     double rho;     /* |est - alt| / |lo - lo2| on this axis, or -1 when not measured */
     double rho_line;   /* the pairs' calibration of their lines (steps.c's search_finish):
                           rho, or where it was lost in the noise at this step, the largest
-                          measured at a longer step */
+                          measured at a longer step scaled down to this one as h^2 */
     double g;       /* f mode: the first derivative, its truncation and rounding per noise */
     double gtrunc;
     double grcoef;

@@ -236,6 +236,20 @@ static void hessian_init(hc_run *r, SEXP fcall, SEXP gcall, SEXP rho, SEXP par,
     r->nsecond = 0;
 }
 
+/* A curvature measured only far beyond the parameter's own scale, where fn's noise had
+ * grown orders of magnitude above its noise at that scale (fn rounded relative to its
+ * value, so that no step resolves it better): the average curvature of fn over the step,
+ * which is the Hessian only if fn is quadratic that far; a structure on the parameter's
+ * scale (a sin(x) term) is averaged away unseen. */
+#define HC_NOISE_GREW 1e3
+#define HC_STEP_REMOTE 64.0
+static int remote(const hc_run *r, const hc_axis *a, int i)
+{
+    const hc_ctx *c = &r->c;
+    return !r->noise_given && r->sigma > 0.0 && c->noise > HC_NOISE_GREW * r->sigma &&
+        a->h > HC_STEP_REMOTE * fmax(fabs(c->x[i]), 1.0);
+}
+
 /* f mode: 1. the noise, measured first so that the steps are chosen for it; 2. steps and
  * diagonal; 2b. the noise again at the scale of the steps; 3. the mixed elements. */
 static void assemble_f(hc_run *r, double *ph, double *pe, double *pg, double *pge)
@@ -267,7 +281,8 @@ static void assemble_f(hc_run *r, double *ph, double *pe, double *pg, double *pg
          * established there (steps.c's search_finish flags the other case, a longer
          * step found non-polynomial) */
         pe[i + (size_t) i * n] = hc_mark(ax[i].trunc + ax[i].round,
-                                         ax[i].inconsistent || hc_axis_rough(ax + i));
+                                         ax[i].inconsistent || hc_axis_rough(ax + i) ||
+                                         remote(r, ax + i, i));
         gradient_f(c, ax + i, pg + i, pge + i);
         hmax = fmax(hmax, fabs(ax[i].est));
     }

@@ -487,8 +487,9 @@ static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
 /* The calibration the pairs' lines take from this axis (pairs.c, stencil.c's
  * hc_line_trunc): rho at the accepted step or, where the second correction was lost in
  * the noise there (0) or the first one too (-1), the largest rho measured at a longer
- * credible step of the same side, scaled to this step as h^2 (R(h) - R(2h) is of order
- * h^4 against the first correction's h^2). Without it a line whose leading correction
+ * credible step of the same side, scaled to this step as h^2 (central stencils: R(h) -
+ * R(2h) is of order h^4 against the first correction's h^2; the one-sided lines take no
+ * calibration). Without it a line whose leading correction
  * cancels (a likelihood's fourth derivatives summed along it) kept a bound from the
  * model alone, 10 times below its error at the long steps of a noisy fn. */
 static void line_calibration(const hc_search *s, hc_axis *ax)
@@ -496,7 +497,8 @@ static void line_calibration(const hc_search *s, hc_axis *ax)
     ax->rho_line = ax->rho;
     if (ax->rho > 0.0) return;
     for (int t = 0; t < s->ntried; t++) {
-        if (!s->tried_cred[t] || s->tried_side[t] != ax->side || !(s->tried[t] > ax->h))
+        if (!s->tried_cred[t] || s->tried_side[t] != ax->side || !(s->tried[t] > ax->h) ||
+            !(s->tried_rho[t] > 0.0))
             continue;
         double r = ax->h / s->tried[t], rho = s->tried_rho[t] * r * r;
         if (rho > ax->rho_line) ax->rho_line = rho;

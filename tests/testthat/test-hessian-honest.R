@@ -290,6 +290,12 @@ test_that("problems the random property once missed stay covered (regressions)",
   # estimate disagrees beyond both bounds, so the element is flagged and covered
   s <- score("scaled_objective", 10219563L, "f")
   expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  # fn rounded to 6 digits relative to its value, a sin(x) term on each axis: steps of
+  # 1024-4096 (|x| < 1), where the noise had grown from 1e-3 to 6.9, returned the
+  # quadratic part's curvature, the sin term averaged away (off by 24%, bound 4e-5):
+  # such a curvature is flagged
+  s <- score("noise_signif", 12853127L, "f")
+  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
   # fn rounded to 7 digits, both curvatures lost in the rounding (flagged); the mixed
   # element between them (-2.5e-9 against -0.062, bound 1.6e-6) rested on the same
   # underestimated noise and was returned as known: it is flagged with its axes
