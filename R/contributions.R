@@ -74,9 +74,13 @@ mle2_formula_obs <- function(fit, free) {
 mixed_groups <- function(flist, data) {
   nm <- names(flist)
   if (!length(nm)) return(NULL)
+  # each level of a within one level of b: the distinct (a, b) pairs, one per level of a
+  # (integer codes: unique() on a matrix of rows is far slower)
   nested_in <- function(a, b) {
-    u <- unique(cbind(as.integer(a), as.integer(b)))
-    !anyDuplicated(u[, 1L])
+    if (identical(a, b)) return(TRUE)
+    nb <- nlevels(b) + 1
+    k <- unique(as.integer(a) * nb + as.integer(b))
+    !anyDuplicated(k %/% nb)
   }
   top <- NA_character_
   for (k in nm) {
@@ -166,28 +170,36 @@ used_rows <- function(frame, data) {
 # cluster g. The terms sum to half lme4's deviance (the profiled -log-likelihood), so
 # their derivatives are the contributions to its gradient (Bates et al. 2015, J. Stat.
 # Softw. 67(1), eq. 34-36, by cluster). Dense per cluster: each cluster's rows and the
-# random effects they touch.
+# random effects they touch, found at first use (only compare_se()'s sandwich asks, and
+# for a few hundred clusters that costs more than the rest of check_fit()'s extraction).
 lmer_cluster_obs <- function(fit, cluster) {
-  y <- lme4::getME(fit, "y")
-  X <- lme4::getME(fit, "X")
-  Zt <- lme4::getME(fit, "Zt")
-  Lt <- lme4::getME(fit, "Lambdat")
-  Lind <- lme4::getME(fit, "Lind")
-  w <- stats::weights(fit)
-  off <- fit@resp$offset
-  if (is.null(off) || length(off) != length(y)) off <- numeric(length(y))
-  nt <- length(lme4::getME(fit, "theta"))
-  nb <- ncol(X)
-  n <- length(y)
-  rows <- split(seq_len(n), cluster, drop = TRUE)
-  # The random effects each cluster touches: the non-zero rows of Lambda' Z' in its
-  # columns, with every element of Lambda set to 1. (Lambda' Z', not Z Lambda: no
-  # transposes of Matrix objects, whose methods this package does not import.)
-  pattern <- Lt
-  pattern@x <- rep(1, length(pattern@x))
-  pz <- pattern %*% abs(Zt)
-  re <- lapply(rows, function(i) which(rowSums(as.matrix(pz[, i, drop = FALSE])) > 0))
+  force(fit)
+  force(cluster)
+  y <- X <- Zt <- Lt <- Lind <- w <- off <- rows <- re <- NULL
+  nt <- nb <- n <- 0L
+  setup <- function() {
+    y <<- lme4::getME(fit, "y")
+    X <<- lme4::getME(fit, "X")
+    Zt <<- lme4::getME(fit, "Zt")
+    Lt <<- lme4::getME(fit, "Lambdat")
+    Lind <<- lme4::getME(fit, "Lind")
+    w <<- stats::weights(fit)
+    off <<- fit@resp$offset
+    if (is.null(off) || length(off) != length(y)) off <<- numeric(length(y))
+    nt <<- length(lme4::getME(fit, "theta"))
+    nb <<- ncol(X)
+    n <<- length(y)
+    rows <<- split(seq_len(n), cluster, drop = TRUE)
+    # The random effects each cluster touches: the non-zero rows of Lambda' Z' in its
+    # columns, with every element of Lambda set to 1. (Lambda' Z', not Z Lambda: no
+    # transposes of Matrix objects, whose methods this package does not import.)
+    pattern <- Lt
+    pattern@x <- rep(1, length(pattern@x))
+    pz <- pattern %*% abs(Zt)
+    re <<- lapply(rows, function(i) which(rowSums(as.matrix(pz[, i, drop = FALSE])) > 0))
+  }
   function(p, data = NULL) {
+    if (is.null(rows)) setup()
     p <- unname(p)
     L <- Lt
     L@x <- p[seq_len(nt)][Lind]
