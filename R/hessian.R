@@ -124,7 +124,10 @@
 #' classed errors (`hesscheck_error_*`) before or as soon as they occur; an error inside
 #' `fn` or `gr` becomes `hesscheck_error_fn_failed`, naming the point, with the
 #' original error as its `parent`. `Ctrl-C` interrupts the computation, and a limit set
-#' with [setTimeLimit()] stops it with R's own error, unchanged. The work space is
+#' with [setTimeLimit()] stops it with R's own error, unchanged, with one exception: a
+#' limit that expires while `parallel = "snow"` starts its workers is lost, because
+#' [parallel::makeCluster()] catches the error it raises and R clears the limit as it
+#' signals it. Start the cluster first and give it as `cl`. The work space is
 #' allocated once per call (about `2 n^2` doubles, `4 n^2` with `gr`), whatever the
 #' number of evaluations.
 #'
