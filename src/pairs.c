@@ -224,12 +224,14 @@ static void pair_combine(const hc_ctx *c, const hc_axis *ax, pair_state *ps, int
     dq.lo2 = ps->corr[1] - ps->corr2[1];
     double tq = hc_line_trunc(&dq, ps->rho, ps->corr[2] + ps->corr2[2]);
     double q = dq.est / dx, eq = (tq + ps->rs + ps->rs2) / fabs(dx);
-    double xq = fmax(0.0, hc_line_trunc(&dq, ps->rho_line, ps->corr[2] + ps->corr2[2]) - tq) /
-        fabs(dx);
     /* what the difference cannot see: the axes' own truncation at the pair's steps */
     eq = fmax(eq, axes_trunc(ax, ps));
     double best = eq <= ps->ep ? q : ps->p, ebest = fmin(eq, ps->ep);
-    if (eq <= ps->ep) ps->xtry = xq;
+    if (eq <= ps->ep) {
+        /* the cross kept: its calibrated truncation beyond tq, in place of the line's */
+        double tq_line = hc_line_trunc(&dq, ps->rho_line, ps->corr[2] + ps->corr2[2]);
+        ps->xtry = fmax(0.0, tq_line - tq) / fabs(dx);
+    }
     if (!(fabs(q - ps->p) <= eq + ps->ep)) {
         ebest += fabs(q - ps->p);
         ps->try_inconsistent = 1;

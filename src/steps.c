@@ -258,7 +258,6 @@ static void measure(const hc_ctx *c, int i, double h, int side, const double *v,
     double corr_noise = 2.0 * e2.rcoef * e;
     double trunc_net = fmax(0.0, ax->trunc - 1.25 * e2.rcoef * e);
     ax->rho = corr > 4.0 * corr_noise ? trunc_net / corr : -1.0;
-    ax->rho_line = ax->rho;
     ax->resolved = fabs(e2.est) > HC_RESOLVE * ax->round;
     /* Far outside the polynomial range: the two steps disagree, beyond the noise, by a
      * good part of the estimate itself (or of the larger of the two). */
@@ -447,6 +446,19 @@ static void stair_check(const hc_ctx *c, const hc_search *s, hc_axis *ax)
     ax->status = HC_STAIRS;
 }
 
+/* Stencil t (its step, side and estimates) as the search's k-th tried one. */
+static void remember(hc_search *s, int k, const hc_axis *t)
+{
+    s->tried[k] = t->h;
+    s->tried_side[k] = t->side;
+    s->tried_est[k] = t->est;
+    s->tried_trunc[k] = t->trunc;
+    s->tried_rcoef[k] = t->rcoef;
+    s->tried_rfloor[k] = t->rfloor;
+    s->tried_rho[k] = t->rho;
+    s->tried_cred[k] = (t->side == 0 ? t->credible : t->asymptotic) && t->status == HC_OK;
+}
+
 /* The bound of tried stencil t with the noise known now. */
 static double tried_error(const hc_ctx *c, const hc_search *s, int t)
 {
@@ -489,9 +501,10 @@ static void consistency(const hc_ctx *c, const hc_search *s, hc_axis *ax)
  * the noise there (0) or the first one too (-1), the largest rho measured at a longer
  * credible step of the same side, scaled to this step as h^2 (central stencils: R(h) -
  * R(2h) is of order h^4 against the first correction's h^2; the one-sided lines take no
- * calibration). Without it a line whose leading correction
- * cancels (a likelihood's fourth derivatives summed along it) kept a bound from the
- * model alone, 10 times below its error at the long steps of a noisy fn. */
+ * calibration). Without it a line whose leading correction cancels (a likelihood's
+ * fourth derivatives summed along it) kept a bound from the model alone, 10 times below
+ * its error at the long steps of a noisy fn. Set here, once per search, for every axis
+ * the pairs read. */
 static void line_calibration(const hc_search *s, hc_axis *ax)
 {
     ax->rho_line = ax->rho;
@@ -607,17 +620,7 @@ static void trial_note(hc_ctx *c, hc_search *s, const hc_axis *ax, const hc_axis
         s->probed = 1;
     }
     if (!trial->credible && !s->have && c->fine_state == 1) c->fine_state = 3;   /* extend */
-    if (s->ntried < HC_TRIED) {
-        s->tried[s->ntried] = h;
-        s->tried_side[s->ntried] = side;
-        s->tried_est[s->ntried] = trial->est;
-        s->tried_trunc[s->ntried] = trial->trunc;
-        s->tried_rcoef[s->ntried] = trial->rcoef;
-        s->tried_rfloor[s->ntried] = trial->rfloor;
-        s->tried_rho[s->ntried] = trial->rho;
-        s->tried_cred[s->ntried++] = (side == 0 ? trial->credible : trial->asymptotic) &&
-            trial->status == HC_OK;
-    }
+    if (s->ntried < HC_TRIED) remember(s, s->ntried++, trial);
     s->smooth_seen |= trial->asymptotic && trial->resolved;
     if (trial->slope_kink >= 0) {
         s->nslope_kink += trial->slope_kink;
@@ -739,14 +742,7 @@ static void search_renoise(hc_ctx *c, hc_search *s, hc_axis *ax)
     t.up = s->up;
     *ax = t;
     s->ntried = 1;
-    s->tried[0] = t.h;
-    s->tried_side[0] = t.side;
-    s->tried_est[0] = t.est;
-    s->tried_trunc[0] = t.trunc;
-    s->tried_rcoef[0] = t.rcoef;
-    s->tried_rfloor[0] = t.rfloor;
-    s->tried_rho[0] = t.rho;
-    s->tried_cred[0] = (t.side == 0 ? t.credible : t.asymptotic) && t.status == HC_OK;
+    remember(s, 0, &t);
     double r = step_ratio(c, s->i, &t);
     if (r != 1.0) s->h = hc_exact_step(c->x[s->i], t.h * r);
 }

@@ -242,14 +242,18 @@ test_that("problems the random property once missed stay covered (regressions)",
     pb <- random_problem(kind, seed)
     rp_score(pb, rp_run(pb, mode), mode)
   }
+  # no unflagged miss by 10 x its bound and none by 10% of its size; the score returned
+  expect_clean <- function(kind, seed, mode = "f") {
+    s <- score(kind, seed, mode)
+    expect_identical(c(s$miss10, s$off10), c(0L, 0L),
+                     label = sprintf("%s[%d] %s", kind, seed, mode))
+    invisible(s)
+  }
   # noise seeded from the bits of par is linear along a probe whose offsets are powers
   # of two: the probe's offsets now carry a full pattern of bits
-  s <- score("noise_hash", 832999L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
-  s <- score("noise_hash", 100240L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
-  s <- score("noise_gr", 643767L, "gr")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  expect_clean("noise_hash", 832999L)
+  expect_clean("noise_hash", 100240L)
+  expect_clean("noise_gr", 643767L, "gr")
   # a gradient computed with cancellation near a pole: noise from the probe's few values
   s <- score("rational_pole", 100029L, "gr")
   expect_identical(s$covered, s$counted)
@@ -264,38 +268,30 @@ test_that("problems the random property once missed stay covered (regressions)",
   # fn rounded to a few digits, its curvature lost in the rounding at the step kept while
   # longer steps are stairs (100117), or the slope's differences at that step far from
   # polynomial (83215): a curvature near 0 there is flagged, not returned as known
-  for (seed in c(100117L, 83215L)) {
-    s <- score("noise_signif", seed, "f")
-    expect_identical(c(s$miss10, s$off10), c(0L, 0L))
-  }
+  for (seed in c(100117L, 83215L)) expect_clean("noise_signif", seed)
   # a logistic whose p4 takes a step 16 times its neighbours': the diagonal-free cross
   # estimate of (p4, p5) claimed 5.7e-9 against a true error of 9.9e-8, the odd
   # truncation d_4^4 f_44445 / 30 unseen by its corrections; it now claims no less
   # than the axes' own truncation at the pair's steps
-  s <- score("logistic", 507779L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  s <- expect_clean("logistic", 507779L)
   expect_identical(s$covered, s$counted)
   # the same floor for the estimate along d alone: a biexponential whose (p2, p3) element
   # claimed 8.9e-11 against a true error of 2.0e-9 (steps 1 : 4, natural scales 1 : 40)
-  s <- score("biexponential", 104271L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  expect_clean("biexponential", 104271L)
   # a scaled logistic with a large offset (long steps): the (p3, p5) line's leading
   # correction cancels and rho was lost in the noise at the accepted steps; it claimed
   # 4.5e-4 against 5.6e-3, and takes rho from a longer step now
-  s <- score("scaled_objective", 6095037L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  expect_clean("scaled_objective", 6095037L)
   # a scaled logistic whose curvature (1.7e-4) is far below its noise: the step grew
   # to 1, where the slope's two estimates differ by 19% but the curvature's two agreed
   # by chance, claiming 6e-8 against a true error of 4.4e-6 (2.6%); the shorter step's
   # estimate disagrees beyond both bounds, so the element is flagged and covered
-  s <- score("scaled_objective", 10219563L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  expect_clean("scaled_objective", 10219563L)
   # fn rounded to 6 digits relative to its value, a sin(x) term on each axis: steps of
   # 1024-4096 (|x| < 1), where the noise had grown from 1e-3 to 6.9, returned the
   # quadratic part's curvature, the sin term averaged away (off by 24%, bound 4e-5):
   # such a curvature is flagged
-  s <- score("noise_signif", 12853127L, "f")
-  expect_identical(c(s$miss10, s$off10), c(0L, 0L))
+  expect_clean("noise_signif", 12853127L)
   # fn rounded to 7 digits, both curvatures lost in the rounding (flagged); the mixed
   # element between them (-2.5e-9 against -0.062, bound 1.6e-6) rested on the same
   # underestimated noise and was returned as known: it is flagged with its axes
